@@ -1,0 +1,332 @@
+package io.jqvm.host;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Downcalls into the host C library. Every call that can fail captures errno (through the linker's
+ * call-state option, because the JVM may clobber errno between the call and a later read) and turns a
+ * failure into a {@link HostException} naming the call and the error.
+ *
+ * <p>These are restricted methods: this module and accel-kvm are the only ones that make them.
+ */
+public final class Libc {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    /** Per-thread buffer for the captured errno, so concurrent vCPU threads never share one. */
+    private static final ThreadLocal<MemorySegment> CALL_STATE_BUFFER =
+            ThreadLocal.withInitial(() -> Arena.global().allocate(CALL_STATE));
+
+    public static final int PROT_NONE = 0;
+    public static final int PROT_READ = 1;
+    public static final int PROT_WRITE = 2;
+    public static final int MAP_SHARED = 0x01;
+    public static final int MAP_PRIVATE = 0x02;
+    public static final int MAP_ANONYMOUS = 0x20;
+    public static final int MAP_NORESERVE = 0x4000;
+    public static final long MAP_FAILED = -1L;
+    public static final int O_RDONLY = 0;
+    public static final int O_RDWR = 2;
+    public static final int O_CLOEXEC = 0x80000;
+    public static final int EFD_CLOEXEC = 0x80000;
+    public static final int EFD_NONBLOCK = 0x800;
+    public static final int EINTR = 4;
+    public static final int EAGAIN = 11;
+    public static final int EPERM = 1;
+    public static final int SCHED_OTHER = 0;
+    public static final int SCHED_FIFO = 1;
+    public static final int SCHED_RR = 2;
+    public static final int SCHED_DEADLINE = 6;
+    private static final long SYS_GETTID = 186;
+    private static final long SYS_TGKILL = 234;
+    private static final long SYS_SCHED_SETATTR = 314;
+
+    private static final MethodHandle MMAP = errnoCall("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = errnoCall("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle MPROTECT = errnoCall("mprotect",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle OPEN = errnoCall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle CLOSE = errnoCall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle READ = errnoCall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITE = errnoCall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle IOCTL_PTR = errnoCall("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle IOCTL_LONG = errnoCall("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle EVENTFD = errnoCall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SYSCALL3 = errnoCall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SCHED_SETAFFINITY = errnoCall("sched_setaffinity",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+    private static final MethodHandle SCHED_SETSCHEDULER = errnoCall("sched_setscheduler",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
+            FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    private Libc() {
+    }
+
+    private static MethodHandle errnoCall(String name, FunctionDescriptor fd, Linker.Option... extra) {
+        Linker.Option[] options = new Linker.Option[extra.length + 1];
+        options[0] = CAPTURE_ERRNO;
+        System.arraycopy(extra, 0, options, 1, extra.length);
+        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), fd, options);
+    }
+
+    private static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    /** The C library's text for an errno value. */
+    public static String strerror(int errno) {
+        try {
+            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            return s.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static HostException fail(String call, MemorySegment state) {
+        return new HostException(call, errno(state));
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+
+    /** mmap; returns the mapping as a segment of exactly {@code length} bytes. */
+    public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            MemorySegment p = (MemorySegment) MMAP.invokeExact(st, MemorySegment.NULL, length, prot, flags, fd, offset);
+            if (p.address() == MAP_FAILED) {
+                throw fail("mmap(" + length + " bytes)", st);
+            }
+            return p.reinterpret(length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void munmap(MemorySegment mapping) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            if ((int) MUNMAP.invokeExact(st, mapping, mapping.byteSize()) != 0) {
+                throw fail("munmap", st);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void mprotect(MemorySegment mapping, int prot) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            if ((int) MPROTECT.invokeExact(st, mapping, mapping.byteSize(), prot) != 0) {
+                throw fail("mprotect", st);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int open(String path, int flags) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try (Arena a = Arena.ofConfined()) {
+            int fd = (int) OPEN.invokeExact(st, a.allocateFrom(path), flags | O_CLOEXEC, 0);
+            if (fd < 0) {
+                throw fail("open(" + path + ")", st);
+            }
+            return fd;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void close(int fd) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            if ((int) CLOSE.invokeExact(st, fd) != 0) {
+                throw fail("close", st);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** read(2); returns the byte count, or -errno for EINTR/EAGAIN so callers can retry without exceptions. */
+    public static long read(int fd, MemorySegment buf, long count) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            long n = (long) READ.invokeExact(st, fd, buf, count);
+            if (n < 0) {
+                int e = errno(st);
+                if (e == EINTR || e == EAGAIN) {
+                    return -e;
+                }
+                throw new HostException("read", e);
+            }
+            return n;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** write(2); same conventions as {@link #read}. */
+    public static long write(int fd, MemorySegment buf, long count) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            long n = (long) WRITE.invokeExact(st, fd, buf, count);
+            if (n < 0) {
+                int e = errno(st);
+                if (e == EINTR || e == EAGAIN) {
+                    return -e;
+                }
+                throw new HostException("write", e);
+            }
+            return n;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * ioctl with a pointer argument. Returns the non-negative result, or -errno when the errno is one of
+     * {@code tolerated} (EINTR for KVM_RUN, for instance); any other failure throws.
+     */
+    public static int ioctl(int fd, long request, MemorySegment arg, String what, int... tolerated) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            int r = (int) IOCTL_PTR.invokeExact(st, fd, request, arg);
+            return r >= 0 ? r : ioctlFailure(st, what, tolerated);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** ioctl with an integer argument; see {@link #ioctl(int, long, MemorySegment, String, int...)}. */
+    public static int ioctl(int fd, long request, long arg, String what, int... tolerated) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            int r = (int) IOCTL_LONG.invokeExact(st, fd, request, arg);
+            return r >= 0 ? r : ioctlFailure(st, what, tolerated);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static int ioctlFailure(MemorySegment st, String what, int[] tolerated) {
+        int e = errno(st);
+        for (int t : tolerated) {
+            if (t == e) {
+                return -e;
+            }
+        }
+        throw new HostException(what, e);
+    }
+
+    public static int eventfd(int initval, int flags) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            int fd = (int) EVENTFD.invokeExact(st, initval, flags);
+            if (fd < 0) {
+                throw fail("eventfd", st);
+            }
+            return fd;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The calling thread's kernel thread id. */
+    public static int gettid() {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            return (int) (long) SYSCALL3.invokeExact(st, SYS_GETTID, 0L, 0L, 0L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Sends {@code signal} to one thread of this process. */
+    public static void tgkill(int pid, int tid, int signal) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            if ((long) SYSCALL3.invokeExact(st, SYS_TGKILL, (long) pid, (long) tid, (long) signal) != 0) {
+                throw fail("tgkill", st);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Pins thread {@code tid} (0 = caller) to the host CPUs whose bits are set in {@code mask}. */
+    public static void schedSetAffinity(int tid, long[] mask) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment set = a.allocateFrom(JAVA_LONG, mask);
+            if ((int) SCHED_SETAFFINITY.invokeExact(st, tid, set.byteSize(), set) != 0) {
+                throw fail("sched_setaffinity", st);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** sched_setscheduler for thread {@code tid} (0 = caller) with a static priority. */
+    public static void schedSetScheduler(int tid, int policy, int priority) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment param = a.allocateFrom(JAVA_INT, priority);
+            if ((int) SCHED_SETSCHEDULER.invokeExact(st, tid, policy, param) != 0) {
+                throw fail("sched_setscheduler", st);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** SCHED_DEADLINE for thread {@code tid} through sched_setattr(2): runtime and period in nanoseconds. */
+    public static void schedSetDeadline(int tid, long runtimeNs, long periodNs) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try (Arena a = Arena.ofConfined()) {
+            // struct sched_attr (SCHED_ATTR_SIZE_VER0 = 48 bytes)
+            MemorySegment attr = a.allocate(48);
+            attr.set(JAVA_INT, 0, 48);
+            attr.set(JAVA_INT, 4, SCHED_DEADLINE);
+            attr.set(ValueLayout.JAVA_LONG_UNALIGNED, 24, runtimeNs);
+            attr.set(ValueLayout.JAVA_LONG_UNALIGNED, 32, periodNs);
+            attr.set(ValueLayout.JAVA_LONG_UNALIGNED, 40, periodNs);
+            if ((long) SYSCALL3.invokeExact(st, SYS_SCHED_SETATTR, (long) tid, attr.address(), 0L) != 0) {
+                throw fail("sched_setattr", st);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+}
