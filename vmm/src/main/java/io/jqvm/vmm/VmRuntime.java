@@ -8,6 +8,7 @@ import io.jqvm.accel.VirtualMachine;
 import io.jqvm.common.ExitStatus;
 import io.jqvm.common.Log;
 import io.jqvm.device.VmControl;
+import io.jqvm.devices.arm.PowerController;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -72,7 +73,7 @@ public final class VmRuntime implements VmControl, PowerController {
                 slot.pendingEntry.set(bootEntry);
             }
             int index = i;
-            slot.thread = Thread.ofPlatform().name(name + "-vcpu" + i).unstarted(() -> vcpuThread(index));
+            slot.thread = new VcpuThread(name + "-vcpu" + i, index, () -> vcpuThread(index));
         }
         for (VcpuSlot slot : slots) {
             slot.thread.start();
@@ -106,7 +107,12 @@ public final class VmRuntime implements VmControl, PowerController {
                 switch (exit) {
                     case VcpuExit.Stopped s -> { }
                     case VcpuExit.PoweredOff p -> {
-                        slot.on = false;
+                        synchronized (slot) {
+                            // A CPU_ON from another vCPU may already have posted the next entry.
+                            if (slot.pendingEntry.get() == null) {
+                                slot.on = false;
+                            }
+                        }
                         Log.info("vCPU " + index + " powered off");
                     }
                     case VcpuExit.Halted h -> fatal(slot, ExitStatus.UNEXPECTED,
@@ -165,30 +171,15 @@ public final class VmRuntime implements VmControl, PowerController {
         end(new Outcome(ExitStatus.POWER_CUT, reason, false));
     }
 
+    /** PSCI CPU_ON: posts the entry state to the vCPU's thread and wakes it. */
     @Override
-    public int cpuCount() {
-        return slots.length;
-    }
-
-    @Override
-    public CpuOnResult powerOn(int cpu, long entry, long contextId) {
-        if (cpu < 0 || cpu >= slots.length) {
-            return CpuOnResult.NO_SUCH_CPU;
-        }
+    public boolean powerOn(int cpu, long entry, long contextId) {
         VcpuSlot slot = slots[cpu];
         synchronized (slot) {
-            if (slot.on) {
-                return CpuOnResult.ALREADY_ON;
-            }
             slot.pendingEntry.set(new A64Entry(entry, contextId, 0, 0, 0));
             slot.on = true;
         }
         LockSupport.unpark(slot.thread);
-        return CpuOnResult.STARTED;
-    }
-
-    @Override
-    public boolean isOn(int cpu) {
-        return cpu >= 0 && cpu < slots.length && slots[cpu].on;
+        return true;
     }
 }

@@ -1,0 +1,89 @@
+package io.jqvm.cli;
+
+import io.jqvm.common.ExitStatus;
+import io.jqvm.common.Log;
+import io.jqvm.common.VmmException;
+import io.jqvm.config.QvmConf;
+import io.jqvm.config.model.VmSpec;
+import io.jqvm.vmm.Vmm;
+import io.jqvm.vmm.assembly.AcceleratorChoice;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code jqvm [@file.qvmconf] [options...]}: every argument is one qvmconf token, as qvm takes them.
+ * Without arguments it boots the built-in demo guest. Prints errors as one line and exits with qvm's
+ * statuses; never a stack trace for a user's mistake.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(List.of(args)));
+    }
+
+    static int run(List<String> args) {
+        if (args.size() == 1 && (args.getFirst().equals("--help") || args.getFirst().equals("-h"))) {
+            System.out.print(Usage.TEXT);
+            return ExitStatus.NORMAL.code();
+        }
+        try {
+            List<String> tokens = args.isEmpty() ? DemoGuest.arguments() : args;
+            VmSpec spec = QvmConf.parse(tokens, Path.of("").toAbsolutePath());
+            Logging.configure(spec);
+            Vmm vmm = new Vmm(AcceleratorChoice.installed());
+            ExitStatus status = spec.dryrun() ? vmm.dryrun(spec, System.out) : vmm.run(spec);
+            if (spec.dryrun()) {
+                System.out.println("Exiting: dryrun completed");
+            }
+            return status.code();
+        } catch (VmmException e) {
+            Log.fatal(e.getMessage());
+            return e.status().code();
+        } catch (InterruptedException e) {
+            Log.fatal("interrupted");
+            return ExitStatus.FATAL_AFTER_START.code();
+        }
+    }
+
+    /** The demo guest bundled in the jar: the PC board example and the guest kit's hello guest. */
+    static final class DemoGuest {
+        private DemoGuest() {
+        }
+
+        static List<String> arguments() {
+            try {
+                Path dir = Files.createTempDirectory("jqvm-demo");
+                dir.toFile().deleteOnExit();
+                Path board = extract(dir, "x86-pc.qvmconf");
+                Path guest = extract(dir, "hello.elf");
+                List<String> args = new ArrayList<>();
+                args.add("@" + board);
+                args.add("load");
+                args.add(guest.toString());
+                args.add("cmdline");
+                args.add("jqvm demo: run ./jqvm @examples/x86-pc.qvmconf load your.elf for your own guest");
+                return args;
+            } catch (IOException e) {
+                throw new VmmException(ExitStatus.FATAL_BEFORE_START, "cannot unpack the demo guest: " + e.getMessage());
+            }
+        }
+
+        private static Path extract(Path dir, String name) throws IOException {
+            try (InputStream in = Main.class.getResourceAsStream("demo/" + name)) {
+                if (in == null) {
+                    throw new IOException(name + " is missing from this build (rebuild with ./jqvm)");
+                }
+                Path target = dir.resolve(name);
+                Files.copy(in, target);
+                target.toFile().deleteOnExit();
+                return target;
+            }
+        }
+    }
+}

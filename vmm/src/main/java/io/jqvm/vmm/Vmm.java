@@ -1,0 +1,78 @@
+package io.jqvm.vmm;
+
+import io.jqvm.accel.Accelerator;
+import io.jqvm.accel.MachineSpec;
+import io.jqvm.accel.VirtualMachine;
+import io.jqvm.common.Arch;
+import io.jqvm.common.ExitStatus;
+import io.jqvm.common.Log;
+import io.jqvm.common.VmmException;
+import io.jqvm.config.model.Unsupported;
+import io.jqvm.config.model.VmSpec;
+import io.jqvm.vmm.assembly.Assembly;
+import io.jqvm.vmm.assembly.RunningPlatform;
+import io.jqvm.vmm.assembly.VmBuilder;
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * Runs a configuration: assembles the VM, creates it on the chosen accelerator, runs it until the guest
+ * shuts down or something ends it, and answers with the exit status. A guest reset re-assembles the VM
+ * from the configuration, like a machine's power cycle.
+ */
+public final class Vmm {
+    private final List<Accelerator> accelerators;
+
+    public Vmm(List<Accelerator> accelerators) {
+        this.accelerators = accelerators;
+    }
+
+    /** Dryrun: assemble, print the VM on {@code out}, release it. */
+    public ExitStatus dryrun(VmSpec spec, PrintStream out) {
+        try (Assembly a = VmBuilder.assemble(spec, accelerators, true)) {
+            out.print(DryrunReport.render(a));
+            out.flush();
+        }
+        return ExitStatus.NORMAL;
+    }
+
+    public ExitStatus run(VmSpec spec) throws InterruptedException {
+        while (true) {
+            VmRuntime.Outcome outcome = runOnce(spec);
+            if (!outcome.reset()) {
+                return outcome.status();
+            }
+            Log.info("resetting: assembling the VM again");
+        }
+    }
+
+    private VmRuntime.Outcome runOnce(VmSpec spec) throws InterruptedException {
+        try (Assembly a = VmBuilder.assemble(spec, accelerators, false)) {
+            if (a.entry() == null) {
+                throw new VmmException(ExitStatus.CONFIG_ERROR, "nothing to run: no 'load' gives the guest an image"
+                        + " (add 'load path' or use 'dryrun')");
+            }
+            UnsupportedPolicy policy = switch (spec.unsupportedAction(Unsupported.Kind.REFERENCE)) {
+                case IGNORE -> UnsupportedPolicy.IGNORE;
+                case FAIL -> UnsupportedPolicy.FAIL;
+                case ABORT -> UnsupportedPolicy.ABORT;
+            };
+            IoDispatcher io = new IoDispatcher(a.mmio(), a.pio(), policy, a.control());
+            MachineSpec machine = new MachineSpec(a.name(), a.arch(), a.memory(), a.vcpuCount(), a.x86IrqChip(),
+                    a.x86Pit(), a.x86IoapicBase());
+            try (VirtualMachine vm = a.accelerator().create(machine, io)) {
+                VmRuntime runtime = new VmRuntime(a.name(), vm, a.scheduling(), a.entry(), a.arch() == Arch.AARCH64);
+                a.control().connect(runtime);
+                a.start(new RunningPlatform(vm, runtime, io));
+                Log.info("VM assembled: " + a.arch().label() + " on " + a.accelerator().name() + ", "
+                        + a.vcpuCount() + " vCPU(s)");
+                PowerCutSignals.install(runtime);
+                try {
+                    return runtime.run();
+                } finally {
+                    PowerCutSignals.uninstall();
+                }
+            }
+        }
+    }
+}

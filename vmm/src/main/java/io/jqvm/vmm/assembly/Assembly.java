@@ -1,0 +1,194 @@
+package io.jqvm.vmm.assembly;
+
+import io.jqvm.accel.Accelerator;
+import io.jqvm.accel.EntryState;
+import io.jqvm.common.Arch;
+import io.jqvm.common.Hex;
+import io.jqvm.config.ConfigException;
+import io.jqvm.config.Origin;
+import io.jqvm.config.Quote;
+import io.jqvm.config.model.Interrupt;
+import io.jqvm.config.model.VdevSpec;
+import io.jqvm.config.model.VmSpec;
+import io.jqvm.device.Bus;
+import io.jqvm.device.BusDevice;
+import io.jqvm.device.InterruptController;
+import io.jqvm.device.IrqLine;
+import io.jqvm.memory.AddressMap;
+import io.jqvm.memory.GuestMemory;
+import io.jqvm.memory.Space;
+import io.jqvm.vmm.DeferredIrqLine;
+import io.jqvm.vmm.VcpuScheduling;
+import io.jqvm.vmm.VmControlRelay;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A VM put together from a {@link VmSpec}: its address map, memory, buses, devices, interrupt wiring and
+ * boot state, everything but the accelerator's own objects. What dryrun prints; what {@code Vmm} runs.
+ * Built by {@link VmBuilder} on one thread; read-only afterwards.
+ */
+public final class Assembly implements AutoCloseable {
+    /** One interrupt connection, for the dryrun report: {@code ser8250 com1 -> ioapic:4}. */
+    public record Wire(String source, Interrupt interrupt, Origin origin) {
+    }
+
+    /** Where the ACPI PM1a event block, control register and PM timer answer. */
+    record AcpiPmPorts(int eventPort, int controlPort, int timerPort) {
+        static final AcpiPmPorts PC = new AcpiPmPorts(0x600, 0x604, 0x608);
+    }
+
+    /** A named interrupt controller other vdevs may reference, with where it was configured. */
+    record Controller(String name, InterruptController controller, String owner, Origin origin) {
+    }
+
+    final VmSpec spec;
+    final String name;
+    final Arch arch;
+    final Accelerator accelerator;
+    final String acceleratorProblem;
+    final AddressMap map = new AddressMap();
+    final Bus mmio = new Bus();
+    final Bus pio = new Bus();
+    final VmControlRelay control = new VmControlRelay();
+    final List<VcpuScheduling> scheduling = new ArrayList<>();
+    final List<Wire> wires = new ArrayList<>();
+    final Map<String, Controller> controllers = new LinkedHashMap<>();
+    final Map<String, Integer> controllerNameUses = new HashMap<>();
+    final List<String> devices = new ArrayList<>();
+    final List<String> bootNotes = new ArrayList<>();
+    final List<AutoCloseable> resources = new ArrayList<>();
+    /** Connections to make once the accelerator's VM exists (platform interrupts, vCPU pins). */
+    final List<Consumer<RunningPlatform>> onStart = new ArrayList<>();
+    /** What the AArch64 device tree describes; filled as the vdevs are built. */
+    final Board board = new Board();
+    /** Set by {@link #start} before the deferred connections run. */
+    RunningPlatform running;
+    /** x86: the ACPI PM ports the FADT announces (an {@code acpi-pm} vdev moves them). */
+    AcpiPmPorts acpiPm = AcpiPmPorts.PC;
+    /** x86: the HPET the ACPI tables announce, if configured. */
+    io.jqvm.boot.acpi.AcpiPlatform.Hpet hpet;
+    GuestMemory memory;
+    EntryState entry;
+    boolean x86IrqChip;
+    boolean x86Pit;
+    long x86IoapicBase;
+
+    Assembly(VmSpec spec, String name, Arch arch, Accelerator accelerator, String acceleratorProblem) {
+        this.spec = spec;
+        this.name = name;
+        this.arch = arch;
+        this.accelerator = accelerator;
+        this.acceleratorProblem = acceleratorProblem;
+    }
+
+    public VmSpec spec() { return spec; }
+    public String name() { return name; }
+    public Arch arch() { return arch; }
+    /** The accelerator that will run the guest; null when none can (then see {@link #acceleratorProblem()}). */
+    public Accelerator accelerator() { return accelerator; }
+    public String acceleratorProblem() { return acceleratorProblem; }
+    public AddressMap map() { return map; }
+    public GuestMemory memory() { return memory; }
+    public Bus mmio() { return mmio; }
+    public Bus pio() { return pio; }
+    public VmControlRelay control() { return control; }
+    public List<VcpuScheduling> scheduling() { return scheduling; }
+    public List<Wire> wires() { return wires; }
+    public List<String> devices() { return devices; }
+    public List<String> bootNotes() { return bootNotes; }
+    /** The boot vCPU's entry state; null when the configuration loads no image. */
+    public EntryState entry() { return entry; }
+    public boolean x86IrqChip() { return x86IrqChip; }
+    public boolean x86Pit() { return x86Pit; }
+    public long x86IoapicBase() { return x86IoapicBase; }
+    public int vcpuCount() { return scheduling.size(); }
+
+    /** Runs the deferred connections once the accelerator's VM exists. */
+    public void start(RunningPlatform platform) {
+        running = platform;
+        for (Consumer<RunningPlatform> c : onStart) {
+            c.accept(platform);
+        }
+    }
+
+    /** Claims a window for a device (or an accelerator-emulated one when {@code device} is null) and maps it. */
+    void mapDevice(VdevSpec spec, String owner, Space space, long base, long size, BusDevice device) {
+        claim(new AddressMap.Claim(space, base, size, AddressMap.Kind.DEVICE, owner, spec.origin().toString()), spec.origin());
+        if (device != null) {
+            (space == Space.MEM ? mmio : pio).register(base, size, device, owner);
+        }
+    }
+
+    void claim(AddressMap.Claim claim, Origin origin) {
+        try {
+            map.claim(claim);
+        } catch (AddressMap.AddressConflictException e) {
+            throw new ConfigException(origin, e.getMessage());
+        }
+    }
+
+    /** Registers an interrupt controller under {@code name}; a second controller of the same name is not referable. */
+    void addController(String name, InterruptController controller, String owner, Origin origin) {
+        int uses = controllerNameUses.merge(name, 1, Integer::sum);
+        if (uses == 1) {
+            controllers.put(name, new Controller(name, controller, owner, origin));
+        } else {
+            controllers.remove(name);
+        }
+    }
+
+    /** The line an {@code intr controller:line} names, recorded for the report. */
+    IrqLine interrupt(String source, Interrupt intr, Origin origin) {
+        String controllerName = intr.controller().orElseThrow(() ->
+                new ConfigException(origin, "interrupt " + Quote.of(intr.toString()) + " names no controller (write controller:line)"));
+        Controller c = controllers.get(controllerName);
+        if (c == null) {
+            String known = String.join(", ", controllers.keySet());
+            throw new ConfigException(origin, controllerNameUses.getOrDefault(controllerName, 0) > 1
+                    ? "interrupt " + Quote.of(intr.toString()) + ": several interrupt controllers are named "
+                    + Quote.of(controllerName) + "; give each a distinct 'name'"
+                    : "interrupt " + Quote.of(intr.toString()) + ": no interrupt controller named " + Quote.of(controllerName)
+                    + (known.isEmpty() ? " (this VM has none)" : " (controllers: " + known + ")"));
+        }
+        if (intr.line() < 0 || intr.line() >= c.controller().lineCount()) {
+            throw new ConfigException(origin, "interrupt " + Quote.of(intr.toString()) + ": " + controllerName + " has lines 0-"
+                    + (c.controller().lineCount() - 1));
+        }
+        wires.add(new Wire(source, intr, origin));
+        return c.controller().line((int) intr.line());
+    }
+
+    /** A device line connected at start, for controllers whose far end belongs to the accelerator. */
+    DeferredIrqLine deferredLine(Consumer<DeferredIrqLine> connectAtStart) {
+        DeferredIrqLine line = new DeferredIrqLine();
+        onStart.add(p -> connectAtStart.accept(line));
+        return line;
+    }
+
+    void note(String line) {
+        bootNotes.add(line);
+    }
+
+    static String describeWindow(long base, long size) {
+        return Hex.of(base) + "+" + Hex.size(size);
+    }
+
+    @Override
+    public void close() {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                io.jqvm.common.Log.warn("closing " + resources.get(i) + ": " + e.getMessage());
+            }
+        }
+        if (memory != null) {
+            memory.close();
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package io.jqvm.vmm.assembly;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The AArch64 board as the device tree describes it, collected while the vdevs are built. */
+final class Board {
+    enum Kind { PL011, PL031, SP805 }
+
+    /** A PrimeCell device: its window and its GIC INTID. */
+    record Device(Kind kind, long base, long size, int intid) {
+    }
+
+    record Gic(int version, long distributor, long distributorSize, long cpuInterface, long cpuInterfaceSize) {
+    }
+
+    Gic gic;
+    final List<Device> devices = new ArrayList<>();
+}

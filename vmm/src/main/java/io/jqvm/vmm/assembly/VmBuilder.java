@@ -1,0 +1,197 @@
+package io.jqvm.vmm.assembly;
+
+import io.jqvm.accel.Accelerator;
+import io.jqvm.common.Arch;
+import io.jqvm.common.ExitStatus;
+import io.jqvm.common.Log;
+import io.jqvm.common.VmmException;
+import io.jqvm.config.ConfigException;
+import io.jqvm.config.Origin;
+import io.jqvm.config.Quote;
+import io.jqvm.config.model.CpuSpec;
+import io.jqvm.config.model.LoadSpec;
+import io.jqvm.config.model.Location;
+import io.jqvm.config.model.MemoryRegion;
+import io.jqvm.config.model.PassLocation;
+import io.jqvm.config.model.PassSpec;
+import io.jqvm.config.model.ReserveSpec;
+import io.jqvm.config.model.Sched;
+import io.jqvm.config.model.VdevSpec;
+import io.jqvm.config.model.VmSpec;
+import io.jqvm.host.HostException;
+import io.jqvm.memory.AddressMap;
+import io.jqvm.memory.GuestMemory;
+import io.jqvm.memory.Space;
+import io.jqvm.vmm.VcpuScheduling;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Turns a {@link VmSpec} into an {@link Assembly}, in the order qvm documents: architecture and
+ * accelerator, the address map (RAM, ROM, reservations, devices, pass-through), guest memory, vdevs
+ * (interrupt controllers first, so others can route to them), then the boot images. Every conflict or
+ * impossibility is a {@link ConfigException} naming the configuration line.
+ */
+public final class VmBuilder {
+    /** qvm's VM name when the configuration has no {@code system}. */
+    public static final String DEFAULT_NAME = "qvm-guest";
+
+    private VmBuilder() {
+    }
+
+    /**
+     * @param accelerators candidates in preference order
+     * @param dryrun       true: a missing accelerator is reported in the assembly instead of failing
+     */
+    public static Assembly assemble(VmSpec spec, List<Accelerator> accelerators, boolean dryrun) {
+        String name = spec.system().orElse(DEFAULT_NAME);
+        Log.prefix(name);
+        for (var w : spec.warnings()) {
+            Log.warn(w.toString());
+        }
+        BootImages images = BootImages.read(spec);
+        Arch arch = GuestArchitecture.decide(spec, images);
+        spec.checkArchitecture(arch);
+        Accelerator accelerator = null;
+        String problem = null;
+        try {
+            accelerator = AcceleratorChoice.choose(arch, spec.accel().map(AcceleratorChoice::spelling), accelerators);
+        } catch (VmmException e) {
+            if (!dryrun) {
+                throw e;
+            }
+            problem = e.getMessage();
+        }
+        Assembly a = new Assembly(spec, name, arch, accelerator, problem);
+        try {
+            layOutMemory(a);
+            reserve(a);
+            vcpus(a);
+            allocateMemory(a);
+            VdevRegistry.createAll(a);
+            passThrough(a, dryrun);
+            Boot.load(a, images);
+            return a;
+        } catch (RuntimeException e) {
+            a.close();
+            throw e;
+        }
+    }
+
+    private static void layOutMemory(Assembly a) {
+        for (MemoryRegion r : a.spec.memory()) {
+            if (r.base() % 4096 != 0 || r.size() % 4096 != 0) {
+                throw new ConfigException(r.origin(), r + ": guest memory is made of 4 KiB pages; the start and length must be multiples of 4K");
+            }
+            a.claim(new AddressMap.Claim(Space.MEM, r.base(), r.size(),
+                    r.kind() == MemoryRegion.Kind.RAM ? AddressMap.Kind.RAM : AddressMap.Kind.ROM,
+                    r.kind().name().toLowerCase(java.util.Locale.ROOT), r.origin().toString()), r.origin());
+        }
+    }
+
+    private static void reserve(Assembly a) {
+        for (ReserveSpec r : a.spec.reserves()) {
+            for (ReserveSpec.Range range : r.locations()) {
+                Space space = switch (range.location()) {
+                    case Location.Memory m -> Space.MEM;
+                    case Location.Io io -> Space.IO;
+                    default -> null;
+                };
+                if (space == null) {
+                    continue; // PCI slots: jqvm assigns none automatically, so nothing to keep free
+                }
+                long base = range.location() instanceof Location.Memory m ? m.address() : ((Location.Io) range.location()).port();
+                long length = range.length().orElse(1);
+                a.claim(new AddressMap.Claim(space, base, length, AddressMap.Kind.RESERVED, "reserve",
+                        range.origin().toString()), range.origin());
+            }
+        }
+    }
+
+    private static void vcpus(Assembly a) {
+        List<CpuSpec> cpus = a.spec.cpus();
+        if (cpus.isEmpty()) {
+            a.scheduling.add(VcpuScheduling.DEFAULT);
+            return;
+        }
+        int hostCpus = Runtime.getRuntime().availableProcessors();
+        for (CpuSpec c : cpus) {
+            BitSet mask = new BitSet();
+            for (int cpu : c.runmask()) {
+                if (cpu >= hostCpus) {
+                    Log.warn(c.origin() + ": runmask names host CPU " + cpu + " but this host has " + hostCpus
+                            + " (0-" + (hostCpus - 1) + "); the host will refuse it");
+                }
+                mask.set(cpu);
+            }
+            c.partition().ifPresent(p -> Log.warn(c.origin() + ": partition " + Quote.of(p)
+                    + " is a QNX adaptive partition; Linux has none, the vCPU uses normal scheduling"));
+            c.cluster().ifPresent(cl -> Log.warn(c.origin() + ": cluster " + Quote.of(cl)
+                    + " is a QNX startup cluster; Linux has none, the vCPU floats"));
+            VcpuScheduling s = switch (c.sched().orElse(null)) {
+                case null -> new VcpuScheduling(null, 0, 0, 0, mask);
+                case Sched.Priority p -> new VcpuScheduling(switch (p.policy()) {
+                    case ROUND_ROBIN -> VcpuScheduling.Policy.ROUND_ROBIN;
+                    case FIFO -> VcpuScheduling.Policy.FIFO;
+                    case OTHER -> VcpuScheduling.Policy.OTHER;
+                }, p.priority(), 0, 0, mask);
+                case Sched.Sporadic sp -> new VcpuScheduling(VcpuScheduling.Policy.SPORADIC, sp.highPriority(),
+                        sp.budgetNs(), sp.periodNs(), mask);
+            };
+            a.scheduling.add(s);
+        }
+    }
+
+    private static void allocateMemory(Assembly a) {
+        List<GuestMemory.RegionSpec> regions = new ArrayList<>();
+        for (MemoryRegion r : a.spec.memory()) {
+            regions.add(new GuestMemory.RegionSpec(r.base(), r.size(), r.kind() == MemoryRegion.Kind.ROM,
+                    r.kind().name().toLowerCase(java.util.Locale.ROOT) + " at " + r.origin()));
+        }
+        try {
+            a.memory = GuestMemory.allocate(regions);
+        } catch (HostException e) {
+            throw new VmmException(ExitStatus.FATAL_BEFORE_START, "not enough host memory for the guest's RAM and ROM: "
+                    + e.getMessage());
+        }
+    }
+
+    private static void passThrough(Assembly a, boolean dryrun) {
+        for (PassSpec p : a.spec.passes()) {
+            for (PassLocation loc : p.locations()) {
+                switch (loc.guest()) {
+                    case Location.Memory m -> a.claim(new AddressMap.Claim(Space.MEM, m.address(), loc.length().orElse(4096),
+                            AddressMap.Kind.PASS, "pass " + loc.host().map(Object::toString).orElse("(identity)"),
+                            loc.origin().toString()), loc.origin());
+                    case Location.Io io -> a.claim(new AddressMap.Claim(Space.IO, io.port(), loc.length().orElse(1),
+                            AddressMap.Kind.PASS, "pass " + loc.host().map(Object::toString).orElse("(identity)"),
+                            loc.origin().toString()), loc.origin());
+                    default -> { }
+                }
+            }
+            if (!dryrun) {
+                throw new VmmException(ExitStatus.FATAL_BEFORE_START, p.origin()
+                        + ": pass-through of host resources is not implemented by jqvm yet; dryrun shows the layout");
+            }
+        }
+    }
+
+    static Optional<LoadSpec> firstImage(VmSpec spec) {
+        return spec.loads().stream().filter(l -> l.type().isEmpty() || l.type().get() == io.jqvm.config.model.BlobType.GUEST).findFirst();
+    }
+
+    static byte[] readFile(LoadSpec load) {
+        try {
+            return Files.readAllBytes(load.path());
+        } catch (IOException e) {
+            throw new ConfigException(load.origin(), "cannot read " + Quote.of(load.path().toString()) + ": "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        } catch (OutOfMemoryError e) {
+            throw new ConfigException(load.origin(), Quote.of(load.path().toString()) + " is too large to load");
+        }
+    }
+}
