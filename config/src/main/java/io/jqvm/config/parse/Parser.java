@@ -122,9 +122,9 @@ public final class Parser {
             case "ram" -> memory(option, MemoryRegion.Kind.RAM);
             case "rom" -> memory(option, MemoryRegion.Kind.ROM);
             case "cpu" -> open(new CpuContext(option));
-            case "load" -> load(option, Optional.empty());
+            case "load" -> load(option, Optional.empty(), option.origin());
             case "cmdline" -> cmdline = Optional.of(argument(option, "cmdline \"text\"").text());
-            case "pass" -> open(new PassContext(option, Optional.empty()));
+            case "pass" -> open(new PassContext(option, Optional.empty(), option.origin()));
             case "reserve" -> open(new ReserveContext(option));
             case "vdev" -> vdev(option);
             case "set" -> set(option);
@@ -217,7 +217,8 @@ public final class Parser {
         }
     }
 
-    private void load(Token option, Optional<BlobType> type) {
+    /** {@code entry} is where the entry starts: the blob type if there is one, else {@code load}. */
+    private void load(Token option, Optional<BlobType> type, Origin entry) {
         String keyword = type.map(t -> t.keyword() + " load").orElse("load");
         Token value = argument(option, keyword + " [addr,]path");
         String text = value.text();
@@ -236,7 +237,7 @@ public final class Parser {
             throw new ConfigException(value.origin(), keyword + ": address " + Quote.of(text.substring(0, comma))
                     + " is not inside any ram or rom declared before this load");
         }
-        loads.add(new LoadSpec(type, address, path(file, value.origin(), keyword), option.origin()));
+        loads.add(new LoadSpec(type, address, path(file, value.origin(), keyword), entry));
     }
 
     private boolean insideMemory(long address) {
@@ -259,9 +260,9 @@ public final class Parser {
     private void blob(Token option) {
         BlobType type = BlobType.valueOf(option.text().toUpperCase(Locale.ROOT));
         if (next < tokens.size() && tokens.get(next).text().equals("load")) {
-            load(tokens.get(next++), Optional.of(type));
+            load(tokens.get(next++), Optional.of(type), option.origin());
         } else if (next < tokens.size() && tokens.get(next).text().equals("pass")) {
-            open(new PassContext(tokens.get(next++), Optional.of(type)));
+            open(new PassContext(tokens.get(next++), Optional.of(type), option.origin()));
         } else {
             throw new ConfigException(option.origin(), Quote.of(option.text()) + " must be followed by load or pass");
         }
@@ -538,12 +539,14 @@ public final class Parser {
 
     private final class PassContext extends Context {
         private final Optional<BlobType> blobType;
+        private final Origin entry;
         private final List<PassLocation> locations = new ArrayList<>();
         private final List<PassInterrupt> interrupts = new ArrayList<>();
 
-        PassContext(Token opener, Optional<BlobType> blobType) {
+        PassContext(Token opener, Optional<BlobType> blobType, Origin entry) {
             super(opener);
             this.blobType = blobType;
+            this.entry = entry;
         }
 
         @Override
@@ -579,7 +582,7 @@ public final class Parser {
             if (locations.isEmpty() && interrupts.isEmpty()) {
                 throw new ConfigException(opener.origin(), "\"pass\" passes nothing: give at least one loc or intr");
             }
-            passes.add(new PassSpec(blobType, locations, interrupts, opener.origin()));
+            passes.add(new PassSpec(blobType, locations, interrupts, entry));
         }
     }
 

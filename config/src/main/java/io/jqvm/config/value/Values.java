@@ -21,9 +21,17 @@ public final class Values {
     private Values() {
     }
 
+    private static final String NUMBER_SYNTAX = " is not a number (write 123, 0x7b or 0d123)";
+    private static final String SIZE_SYNTAX = " is not a size or address (write 0x1000, 4096, 4K, 16M or 1G)";
+
     /** A number without size suffix. */
     public static long number(String text, Origin origin, String role) {
         rejectAsinfo(text, origin);
+        return digits(text, text, origin, role, NUMBER_SYNTAX);
+    }
+
+    /** Parses {@code text}, the number part of {@code whole}; errors name {@code whole}. */
+    private static long digits(String text, String whole, Origin origin, String role, String syntaxProblem) {
         int radix = 10;
         String digits = text;
         if (text.length() > 2 && text.charAt(0) == '0' && (text.charAt(1) == 'x' || text.charAt(1) == 'X')) {
@@ -33,12 +41,12 @@ public final class Values {
             digits = text.substring(2);
         }
         if (digits.isEmpty() || !allDigits(digits, radix)) {
-            throw new ConfigException(origin, role + ": " + Quote.of(text) + " is not a number (write 123, 0x7b or 0d123)");
+            throw new ConfigException(origin, role + ": " + Quote.of(whole) + syntaxProblem);
         }
         try {
             return Long.parseUnsignedLong(digits, radix);
         } catch (NumberFormatException e) {
-            throw new ConfigException(origin, role + ": " + Quote.of(text) + " does not fit in 64 bits");
+            throw new ConfigException(origin, role + ": " + Quote.of(whole) + " does not fit in 64 bits");
         }
     }
 
@@ -62,16 +70,7 @@ public final class Values {
             default -> 0;
         };
         String number = shift == 0 ? text : text.substring(0, text.length() - 1);
-        long value;
-        try {
-            value = number(number, origin, role);
-        } catch (ConfigException e) {
-            if (shift == 0) {
-                throw new ConfigException(origin, role + ": " + Quote.of(text)
-                        + " is not a size or address (write 0x1000, 4096, 4K, 16M or 1G)");
-            }
-            throw e;
-        }
+        long value = digits(number, text, origin, role, SIZE_SYNTAX);
         if (shift > 0 && Long.compareUnsigned(value, -1L >>> shift) > 0) {
             throw new ConfigException(origin, role + ": " + Quote.of(text) + " does not fit in 64 bits");
         }
