@@ -1,0 +1,82 @@
+package io.jqvm.boot.acpi;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What the ACPI tables describe of an x86 VM.
+ *
+ * @param apicIds          local APIC id of each vCPU, in ACPI processor UID order (UID = index)
+ * @param ioapicId         the IOAPIC's id
+ * @param ioapicBase       the IOAPIC's guest-physical register window
+ * @param ioapicGsiBase    the first global system interrupt the IOAPIC serves
+ * @param pm1aEventPort    I/O port of the PM1a event block (status, enable; 2 x 16 bits)
+ * @param pm1aControlPort  I/O port of the PM1a control register (16 bits)
+ * @param pmTimerPort      I/O port of the 24-bit ACPI PM timer, 0 when there is none
+ * @param sciInterrupt     ISA IRQ (and GSI) of the SCI, routed level-triggered, active-high
+ * @param resetPort        I/O port of the FADT reset register, 0 when there is none
+ * @param resetValue       byte to write there to reset the VM
+ * @param hpet             the HPET, if the VM has one
+ */
+public record AcpiPlatform(List<Integer> apicIds, int ioapicId, long ioapicBase, int ioapicGsiBase,
+                           int pm1aEventPort, int pm1aControlPort, int pmTimerPort, int sciInterrupt,
+                           int resetPort, int resetValue, Optional<Hpet> hpet) {
+    /** The local APIC window every x86 CPU decodes at reset. */
+    public static final long LOCAL_APIC_BASE = 0xfee00000L;
+    /** Conventional PC IOAPIC window. */
+    public static final long DEFAULT_IOAPIC_BASE = 0xfec00000L;
+    /** QEMU's PC machines put the PM1a event block, control register and timer at 0x600, 0x604, 0x608. */
+    public static final int DEFAULT_PM1A_EVENT_PORT = 0x600;
+    public static final int DEFAULT_PM1A_CONTROL_PORT = 0x604;
+    public static final int DEFAULT_PM_TIMER_PORT = 0x608;
+    public static final int DEFAULT_SCI = 9;
+    /** The keyboard controller's command port; 0xFE there pulses the reset line. */
+    public static final int KEYBOARD_CONTROLLER_RESET_PORT = 0x64;
+    public static final int KEYBOARD_CONTROLLER_RESET_VALUE = 0xfe;
+
+    /**
+     * An HPET block.
+     *
+     * @param base     guest-physical register window (1 KiB)
+     * @param timers   number of comparators (1-32), as the HPET's capabilities register reports
+     * @param vendorId PCI vendor id in the capabilities register
+     */
+    public record Hpet(long base, int timers, int vendorId) {
+        public Hpet {
+            if (timers < 1 || timers > 32) {
+                throw new IllegalArgumentException("an HPET has 1 to 32 timers, not " + timers);
+            }
+        }
+    }
+
+    public AcpiPlatform {
+        apicIds = List.copyOf(apicIds);
+        Objects.requireNonNull(hpet, "hpet");
+        if (apicIds.isEmpty() || apicIds.size() > 255) {
+            throw new IllegalArgumentException("ACPI tables describe 1 to 255 CPUs, not " + apicIds.size());
+        }
+        for (int id : apicIds) {
+            if (id < 0 || id > 254) {
+                throw new IllegalArgumentException("local APIC id " + id + " is outside 0-254");
+            }
+        }
+        if (sciInterrupt < 0 || sciInterrupt > 15) {
+            throw new IllegalArgumentException("the SCI must be an ISA IRQ (0-15), not " + sciInterrupt);
+        }
+    }
+
+    /**
+     * A PC: CPUs with APIC ids 0..cpus-1, IOAPIC 0 at its conventional address serving GSIs from 0, the PM
+     * blocks at QEMU's ports, SCI on IRQ 9, reset through the keyboard controller.
+     */
+    public static AcpiPlatform pc(int cpus, Optional<Hpet> hpet) {
+        Integer[] ids = new Integer[cpus];
+        for (int i = 0; i < cpus; i++) {
+            ids[i] = i;
+        }
+        return new AcpiPlatform(List.of(ids), cpus, DEFAULT_IOAPIC_BASE, 0, DEFAULT_PM1A_EVENT_PORT,
+                DEFAULT_PM1A_CONTROL_PORT, DEFAULT_PM_TIMER_PORT, DEFAULT_SCI, KEYBOARD_CONTROLLER_RESET_PORT,
+                KEYBOARD_CONTROLLER_RESET_VALUE, hpet);
+    }
+}
