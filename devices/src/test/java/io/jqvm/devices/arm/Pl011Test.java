@@ -1,0 +1,180 @@
+package io.jqvm.devices.arm;
+
+import static io.jqvm.devices.arm.Pl011.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class Pl011Test {
+    private final RecordingLine irq = new RecordingLine();
+    private final FakeBackend backend = new FakeBackend();
+    private final Pl011 uart = new Pl011(irq, backend);
+
+    @Test
+    void primeCellIdsMatchWhatLinuxProbes() {
+        int[] expected = {0x11, 0x10, 0x14, 0x00, 0x0D, 0xF0, 0x05, 0xB1};
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], uart.read(0xFE0 + 4L * i, 4), "ID register " + i);
+        }
+        long amba = 0;
+        for (int i = 0; i < 4; i++) {
+            amba |= (uart.read(0xFE0 + 4L * i, 4) & 0xFF) << (8 * i);
+        }
+        assertEquals(0x0004_1011, amba & 0x000F_FFFF, "the amba-pl011 driver matches id 0x00041011 under mask 0x000fffff");
+    }
+
+    @Test
+    void resetState() {
+        assertEquals(FR_TXFE | FR_RXFE, uart.read(FR, 4));
+        assertEquals(CR_UARTEN | CR_TXE | CR_RXE, uart.read(CR, 4));
+        assertEquals(0x12, uart.read(IFLS, 4));
+        assertEquals(0, uart.read(IMSC, 4));
+        assertEquals(0, uart.read(RIS, 4));
+        assertEquals(0, uart.read(RSR, 4));
+    }
+
+    @Test
+    void transmittedBytesReachTheBackendAndRaiseTheTransmitInterrupt() {
+        uart.write(DR, 4, 'h');
+        uart.write(DR, 1, 'i');
+        assertEquals("hi", backend.written());
+        assertEquals(INT_TX, uart.read(RIS, 4));
+        assertFalse(irq.level(), "masked");
+        uart.write(IMSC, 4, INT_TX);
+        assertTrue(irq.level());
+        assertEquals(INT_TX, uart.read(MIS, 4));
+        uart.write(ICR, 4, INT_TX);
+        assertFalse(irq.level());
+        assertEquals(0, uart.read(RIS, 4));
+    }
+
+    @Test
+    void disabledTransmitterDropsBytes() {
+        uart.write(CR, 4, CR_UARTEN | CR_RXE);
+        uart.write(DR, 4, 'x');
+        assertEquals("", backend.written());
+        uart.write(CR, 4, CR_TXE | CR_RXE);
+        uart.write(DR, 4, 'y');
+        assertEquals("", backend.written());
+    }
+
+    @Test
+    void withoutFifoOneByteIsHeldAndTheRestWaitsInTheBackend() {
+        uart.write(IMSC, 4, INT_RX);
+        backend.type("ab");
+        assertTrue(irq.level());
+        assertEquals(FR_TXFE | FR_RXFF, uart.read(FR, 4));
+        assertEquals(1, backend.waiting(), "back-pressure: one byte left in the backend");
+        assertEquals('a', uart.read(DR, 4));
+        assertTrue(irq.level(), "the next byte was pulled in");
+        assertEquals('b', uart.read(DR, 4));
+        assertFalse(irq.level());
+        assertEquals(FR_TXFE | FR_RXFE, uart.read(FR, 4));
+        assertEquals(0, uart.read(DR, 4), "empty FIFO reads 0");
+    }
+
+    @Test
+    void fifoRaisesReceiveAtTheTriggerLevelAndTimeoutBelowIt() {
+        uart.write(LCR_H, 4, LCR_FEN | (3 << 5));
+        assertEquals(LCR_FEN | (3 << 5), uart.read(LCR_H, 4));
+        uart.write(IFLS, 4, 0); // RX trigger at 1/8 = 4 bytes
+        uart.write(IMSC, 4, INT_RX | INT_RT);
+        backend.type("abc");
+        assertEquals(INT_RT, uart.read(RIS, 4), "3 bytes below the trigger: timeout only");
+        assertTrue(irq.level());
+        backend.type("d");
+        assertEquals(INT_RT | INT_RX, uart.read(RIS, 4));
+        uart.read(DR, 4);
+        assertEquals(INT_RT, uart.read(RIS, 4), "below the trigger again");
+        uart.read(DR, 4);
+        uart.read(DR, 4);
+        assertEquals('d', uart.read(DR, 4));
+        assertEquals(0, uart.read(RIS, 4));
+        assertFalse(irq.level());
+    }
+
+    @Test
+    void fifoHoldsThirtyTwoBytes() {
+        uart.write(LCR_H, 4, LCR_FEN);
+        backend.type("0123456789abcdefghijklmnopqrstuvwxyz");
+        assertEquals(FR_TXFE | FR_RXFF, uart.read(FR, 4));
+        assertEquals(4, backend.waiting());
+        StringBuilder got = new StringBuilder();
+        for (int i = 0; i < 36; i++) {
+            got.append((char) uart.read(DR, 4));
+        }
+        assertEquals("0123456789abcdefghijklmnopqrstuvwxyz", got.toString());
+    }
+
+    @Test
+    void disablingTheFifoKeepsTheOldestByte() {
+        uart.write(LCR_H, 4, LCR_FEN);
+        backend.type("xyz");
+        uart.write(LCR_H, 4, 0);
+        assertEquals('x', uart.read(DR, 4));
+    }
+
+    @Test
+    void disabledReceiverLeavesInputInTheBackend() {
+        uart.write(CR, 4, CR_UARTEN | CR_TXE);
+        backend.type("q");
+        assertEquals(1, backend.waiting());
+        uart.write(CR, 4, CR_UARTEN | CR_TXE | CR_RXE);
+        assertEquals(0, backend.waiting());
+        assertEquals('q', uart.read(DR, 4));
+    }
+
+    @Test
+    void loopbackFeedsTransmittedBytesToTheReceiver() {
+        uart.write(LCR_H, 4, LCR_FEN);
+        uart.write(CR, 4, CR_UARTEN | CR_TXE | CR_RXE | CR_LBE);
+        uart.write(DR, 4, 'L');
+        assertEquals("", backend.written());
+        assertEquals('L', uart.read(DR, 4));
+    }
+
+    @Test
+    void plainRegistersKeepTheirImplementedBits() {
+        uart.write(IBRD, 4, 0x1_0027);
+        assertEquals(0x0027, uart.read(IBRD, 4));
+        uart.write(FBRD, 4, 0xFF);
+        assertEquals(0x3F, uart.read(FBRD, 4));
+        uart.write(ILPR, 4, 0x1FF);
+        assertEquals(0xFF, uart.read(ILPR, 4));
+        uart.write(IMSC, 4, 0xFFFF);
+        assertEquals(0x7FF, uart.read(IMSC, 4));
+        uart.write(DMACR, 4, 0xF);
+        assertEquals(7, uart.read(DMACR, 4));
+        uart.write(FR, 4, 0);
+        assertEquals(FR_TXFE | FR_RXFE, uart.read(FR, 4), "FR is read-only");
+    }
+
+    @Test
+    void badAccessesReadZeroAndAreIgnored() {
+        assertEquals(0, uart.read(0x002, 4));
+        assertEquals(0, uart.read(CR, 2));
+        assertEquals(0, uart.read(0x800, 4));
+        uart.write(CR, 2, 0);
+        assertEquals(CR_UARTEN | CR_TXE | CR_RXE, uart.read(CR, 4));
+    }
+
+    @Test
+    void randomAccessesNeverThrow() {
+        Random random = new Random(7);
+        for (int i = 0; i < 20_000; i++) {
+            int size = 1 << random.nextInt(4);
+            long offset = random.nextLong(Pl011.SIZE - size + 1);
+            if (random.nextBoolean()) {
+                uart.read(offset, size);
+            } else {
+                uart.write(offset, size, random.nextLong());
+            }
+            if (random.nextInt(10) == 0) {
+                backend.type("z");
+            }
+        }
+    }
+}
