@@ -1,19 +1,22 @@
-/* The BIOS area must behave as ROM: a write there is dropped. */
+/* ROM must refuse writes: read a ROM byte, write its complement, read it back unchanged.
+ * The probed address is the "rom=" command-line option; the default is the reset vector copy
+ * in the 0xF0000-0xFFFFF BIOS area, which jqvm's PC board maps as ROM. */
 #include "kit.h"
 
 const char guest_name[] = "romwrite";
 
-/* The reset vector, inside the 0xF0000-0xFFFFF BIOS ROM on every PC. */
-#define ROM_PROBE_ADDRESS 0xFFFF0
+#define DEFAULT_ROM_PROBE_ADDRESS 0xFFFF0
 
 const char *guest_main(void)
 {
-    volatile uint8_t *rom = (volatile uint8_t *)ROM_PROBE_ADDRESS;
+    uint64_t address = cmdline_option("rom", DEFAULT_ROM_PROBE_ADDRESS);
+    if (address >= (4ull << 30))
+        return "the rom= address is above the mapped 4 GiB";
+    volatile uint8_t *rom = (volatile uint8_t *)address;
     uint8_t before = *rom;
     uint8_t attempted = (uint8_t)~before;
     *rom = attempted;
     uint8_t after = *rom;
-    printf("ROM byte at %x: read %02x, wrote %02x, read back %02x\n",
-           ROM_PROBE_ADDRESS, before, attempted, after);
+    printf("ROM byte at %lx: read %02x, wrote %02x, read back %02x\n", address, before, attempted, after);
     return after == before ? NULL : "the write to ROM took effect";
 }

@@ -83,6 +83,8 @@ const struct multiboot_info *multiboot_info(void);
 const char *multiboot_cmdline(void);
 /* The first whitespace-separated command-line word made only of digits, or fallback. */
 uint64_t cmdline_number(uint64_t fallback);
+/* The value of a "key=number" word (decimal, or hex with 0x), or fallback. */
+uint64_t cmdline_option(const char *key, uint64_t fallback);
 
 /* ---- ACPI ---- */
 

@@ -212,6 +212,38 @@ uint64_t cmdline_number(uint64_t fallback)
     return fallback;
 }
 
+uint64_t cmdline_option(const char *key, uint64_t fallback)
+{
+    size_t key_length = strlen(key);
+    for (const char *p = multiboot_cmdline(); *p;) {
+        while (*p == ' ')
+            p++;
+        if (memcmp(p, key, key_length) == 0 && p[key_length] == '=') {
+            p += key_length + 1;
+            unsigned base = 10;
+            if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+                base = 16;
+                p += 2;
+            }
+            uint64_t value = 0;
+            for (;; p++) {
+                unsigned digit;
+                if (*p >= '0' && *p <= '9')
+                    digit = (unsigned)(*p - '0');
+                else if (base == 16 && (*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
+                    digit = (unsigned)((*p | 0x20) - 'a' + 10);
+                else
+                    break;
+                value = value * base + digit;
+            }
+            return value;
+        }
+        while (*p && *p != ' ')
+            p++;
+    }
+    return fallback;
+}
+
 /* Called from entry.S on the boot processor, in long mode. */
 void kit_main(void)
 {
