@@ -1,0 +1,183 @@
+package io.jqvm.guests.x86;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Boots each x86 guest under QEMU's PC machine with KVM, exactly as an ordinary Multiboot kernel
+ * ({@code -kernel}), and checks its verdict line and that it powered itself off through ACPI.
+ * Passing here shows the guests are ordinary PC guests, not tuned to jqvm.
+ */
+class QemuGuestTest {
+
+    private static final String QEMU = "qemu-system-x86_64";
+    /** Generous: the machine is shared and PVM makes every exit expensive. */
+    private static final long TIMEOUT_SECONDS = 180;
+
+    private static Path qemu;
+    private static Path guests;
+
+    @BeforeAll
+    static void findKvmQemuAndGuests() {
+        Path kvm = Path.of("/dev/kvm");
+        if (!(Files.isReadable(kvm) && Files.isWritable(kvm))) {
+            String reason = "/dev/kvm is missing or not accessible; the QEMU guest tests need KVM";
+            if ("1".equals(System.getenv("JQVM_REQUIRE_KVM")))
+                fail(reason + " (JQVM_REQUIRE_KVM=1)");
+            Assumptions.abort(reason + "; skipping");
+        }
+        qemu = onPath(QEMU);
+        String repo = System.getenv("JQVM_REPO");
+        assertTrue(repo != null && !repo.isBlank(), "JQVM_REPO (the repository root) is not set");
+        guests = Path.of(repo, "guests", "target", "x86");
+    }
+
+    private static Path onPath(String program) {
+        for (String directory : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path candidate = Path.of(directory, program);
+            if (Files.isExecutable(candidate))
+                return candidate;
+        }
+        return fail(program + " is not on PATH; install it with: apt-get install -y qemu-system-x86");
+    }
+
+    private record Run(int exitCode, List<String> lines) {
+        boolean has(String line) {
+            return lines.contains(line);
+        }
+
+        String firstStartingWith(String prefix) {
+            return lines.stream().filter(l -> l.startsWith(prefix)).findFirst()
+                    .orElseGet(() -> fail("no line starting with \"" + prefix + "\" in:\n" + this));
+        }
+
+        @Override
+        public String toString() {
+            return "exit code " + exitCode + ", output:\n" + String.join("\n", lines);
+        }
+    }
+
+    private static Run boot(String guest, String cmdline) throws IOException, InterruptedException {
+        Path image = guests.resolve(guest + ".elf");
+        assertTrue(Files.isRegularFile(image), image + " is missing; build it with: make -C guests x86");
+        List<String> command = new ArrayList<>(List.of(qemu.toString(),
+                "-enable-kvm", "-cpu", "host,-arch-capabilities", "-machine", "pc", "-m", "128", "-smp", "2",
+                "-nodefaults", "-no-reboot", "-display", "none", "-monitor", "none", "-serial", "stdio",
+                "-kernel", image.toString(), "-append", cmdline));
+        Path output = Files.createTempFile("qemu-" + guest + "-", ".log");
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .start();
+            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+                fail(guest + " did not finish within " + TIMEOUT_SECONDS + " s; output:\n"
+                        + Files.readString(output, StandardCharsets.UTF_8));
+            }
+            return new Run(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8).lines()
+                    .map(line -> line.replace("\r", "")).toList());
+        } finally {
+            Files.deleteIfExists(output);
+        }
+    }
+
+    /** The guest's verdict is PASS, and QEMU exited cleanly because the guest entered S5. */
+    private static void assertPassedAndPoweredOff(Run run, String guest) {
+        assertTrue(run.has("PASS " + guest), () -> "no \"PASS " + guest + "\" line; " + run);
+        assertTrue(run.lines().stream().noneMatch(l -> l.startsWith("FAIL ")), () -> "a FAIL line; " + run);
+        assertTrue(run.lines().stream().noneMatch(l -> l.startsWith("poweroff: still running")),
+                () -> "the ACPI power-off did not stop the machine; " + run);
+        assertEquals(0, run.exitCode(), () -> "QEMU exit status; " + run);
+    }
+
+    @Test
+    void helloGreetsAndEchoesTheCommandLine() throws Exception {
+        Run run = boot("hello", "greeting=from-the-test");
+        assertPassedAndPoweredOff(run, "hello");
+        assertTrue(run.has("Hello from the jqvm guest kit"), run::toString);
+        assertTrue(run.firstStartingWith("Command line:").contains("greeting=from-the-test"), run::toString);
+        assertTrue(run.firstStartingWith("Memory:").contains("RAM up to 127 MiB"), run::toString);
+        run.firstStartingWith("CPU vendor:");
+    }
+
+    @Test
+    void timerCountsPitInterruptsThroughTheIoApic() throws Exception {
+        Run run = boot("timer", "");
+        assertPassedAndPoweredOff(run, "timer");
+        run.firstStartingWith("PIT IRQ0 is GSI 2 ");
+        Matcher ticks = Pattern.compile("PIT ticks counted: (\\d+)").matcher(run.firstStartingWith("PIT ticks counted:"));
+        assertTrue(ticks.matches() && Integer.parseInt(ticks.group(1)) >= 10, run::toString);
+    }
+
+    @Test
+    void smpStartsTheSecondCpu() throws Exception {
+        Run run = boot("smp", "");
+        assertPassedAndPoweredOff(run, "smp");
+        assertTrue(run.has("CPU 1 up (APIC id 1)"), run::toString);
+        assertTrue(run.has("2 of 2 CPUs running"), run::toString);
+    }
+
+    @Test
+    void memmapSeesTheWholeRam() throws Exception {
+        Run run = boot("memmap", "");
+        assertPassedAndPoweredOff(run, "memmap");
+        assertTrue(run.lines().stream().anyMatch(l -> l.matches(" {2}base 0000000000100000 length \\p{XDigit}{16} type 1 \\(usable\\)")),
+                run::toString);
+    }
+
+    /**
+     * Probes the firmware flash at the top of 4 GiB. QEMU's 0xF0000-0xFFFFF is shadow RAM that
+     * SeaBIOS marks read-only; QEMU enforces that in the KVM memory slot but completes the write
+     * when it emulates the faulting access, so that area is not ROM under QEMU/KVM.
+     */
+    @Test
+    void romwriteFindsTheFirmwareReadOnly() throws Exception {
+        Run run = boot("romwrite", "rom=0xFFFFFFF0");
+        assertPassedAndPoweredOff(run, "romwrite");
+        run.firstStartingWith("ROM byte at fffffff0:");
+    }
+
+    @Test
+    void unmappedAccessesComplete() throws Exception {
+        Run run = boot("unmapped", "");
+        assertPassedAndPoweredOff(run, "unmapped");
+        assertTrue(run.has("the accesses completed and the guest continues"), run::toString);
+    }
+
+    @Test
+    void acpiOffFindsQemusPowerManagementBlock() throws Exception {
+        Run run = boot("acpi-off", "");
+        assertPassedAndPoweredOff(run, "acpi-off");
+        assertTrue(run.has("FADT: PM1a_CNT at port 604, PM1b_CNT 0"), run::toString);
+        run.firstStartingWith("MADT: 2 CPUs, local APIC at fee00000, IOAPIC at fec00000");
+    }
+
+    @Test
+    void pioLoopRunsTheRequestedIterations() throws Exception {
+        Run run = boot("pio-loop", "12345");
+        assertPassedAndPoweredOff(run, "pio-loop");
+        assertTrue(run.has("writing port 80 12345 times"), run::toString);
+    }
+
+    @Test
+    void mmioLoopRunsTheRequestedIterations() throws Exception {
+        Run run = boot("mmio-loop", "12345");
+        assertPassedAndPoweredOff(run, "mmio-loop");
+        assertTrue(run.has("writing d0000000 12345 times"), run::toString);
+    }
+}
