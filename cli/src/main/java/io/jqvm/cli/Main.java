@@ -3,6 +3,7 @@ package io.jqvm.cli;
 import io.jqvm.common.ExitStatus;
 import io.jqvm.common.Log;
 import io.jqvm.common.VmmException;
+import io.jqvm.config.ConfigException;
 import io.jqvm.config.QvmConf;
 import io.jqvm.config.model.VmSpec;
 import io.jqvm.vmm.Vmm;
@@ -42,6 +43,10 @@ public final class Main {
                 System.out.println("Exiting: dryrun completed");
             }
             return status.code();
+        } catch (ConfigException e) {
+            // Exactly "path:line:column: problem", whatever the logger says: it is the user's next edit.
+            System.err.println(e.getMessage());
+            return e.status().code();
         } catch (VmmException e) {
             Log.fatal(e.getMessage());
             return e.status().code();

@@ -28,7 +28,7 @@ public final class AddressMap {
         }
 
         public String describe() {
-            return kind.name().toLowerCase(java.util.Locale.ROOT) + " " + owner + " at " + space.label() + ":"
+            return owner + " at " + space.label() + ":"
                     + Hex.of(base) + "-" + Hex.of(base + size - 1) + " (" + origin + ")";
         }
     }

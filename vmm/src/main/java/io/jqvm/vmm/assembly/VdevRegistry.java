@@ -10,7 +10,6 @@ import io.jqvm.config.model.Value;
 import io.jqvm.config.model.VdevSpec;
 import io.jqvm.device.CharBackend;
 import io.jqvm.device.IrqLine;
-import io.jqvm.devices.arm.GicCore;
 import io.jqvm.devices.arm.GicV2;
 import io.jqvm.devices.arm.Pl011;
 import io.jqvm.memory.Space;
@@ -90,7 +89,7 @@ final class VdevRegistry {
     }
 
     /** Each vCPU's generic-timer outputs go to its own timer PPIs on the GIC. */
-    private static void connectTimers(Assembly a, GicCore gic) {
+    private static void connectTimers(Assembly a, GicV2 gic) {
         for (int i = 0; i < a.vcpuCount(); i++) {
             int cpu = i;
             a.onStart.add(p -> ((A64Vcpu) p.vm().vcpu(cpu)).connectTimers(gic.ppi(cpu, TIMER_PPI_PHYSICAL),
