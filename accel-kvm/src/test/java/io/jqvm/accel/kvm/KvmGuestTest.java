@@ -15,6 +15,7 @@ import static io.jqvm.accel.kvm.TestMachine.code;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Tiny hand-assembled guests run through KVM: each checks what reaches {@link io.jqvm.accel.GuestIo}. */
 class KvmGuestTest {
@@ -226,6 +227,23 @@ class KvmGuestTest {
         long low = (handler & 0xffff) | (long) EntryRegisters.CODE_SELECTOR << 16 | 0x8EL << 40 | (handler >>> 16 & 0xffff) << 48;
         memory.write64(idt + vector * 16L, low);
         memory.write64(idt + vector * 16L + 8, handler >>> 32);
+    }
+
+    @Test
+    void registerDumpShowsTheStateTheGuestStoppedIn() throws Exception {
+        try (TestMachine m = TestMachine.create(new RecordingGuestIo())) {
+            m.memory.load(CODE, code(0xB8, 0x34, 0x12, 0xF4)); // mov ax, 0x1234; hlt
+            java.util.concurrent.FutureTask<String> dump = new java.util.concurrent.FutureTask<>(() -> {
+                m.vm.vcpu(0).setEntry(REAL);
+                m.vm.vcpu(0).run();
+                return m.vm.vcpu(0).registerDump();
+            });
+            Thread.ofPlatform().start(dump);
+            String text = dump.get(TestMachine.TIME_LIMIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+
+            assertTrue(text.startsWith("vcpu 0 (runnable) rip=0x1004 rsp=0x8000 rflags=0x2 rax=0x1234 "), text);
+            assertTrue(text.endsWith(" cr0=0x10 cr3=0x0 cr4=0x0 efer=0x0 cs=0x0 ss=0x0"), text);
+        }
     }
 
     @Test
