@@ -215,9 +215,10 @@ final class KvmVcpu implements Vcpu {
         int port = Short.toUnsignedInt(run.get(JAVA_SHORT, IO_PORT));
         int count = run.get(JAVA_INT, IO_COUNT);
         long data = run.get(JAVA_LONG, IO_DATA_OFFSET);
+        int done = 0;
         try {
-            for (int i = 0; i < count; i++) {
-                long at = data + (long) i * size;
+            for (; done < count; done++) {
+                long at = data + (long) done * size;
                 if (out) {
                     io.pioWrite(index, port, size, load(at, size));
                 } else {
@@ -225,6 +226,10 @@ final class KvmVcpu implements Vcpu {
                 }
             }
         } catch (GuestFault fault) {
+            if (!out) {
+                // the refused items still complete: they read all ones, never stale data of an earlier exit
+                run.asSlice(data + (long) done * size, (long) (count - done) * size).fill((byte) 0xff);
+            }
             injectGeneralProtection();
         }
     }
@@ -239,6 +244,9 @@ final class KvmVcpu implements Vcpu {
                 store(MMIO_DATA, length, io.mmioRead(index, address, length));
             }
         } catch (GuestFault fault) {
+            if (run.get(JAVA_BYTE, MMIO_IS_WRITE) == 0) {
+                store(MMIO_DATA, length, -1L);
+            }
             injectGeneralProtection();
         }
     }

@@ -219,6 +219,24 @@ class KvmGuestTest {
         }
     }
 
+    @Test
+    void refusedPortReadCompletesWithAllOnesBeforeTheFault() {
+        try (TestMachine m = TestMachine.create(new RecordingGuestIo().faultPort(0x90))) {
+            long cr3 = LongModeTables.write(m.memory);
+            writeIdtGate(m.memory, 13, 0x2000);
+            m.memory.load(0x2000, code(0xE6, 0x95, 0xF4)); // out 0x95, al; hlt
+            X86Entry entry = new X86Entry(X86Entry.Mode.LONG64, CODE, 0x8000, 0, 0, 0, cr3,
+                    LongModeTables.GDT, LongModeTables.GDT_LIMIT);
+            VcpuExit exit = m.run(entry, code(
+                    0x0F, 0x01, 0x1C, 0x25, 0x00, 0x06, 0x00, 0x00, // lidt [0x600]
+                    0xE4, 0x90,                                     // in al, 0x90: refused
+                    0xF4));                                         // hlt
+
+            assertEquals(VcpuExit.HALTED, exit);
+            assertEquals(List.of(Access.pioWrite(0x95, 1, 0xff)), m.io.accesses());
+        }
+    }
+
     /** A 64-bit interrupt gate for {@code vector} to {@code handler}, in an IDT at 0x3000 loaded from 0x600. */
     static void writeIdtGate(GuestMemory memory, int vector, long handler) {
         long idt = 0x3000;
