@@ -24,12 +24,9 @@ final class KvmHost {
 
     /** Null when x86-64 guests can run here, otherwise a sentence saying why not and what to do. */
     static String unavailableReason(Arch guest) {
-        Arch host = Arch.host();
-        if (host != Arch.X86_64) {
-            return "kvm in jqvm needs an x86_64 host; this host is " + System.getProperty("os.arch") + " — use accel soft";
-        }
-        if (guest != Arch.X86_64) {
-            return "kvm runs only x86_64 guests on this x86_64 host, not " + guest.label() + " — use accel soft";
+        String unsupported = architectureProblem(guest);
+        if (unsupported != null) {
+            return unsupported;
         }
         KvmSystem kvm;
         try {
@@ -42,6 +39,17 @@ final class KvmHost {
         } catch (HostException e) {
             return KvmSystem.DEVICE + ": " + e.getMessage();
         }
+    }
+
+    /** Null when this host and guest architecture are ones jqvm's kvm supports, otherwise why not. */
+    static String architectureProblem(Arch guest) {
+        if (Arch.host() != Arch.X86_64) {
+            return "kvm in jqvm needs an x86_64 host; this host is " + System.getProperty("os.arch") + " — use accel soft";
+        }
+        if (guest != Arch.X86_64) {
+            return "kvm runs only x86_64 guests on this x86_64 host, not " + guest.label() + " — use accel soft";
+        }
+        return null;
     }
 
     /** Why {@code open("/dev/kvm")} failing with {@code errno} makes kvm unusable, and what to do. */

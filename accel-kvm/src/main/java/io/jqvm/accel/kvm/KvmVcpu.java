@@ -13,6 +13,7 @@ import io.jqvm.kvm.ioctl.KvmVcpuFd;
 import io.jqvm.kvm.sys.KvmStructs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import static io.jqvm.kvm.sys.KvmConstants.EXIT_DEBUG;
 import static io.jqvm.kvm.sys.KvmConstants.EXIT_EXCEPTION;
@@ -67,6 +68,9 @@ final class KvmVcpu implements Vcpu {
     private static final long INTERNAL_DATA = KvmStructs.offset(KvmStructs.RUN, "exit", "internal", "data");
     private static final long SYSTEM_EVENT_TYPE = KvmStructs.offset(KvmStructs.RUN, "exit", "system_event", "type");
     private static final int INTERNAL_DATA_MAX = 16;
+    private static final ValueLayout.OfShort UNALIGNED_SHORT = JAVA_SHORT.withByteAlignment(1);
+    private static final ValueLayout.OfInt UNALIGNED_INT = JAVA_INT.withByteAlignment(1);
+    private static final ValueLayout.OfLong INT_ALIGNED_LONG = JAVA_LONG.withByteAlignment(4);
 
     private static final long EVENT_EXCEPTION_INJECTED = KvmStructs.offset(KvmStructs.VCPU_EVENTS, "exception", "injected");
     private static final long EVENT_EXCEPTION_NR = KvmStructs.offset(KvmStructs.VCPU_EVENTS, "exception", "nr");
@@ -157,7 +161,7 @@ final class KvmVcpu implements Vcpu {
     private void prepareThread(int tid) {
         long kvmMask = kick.blockInCurrentThread();
         signalMask.set(JAVA_INT, 0, (int) KickSignal.kernelSigsetBytes());
-        signalMask.set(JAVA_LONG.withByteAlignment(4), KvmStructs.SIGNAL_MASK.byteSize(), kvmMask);
+        signalMask.set(INT_ALIGNED_LONG, KvmStructs.SIGNAL_MASK.byteSize(), kvmMask);
         fd.setSignalMask(signalMask);
         preparedTid = tid;
     }
@@ -255,8 +259,8 @@ final class KvmVcpu implements Vcpu {
     private long load(long offset, int size) {
         return switch (size) {
             case 1 -> Byte.toUnsignedLong(run.get(JAVA_BYTE, offset));
-            case 2 -> Short.toUnsignedLong(run.get(JAVA_SHORT.withByteAlignment(1), offset));
-            case 4 -> Integer.toUnsignedLong(run.get(JAVA_INT.withByteAlignment(1), offset));
+            case 2 -> Short.toUnsignedLong(run.get(UNALIGNED_SHORT, offset));
+            case 4 -> Integer.toUnsignedLong(run.get(UNALIGNED_INT, offset));
             default -> {
                 long v = 0;
                 for (int i = size - 1; i >= 0; i--) {

@@ -54,11 +54,11 @@ final class KvmVirtualMachine implements VirtualMachine {
 
     /** Builds the VM; every failure is a {@link VmmException} with {@code FATAL_BEFORE_START}. */
     static KvmVirtualMachine create(MachineSpec spec, GuestIo io) {
-        checkSpec(spec);
-        String reason = KvmHost.unavailableReason(spec.arch());
-        if (reason != null) {
-            throw fatal(spec, reason, null);
+        String unsupported = KvmHost.architectureProblem(spec.arch());
+        if (unsupported != null) {
+            throw fatal(spec, unsupported, null);
         }
+        checkSpec(spec);
         KvmSystem kvm;
         try {
             kvm = KvmSystem.open();

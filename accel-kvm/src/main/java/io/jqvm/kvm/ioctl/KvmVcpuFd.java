@@ -9,6 +9,9 @@ import java.lang.foreign.MemorySegment;
  * KVM_RUN holds, so one thread should issue them all; only {@code kvm_run} may be touched by others.
  */
 public final class KvmVcpuFd implements AutoCloseable {
+    /** Preallocated: KVM_RUN is the hot path and a varargs array per call would be garbage per exit. */
+    private static final int[] RUN_TOLERATED = {Libc.EINTR};
+
     private final int fd;
     private final MemorySegment run;
 
@@ -24,7 +27,7 @@ public final class KvmVcpuFd implements AutoCloseable {
 
     /** KVM_RUN; returns 0 after a guest exit, or -EINTR when a signal (a kick) or immediate_exit ended it. */
     public int run() {
-        return Libc.ioctl(fd, KvmRequests.RUN, 0L, "KVM_RUN", Libc.EINTR);
+        return Libc.ioctl(fd, KvmRequests.RUN, 0L, "KVM_RUN", RUN_TOLERATED);
     }
 
     public void getRegs(MemorySegment regs) {

@@ -21,6 +21,9 @@ public final class KvmVmFd implements AutoCloseable {
     private static final ThreadLocal<MemorySegment> IRQ_LEVEL_BUFFER =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(KvmStructs.IRQ_LEVEL));
 
+    /** KVM_IRQ_LINE runs per interrupt: no varargs array per call. */
+    private static final int[] NOTHING_TOLERATED = {};
+
     private final int fd;
 
     KvmVmFd(int fd) {
@@ -75,7 +78,7 @@ public final class KvmVmFd implements AutoCloseable {
         MemorySegment level = IRQ_LEVEL_BUFFER.get();
         level.set(JAVA_INT, 0, gsi);
         level.set(JAVA_INT, IRQ_LEVEL, asserted ? 1 : 0);
-        Libc.ioctl(fd, KvmRequests.IRQ_LINE, level, "KVM_IRQ_LINE");
+        Libc.ioctl(fd, KvmRequests.IRQ_LINE, level, "KVM_IRQ_LINE", NOTHING_TOLERATED);
     }
 
     /** Creates vCPU {@code id} (its local APIC id) and maps its {@code kvm_run} area of {@code mmapSize} bytes. */

@@ -38,6 +38,18 @@ class KvmAcceleratorTest {
     }
 
     @Test
+    void aarch64SpecIsRefusedBeforeStart() {
+        Assumptions.assumeTrue(Arch.host() == Arch.X86_64, "the message differs on other hosts");
+        try (GuestMemory memory = GuestMemory.allocate(List.of(ram(0)))) {
+            VmmException e = assertThrows(VmmException.class, () -> new KvmAccelerator().create(
+                    MachineSpec.aarch64("t", memory, 1), new RecordingGuestIo()));
+            assertEquals(ExitStatus.FATAL_BEFORE_START, e.status());
+            assertEquals("kvm: cannot create VM t: kvm runs only x86_64 guests on this x86_64 host, not aarch64"
+                    + " — use accel soft", e.getMessage());
+        }
+    }
+
+    @Test
     void ioapicElsewhereThanKvmsFixedAddressIsRefused() {
         assertRefused("kvm: cannot create VM t: the in-kernel IOAPIC answers only at 0xfec00000, not at 0xfec01000"
                 + " — place the ioapic at 0xfec00000", 1, true, false, 0xfec01000L, ram(0));
