@@ -329,4 +329,106 @@ public final class Libc {
             throw rethrow(t);
         }
     }
+
+    // Signals: used by accel-kvm to kick a vCPU thread out of KVM_RUN.
+
+    public static final int ESRCH = 3;
+    public static final int SIG_BLOCK = 0;
+    public static final int SIG_UNBLOCK = 1;
+    public static final int SIG_SETMASK = 2;
+    public static final int SA_RESTART = 0x10000000;
+    /** glibc's {@code sigset_t}: 1024 bits. */
+    public static final long SIGSET_BYTES = 128;
+    private static final long SIGACTION_BYTES = 152;
+    private static final long SIGACTION_MASK_OFFSET = 8;
+    private static final long SIGACTION_FLAGS_OFFSET = 136;
+    private static final long SYS_GETPID = 39;
+
+    private static final MethodHandle PTHREAD_SIGMASK = LINKER.downcallHandle(LIBC.find("pthread_sigmask").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SIGTIMEDWAIT = errnoCall("sigtimedwait",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    private static final MethodHandle SIGACTION = errnoCall("sigaction",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+
+    /** The process id (the thread-group id {@link #tgkill} needs). */
+    public static int getpid() {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            return (int) (long) SYSCALL3.invokeExact(st, SYS_GETPID, 0L, 0L, 0L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * pthread_sigmask for the calling thread; {@code set} and {@code oldSet} are {@link #SIGSET_BYTES}
+     * segments or NULL.
+     */
+    public static void pthreadSigmask(int how, MemorySegment set, MemorySegment oldSet) {
+        try {
+            int error = (int) PTHREAD_SIGMASK.invokeExact(how, set, oldSet);
+            if (error != 0) {
+                throw new HostException("pthread_sigmask", error); // returns the error number, not errno
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * sigtimedwait for one of the blocked signals in {@code set}, waiting at most {@code timeout} (a struct
+     * timespec). Returns the signal taken, or -errno for EAGAIN (none pending in time) and EINTR.
+     */
+    public static int sigtimedwait(MemorySegment set, MemorySegment timeout) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            int signal = (int) SIGTIMEDWAIT.invokeExact(st, set, MemorySegment.NULL, timeout);
+            if (signal < 0) {
+                int e = errno(st);
+                if (e == EAGAIN || e == EINTR) {
+                    return -e;
+                }
+                throw new HostException("sigtimedwait", e);
+            }
+            return signal;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Sets the process-wide handler of {@code signal} (an empty handler mask, {@code flags} as given) and
+     * returns the previous handler's address (0 = SIG_DFL, 1 = SIG_IGN).
+     */
+    public static long sigaction(int signal, MemorySegment handler, int flags) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment action = a.allocate(SIGACTION_BYTES, 8);
+            MemorySegment previous = a.allocate(SIGACTION_BYTES, 8);
+            action.set(JAVA_LONG, 0, handler.address());
+            action.asSlice(SIGACTION_MASK_OFFSET, SIGSET_BYTES).fill((byte) 0);
+            action.set(JAVA_INT, SIGACTION_FLAGS_OFFSET, flags);
+            if ((int) SIGACTION.invokeExact(st, signal, action, previous) != 0) {
+                throw fail("sigaction(" + signal + ")", st);
+            }
+            return previous.get(JAVA_LONG, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The current handler address of {@code signal} (0 = SIG_DFL, 1 = SIG_IGN), without changing it. */
+    public static long currentSignalHandler(int signal) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment previous = a.allocate(SIGACTION_BYTES, 8);
+            if ((int) SIGACTION.invokeExact(st, signal, MemorySegment.NULL, previous) != 0) {
+                throw fail("sigaction(" + signal + ")", st);
+            }
+            return previous.get(JAVA_LONG, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
 }

@@ -1,0 +1,99 @@
+package io.jqvm.kvm.ioctl;
+
+import io.jqvm.host.Libc;
+import io.jqvm.kvm.sys.KvmRequests;
+import io.jqvm.kvm.sys.KvmStructs;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/** A KVM VM fd: memory slots, the in-kernel platform devices, vCPU creation, interrupt lines. */
+public final class KvmVmFd implements AutoCloseable {
+    private static final long SLOT_FLAGS = KvmStructs.offset(KvmStructs.USERSPACE_MEMORY_REGION, "flags");
+    private static final long SLOT_GPA = KvmStructs.offset(KvmStructs.USERSPACE_MEMORY_REGION, "guest_phys_addr");
+    private static final long SLOT_SIZE = KvmStructs.offset(KvmStructs.USERSPACE_MEMORY_REGION, "memory_size");
+    private static final long SLOT_HOST = KvmStructs.offset(KvmStructs.USERSPACE_MEMORY_REGION, "userspace_addr");
+    private static final long IRQ_LEVEL = KvmStructs.offset(KvmStructs.IRQ_LEVEL, "level");
+
+    /** IRQ lines are driven from device threads: one argument buffer per thread, freed with the thread. */
+    private static final ThreadLocal<MemorySegment> IRQ_LEVEL_BUFFER =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(KvmStructs.IRQ_LEVEL));
+
+    /** KVM_IRQ_LINE runs per interrupt: no varargs array per call. */
+    private static final int[] NOTHING_TOLERATED = {};
+
+    private final int fd;
+
+    KvmVmFd(int fd) {
+        this.fd = fd;
+    }
+
+    public int checkExtension(int capability) {
+        return Libc.ioctl(fd, KvmRequests.CHECK_EXTENSION, capability, "KVM_CHECK_EXTENSION(" + capability + ")");
+    }
+
+    /** Maps {@code host} at guest-physical {@code gpa} as slot {@code slot}; flags e.g. KVM_MEM_READONLY. */
+    public void setUserMemoryRegion(int slot, int flags, long gpa, MemorySegment host) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment region = a.allocate(KvmStructs.USERSPACE_MEMORY_REGION);
+            region.set(JAVA_INT, 0, slot);
+            region.set(JAVA_INT, SLOT_FLAGS, flags);
+            region.set(JAVA_LONG, SLOT_GPA, gpa);
+            region.set(JAVA_LONG, SLOT_SIZE, host.byteSize());
+            region.set(JAVA_LONG, SLOT_HOST, host.address());
+            Libc.ioctl(fd, KvmRequests.SET_USER_MEMORY_REGION, region, "KVM_SET_USER_MEMORY_REGION(slot " + slot + ")");
+        }
+    }
+
+    /** The three guest-physical pages VMX hosts use for the real-mode TSS. */
+    public void setTssAddr(long gpa) {
+        Libc.ioctl(fd, KvmRequests.SET_TSS_ADDR, gpa, "KVM_SET_TSS_ADDR");
+    }
+
+    /** The guest-physical page VMX hosts use for the real-mode identity page table. */
+    public void setIdentityMapAddr(long gpa) {
+        try (Arena a = Arena.ofConfined()) {
+            Libc.ioctl(fd, KvmRequests.SET_IDENTITY_MAP_ADDR, a.allocateFrom(JAVA_LONG, gpa), "KVM_SET_IDENTITY_MAP_ADDR");
+        }
+    }
+
+    /** The in-kernel 8259 pair, IOAPIC and (per vCPU, created later) local APICs. */
+    public void createIrqchip() {
+        Libc.ioctl(fd, KvmRequests.CREATE_IRQCHIP, 0L, "KVM_CREATE_IRQCHIP");
+    }
+
+    /** The in-kernel 8254 PIT; needs the in-kernel irqchip. */
+    public void createPit2(int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment config = a.allocate(KvmStructs.PIT_CONFIG);
+            config.set(JAVA_INT, 0, flags);
+            Libc.ioctl(fd, KvmRequests.CREATE_PIT2, config, "KVM_CREATE_PIT2");
+        }
+    }
+
+    /** Drives global system interrupt {@code gsi} of the in-kernel irqchip; callable from any thread. */
+    public void irqLine(int gsi, boolean asserted) {
+        MemorySegment level = IRQ_LEVEL_BUFFER.get();
+        level.set(JAVA_INT, 0, gsi);
+        level.set(JAVA_INT, IRQ_LEVEL, asserted ? 1 : 0);
+        Libc.ioctl(fd, KvmRequests.IRQ_LINE, level, "KVM_IRQ_LINE", NOTHING_TOLERATED);
+    }
+
+    /** Creates vCPU {@code id} (its local APIC id) and maps its {@code kvm_run} area of {@code mmapSize} bytes. */
+    public KvmVcpuFd createVcpu(int id, int mmapSize) {
+        int vcpuFd = Libc.ioctl(fd, KvmRequests.CREATE_VCPU, id, "KVM_CREATE_VCPU(" + id + ")");
+        try {
+            return new KvmVcpuFd(vcpuFd, Libc.mmap(mmapSize, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, vcpuFd, 0));
+        } catch (RuntimeException e) {
+            Libc.close(vcpuFd);
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        Libc.close(fd);
+    }
+}

@@ -1,0 +1,99 @@
+package io.jqvm.accel.kvm;
+
+import io.jqvm.accel.VcpuExit;
+import io.jqvm.accel.X86Entry;
+import io.jqvm.accel.kvm.RecordingGuestIo.Access;
+import io.jqvm.device.InterruptController;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static io.jqvm.accel.kvm.TestMachine.CODE;
+import static io.jqvm.accel.kvm.TestMachine.code;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The in-kernel 8259/IOAPIC/local APICs and PIT: creation, GSI lines, and an interrupt taken in long mode. */
+class KvmIrqChipTest {
+    @BeforeEach
+    void needsKvm() {
+        KvmRequirement.assumeKvm();
+    }
+
+    @Test
+    void vmWithIrqChipAndPitOffers24GsiLines() {
+        try (TestMachine m = TestMachine.create(new RecordingGuestIo(), List.of(), 2, true, true)) {
+            InterruptController gsi = m.vm.platformInterrupts();
+            assertNotNull(gsi);
+            assertEquals(24, gsi.lineCount());
+            for (int n = 0; n < gsi.lineCount(); n++) {
+                gsi.line(n).pulse();
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gsi.line(24));
+            assertEquals("GSI 24 does not exist: the in-kernel IOAPIC has lines 0-23", e.getMessage());
+        }
+    }
+
+    @Test
+    void vmWithoutIrqChipHasNoPlatformInterrupts() {
+        try (TestMachine m = TestMachine.create(new RecordingGuestIo())) {
+            assertEquals(null, m.vm.platformInterrupts());
+        }
+    }
+
+    @Test
+    void pulsedGsiReachesALongModeGuestThroughThe8259() throws InterruptedException {
+        try (TestMachine m = TestMachine.create(new RecordingGuestIo(), List.of(), 1, true, true)) {
+            long cr3 = LongModeTables.write(m.memory);
+            KvmGuestTest.writeIdtGate(m.memory, 0x21, 0x2000);
+            m.memory.load(0x2000, code(0xB0, 0x21, 0xE6, 0x93, 0xF4)); // mov al, 0x21; out 0x93, al; hlt
+            m.memory.load(CODE, code(
+                    0x0F, 0x01, 0x1C, 0x25, 0x00, 0x06, 0x00, 0x00, // lidt [0x600]
+                    0xB0, 0x11, 0xE6, 0x20,                         // ICW1: edge, cascade, ICW4 follows
+                    0xB0, 0x20, 0xE6, 0x21,                         // ICW2: IRQ0 is vector 0x20
+                    0xB0, 0x04, 0xE6, 0x21,                         // ICW3: slave on IRQ2
+                    0xB0, 0x01, 0xE6, 0x21,                         // ICW4: 8086 mode
+                    0xB0, 0xFD, 0xE6, 0x21,                         // mask all but IRQ1
+                    0xE6, 0x94,                                     // out 0x94, al: tell the test
+                    0xFB,                                           // sti
+                    0xF4,                                           // hlt (in the kernel: irqchip)
+                    0xEB, 0xFD));                                   // jmp back to hlt
+            X86Entry entry = new X86Entry(X86Entry.Mode.LONG64, CODE, 0x8000, 0, 0, 0, cr3,
+                    LongModeTables.GDT, LongModeTables.GDT_LIMIT);
+            TestMachine.Running running = m.start(0, entry);
+            awaitTrue(() -> m.io.accesses().contains(Access.pioWrite(0x94, 1, 0xfd)), "guest programmed the PIC");
+            Thread.sleep(50);
+            assertFalse(running.exit().isDone(), "halted in the kernel, not returned");
+
+            m.vm.platformInterrupts().line(1).pulse();
+            awaitTrue(() -> m.io.accesses().contains(Access.pioWrite(0x93, 1, 0x21)), "IRQ1 handler ran");
+            running.vcpu().requestStop();
+            assertEquals(VcpuExit.STOPPED, running.awaitExit());
+        }
+    }
+
+    @Test
+    void secondaryVcpuWaitsForStartupUntilStopped() throws InterruptedException {
+        try (TestMachine m = TestMachine.create(new RecordingGuestIo(), List.of(), 2, true, false)) {
+            TestMachine.Running secondary = m.start(1, null);
+            Thread.sleep(200);
+            assertFalse(secondary.exit().isDone(), "waits in KVM_RUN for INIT/SIPI");
+            secondary.vcpu().requestStop();
+            assertEquals(VcpuExit.STOPPED, secondary.awaitExit());
+        }
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TestMachine.TIME_LIMIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting: " + what);
+            }
+            Thread.sleep(Duration.ofMillis(5));
+        }
+    }
+}
