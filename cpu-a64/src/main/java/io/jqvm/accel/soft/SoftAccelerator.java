@@ -1,0 +1,81 @@
+package io.jqvm.accel.soft;
+
+import io.jqvm.accel.Accelerator;
+import io.jqvm.accel.ExitCounters;
+import io.jqvm.accel.GuestIo;
+import io.jqvm.accel.MachineSpec;
+import io.jqvm.accel.Vcpu;
+import io.jqvm.accel.VirtualMachine;
+import io.jqvm.common.Arch;
+import io.jqvm.common.ExitStatus;
+import io.jqvm.common.VmmException;
+import io.jqvm.cpu.a64.A64Machine;
+import io.jqvm.device.InterruptController;
+
+/**
+ * The {@code soft} accelerator: AArch64 guests on the Java software CPU, on any host. Each vCPU runs on
+ * the thread that calls its {@link Vcpu#run}.
+ */
+public final class SoftAccelerator implements Accelerator {
+    @Override
+    public String name() {
+        return "soft";
+    }
+
+    @Override
+    public String unavailableReason(Arch arch) {
+        return arch == Arch.AARCH64 ? null
+                : "the soft accelerator's software CPU runs AArch64 guests only, not " + arch.label();
+    }
+
+    @Override
+    public VirtualMachine create(MachineSpec spec, GuestIo io) {
+        String reason = unavailableReason(spec.arch());
+        if (reason != null) {
+            throw new VmmException(ExitStatus.FATAL_BEFORE_START, reason);
+        }
+        ExitCounters counters = new ExitCounters();
+        return new SoftVirtualMachine(new A64Machine(spec.memory(), spec.vcpus(), io, counters), counters);
+    }
+
+    /** A VM of software vCPUs; the board brings its own interrupt controller (GIC). */
+    public static final class SoftVirtualMachine implements VirtualMachine {
+        private final A64Machine machine;
+        private final ExitCounters counters;
+
+        SoftVirtualMachine(A64Machine machine, ExitCounters counters) {
+            this.machine = machine;
+            this.counters = counters;
+        }
+
+        /** The CPUs, e.g. to wire the SIMD&amp;FP unit in. */
+        public A64Machine machine() {
+            return machine;
+        }
+
+        @Override
+        public int vcpuCount() {
+            return machine.cpuCount();
+        }
+
+        @Override
+        public Vcpu vcpu(int index) {
+            return machine.cpu(index);
+        }
+
+        @Override
+        public InterruptController platformInterrupts() {
+            return null;
+        }
+
+        @Override
+        public ExitCounters exitCounters() {
+            return counters;
+        }
+
+        @Override
+        public void close() {
+            // the CPUs hold no host resources; guest memory belongs to the caller
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.jqvm.cpu.a64;
+
+import io.jqvm.accel.ExitCounters;
+import io.jqvm.accel.GuestIo;
+import io.jqvm.memory.GuestMemory;
+
+/**
+ * The software CPUs of one VM and what they share: the guest-physical memory with its decoded-code
+ * cache, the global exclusive monitor and event broadcast, and the counter epoch.
+ */
+public final class A64Machine {
+    private final A64Cpu[] cpus;
+
+    public A64Machine(GuestMemory memory, int vcpus, GuestIo io, ExitCounters counters) {
+        if (vcpus < 1) {
+            throw new IllegalArgumentException("a machine needs at least one vCPU, not " + vcpus);
+        }
+        PhysicalMemory phys = new PhysicalMemory(memory);
+        ExclusiveMonitor monitor = new ExclusiveMonitor();
+        long epoch = System.nanoTime();
+        cpus = new A64Cpu[vcpus];
+        for (int i = 0; i < vcpus; i++) {
+            cpus[i] = new A64Cpu(i, phys, monitor, io, counters, epoch);
+        }
+    }
+
+    public int cpuCount() {
+        return cpus.length;
+    }
+
+    public A64Cpu cpu(int index) {
+        return cpus[index];
+    }
+
+    /** Wires the SIMD&amp;FP data-processing unit into every vCPU ({@code FpSimdExecutor::execute}). */
+    public void setSimdUnit(SimdUnit unit) {
+        for (A64Cpu cpu : cpus) {
+            cpu.setSimdUnit(unit);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.jqvm.cpu.a64;
+
+import io.jqvm.memory.GuestMemory;
+import io.jqvm.memory.GuestRegion;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Guest-physical memory as the CPUs of one VM see it: the RAM/ROM regions and, per 4 KiB page, the
+ * decoded code built from it. Pages holding decoded code are never entered in a write TLB, so every
+ * guest store to them takes the slow path, which discards the decoded page (self-modifying code and
+ * code loading need no cache maintenance by the guest, matching CTR_EL0.DIC = 1).
+ */
+final class PhysicalMemory {
+    static final int PAGE_SHIFT = 12;
+    static final long PAGE_MASK = (1L << PAGE_SHIFT) - 1;
+
+    /** One region with its code-page slots. */
+    static final class Region {
+        final long base;
+        final long size;
+        final boolean readOnly;
+        final MemorySegment host;
+        final CodePage[] code;
+
+        Region(GuestRegion region) {
+            this.base = region.base();
+            this.size = region.size();
+            this.readOnly = region.readOnly();
+            this.host = region.host();
+            this.code = new CodePage[(int) (size >>> PAGE_SHIFT)];
+        }
+
+        boolean contains(long gpa) {
+            return Long.compareUnsigned(gpa - base, size) < 0;
+        }
+    }
+
+    private final Region[] regions;
+    /** Bumped whenever a page gains decoded code: every vCPU then drops its write-TLB entries. */
+    private final AtomicLong codeGeneration = new AtomicLong();
+    /** Bumped by broadcast TLB maintenance (TLBI ...IS): every vCPU then flushes its TLB. */
+    private final AtomicLong tlbGeneration = new AtomicLong();
+
+    PhysicalMemory(GuestMemory memory) {
+        List<GuestRegion> list = memory.regions();
+        regions = new Region[list.size()];
+        for (int i = 0; i < regions.length; i++) {
+            regions[i] = new Region(list.get(i));
+        }
+    }
+
+    /** The region holding {@code gpa}, or null for MMIO space. */
+    Region regionAt(long gpa) {
+        for (Region r : regions) {
+            if (r.contains(gpa)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** The decoded page for a page of {@code region}, made when first needed. */
+    CodePage codePage(Region region, long gpa) {
+        int slot = (int) ((gpa - region.base) >>> PAGE_SHIFT);
+        CodePage page = region.code[slot];
+        if (page != null && page.valid) {
+            return page;
+        }
+        synchronized (region) {
+            page = region.code[slot];
+            if (page == null || !page.valid) {
+                long pageBase = gpa & ~PAGE_MASK;
+                page = new CodePage(pageBase >>> PAGE_SHIFT, region.host, pageBase - region.base);
+                region.code[slot] = page;
+                codeGeneration.incrementAndGet();
+            }
+        }
+        return page;
+    }
+
+    boolean hasCode(Region region, long gpa) {
+        CodePage page = region.code[(int) ((gpa - region.base) >>> PAGE_SHIFT)];
+        return page != null && page.valid;
+    }
+
+    /** Discards the decoded code of the page holding {@code gpa}, if any (a store hit it). */
+    void invalidateCode(Region region, long gpa) {
+        int slot = (int) ((gpa - region.base) >>> PAGE_SHIFT);
+        CodePage page = region.code[slot];
+        if (page != null) {
+            page.valid = false;
+            region.code[slot] = null;
+        }
+    }
+
+    /** IC IALLU: forget every decoded page. */
+    void invalidateAllCode() {
+        for (Region r : regions) {
+            synchronized (r) {
+                for (int i = 0; i < r.code.length; i++) {
+                    if (r.code[i] != null) {
+                        r.code[i].valid = false;
+                        r.code[i] = null;
+                    }
+                }
+            }
+        }
+    }
+
+    long codeGeneration() {
+        return codeGeneration.get();
+    }
+
+    long tlbGeneration() {
+        return tlbGeneration.get();
+    }
+
+    void broadcastTlbFlush() {
+        tlbGeneration.incrementAndGet();
+    }
+}
