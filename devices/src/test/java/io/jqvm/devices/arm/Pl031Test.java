@@ -1,0 +1,122 @@
+package io.jqvm.devices.arm;
+
+import static io.jqvm.devices.arm.Pl031.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class Pl031Test {
+    private static final long HOST_SECONDS = 1_700_000_000L;
+    private final RecordingLine irq = new RecordingLine();
+    private final ManualClock clock = new ManualClock();
+    private final Pl031 rtc = new Pl031(irq, clock);
+
+    @Test
+    void primeCellIds() {
+        int[] expected = {0x31, 0x10, 0x14, 0x00, 0x0D, 0xF0, 0x05, 0xB1};
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], rtc.read(0xFE0 + 4L * i, 4));
+        }
+    }
+
+    @Test
+    void counterFollowsTheHostClock() {
+        assertEquals(HOST_SECONDS, rtc.read(DR, 4));
+        clock.advance(2_500_000_000L);
+        assertEquals(HOST_SECONDS + 2, rtc.read(DR, 4));
+    }
+
+    @Test
+    void loadSetsTheCounterAndReadsBack() {
+        rtc.write(LR, 4, 1000);
+        assertEquals(1000, rtc.read(DR, 4));
+        assertEquals(1000, rtc.read(LR, 4));
+        clock.advanceSeconds(5);
+        assertEquals(1005, rtc.read(DR, 4));
+        assertEquals(1000, rtc.read(LR, 4));
+        rtc.write(LR, 4, 0xFFFF_FFFFL);
+        clock.advanceSeconds(1);
+        assertEquals(0, rtc.read(DR, 4), "the counter wraps at 32 bits");
+    }
+
+    @Test
+    void matchRaisesTheInterruptWhenReached() {
+        rtc.write(LR, 4, 100);
+        rtc.write(IMSC, 4, 1);
+        rtc.write(MR, 4, 103);
+        assertEquals(103, rtc.read(MR, 4));
+        clock.advance(2_999_999_999L);
+        assertEquals(0, rtc.read(RIS, 4));
+        assertFalse(irq.level());
+        clock.advance(1);
+        assertEquals(1, rtc.read(RIS, 4));
+        assertEquals(1, rtc.read(MIS, 4));
+        assertTrue(irq.level());
+        rtc.write(ICR, 4, 1);
+        assertEquals(0, rtc.read(RIS, 4));
+        assertFalse(irq.level());
+    }
+
+    @Test
+    void maskedMatchIsRawOnly() {
+        rtc.write(LR, 4, 0);
+        rtc.write(MR, 4, 1);
+        clock.advanceSeconds(1);
+        assertEquals(1, rtc.read(RIS, 4));
+        assertEquals(0, rtc.read(MIS, 4));
+        assertFalse(irq.level());
+        rtc.write(IMSC, 4, 1);
+        assertTrue(irq.level());
+    }
+
+    @Test
+    void reloadingTheCounterMovesTheMatch() {
+        rtc.write(LR, 4, 1);
+        rtc.write(IMSC, 4, 1);
+        rtc.write(MR, 4, 10);
+        rtc.write(LR, 4, 8);
+        assertEquals(1, clock.scheduledCount(), "the callback for the old counter was cancelled");
+        clock.advanceSeconds(1);
+        assertFalse(irq.level());
+        clock.advanceSeconds(1);
+        assertTrue(irq.level());
+        assertEquals(0, clock.scheduledCount());
+    }
+
+    @Test
+    void matchEqualToTheCounterIsImmediate() {
+        rtc.write(LR, 4, 50);
+        rtc.write(MR, 4, 50);
+        assertEquals(1, rtc.read(RIS, 4));
+    }
+
+    @Test
+    void startBitIsSticky() {
+        assertEquals(0, rtc.read(CR, 4));
+        rtc.write(CR, 4, 1);
+        rtc.write(CR, 4, 0);
+        assertEquals(1, rtc.read(CR, 4));
+    }
+
+    @Test
+    void badAccessesAreHarmless() {
+        assertEquals(0, rtc.read(ICR, 4), "write-only");
+        assertEquals(0, rtc.read(DR, 2));
+        rtc.write(DR, 4, 5);
+        assertEquals(HOST_SECONDS, rtc.read(DR, 4), "DR is read-only");
+        Random random = new Random(11);
+        for (int i = 0; i < 10_000; i++) {
+            int size = 1 << random.nextInt(4);
+            long offset = random.nextLong(Pl031.SIZE - size + 1);
+            if (random.nextBoolean()) {
+                rtc.read(offset, size);
+            } else {
+                rtc.write(offset, size, random.nextLong());
+            }
+            clock.advance(random.nextInt(2_000_000_000));
+        }
+    }
+}

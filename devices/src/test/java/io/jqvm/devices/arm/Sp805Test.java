@@ -1,0 +1,165 @@
+package io.jqvm.devices.arm;
+
+import static io.jqvm.devices.arm.Sp805.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jqvm.common.ExitStatus;
+import io.jqvm.device.IrqLine;
+import io.jqvm.device.VmControl;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class Sp805Test {
+    private static final long HZ = 1000; // one tick per millisecond keeps the arithmetic readable
+    private static final long MS = 1_000_000L;
+    private final RecordingLine irq = new RecordingLine();
+    private final RecordingLine fiq = new RecordingLine();
+    private final ManualClock clock = new ManualClock();
+    private String stopped;
+    private final VmControl vm = new VmControl() {
+        @Override
+        public void shutdown(ExitStatus status, String reason) {
+            stopped = status + ": " + reason;
+        }
+
+        @Override
+        public void reset(String reason) {
+            stopped = "reset: " + reason;
+        }
+    };
+
+    private Sp805 watchdog(Sp805.Action action) {
+        return new Sp805(irq, vm, clock, HZ, action, action == Sp805.Action.FIQ ? fiq : IrqLine.NONE);
+    }
+
+    private final Sp805 wdt = watchdog(Sp805.Action.TERMINATE);
+
+    @Test
+    void primeCellIdsAndResetValues() {
+        int[] expected = {0x05, 0x18, 0x14, 0x00, 0x0D, 0xF0, 0x05, 0xB1};
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], wdt.read(0xFE0 + 4L * i, 4));
+        }
+        assertEquals(0xFFFF_FFFFL, wdt.read(LOAD, 4));
+        assertEquals(0xFFFF_FFFFL, wdt.read(VALUE, 4));
+        assertEquals(0, wdt.read(CONTROL, 4));
+        assertEquals(0, wdt.read(LOCK, 4));
+    }
+
+    @Test
+    void countsDownOnlyWhileEnabled() {
+        wdt.write(LOAD, 4, 1000);
+        clock.advance(100 * MS);
+        assertEquals(1000, wdt.read(VALUE, 4), "stopped while INTEN is clear");
+        wdt.write(CONTROL, 4, INTEN);
+        clock.advance(250 * MS);
+        assertEquals(750, wdt.read(VALUE, 4));
+        wdt.write(CONTROL, 4, 0);
+        clock.advance(250 * MS);
+        assertEquals(750, wdt.read(VALUE, 4), "frozen when disabled");
+    }
+
+    @Test
+    void firstExpiryInterruptsSecondTerminates() {
+        wdt.write(LOAD, 4, 100);
+        wdt.write(CONTROL, 4, INTEN | RESEN);
+        clock.advance(99 * MS);
+        assertFalse(irq.level());
+        clock.advance(MS);
+        assertTrue(irq.level());
+        assertEquals(1, wdt.read(RIS, 4));
+        assertEquals(1, wdt.read(MIS, 4));
+        assertEquals(100, wdt.read(VALUE, 4), "reloaded");
+        assertNull(stopped);
+        clock.advance(100 * MS);
+        assertEquals("WATCHDOG: watchdog sp805 expired", stopped);
+    }
+
+    @Test
+    void kickingKeepsTheGuestAlive() {
+        wdt.write(LOAD, 4, 100);
+        wdt.write(CONTROL, 4, INTEN | RESEN);
+        for (int i = 0; i < 10; i++) {
+            clock.advance(150 * MS);
+            assertTrue(irq.level());
+            wdt.write(INTCLR, 4, 0);
+            assertFalse(irq.level());
+        }
+        assertNull(stopped);
+    }
+
+    @Test
+    void withoutResetEnableOnlyInterrupts() {
+        wdt.write(LOAD, 4, 10);
+        wdt.write(CONTROL, 4, INTEN);
+        clock.advance(1000 * MS);
+        assertTrue(irq.level());
+        assertNull(stopped);
+    }
+
+    @Test
+    void lockIgnoresWritesUntilUnlocked() {
+        wdt.write(LOCK, 4, 0);
+        assertEquals(1, wdt.read(LOCK, 4));
+        wdt.write(LOAD, 4, 5);
+        assertEquals(0xFFFF_FFFFL, wdt.read(LOAD, 4));
+        wdt.write(LOCK, 4, UNLOCK_KEY);
+        assertEquals(0, wdt.read(LOCK, 4));
+        wdt.write(LOAD, 4, 5);
+        assertEquals(5, wdt.read(LOAD, 4));
+    }
+
+    @Test
+    void dumpActionTerminatesWithoutADump() {
+        Sp805 dump = watchdog(Sp805.Action.DUMP_AND_TERMINATE);
+        dump.write(LOAD, 4, 1);
+        dump.write(CONTROL, 4, INTEN | RESEN);
+        clock.advance(10 * MS);
+        assertEquals("WATCHDOG: watchdog sp805 expired", stopped);
+    }
+
+    @Test
+    void fiqActionAssertsFiqAndKeepsRunning() {
+        Sp805 f = watchdog(Sp805.Action.FIQ);
+        f.write(LOAD, 4, 10);
+        f.write(CONTROL, 4, INTEN | RESEN);
+        clock.advance(20 * MS);
+        assertTrue(fiq.level());
+        assertNull(stopped);
+        f.write(INTCLR, 4, 1);
+        assertFalse(fiq.level());
+    }
+
+    @Test
+    void constructorRejectsAnImpossibleFrequency() {
+        assertThrows(IllegalArgumentException.class, () -> new Sp805(irq, vm, clock, 0, Sp805.Action.TERMINATE, IrqLine.NONE));
+    }
+
+    @Test
+    void frequencyScalesTheCount() {
+        Sp805 fast = new Sp805(irq, vm, clock, Sp805.DEFAULT_FREQUENCY, Sp805.Action.TERMINATE, IrqLine.NONE);
+        fast.write(LOAD, 4, 25_000_000);
+        fast.write(CONTROL, 4, INTEN);
+        clock.advance(500 * MS);
+        assertEquals(12_500_000, fast.read(VALUE, 4));
+    }
+
+    @Test
+    void randomAccessesNeverThrow() {
+        Random random = new Random(5);
+        for (int i = 0; i < 10_000; i++) {
+            int size = 1 << random.nextInt(4);
+            long offset = random.nextLong(Sp805.SIZE - size + 1);
+            if (random.nextBoolean()) {
+                wdt.read(offset, size);
+            } else {
+                wdt.write(offset, size, random.nextLong());
+            }
+            clock.advance(random.nextInt(1000) * MS);
+        }
+    }
+}
