@@ -45,7 +45,11 @@ void printf(const char *fmt, ...)
         }
         fmt++;
         char pad = ' ';
-        int width = 0;
+        int width = 0, left = 0;
+        if (*fmt == '-') {
+            left = 1;
+            fmt++;
+        }
         if (*fmt == '0') {
             pad = '0';
             fmt++;
@@ -55,7 +59,18 @@ void printf(const char *fmt, ...)
         while (*fmt == 'l')
             fmt++;
         switch (*fmt) {
-        case 's': puts(va_arg(ap, const char *)); break;
+        case 's': {
+            const char *s = va_arg(ap, const char *);
+            int len = 0;
+            while (s[len])
+                len++;
+            for (; !left && width > len; width--)
+                putc(' ');
+            puts(s);
+            for (; left && width > len; width--)
+                putc(' ');
+            break;
+        }
         case 'c': putc((char)va_arg(ap, int)); break;
         case 'u': put_unsigned(va_arg(ap, u64), 10, width, pad); break;
         case 'x': put_unsigned(va_arg(ap, u64), 16, width, pad); break;
