@@ -45,10 +45,14 @@ void printf(const char *fmt, ...)
         }
         fmt++;
         char pad = ' ';
-        int width = 0, left = 0;
-        if (*fmt == '-') {
-            left = 1;
-            fmt++;
+        int width = 0, left = 0, plus = 0;
+        for (;; fmt++) {
+            if (*fmt == '-')
+                left = 1;
+            else if (*fmt == '+')
+                plus = 1;
+            else
+                break;
         }
         if (*fmt == '0') {
             pad = '0';
@@ -81,6 +85,8 @@ void printf(const char *fmt, ...)
                 putc('-');
                 put_unsigned(-(u64)v, 10, width ? width - 1 : 0, pad);
             } else {
+                if (plus)
+                    putc('+');
                 put_unsigned((u64)v, 10, width, pad);
             }
             break;

@@ -24,7 +24,8 @@ static inline void mmio_write8(u64 addr, u8 val) { *(volatile u8 *)addr = val; }
 /* Console (PL011 at 0x09000000). */
 void putc(char c);
 void puts(const char *s);
-/* printf subset: %s %c %d %u %x %p, a width (0-padded for numbers, left-justified with '-' for %s);
+/* printf subset: %s %c %d %u %x %p, a width (0-padded for numbers, left-justified with '-' for %s),
+   '+' for %d;
    l/ll are accepted and ignored: integer arguments are always read as 64-bit. */
 void printf(const char *fmt, ...);
 
