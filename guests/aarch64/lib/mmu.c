@@ -46,6 +46,14 @@ u64 *pt_map_block_2m(u64 *root, u64 va, u64 pa, u64 attrs)
     return pte;
 }
 
+u64 *pt_map_block_1g(u64 *root, u64 va, u64 pa, u64 attrs)
+{
+    u64 *l1 = next_level(root, index_at(va, 0));
+    u64 *pte = &l1[index_at(va, 1)];
+    *pte = (pa & ~0x3fffffffUL & PTE_ADDR_MASK) | attrs | PTE_VALID;
+    return pte;
+}
+
 u64 *pt_identity_root(void)
 {
     u64 *root = pt_new_table();

@@ -117,9 +117,11 @@ void gic_eoi(u32 iar);
 #define PT_NORMAL (PTE_ATTR_NORMAL | PTE_SH_INNER | PTE_AF)
 #define PT_DEVICE (PTE_ATTR_DEVICE | PTE_AF | PTE_PXN | PTE_UXN)
 u64 *pt_new_table(void);           /* a zeroed 4 KiB table from a static pool */
-/* Maps one 4 KiB page (level 3) or one 2 MiB block (level 2); returns the descriptor's address. */
+/* Maps one 4 KiB page (level 3), 2 MiB block (level 2) or 1 GiB block (level 1); returns the
+   descriptor's address. */
 u64 *pt_map_page(u64 *root, u64 va, u64 pa, u64 attrs);
 u64 *pt_map_block_2m(u64 *root, u64 va, u64 pa, u64 attrs);
+u64 *pt_map_block_1g(u64 *root, u64 va, u64 pa, u64 attrs);
 /* Identity map of the first 8 MiB of RAM (normal) and the GIC, UART and RTC (device). */
 u64 *pt_identity_root(void);
 /* MAIR, TCR (T0SZ = T1SZ = 16, 4 KiB granules), TTBR0/1, then SCTLR.M|C|I. */
