@@ -170,7 +170,7 @@ class ContextTest {
                 "pass", "loc", "pci:1/2=pci:0:1");
         failsWith(cwd, "<command line>:1:3: pass loc (host location): unknown location space \"0:\" in \"0:1\" (use mem:, io: or pci:)",
                 "pass", "loc", "pci:0:1=0:1");
-        failsWith(cwd, "<command line>:1:3: pass loc: \"mem:$asinfo_start{gicd},0x1000\": host asinfo is QNX-specific; give the address",
+        failsWith(cwd, "<command line>:1:3: pass loc: \"mem:$asinfo_start{gicd}\": host asinfo is QNX-specific; give the address",
                 "pass", "loc", "mem:$asinfo_start{gicd},0x1000");
         failsWith(cwd, "<command line>:1:3: pass intr: unknown flag \"x\" in \"gic:3,x\" (flags: u = unmask at once, t = interrupt thread)",
                 "pass", "intr", "gic:3,x");
