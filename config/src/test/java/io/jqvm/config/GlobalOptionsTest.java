@@ -93,7 +93,7 @@ class GlobalOptionsTest {
         assertEquals(new LoadSpec(Optional.empty(), OptionalLong.of(0x80080000L), cwd.resolve("Image"),
                 Origin.commandLine(3)), loads.get(0));
         assertEquals(new LoadSpec(Optional.of(BlobType.INITRD), OptionalLong.empty(), Path.of("/boot/initrd"),
-                Origin.commandLine(6)), loads.get(1));
+                Origin.commandLine(5)), loads.get(1));
         assertEquals(Optional.of(BlobType.FDT), loads.get(2).type());
         assertEquals(OptionalLong.of(0x80000000L), loads.get(3).address());
         assertEquals(cwd.resolve("1,odd"), loads.get(4).path());

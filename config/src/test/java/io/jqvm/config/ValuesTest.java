@@ -56,9 +56,9 @@ class ValuesTest {
 
     @Test
     void asinfoIsRejectedWithAHint() {
-        assertEquals("f:3:7: \"$asinfo_start{gicd}\": host asinfo is QNX-specific; give the address",
+        assertEquals("f:3:7: s: \"$asinfo_start{gicd}\": host asinfo is QNX-specific; give the address",
                 error(() -> Values.size("$asinfo_start{gicd}", AT, "s")));
-        assertEquals("f:3:7: \"mem:$asinfo_start{x}\": host asinfo is QNX-specific; give the address",
+        assertEquals("f:3:7: loc: \"mem:$asinfo_start{x}\": host asinfo is QNX-specific; give the address",
                 error(() -> Values.location("mem:$asinfo_start{x}", Location.Space.MEM, AT, "loc")));
     }
 

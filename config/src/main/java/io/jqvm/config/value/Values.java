@@ -26,7 +26,7 @@ public final class Values {
 
     /** A number without size suffix. */
     public static long number(String text, Origin origin, String role) {
-        rejectAsinfo(text, origin);
+        rejectAsinfo(text, origin, role);
         return digits(text, text, origin, role, NUMBER_SYNTAX);
     }
 
@@ -62,7 +62,7 @@ public final class Values {
 
     /** A size or address: a number with an optional binary K, M or G suffix ({@code 4096M}, {@code 0x1000}). */
     public static long size(String text, Origin origin, String role) {
-        rejectAsinfo(text, origin);
+        rejectAsinfo(text, origin, role);
         int shift = text.isEmpty() ? 0 : switch (text.charAt(text.length() - 1)) {
             case 'k', 'K' -> 10;
             case 'm', 'M' -> 20;
@@ -82,7 +82,7 @@ public final class Values {
      * and I/O locations can be written without prefix.
      */
     public static Location location(String text, Location.Space defaultSpace, Origin origin, String role) {
-        rejectAsinfo(text, origin);
+        rejectAsinfo(text, origin, role);
         int colon = text.indexOf(':');
         if (colon < 0) {
             return plainLocation(text, defaultSpace, origin, role);
@@ -161,9 +161,9 @@ public final class Values {
         return list;
     }
 
-    private static void rejectAsinfo(String text, Origin origin) {
+    private static void rejectAsinfo(String text, Origin origin, String role) {
         if (text.contains("$asinfo")) {
-            throw new ConfigException(origin, Quote.of(text) + ": host asinfo is QNX-specific; give the address");
+            throw new ConfigException(origin, role + ": " + Quote.of(text) + ": host asinfo is QNX-specific; give the address");
         }
     }
 
