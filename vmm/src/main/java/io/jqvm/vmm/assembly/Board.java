@@ -7,7 +7,10 @@ import java.util.List;
 final class Board {
     enum Kind { PL011, PL031, SP805 }
 
-    /** A PrimeCell device: its window and its GIC INTID. */
+    /** The INTID of a device whose interrupt is not connected. */
+    static final int NOT_WIRED = -1;
+
+    /** A PrimeCell device: its window and its GIC INTID ({@link #NOT_WIRED} when none). */
     record Device(Kind kind, long base, long size, int intid) {
     }
 

@@ -10,8 +10,16 @@ import io.jqvm.config.model.Value;
 import io.jqvm.config.model.VdevSpec;
 import io.jqvm.device.CharBackend;
 import io.jqvm.device.IrqLine;
+import io.jqvm.devices.arm.DeviceClock;
 import io.jqvm.devices.arm.GicV2;
+import io.jqvm.devices.arm.GicV3;
+import io.jqvm.devices.arm.Pl031;
+import io.jqvm.devices.arm.Psci;
+import io.jqvm.devices.arm.Sp805;
 import io.jqvm.devices.arm.Pl011;
+import io.jqvm.devices.uart.Uart16550;
+import io.jqvm.devices.x86.AcpiPmBlock;
+import io.jqvm.devices.x86.PcKeyboardController;
 import io.jqvm.memory.Space;
 import io.jqvm.vmm.VcpuThread;
 import java.util.ArrayList;
@@ -27,11 +35,16 @@ final class VdevRegistry {
     /** The GIC's distributor and CPU interface where qvm puts an implicit {@code gic}. */
     static final long QNX_GICD = 0x2c001000L;
     static final long QNX_GICC = 0x2c002000L;
+    /** GICv3 defaults: the Arm FVP base platform's distributor and redistributor regions. */
+    static final long FVP_GICV3_GICD = 0x2f000000L;
+    static final long FVP_GICV3_GICR = 0x2f100000L;
     /** GICv2 serves up to 8 CPUs and, here, 96 shared peripheral interrupts (INTIDs 32-127). */
     static final int GIC_SPIS = 96;
     static final int TIMER_PPI_PHYSICAL = 30;
     static final int TIMER_PPI_VIRTUAL = 27;
     static final long PRIMECELL_WINDOW = 0x1000;
+    /** Where the Versatile Express motherboard (qvm's usual ARM layout) has its PL031. */
+    static final long VEXPRESS_PL031 = 0x1c170000L;
 
     private VdevRegistry() {
     }
@@ -40,6 +53,9 @@ final class VdevRegistry {
         List<VdevSpec> vdevs = new ArrayList<>(a.spec.vdevs());
         if (a.arch == Arch.AARCH64 && a.spec.vdevs("gic").isEmpty()) {
             vdevs.addFirst(VdevSpec.implicit("gic")); // qvm: the GIC is implicit on ARM
+        }
+        if (a.arch == Arch.AARCH64) {
+            a.onStart.add(p -> psci(a, p));
         }
         // Interrupt controllers first, so every other vdev's intr can be resolved as it is built.
         for (VdevSpec v : vdevs) {
@@ -60,6 +76,14 @@ final class VdevRegistry {
         switch (v.type()) {
             case "gic" -> gic(a, v, owner);
             case "pl011" -> pl011(a, v, owner);
+            case "pl031" -> pl031(a, v, owner);
+            case "wdt-sp805" -> sp805(a, v, owner);
+            case "ioapic" -> ioapic(a, v, owner);
+            case "8259" -> pic8259(a, v, owner);
+            case "timer8254" -> pit(a, v, owner);
+            case "ser8250" -> ser8250(a, v, owner);
+            case "pckeyboard" -> keyboard(a, v, owner);
+            case "acpi-pm" -> acpiPm(a, v, owner);
             default -> throw new ConfigException(v.origin(), "vdev " + Quote.of(v.type())
                     + " is known but not implemented by jqvm yet");
         }
@@ -69,27 +93,59 @@ final class VdevRegistry {
 
     private static void gic(Assembly a, VdevSpec v, String owner) {
         long version = number(v, "version").orElse(2L);
-        if (version != 2) {
-            throw new ConfigException(v.option("version").orElseThrow().origin(), "gic version 3 is not implemented yet; use version 2");
-        }
-        long gicd = number(v, "gicd").or(() -> memoryLocation(v)).orElse(QNX_GICD);
-        long gicc = number(v, "gicc").orElse(QNX_GICC);
         int cpus = a.vcpuCount();
         IrqLine[] pins = new IrqLine[cpus];
         for (int i = 0; i < cpus; i++) {
             int cpu = i;
             pins[i] = a.deferredLine(pin -> pin.connect(((A64Vcpu) a.running.vm().vcpu(cpu)).irqPin()));
         }
-        GicV2 gic = new GicV2(GIC_SPIS, pins, VcpuThread::currentIndex);
-        a.mapDevice(v, owner + " distributor", Space.MEM, gicd, GicV2.DISTRIBUTOR_SIZE, gic.distributor());
-        a.mapDevice(v, owner + " CPU interface", Space.MEM, gicc, GicV2.CPU_INTERFACE_SIZE, gic.cpuInterface());
-        a.addController(v.name().orElse("gic"), gic, owner, v.origin());
-        connectTimers(a, gic);
-        a.board.gic = new Board.Gic(2, gicd, GicV2.DISTRIBUTOR_SIZE, gicc, GicV2.CPU_INTERFACE_SIZE);
+        String name = v.name().orElse("gic");
+        if (version == 2) {
+            if (cpus > 8) {
+                throw new ConfigException(v.origin(), "gic version 2 serves at most 8 vCPUs, this VM has " + cpus + "; use version 3");
+            }
+            long gicd = number(v, "gicd").or(() -> memoryLocation(v)).orElse(QNX_GICD);
+            long gicc = number(v, "gicc").orElse(QNX_GICC);
+            GicV2 gic = new GicV2(GIC_SPIS, pins, VcpuThread::currentIndex);
+            a.mapDevice(v, owner + " distributor", Space.MEM, gicd, GicV2.DISTRIBUTOR_SIZE, gic.distributor());
+            a.mapDevice(v, owner + " CPU interface", Space.MEM, gicc, GicV2.CPU_INTERFACE_SIZE, gic.cpuInterface());
+            a.addController(name, gic, owner, v.origin());
+            connectTimers(a, gic::ppi);
+            a.board.gic = new Board.Gic(2, gicd, GicV2.DISTRIBUTOR_SIZE, gicc, GicV2.CPU_INTERFACE_SIZE);
+        } else {
+            long gicd = number(v, "gicd").or(() -> memoryLocation(v)).orElse(FVP_GICV3_GICD);
+            long gicr = number(v, "gicr").orElse(FVP_GICV3_GICR);
+            GicV3 gic = new GicV3(GIC_SPIS, pins);
+            a.mapDevice(v, owner + " distributor", Space.MEM, gicd, GicV3.DISTRIBUTOR_SIZE, gic.distributor());
+            a.mapDevice(v, owner + " redistributors", Space.MEM, gicr, gic.redistributorsSize(), gic.redistributors());
+            a.addController(name, gic, owner, v.origin());
+            connectTimers(a, gic::ppi);
+            for (int i = 0; i < cpus; i++) {
+                int cpu = i;
+                a.onStart.add(p -> ((A64Vcpu) p.vm().vcpu(cpu)).attachSystemRegisters(gic.cpuInterface()));
+            }
+            a.board.gic = new Board.Gic(3, gicd, GicV3.DISTRIBUTOR_SIZE, gicr, gic.redistributorsSize());
+        }
+    }
+
+    /** The board firmware: PSCI through HVC, as QEMU provides it when no EL2/EL3 firmware runs. */
+    private static void psci(Assembly a, RunningPlatform p) {
+        Psci psci = new Psci(a.vcpuCount(), p.runtime(), a.control);
+        p.io().setHypercallHandler((vcpu, smc, imm, regs) -> {
+            long[] x = {regs.get(0), regs.get(1), regs.get(2), regs.get(3)};
+            Psci.Outcome outcome = psci.call(vcpu, x);
+            regs.set(0, x[0]);
+            return outcome != Psci.Outcome.CPU_OFF;
+        });
+    }
+
+    /** A GIC's per-CPU private interrupt input. */
+    private interface PpiSource {
+        IrqLine ppi(int cpu, int intid);
     }
 
     /** Each vCPU's generic-timer outputs go to its own timer PPIs on the GIC. */
-    private static void connectTimers(Assembly a, GicV2 gic) {
+    private static void connectTimers(Assembly a, PpiSource gic) {
         for (int i = 0; i < a.vcpuCount(); i++) {
             int cpu = i;
             a.onStart.add(p -> ((A64Vcpu) p.vm().vcpu(cpu)).connectTimers(gic.ppi(cpu, TIMER_PPI_PHYSICAL),
@@ -104,6 +160,114 @@ final class VdevRegistry {
         Pl011 uart = new Pl011(irq, backend);
         a.mapDevice(v, owner, Space.MEM, base, PRIMECELL_WINDOW, uart);
         a.board.devices.add(new Board.Device(Board.Kind.PL011, base, PRIMECELL_WINDOW, firstIntid(v, 37)));
+    }
+
+    private static void pl031(Assembly a, VdevSpec v, String owner) {
+        long base = memoryLocation(v).orElse(VEXPRESS_PL031);
+        Pl031 rtc = new Pl031(interrupts(a, v, owner, null), DeviceClock.host());
+        a.mapDevice(v, owner, Space.MEM, base, PRIMECELL_WINDOW, rtc);
+        a.board.devices.add(new Board.Device(Board.Kind.PL031, base, PRIMECELL_WINDOW, firstIntid(v, Board.NOT_WIRED)));
+    }
+
+    private static void sp805(Assembly a, VdevSpec v, String owner) {
+        long base = memoryLocation(v).orElseThrow();
+        List<String> action = v.value("action", Value.Words.class).map(Value.Words::words).orElse(List.of("terminate"));
+        Sp805.Action act = action.getLast().equals("fiq") ? Sp805.Action.FIQ
+                : action.size() == 2 ? Sp805.Action.DUMP_AND_TERMINATE : Sp805.Action.TERMINATE;
+        IrqLine fiq = IrqLine.NONE;
+        if (act == Sp805.Action.FIQ) {
+            fiq = a.deferredLine(line -> line.connect(((A64Vcpu) a.running.vm().vcpu(0)).fiqPin()));
+        }
+        Sp805 wdt = new Sp805(interrupts(a, v, owner, null), a.control, DeviceClock.host(),
+                number(v, "frequency").orElse(Sp805.DEFAULT_FREQUENCY), act, fiq);
+        a.mapDevice(v, owner, Space.MEM, base, PRIMECELL_WINDOW, wdt);
+        a.board.devices.add(new Board.Device(Board.Kind.SP805, base, PRIMECELL_WINDOW, firstIntid(v, Board.NOT_WIRED)));
+    }
+
+    // ---- x86 ------------------------------------------------------------------------------------------
+    // The IOAPIC, the 8259 pair and the 8254 are emulated by the accelerator (KVM's in-kernel irqchip and
+    // PIT, as on every KVM VMM): their windows are claimed here so nothing else answers there, and their
+    // interrupt lines are the accelerator's global system interrupts, connected when the VM starts.
+
+    static final long IOAPIC_WINDOW = 0x1000;
+    static final long LOCAL_APIC_BASE = io.jqvm.boot.acpi.AcpiPlatform.LOCAL_APIC_BASE;
+    static final int IOAPIC_PINS = 24;
+    static final int PIC_LINES = 8;
+
+    private static void ioapic(Assembly a, VdevSpec v, String owner) {
+        long base = memoryLocation(v).orElse(io.jqvm.boot.acpi.AcpiPlatform.DEFAULT_IOAPIC_BASE);
+        if (a.x86IoapicBase != 0) {
+            throw new ConfigException(v.origin(), "a second ioapic: the in-kernel irqchip emulates exactly one");
+        }
+        a.mapDevice(v, owner + " (in-kernel)", Space.MEM, base, IOAPIC_WINDOW, null);
+        a.claim(new io.jqvm.memory.AddressMap.Claim(Space.MEM, LOCAL_APIC_BASE, 0x1000,
+                io.jqvm.memory.AddressMap.Kind.DEVICE, "local APICs (in-kernel)", "implied by " + v.origin()), v.origin());
+        a.x86IrqChip = true;
+        a.x86IoapicBase = base;
+        a.addController(v.name().orElse("ioapic"), platformLines(a, 0, IOAPIC_PINS), owner, v.origin());
+    }
+
+    private static void pic8259(Assembly a, VdevSpec v, String owner) {
+        long base = ioLocation(v).orElse(0x20L);
+        a.mapDevice(v, owner + " (in-kernel)", Space.IO, base, 2, null);
+        a.x86IrqChip = true;
+        // The secondary 8259 (conventionally at 0xa0) serves ISA IRQs 8-15.
+        int firstGsi = base == 0xa0 ? PIC_LINES : 0;
+        a.addController(v.name().orElse("8259"), platformLines(a, firstGsi, PIC_LINES), owner, v.origin());
+    }
+
+    private static void pit(Assembly a, VdevSpec v, String owner) {
+        long base = ioLocation(v).orElse(0x40L);
+        a.mapDevice(v, owner + " (in-kernel)", Space.IO, base, 4, null);
+        a.x86Pit = true;
+        for (Interrupt i : v.interrupts()) {
+            // KVM's PIT always raises ISA IRQ 0; the configured line is validated and shown in the wiring.
+            a.interrupt(owner, i, v.origin());
+        }
+    }
+
+    /** Lines [first, first+count) of the accelerator's global system interrupts, connected at start. */
+    private static io.jqvm.device.InterruptController platformLines(Assembly a, int first, int count) {
+        IrqLine[] lines = new IrqLine[count];
+        for (int i = 0; i < count; i++) {
+            int gsi = first + i;
+            lines[i] = a.deferredLine(line -> line.connect(a.running.vm().platformInterrupts().line(gsi)));
+        }
+        return new io.jqvm.device.InterruptController() {
+            @Override
+            public int lineCount() {
+                return count;
+            }
+
+            @Override
+            public IrqLine line(int n) {
+                return lines[n];
+            }
+        };
+    }
+
+    private static void ser8250(Assembly a, VdevSpec v, String owner) {
+        long base = ioLocation(v).orElse((long) Uart16550.DEFAULT_IO_BASE);
+        IrqLine irq = interrupts(a, v, owner, null);
+        Uart16550 uart = new Uart16550(owner + " at io:" + io.jqvm.common.Hex.of(base), irq, HostDevices.open(a, v));
+        a.mapDevice(v, owner, Space.IO, base, Uart16550.WINDOW_SIZE, uart);
+        a.onStart.add(p -> uart.start());
+    }
+
+    private static void keyboard(Assembly a, VdevSpec v, String owner) {
+        long data = ioLocation(v).orElse((long) PcKeyboardController.DATA_PORT);
+        PcKeyboardController kbc = new PcKeyboardController(interrupts(a, v, owner, null), a.control);
+        a.mapDevice(v, owner + " data", Space.IO, data, 1, kbc.dataPort());
+        a.mapDevice(v, owner + " command", Space.IO, data + (PcKeyboardController.COMMAND_PORT - PcKeyboardController.DATA_PORT),
+                1, kbc.commandPort());
+    }
+
+    private static void acpiPm(Assembly a, VdevSpec v, String owner) {
+        long control = ioLocation(v).orElse((long) AcpiPmBlock.DEFAULT_CONTROL_PORT);
+        long base = AcpiPmBlock.windowBaseForControlPort((int) control);
+        AcpiPmBlock pm = new AcpiPmBlock(interrupts(a, v, owner, null), a.control);
+        a.mapDevice(v, owner, Space.IO, base, AcpiPmBlock.WINDOW_SIZE, pm);
+        a.acpiPm = new Assembly.AcpiPmPorts((int) base, (int) control, (int) base + 8);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------
