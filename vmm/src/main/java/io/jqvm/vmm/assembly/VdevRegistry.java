@@ -19,6 +19,7 @@ import io.jqvm.devices.arm.Sp805;
 import io.jqvm.devices.arm.Pl011;
 import io.jqvm.devices.uart.Uart16550;
 import io.jqvm.devices.x86.AcpiPmBlock;
+import io.jqvm.devices.x86.Mc146818;
 import io.jqvm.devices.x86.PcKeyboardController;
 import io.jqvm.memory.Space;
 import io.jqvm.vmm.VcpuThread;
@@ -84,6 +85,7 @@ final class VdevRegistry {
             case "ser8250" -> ser8250(a, v, owner);
             case "pckeyboard" -> keyboard(a, v, owner);
             case "acpi-pm" -> acpiPm(a, v, owner);
+            case "mc146818" -> rtc(a, v, owner);
             default -> throw new ConfigException(v.origin(), "vdev " + Quote.of(v.type())
                     + " is known but not implemented by jqvm yet");
         }
@@ -260,6 +262,34 @@ final class VdevRegistry {
         a.mapDevice(v, owner + " data", Space.IO, data, 1, kbc.dataPort());
         a.mapDevice(v, owner + " command", Space.IO, data + (PcKeyboardController.COMMAND_PORT - PcKeyboardController.DATA_PORT),
                 1, kbc.commandPort());
+    }
+
+    private static void rtc(Assembly a, VdevSpec v, String owner) {
+        long base = ioLocation(v).orElse((long) Mc146818.DEFAULT_IO_BASE);
+        final long fourGiB = 1L << 32;
+        long below = 0;
+        long above = 0;
+        for (io.jqvm.memory.GuestRegion r : a.memory.regions()) {
+            if (!r.readOnly()) {
+                if (Long.compareUnsigned(r.base(), fourGiB) < 0) {
+                    below = Math.max(below, Math.min(r.end(), fourGiB));
+                }
+                if (Long.compareUnsigned(r.end(), fourGiB) > 0) {
+                    above += r.end() - Math.max(r.base(), fourGiB);
+                }
+            }
+        }
+        DeviceClock clock = DeviceClock.host();
+        Mc146818 rtc = new Mc146818(interrupts(a, v, owner, null), java.time.Clock.systemUTC(),
+                (delay, task) -> clock.schedule(delay, task), below, above);
+        for (Value.Pair reg : v.all("reg", Value.Pair.class)) {
+            try {
+                rtc.preset((int) reg.first(), (int) reg.second());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(v.origin(), "vdev mc146818 reg " + reg.first() + "," + reg.second() + ": " + e.getMessage());
+            }
+        }
+        a.mapDevice(v, owner, Space.IO, base, Mc146818.WINDOW_SIZE, rtc);
     }
 
     private static void acpiPm(Assembly a, VdevSpec v, String owner) {
