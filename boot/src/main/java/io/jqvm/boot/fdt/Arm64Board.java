@@ -1,0 +1,84 @@
+package io.jqvm.boot.fdt;
+
+import java.util.List;
+
+/**
+ * What the device tree of an arm64 board describes: RAM, CPUs, the GIC, the generic timer's PPIs, the
+ * memory-mapped peripherals and the kernel's {@code /chosen} parameters. Plain data; {@link Arm64BoardTree}
+ * turns it into a tree.
+ *
+ * @param initrd the initrd's guest-physical range, or null without one
+ * @param stdoutPath the console node's path, or null for the first PL011
+ */
+public record Arm64Board(List<Range> ram, int cpus, Gic gic, TimerPpis timer, List<Peripheral> peripherals,
+        String bootargs, Range initrd, String stdoutPath) {
+
+    public Arm64Board {
+        ram = List.copyOf(ram);
+        peripherals = List.copyOf(peripherals);
+    }
+
+    /** A guest-physical range. */
+    public record Range(long base, long size) {
+        public long end() {
+            return base + size;
+        }
+    }
+
+    /** The interrupt controller's layout. */
+    public sealed interface Gic permits GicV2, GicV3 {
+        long distributorBase();
+    }
+
+    /** GICv2: 4 KiB distributor, 8 KiB CPU interface. */
+    public record GicV2(long distributorBase, long cpuInterfaceBase) implements Gic {
+    }
+
+    /** GICv3: 64 KiB distributor, one 128 KiB redistributor per CPU from {@code redistributorBase}. */
+    public record GicV3(long distributorBase, long redistributorBase) implements Gic {
+    }
+
+    /** The generic timer's PPI numbers (INTID - 16), in the binding's order. */
+    public record TimerPpis(int securePhysical, int nonSecurePhysical, int virtual, int hypervisor) {
+        /** The architecture's recommended PPIs, as on QEMU virt: INTIDs 29, 30, 27, 26. */
+        public static final TimerPpis STANDARD = new TimerPpis(13, 14, 11, 10);
+    }
+
+    /**
+     * A memory-mapped peripheral on an interrupt of the GIC.
+     *
+     * @param node the node name before the unit address ({@code pl011} gives {@code pl011@9000000})
+     * @param spi the SPI number (INTID - 32)
+     * @param clockNames the names of its {@code clocks} (AMBA PrimeCells need {@code apb_pclk} to probe)
+     * @param functionalClockHz the rate of the clocks other than {@code apb_pclk}; 0 means the APB clock's
+     */
+    public record Peripheral(String node, List<String> compatible, long base, long size, int spi, boolean edgeTriggered,
+            List<String> clockNames, long functionalClockHz) {
+
+        public Peripheral {
+            compatible = List.copyOf(compatible);
+            clockNames = List.copyOf(clockNames);
+        }
+
+        public static Peripheral pl011(long base, int spi) {
+            return new Peripheral("pl011", List.of("arm,pl011", "arm,primecell"), base, 0x1000, spi, false,
+                    List.of("uartclk", "apb_pclk"), 0);
+        }
+
+        public static Peripheral pl031(long base, int spi) {
+            return new Peripheral("pl031", List.of("arm,pl031", "arm,primecell"), base, 0x1000, spi, false,
+                    List.of("apb_pclk"), 0);
+        }
+
+        /** The SP805 driver takes its counting rate from the first clock, so it gets one of {@code frequencyHz}. */
+        public static Peripheral sp805(long base, int spi, long frequencyHz) {
+            return new Peripheral("watchdog", List.of("arm,sp805", "arm,primecell"), base, 0x1000, spi, false,
+                    List.of("wdog_clk", "apb_pclk"), frequencyHz);
+        }
+
+        /** A virtio-mmio transport: 0x200 bytes, edge-triggered as on QEMU virt. */
+        public static Peripheral virtioMmio(long base, int spi) {
+            return new Peripheral("virtio_mmio", List.of("virtio,mmio"), base, 0x200, spi, true, List.of(), 0);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package io.jqvm.boot.fdt;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the device tree of an {@link Arm64Board}, shaped like QEMU's {@code virt} tree (the one the Linux
+ * arm64 kernel is most tested with) minus what the board lacks: no PCIe, flash, fw-cfg, GPIO or PMU.
+ *
+ * <p>CPU {@code n} has MPIDR affinity Aff1 = n / 16, Aff0 = n mod 16; the vCPUs, PSCI and the GICv3 use the
+ * same numbering (see {@code io.jqvm.devices.arm.Mpidr}).
+ */
+public final class Arm64BoardTree {
+    static final int APB_CLOCK_PHANDLE = 0x8000;
+    static final int GIC_PHANDLE = 0x8001;
+    static final long APB_CLOCK_HZ = 24_000_000;
+    private static final int GIC_SPI = 0;
+    private static final int GIC_PPI = 1;
+    private static final int IRQ_EDGE_RISING = 1;
+    private static final int IRQ_LEVEL_HIGH = 4;
+    private static final int MAX_GICV2_CPUS = 8;
+
+    private Arm64BoardTree() {
+    }
+
+    public static long cpuAffinity(int cpu) {
+        return ((long) (cpu / 16) << 8) | (cpu % 16);
+    }
+
+    public static Fdt build(Arm64Board board) {
+        validate(board);
+        FdtNode root = new FdtNode("");
+        root.setStrings("compatible", "linux,dummy-virt");
+        root.setStrings("model", "jqvm arm64 virtual board");
+        root.setCells("#address-cells", 2);
+        root.setCells("#size-cells", 2);
+        root.setCells("interrupt-parent", GIC_PHANDLE);
+
+        chosen(root.child("chosen"), board);
+        for (Arm64Board.Range r : board.ram()) {
+            root.child("memory@" + Long.toHexString(r.base()))
+                    .setStrings("device_type", "memory")
+                    .setLongs("reg", r.base(), r.size());
+        }
+        cpus(root.child("cpus"), board.cpus());
+        root.child("psci")
+                .setStrings("compatible", "arm,psci-1.0", "arm,psci-0.2")
+                .setStrings("method", "hvc");
+        timer(root.child("timer"), board);
+        gic(root, board);
+        root.child("apb-pclk")
+                .setStrings("compatible", "fixed-clock")
+                .setCells("#clock-cells", 0)
+                .setCells("clock-frequency", (int) APB_CLOCK_HZ)
+                .setStrings("clock-output-names", "clk24mhz")
+                .setCells("phandle", APB_CLOCK_PHANDLE);
+        Map<Long, Integer> functionalClocks = functionalClocks(root, board);
+        for (Arm64Board.Peripheral p : board.peripherals()) {
+            peripheral(root, p, functionalClocks);
+        }
+        return new Fdt(root, List.of(), 0);
+    }
+
+    private static void validate(Arm64Board board) {
+        if (board.ram().isEmpty()) {
+            throw new IllegalArgumentException("board has no RAM");
+        }
+        if (board.cpus() < 1) {
+            throw new IllegalArgumentException("board needs at least one CPU, got " + board.cpus());
+        }
+        if (board.gic() instanceof Arm64Board.GicV2 && board.cpus() > MAX_GICV2_CPUS) {
+            throw new IllegalArgumentException("a GICv2 serves at most 8 CPUs; " + board.cpus() + " need a GICv3");
+        }
+        for (Arm64Board.Peripheral p : board.peripherals()) {
+            if (p.spi() < 0 || p.spi() > 987) {
+                throw new IllegalArgumentException(p.node() + "@" + Long.toHexString(p.base()) + ": SPI " + p.spi()
+                        + " is outside 0-987");
+            }
+        }
+    }
+
+    private static void chosen(FdtNode chosen, Arm64Board board) {
+        if (board.bootargs() != null) {
+            chosen.setStrings("bootargs", board.bootargs());
+        }
+        if (board.initrd() != null) {
+            chosen.setLongs("linux,initrd-start", board.initrd().base());
+            chosen.setLongs("linux,initrd-end", board.initrd().end());
+        }
+        String stdout = board.stdoutPath();
+        if (stdout == null) {
+            stdout = board.peripherals().stream().filter(p -> p.compatible().contains("arm,pl011"))
+                    .findFirst().map(p -> "/" + unitName(p)).orElse(null);
+        }
+        if (stdout != null) {
+            chosen.setStrings("stdout-path", stdout);
+        }
+    }
+
+    private static void cpus(FdtNode cpus, int count) {
+        cpus.setCells("#address-cells", 1);
+        cpus.setCells("#size-cells", 0);
+        for (int c = 0; c < count; c++) {
+            long affinity = cpuAffinity(c);
+            cpus.child("cpu@" + Long.toHexString(affinity))
+                    .setStrings("device_type", "cpu")
+                    .setStrings("compatible", "arm,armv8")
+                    .setCells("reg", (int) affinity)
+                    .setStrings("enable-method", "psci");
+        }
+    }
+
+    private static void timer(FdtNode timer, Arm64Board board) {
+        // GICv2 PPI specifiers carry the mask of CPUs the PPI is wired to in bits [15:8].
+        int flags = IRQ_LEVEL_HIGH;
+        if (board.gic() instanceof Arm64Board.GicV2) {
+            flags |= ((1 << board.cpus()) - 1) << 8;
+        }
+        Arm64Board.TimerPpis t = board.timer();
+        timer.setStrings("compatible", "arm,armv8-timer")
+                .setCells("interrupts", GIC_PPI, t.securePhysical(), flags, GIC_PPI, t.nonSecurePhysical(), flags,
+                        GIC_PPI, t.virtual(), flags, GIC_PPI, t.hypervisor(), flags)
+                .setEmpty("always-on");
+    }
+
+    private static void gic(FdtNode root, Arm64Board board) {
+        FdtNode intc = root.child("intc@" + Long.toHexString(board.gic().distributorBase()));
+        switch (board.gic()) {
+            case Arm64Board.GicV2 v2 -> intc.setStrings("compatible", "arm,cortex-a15-gic")
+                    .setLongs("reg", v2.distributorBase(), 0x1000, v2.cpuInterfaceBase(), 0x2000);
+            case Arm64Board.GicV3 v3 -> intc.setStrings("compatible", "arm,gic-v3")
+                    .setCells("#redistributor-regions", 1)
+                    .setLongs("reg", v3.distributorBase(), 0x10000, v3.redistributorBase(), 0x20000L * board.cpus());
+        }
+        intc.setCells("#interrupt-cells", 3)
+                .setEmpty("interrupt-controller")
+                .setCells("#address-cells", 0)
+                .setCells("phandle", GIC_PHANDLE);
+    }
+
+    /** One fixed clock per functional rate other than the APB clock's, keyed by rate. */
+    private static Map<Long, Integer> functionalClocks(FdtNode root, Arm64Board board) {
+        Map<Long, Integer> phandles = new LinkedHashMap<>();
+        for (Arm64Board.Peripheral p : board.peripherals()) {
+            long hz = p.functionalClockHz();
+            if (hz != 0 && hz != APB_CLOCK_HZ && !phandles.containsKey(hz)) {
+                int phandle = APB_CLOCK_PHANDLE + 0x10 + phandles.size();
+                phandles.put(hz, phandle);
+                root.child("clk-" + hz)
+                        .setStrings("compatible", "fixed-clock")
+                        .setCells("#clock-cells", 0)
+                        .setCells("clock-frequency", (int) hz)
+                        .setCells("phandle", phandle);
+            }
+        }
+        return phandles;
+    }
+
+    private static String unitName(Arm64Board.Peripheral p) {
+        return p.node() + "@" + Long.toHexString(p.base());
+    }
+
+    private static void peripheral(FdtNode root, Arm64Board.Peripheral p, Map<Long, Integer> functionalClocks) {
+        FdtNode node = root.child(unitName(p));
+        node.setStrings("compatible", p.compatible().toArray(String[]::new))
+                .setLongs("reg", p.base(), p.size())
+                .setCells("interrupts", GIC_SPI, p.spi(), p.edgeTriggered() ? IRQ_EDGE_RISING : IRQ_LEVEL_HIGH);
+        if (!p.clockNames().isEmpty()) {
+            List<Integer> clocks = new ArrayList<>();
+            for (String name : p.clockNames()) {
+                long hz = p.functionalClockHz();
+                boolean own = !name.equals("apb_pclk") && hz != 0 && hz != APB_CLOCK_HZ;
+                clocks.add(own ? functionalClocks.get(hz) : APB_CLOCK_PHANDLE);
+            }
+            node.setCells("clocks", clocks.stream().mapToInt(Integer::intValue).toArray());
+            node.setStrings("clock-names", p.clockNames().toArray(String[]::new));
+        }
+        if (p.compatible().contains("virtio,mmio")) {
+            node.setEmpty("dma-coherent");
+        }
+    }
+}
