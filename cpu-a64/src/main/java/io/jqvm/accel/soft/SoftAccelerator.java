@@ -10,6 +10,7 @@ import io.jqvm.common.Arch;
 import io.jqvm.common.ExitStatus;
 import io.jqvm.common.VmmException;
 import io.jqvm.cpu.a64.A64Machine;
+import io.jqvm.cpu.a64.simd.FpSimdExecutor;
 import io.jqvm.device.InterruptController;
 
 /**
@@ -35,7 +36,9 @@ public final class SoftAccelerator implements Accelerator {
             throw new VmmException(ExitStatus.FATAL_BEFORE_START, reason);
         }
         ExitCounters counters = new ExitCounters();
-        return new SoftVirtualMachine(new A64Machine(spec.memory(), spec.vcpus(), io, counters), counters);
+        A64Machine machine = new A64Machine(spec.memory(), spec.vcpus(), io, counters);
+        machine.setSimdUnit(FpSimdExecutor::execute);
+        return new SoftVirtualMachine(machine, counters);
     }
 
     /** A VM of software vCPUs; the board brings its own interrupt controller (GIC). */

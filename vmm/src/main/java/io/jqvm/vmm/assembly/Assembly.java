@@ -170,6 +170,20 @@ public final class Assembly implements AutoCloseable {
         return line;
     }
 
+    /**
+     * Where to point an error about the configuration as a whole (no RAM, no room for the device tree):
+     * the first load, else the first vdev, else the first command-line argument.
+     */
+    Origin configOrigin() {
+        if (!spec.loads().isEmpty()) {
+            return spec.loads().getFirst().origin();
+        }
+        if (!spec.vdevs().isEmpty()) {
+            return spec.vdevs().getFirst().origin();
+        }
+        return Origin.commandLine(1);
+    }
+
     void note(String line) {
         bootNotes.add(line);
     }

@@ -11,7 +11,10 @@ final class Board {
     static final int NOT_WIRED = -1;
 
     /** A PrimeCell device: its window and its GIC INTID ({@link #NOT_WIRED} when none). */
-    record Device(Kind kind, long base, long size, int intid) {
+    record Device(Kind kind, long base, long size, int intid, long clockHz) {
+        Device(Kind kind, long base, long size, int intid) {
+            this(kind, base, size, intid, 0);
+        }
     }
 
     record Gic(int version, long distributor, long distributorSize, long cpuInterface, long cpuInterfaceSize) {

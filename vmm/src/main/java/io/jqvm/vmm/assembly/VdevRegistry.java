@@ -39,8 +39,8 @@ final class VdevRegistry {
     /** GICv3 defaults: the Arm FVP base platform's distributor and redistributor regions. */
     static final long FVP_GICV3_GICD = 0x2f000000L;
     static final long FVP_GICV3_GICR = 0x2f100000L;
-    /** GICv2 serves up to 8 CPUs and, here, 96 shared peripheral interrupts (INTIDs 32-127). */
-    static final int GIC_SPIS = 96;
+    /** 256 shared peripheral interrupts (INTIDs 32-287), as QEMU's virt board has. */
+    static final int GIC_SPIS = 256;
     static final int TIMER_PPI_PHYSICAL = 30;
     static final int TIMER_PPI_VIRTUAL = 27;
     static final long PRIMECELL_WINDOW = 0x1000;
@@ -180,10 +180,10 @@ final class VdevRegistry {
         if (act == Sp805.Action.FIQ) {
             fiq = a.deferredLine(line -> line.connect(((A64Vcpu) a.running.vm().vcpu(0)).fiqPin()));
         }
-        Sp805 wdt = new Sp805(interrupts(a, v, owner, null), a.control, DeviceClock.host(),
-                number(v, "frequency").orElse(Sp805.DEFAULT_FREQUENCY), act, fiq);
+        long frequency = number(v, "frequency").orElse(Sp805.DEFAULT_FREQUENCY);
+        Sp805 wdt = new Sp805(interrupts(a, v, owner, null), a.control, DeviceClock.host(), frequency, act, fiq);
         a.mapDevice(v, owner, Space.MEM, base, PRIMECELL_WINDOW, wdt);
-        a.board.devices.add(new Board.Device(Board.Kind.SP805, base, PRIMECELL_WINDOW, firstIntid(v, Board.NOT_WIRED)));
+        a.board.devices.add(new Board.Device(Board.Kind.SP805, base, PRIMECELL_WINDOW, firstIntid(v, Board.NOT_WIRED), frequency));
     }
 
     // ---- x86 ------------------------------------------------------------------------------------------
