@@ -1,0 +1,77 @@
+package io.jqvm.it.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jqvm.it.support.Command;
+import io.jqvm.it.support.Kvm;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The {@code jqvm} command as a user meets it: the demo guest, dryrun of the examples, errors and exit statuses. */
+class CommandLineTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    @Test
+    void withoutArgumentsTheDemoGuestBootsAndPowersOff() throws Exception {
+        Kvm.assumeAvailable();
+        Command.Result r = Command.jqvm(TIMEOUT);
+        assertTrue(r.stdout().contains("Hello from the jqvm guest kit"), r::describe);
+        assertEquals(0, r.exitStatus(), r::describe);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"x86-pc", "qnx-x86", "linux-x86-minimal", "arm64-virt"})
+    void dryrunAcceptsEveryExampleBoard(String example) throws Exception {
+        Command.Result r = Command.jqvm(TIMEOUT, "@examples/" + example + ".qvmconf", "dryrun");
+        assertEquals(0, r.exitStatus(), r::describe);
+        assertTrue(r.stdout().contains("guest-physical memory map"), r::describe);
+        assertTrue(r.stdout().endsWith("Exiting: dryrun completed\n"), r::describe);
+    }
+
+    @Test
+    void dryrunShowsTheMapSortedWithOwnersAndLines() throws Exception {
+        Command.Result r = Command.jqvm(TIMEOUT, "@examples/x86-pc.qvmconf", "dryrun");
+        String out = r.stdout();
+        int lowRam = out.indexOf("0x000000000 0x00009ffff");
+        int rom = out.indexOf("0x0000c0000 0x0000fffff");
+        int ioapic = out.indexOf("0x0fec00000");
+        assertTrue(lowRam > 0 && rom > lowRam && ioapic > rom, out);
+        assertTrue(out.contains("examples/x86-pc.qvmconf:"), out);
+        assertTrue(out.contains("ser8250 -> ioapic:4"), out);
+        assertTrue(out.contains("0x03f8 0x03ff"), out);
+    }
+
+    @Test
+    void aConfigurationErrorIsOneLineWithPositionAndStatus65(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("bad.qvmconf");
+        Files.writeString(conf, "system bad\nram 0x40000000,256M\nvdev pl011 loc 0x09000000 colour blue\n");
+        Command.Result r = Command.jqvm(TIMEOUT, "@" + conf);
+        assertEquals(65, r.exitStatus(), r::describe);
+        assertTrue(r.stderr().strip().matches(".*bad\\.qvmconf:3:\\d+: .*\"colour\".*"), r::describe);
+        assertEquals(1, r.stderr().strip().lines().count(), r::describe);
+    }
+
+    @Test
+    void overlappingClaimsNameBothLines(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("overlap.qvmconf");
+        Files.writeString(conf, "ram 0x40000000,256M\nvdev pl011 loc 0x40001000 intr gic:33\n");
+        Command.Result r = Command.jqvm(TIMEOUT, "@" + conf, "dryrun");
+        assertEquals(65, r.exitStatus(), r::describe);
+        assertTrue(r.stderr().contains("overlap.qvmconf:2:") && r.stderr().contains("overlap.qvmconf:1:1"), r::describe);
+    }
+
+    @Test
+    void unsupportedReferenceAbortEndsTheVmWithStatus5() throws Exception {
+        Kvm.assumeAvailable();
+        Command.Result r = Command.jqvm(TIMEOUT, "@examples/x86-pc.qvmconf", "unsupported", "reference", "abort",
+                "load", "guests/target/x86/unmapped.elf");
+        assertEquals(5, r.exitStatus(), r::describe);
+        assertTrue(r.stderr().contains("0xd0000000") && r.stderr().contains("reaches no device"), r::describe);
+    }
+}
