@@ -142,10 +142,14 @@ final class KvmVcpu implements Vcpu {
                     kick.consumePending();
                     return VcpuExit.STOPPED;
                 }
-                if (fd.run() < 0) {
+                int result = fd.run();
+                if (result == -Libc.EINTR) {
                     counters.count(ExitCounters.Reason.INTERRUPTED);
                     kick.consumePending();
                     continue;
+                }
+                if (result == -Libc.EAGAIN) {
+                    continue; // INIT arrived at a vCPU waiting for start-up: it now waits for SIPI
                 }
                 VcpuExit exit = handleExit();
                 if (exit != null) {
