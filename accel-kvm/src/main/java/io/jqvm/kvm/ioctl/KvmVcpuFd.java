@@ -57,6 +57,14 @@ public final class KvmVcpuFd implements AutoCloseable {
         Libc.ioctl(fd, KvmRequests.SET_VCPU_EVENTS, events, "KVM_SET_VCPU_EVENTS");
     }
 
+    public void getLapic(MemorySegment lapicState) {
+        Libc.ioctl(fd, KvmRequests.GET_LAPIC, lapicState, "KVM_GET_LAPIC");
+    }
+
+    public void setLapic(MemorySegment lapicState) {
+        Libc.ioctl(fd, KvmRequests.SET_LAPIC, lapicState, "KVM_SET_LAPIC");
+    }
+
     public void setCpuid2(MemorySegment cpuid) {
         Libc.ioctl(fd, KvmRequests.SET_CPUID2, cpuid, "KVM_SET_CPUID2");
     }

@@ -87,10 +87,7 @@ class KvmIrqChipTest {
         }
     }
 
-    /**
-     * INIT and SIPI are broadcast to all but self: on the PVM host these tests run on, an INIT addressed
-     * physically to APIC id 1 is not delivered (a C program driving KVM directly behaves the same).
-     */
+    /** INIT and SIPI addressed to APIC id 1, as Linux starts its CPUs. */
     @Test
     void bootVcpuStartsTheSecondaryWithInitAndStartupIpis() {
         try (TestMachine m = TestMachine.create(new RecordingGuestIo(), List.of(), 2, true, false)) {
@@ -98,8 +95,9 @@ class KvmIrqChipTest {
             m.memory.load(0x8000, code(0xB0, 0x55, 0xE6, 0x97, 0xF4)); // real mode: mov al, 0x55; out 0x97, al; hlt
             m.memory.load(CODE, code(
                     0xBB, 0x00, 0x03, 0xE0, 0xFE,                   // mov ebx, 0xfee00300 (local APIC ICR low)
-                    0xC7, 0x03, 0x00, 0x45, 0x0C, 0x00,             // mov dword [rbx], 0xc4500: INIT to all but self
-                    0xC7, 0x03, 0x08, 0x46, 0x0C, 0x00,             // mov dword [rbx], 0xc4608: SIPI, start at 0x8000
+                    0xC7, 0x43, 0x10, 0x00, 0x00, 0x00, 0x01,       // mov dword [rbx+0x10], 1 << 24: to APIC id 1
+                    0xC7, 0x03, 0x00, 0x45, 0x00, 0x00,             // mov dword [rbx], 0x4500: INIT
+                    0xC7, 0x03, 0x08, 0x46, 0x00, 0x00,             // mov dword [rbx], 0x4608: SIPI, start at 0x8000
                     0xF4,                                           // hlt (in the kernel: irqchip)
                     0xEB, 0xFD));                                   // jmp back to hlt
             TestMachine.Running secondary = m.start(1, null);
