@@ -201,7 +201,10 @@ final class KvmVirtualMachine implements VirtualMachine {
         return counters;
     }
 
-    /** Releases the vCPUs and the VM; the vCPU threads must have returned from {@link Vcpu#run}. */
+    /**
+     * Releases the vCPUs and the VM; the vCPU threads must have returned from {@link Vcpu#run}. The guest
+     * memory stays the caller's: KVM maps it until here, so close it only after this.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
