@@ -1,6 +1,7 @@
 package io.jqvm.accel.kvm;
 
 import io.jqvm.accel.X86Entry;
+import io.jqvm.common.Hex;
 import io.jqvm.kvm.sys.KvmStructs;
 import java.lang.foreign.MemorySegment;
 
@@ -62,6 +63,17 @@ final class EntryRegisters {
     private static final String[] DATA_SEGMENTS = {"ds", "es", "fs", "gs", "ss"};
 
     private EntryRegisters() {
+    }
+
+    /** Refuses entry states no x86 CPU can start in: 32-bit modes with addresses beyond 4 GiB. */
+    static void check(X86Entry entry) {
+        if (entry.mode() != X86Entry.Mode.LONG64 && ((entry.rip() | entry.rsp()) >>> 32) != 0) {
+            throw new IllegalArgumentException(entry.mode() + " entry with rip " + Hex.of(entry.rip()) + " and rsp "
+                    + Hex.of(entry.rsp()) + ": a 32-bit mode cannot address beyond 4 GiB");
+        }
+        if (entry.mode() == X86Entry.Mode.LONG64 && entry.cr3() == 0) {
+            throw new IllegalArgumentException("LONG64 entry without page tables: cr3 is 0");
+        }
     }
 
     /** Fills {@code regs} entirely: the entry's registers, everything else zero, interrupts off. */

@@ -100,8 +100,11 @@ final class KvmVcpu implements Vcpu {
     private volatile boolean stopRequested;
     /** The kernel tid of the thread inside {@link #run}, 0 when none: whom {@link #requestStop} kicks. */
     private volatile int runningTid;
-    /** The thread whose signal mask KVM was given; a different thread must block the kick first. */
-    private int preparedTid;
+    /**
+     * The thread whose signal mask KVM was given; another thread must block the kick first. A Thread, not
+     * a tid: the kernel reuses the tids of ended threads.
+     */
+    private Thread preparedThread;
 
     KvmVcpu(int index, KvmVcpuFd fd, GuestIo io, ExitCounters counters) {
         this.index = index;
@@ -121,6 +124,7 @@ final class KvmVcpu implements Vcpu {
         if (!(state instanceof X86Entry entry)) {
             throw new IllegalArgumentException("vCPU " + index + " runs x86 code: it cannot start from " + state);
         }
+        EntryRegisters.check(entry);
         EntryRegisters.fillRegs(entry, regs);
         fd.getSregs(sregs);
         EntryRegisters.fillSregs(entry, sregs);
@@ -130,11 +134,10 @@ final class KvmVcpu implements Vcpu {
 
     @Override
     public VcpuExit run() {
-        int tid = Libc.gettid();
-        if (tid != preparedTid) {
-            prepareThread(tid);
+        if (preparedThread != Thread.currentThread()) {
+            prepareThread();
         }
-        runningTid = tid;
+        runningTid = Libc.gettid();
         try {
             while (true) {
                 if (stopRequested) {
@@ -142,10 +145,14 @@ final class KvmVcpu implements Vcpu {
                     kick.consumePending();
                     return VcpuExit.STOPPED;
                 }
-                if (fd.run() < 0) {
+                int result = fd.run();
+                if (result == -Libc.EINTR) {
                     counters.count(ExitCounters.Reason.INTERRUPTED);
                     kick.consumePending();
                     continue;
+                }
+                if (result == -Libc.EAGAIN) {
+                    continue; // INIT arrived at a vCPU waiting for start-up: it now waits for SIPI
                 }
                 VcpuExit exit = handleExit();
                 if (exit != null) {
@@ -158,12 +165,12 @@ final class KvmVcpu implements Vcpu {
     }
 
     /** Blocks the kick in this thread and lets KVM_RUN unblock it (the thread's mask without the kick). */
-    private void prepareThread(int tid) {
+    private void prepareThread() {
         long kvmMask = kick.blockInCurrentThread();
         signalMask.set(JAVA_INT, 0, (int) KickSignal.kernelSigsetBytes());
         signalMask.set(INT_ALIGNED_LONG, KvmStructs.SIGNAL_MASK.byteSize(), kvmMask);
         fd.setSignalMask(signalMask);
-        preparedTid = tid;
+        preparedThread = Thread.currentThread();
     }
 
     /** Completes one exit; returns the lifecycle event it caused, or null to re-enter the guest. */

@@ -17,7 +17,9 @@ import io.jqvm.kvm.ioctl.KvmVcpuFd;
 import io.jqvm.kvm.ioctl.KvmVmFd;
 import io.jqvm.kvm.sys.KvmConstants;
 import io.jqvm.memory.GuestRegion;
+import io.jqvm.kvm.sys.KvmStructs;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -145,10 +147,15 @@ final class KvmVirtualMachine implements VirtualMachine {
             int mmapSize = kvm.vcpuMmapSize();
             try (Arena scratch = Arena.ofConfined()) {
                 CpuidTable cpuid = CpuidTable.fromKvm(kvm.supportedCpuid(scratch));
+                List<KvmVcpuFd> fds = new ArrayList<>();
                 for (int i = 0; i < spec.vcpus(); i++) {
                     KvmVcpuFd fd = vm.createVcpu(i, mmapSize);
                     vcpus.add(new KvmVcpu(i, fd, io, counters));
+                    fds.add(fd);
                     fd.setCpuid2(CpuidTable.toKvm(cpuid.forVcpu(i, spec.vcpus(), spec.x86IrqChip()), scratch));
+                }
+                if (spec.x86IrqChip()) {
+                    rebuildApicMap(fds.getFirst(), scratch);
                 }
             }
             return new KvmVirtualMachine(vm, List.copyOf(vcpus), interrupts, counters);
@@ -157,6 +164,18 @@ final class KvmVirtualMachine implements VirtualMachine {
             vm.close();
             throw e;
         }
+    }
+
+    /**
+     * KVM rebuilds its APIC-id-to-vCPU map while creating a vCPU, before that vCPU is online, so the last
+     * vCPU created is missing from it and an INIT or SIPI addressed to its APIC id is dropped (measured:
+     * the secondary of a 2-vCPU VM never starts). Writing one local APIC's state back makes KVM rebuild
+     * the map with every vCPU.
+     */
+    private static void rebuildApicMap(KvmVcpuFd anyVcpu, Arena scratch) {
+        MemorySegment lapic = scratch.allocate(KvmStructs.LAPIC_STATE);
+        anyVcpu.getLapic(lapic);
+        anyVcpu.setLapic(lapic);
     }
 
     @Override
@@ -182,7 +201,10 @@ final class KvmVirtualMachine implements VirtualMachine {
         return counters;
     }
 
-    /** Releases the vCPUs and the VM; the vCPU threads must have returned from {@link Vcpu#run}. */
+    /**
+     * Releases the vCPUs and the VM; the vCPU threads must have returned from {@link Vcpu#run}. The guest
+     * memory stays the caller's: KVM maps it until here, so close it only after this.
+     */
     @Override
     public synchronized void close() {
         if (closed) {

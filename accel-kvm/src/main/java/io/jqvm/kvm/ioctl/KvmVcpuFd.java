@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class KvmVcpuFd implements AutoCloseable {
     /** Preallocated: KVM_RUN is the hot path and a varargs array per call would be garbage per exit. */
-    private static final int[] RUN_TOLERATED = {Libc.EINTR};
+    private static final int[] RUN_TOLERATED = {Libc.EINTR, Libc.EAGAIN};
 
     private final int fd;
     private final MemorySegment run;
@@ -25,7 +25,10 @@ public final class KvmVcpuFd implements AutoCloseable {
         return run;
     }
 
-    /** KVM_RUN; returns 0 after a guest exit, or -EINTR when a signal (a kick) or immediate_exit ended it. */
+    /**
+     * KVM_RUN; returns 0 after a guest exit, -EINTR when a signal (a kick) or immediate_exit ended it, or
+     * -EAGAIN when a vCPU waiting for its start-up IPIs received INIT and must simply be run again.
+     */
     public int run() {
         return Libc.ioctl(fd, KvmRequests.RUN, 0L, "KVM_RUN", RUN_TOLERATED);
     }
@@ -52,6 +55,14 @@ public final class KvmVcpuFd implements AutoCloseable {
 
     public void setVcpuEvents(MemorySegment events) {
         Libc.ioctl(fd, KvmRequests.SET_VCPU_EVENTS, events, "KVM_SET_VCPU_EVENTS");
+    }
+
+    public void getLapic(MemorySegment lapicState) {
+        Libc.ioctl(fd, KvmRequests.GET_LAPIC, lapicState, "KVM_GET_LAPIC");
+    }
+
+    public void setLapic(MemorySegment lapicState) {
+        Libc.ioctl(fd, KvmRequests.SET_LAPIC, lapicState, "KVM_SET_LAPIC");
     }
 
     public void setCpuid2(MemorySegment cpuid) {

@@ -36,6 +36,8 @@ public final class KvmRequests {
     public static final long SET_REGS = iow(KVMIO, 0x82, KvmStructs.REGS.byteSize());
     public static final long GET_SREGS = ior(KVMIO, 0x83, KvmStructs.SREGS.byteSize());
     public static final long SET_SREGS = iow(KVMIO, 0x84, KvmStructs.SREGS.byteSize());
+    public static final long GET_LAPIC = ior(KVMIO, 0x8e, KvmStructs.LAPIC_STATE.byteSize());
+    public static final long SET_LAPIC = iow(KVMIO, 0x8f, KvmStructs.LAPIC_STATE.byteSize());
     public static final long SET_SIGNAL_MASK = iow(KVMIO, 0x8b, KvmStructs.SIGNAL_MASK.byteSize());
     public static final long SET_CPUID2 = iow(KVMIO, 0x90, KvmStructs.CPUID2.byteSize());
     public static final long GET_MP_STATE = ior(KVMIO, 0x98, KvmStructs.MP_STATE.byteSize());

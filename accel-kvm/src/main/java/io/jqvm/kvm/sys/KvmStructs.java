@@ -88,6 +88,10 @@ public final class KvmStructs {
 
     public static final StructLayout MP_STATE = structLayout(JAVA_INT.withName("mp_state")).withName("kvm_mp_state");
 
+    /** The local APIC's register page as KVM_GET_LAPIC/KVM_SET_LAPIC copy it. */
+    public static final StructLayout LAPIC_STATE = structLayout(
+            sequenceLayout(1024, JAVA_BYTE).withName("regs")).withName("kvm_lapic_state");
+
     /** The header; {@code len} bytes of kernel sigset follow it. */
     public static final StructLayout SIGNAL_MASK = structLayout(JAVA_INT.withName("len")).withName("kvm_signal_mask");
 

@@ -15,6 +15,7 @@ import static io.jqvm.accel.kvm.TestMachine.code;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Tiny hand-assembled guests run through KVM: each checks what reaches {@link io.jqvm.accel.GuestIo}. */
@@ -261,6 +262,24 @@ class KvmGuestTest {
 
             assertTrue(text.startsWith("vcpu 0 (runnable) rip=0x1004 rsp=0x8000 rflags=0x2 rax=0x1234 "), text);
             assertTrue(text.endsWith(" cr0=0x10 cr3=0x0 cr4=0x0 efer=0x0 cs=0x0 ss=0x0"), text);
+        }
+    }
+
+    @Test
+    void impossibleEntryStatesAreRefused() {
+        try (TestMachine m = TestMachine.create(new RecordingGuestIo())) {
+            IllegalArgumentException high = assertThrows(IllegalArgumentException.class, () -> m.vm.vcpu(0).setEntry(
+                    new X86Entry(X86Entry.Mode.PROTECTED32, 0x1_0000_0000L, 0x8000, 0, 0, 0, 0, 0, 0)));
+            assertEquals("PROTECTED32 entry with rip 0x100000000 and rsp 0x8000: a 32-bit mode cannot address beyond 4 GiB",
+                    high.getMessage());
+            IllegalArgumentException noTables = assertThrows(IllegalArgumentException.class, () -> m.vm.vcpu(0).setEntry(
+                    new X86Entry(X86Entry.Mode.LONG64, CODE, 0x8000, 0, 0, 0, 0, 0, 0)));
+            assertEquals("LONG64 entry without page tables: cr3 is 0", noTables.getMessage());
+            IllegalArgumentException arm = assertThrows(IllegalArgumentException.class,
+                    () -> m.vm.vcpu(0).setEntry(new io.jqvm.accel.A64Entry(0x40000000L, 0, 0, 0, 0)));
+            assertTrue(arm.getMessage().startsWith("vCPU 0 runs x86 code: it cannot start from A64Entry["), arm.getMessage());
+            IllegalArgumentException index = assertThrows(IllegalArgumentException.class, () -> m.vm.vcpu(1));
+            assertEquals("vCPU 1 does not exist: this VM has vCPUs 0-0", index.getMessage());
         }
     }
 

@@ -87,13 +87,46 @@ class KvmIrqChipTest {
         }
     }
 
-    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+    /** INIT and SIPI addressed to APIC id 1, as Linux starts its CPUs. */
+    @Test
+    void bootVcpuStartsTheSecondaryWithInitAndStartupIpis() {
+        try (TestMachine m = TestMachine.create(new RecordingGuestIo(), List.of(), 2, true, false)) {
+            long cr3 = LongModeTables.write(m.memory);
+            m.memory.load(0x8000, code(0xB0, 0x55, 0xE6, 0x97, 0xF4)); // real mode: mov al, 0x55; out 0x97, al; hlt
+            m.memory.load(CODE, code(
+                    0xBB, 0x00, 0x03, 0xE0, 0xFE,                   // mov ebx, 0xfee00300 (local APIC ICR low)
+                    0xC7, 0x43, 0x10, 0x00, 0x00, 0x00, 0x01,       // mov dword [rbx+0x10], 1 << 24: to APIC id 1
+                    0xC7, 0x03, 0x00, 0x45, 0x00, 0x00,             // mov dword [rbx], 0x4500: INIT
+                    0xC7, 0x03, 0x08, 0x46, 0x00, 0x00,             // mov dword [rbx], 0x4608: SIPI, start at 0x8000
+                    0xF4,                                           // hlt (in the kernel: irqchip)
+                    0xEB, 0xFD));                                   // jmp back to hlt
+            TestMachine.Running secondary = m.start(1, null);
+            TestMachine.Running boot = m.start(0, new X86Entry(X86Entry.Mode.LONG64, CODE, 0x7000, 0, 0, 0, cr3,
+                    LongModeTables.GDT, LongModeTables.GDT_LIMIT));
+
+            try {
+                awaitTrue(() -> m.io.accesses().contains(Access.pioWrite(0x97, 1, 0x55)), "the secondary ran from 0x8000");
+            } finally {
+                boot.vcpu().requestStop();
+                secondary.vcpu().requestStop();
+            }
+            assertEquals(VcpuExit.STOPPED, boot.awaitExit());
+            assertEquals(VcpuExit.STOPPED, secondary.awaitExit());
+        }
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + TestMachine.TIME_LIMIT.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out waiting: " + what);
             }
-            Thread.sleep(Duration.ofMillis(5));
+            try {
+                Thread.sleep(Duration.ofMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting: " + what, e);
+            }
         }
     }
 }

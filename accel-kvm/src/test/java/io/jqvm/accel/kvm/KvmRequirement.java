@@ -17,13 +17,17 @@ final class KvmRequirement {
     }
 
     static void assumeKvm() {
-        String reason = new KvmAccelerator().unavailableReason(Arch.X86_64);
-        if (reason == null) {
+        apply(new KvmAccelerator().unavailableReason(Arch.X86_64), System.getenv(REQUIRE_VARIABLE));
+    }
+
+    /** Returns when kvm is usable ({@code unavailableReason} null); otherwise fails or aborts the test. */
+    static void apply(String unavailableReason, String requireValue) {
+        if (unavailableReason == null) {
             return;
         }
-        if ("1".equals(System.getenv(REQUIRE_VARIABLE))) {
-            fail(REQUIRE_VARIABLE + "=1 but kvm is unavailable: " + reason);
+        if ("1".equals(requireValue)) {
+            fail(REQUIRE_VARIABLE + "=1 but kvm is unavailable: " + unavailableReason);
         }
-        Assumptions.abort("kvm is unavailable: " + reason);
+        Assumptions.abort("kvm is unavailable: " + unavailableReason);
     }
 }

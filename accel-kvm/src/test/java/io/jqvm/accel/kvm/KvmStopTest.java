@@ -5,6 +5,7 @@ import io.jqvm.accel.VcpuExit;
 import io.jqvm.accel.X86Entry;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +49,25 @@ class KvmStopTest {
 
             assertEquals(VcpuExit.STOPPED, m.start(0, REAL).awaitExit());
             assertEquals(List.of(), m.io.accesses());
+        }
+    }
+
+    @Test
+    void stopRequestedByTheBusDuringAnExitEndsTheRun() {
+        AtomicReference<Vcpu> vcpu = new AtomicReference<>();
+        RecordingGuestIo io = new RecordingGuestIo() {
+            @Override
+            public synchronized void pioWrite(int index, int port, int size, long value) {
+                super.pioWrite(index, port, size, value);
+                vcpu.get().requestStop(); // as the VM does when an access's policy is abort
+            }
+        };
+        try (TestMachine m = TestMachine.create(io)) {
+            vcpu.set(m.vm.vcpu(0));
+            m.memory.load(CODE, code(0xE6, 0x80, 0xEB, 0xFE)); // out 0x80, al; jmp $
+
+            assertEquals(VcpuExit.STOPPED, m.start(0, REAL).awaitExit());
+            assertEquals(List.of(RecordingGuestIo.Access.pioWrite(0x80, 1, 0)), io.accesses());
         }
     }
 

@@ -14,7 +14,7 @@ import java.util.function.LongSupplier;
  * A fake bus: records every access the accelerator hands back, answers reads from per-address suppliers
  * (all ones when none is set, like an unclaimed bus), and faults accesses to chosen ports.
  */
-final class RecordingGuestIo implements GuestIo {
+class RecordingGuestIo implements GuestIo {
     /** One access as the accelerator reported it. */
     record Access(String kind, long address, int size, long value) {
         static Access pioWrite(long port, int size, long value) {

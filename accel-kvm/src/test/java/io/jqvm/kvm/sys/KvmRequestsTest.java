@@ -38,6 +38,8 @@ class KvmRequestsTest {
         assertEquals(0x4090AE82L, KvmRequests.SET_REGS);
         assertEquals(0x8138AE83L, KvmRequests.GET_SREGS);
         assertEquals(0x4138AE84L, KvmRequests.SET_SREGS);
+        assertEquals(0x8400AE8EL, KvmRequests.GET_LAPIC);
+        assertEquals(0x4400AE8FL, KvmRequests.SET_LAPIC);
         assertEquals(0x4004AE8BL, KvmRequests.SET_SIGNAL_MASK);
         assertEquals(0x4008AE90L, KvmRequests.SET_CPUID2);
         assertEquals(0x8004AE98L, KvmRequests.GET_MP_STATE);

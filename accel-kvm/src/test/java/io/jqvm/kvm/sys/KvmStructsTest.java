@@ -22,6 +22,7 @@ class KvmStructsTest {
         assertEquals(64, KvmStructs.VCPU_EVENTS.byteSize());
         assertEquals(4, KvmStructs.MP_STATE.byteSize());
         assertEquals(4, KvmStructs.SIGNAL_MASK.byteSize());
+        assertEquals(1024, KvmStructs.LAPIC_STATE.byteSize());
         assertEquals(2352, KvmStructs.RUN.byteSize());
     }
 

@@ -1,0 +1,33 @@
+package io.jqvm.accel.kvm;
+
+import org.junit.jupiter.api.Test;
+import org.opentest4j.AssertionFailedError;
+import org.opentest4j.TestAbortedException;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The skip-or-fail rule of the KVM tests. */
+class KvmRequirementTest {
+    private static final String REASON = "/dev/kvm: No such file or directory — load the kvm module or use accel soft";
+
+    @Test
+    void usableKvmRunsTheTest() {
+        assertDoesNotThrow(() -> KvmRequirement.apply(null, "1"));
+        assertDoesNotThrow(() -> KvmRequirement.apply(null, null));
+    }
+
+    @Test
+    void missingKvmSkipsWithTheReason() {
+        TestAbortedException e = assertThrows(TestAbortedException.class, () -> KvmRequirement.apply(REASON, null));
+        assertEquals("kvm is unavailable: " + REASON, e.getMessage());
+        assertThrows(TestAbortedException.class, () -> KvmRequirement.apply(REASON, "0"));
+    }
+
+    @Test
+    void missingKvmFailsWhenRequired() {
+        AssertionFailedError e = assertThrows(AssertionFailedError.class, () -> KvmRequirement.apply(REASON, "1"));
+        assertEquals("JQVM_REQUIRE_KVM=1 but kvm is unavailable: " + REASON, e.getMessage());
+    }
+}
