@@ -138,6 +138,10 @@ public final class X86Loader {
                     + image.length + " bytes)");
         }
         long end = Math.max(loadEnd, f.bssEndAddr());
+        if (end == f.loadAddr()) {
+            throw in.error(header.offset() + 16, "Multiboot load_addr", "(" + Hex.of(f.loadAddr())
+                    + ") equals the end of text and bss: there is nothing to load");
+        }
         placer.claim(f.loadAddr(), end - f.loadAddr(), "Multiboot image");
         memory.load(f.loadAddr(), in.slice(fileOffset, textLength, "Multiboot image text"));
         if (end > loadEnd) {

@@ -119,6 +119,15 @@ class X86LoaderTest {
     }
 
     @Test
+    void multibootAoutKludgeWithNothingToLoadIsRefused() {
+        byte[] image = Arrays.copyOf(TestImages.multibootHeader(0x10000, 0xa0000, 0xa0000, 0xa0000, 0, 0xa0000), 64);
+        ImageFormatException e = assertThrows(ImageFormatException.class,
+                () -> new X86Loader(memory).load(request(image, "", null)));
+        assertEquals("Multiboot image: Multiboot load_addr at offset 0x10 (0xa0000) equals the end of text and bss:"
+                + " there is nothing to load", e.getMessage());
+    }
+
+    @Test
     void multibootUnknownRequirementIsRefused() {
         byte[] image = TestImages.elf(false, ElfImage.EM_386, 0x100000, TestImages.multibootHeader(0x9),
                 List.of(Load.at(0x100000, TEXT, 0x1000)));
