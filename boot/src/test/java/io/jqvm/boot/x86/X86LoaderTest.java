@@ -317,6 +317,34 @@ class X86LoaderTest {
     }
 
     @Test
+    void randomHeaderFieldsOnlyFailWithImageErrors() {
+        Random random = new Random(99);
+        GuestMemory small = TestImages.pcMemory(2 * MIB);
+        long[] interesting = {0, 1, 0xfff, 0x1000, 0x9ffff, 0xa0000, 0xfffff, 0x100000, 0x2fffff, 0x300000,
+            0xffffffffL, 0x80000000L};
+        for (int i = 0; i < 5000; i++) {
+            long[] fields = new long[5];
+            for (int f = 0; f < 5; f++) {
+                fields[f] = random.nextBoolean() ? interesting[random.nextInt(interesting.length)]
+                        : random.nextLong() & 0xffffffffL;
+            }
+            int flags = 0x10000 | random.nextInt(8);
+            byte[] image = Arrays.copyOf(TestImages.multibootHeader(flags, fields), 32 + random.nextInt(8192));
+            byte[] bz = bzImage(0x0206 + random.nextInt(12), random.nextInt(4096));
+            ByteBuffer.wrap(bz).order(ByteOrder.LITTLE_ENDIAN).putInt(0x214, (int) fields[0]).putInt(0x22c, (int) fields[1])
+                    .putInt(0x260, (int) fields[2]).put(0x1f1, (byte) random.nextInt()).put(0x201, (byte) random.nextInt());
+            for (byte[] candidate : new byte[][] {image, bz}) {
+                try {
+                    new X86Loader(small).load(request(candidate, "x".repeat(random.nextInt(80)),
+                            random.nextBoolean() ? new byte[random.nextInt(0x300000)] : null));
+                } catch (ImageFormatException | ImageLoadException expected) {
+                    assertTrue(!expected.getMessage().isEmpty());
+                }
+            }
+        }
+    }
+
+    @Test
     void cmdlineBytesAreUtf8() {
         byte[] image = TestImages.elf(false, ElfImage.EM_386, 0x100000, TestImages.multibootHeader(0),
                 List.of(Load.at(0x100000, TEXT, 0x1000)));
