@@ -218,6 +218,26 @@ class Mc146818Test {
     }
 
     @Test
+    void stateRestoresGuestTimeAndCmos() {
+        out(Mc146818.YEAR, 0x31);
+        out(0x50, 0x77);
+        out(Mc146818.REG_B, 0x12);
+        Mc146818.State saved = rtc.state();
+        RecordingIrq otherIrq = new RecordingIrq();
+        List<Runnable> otherWakeUps = new ArrayList<>();
+        Mc146818 copy = new Mc146818(otherIrq, clock, (d, t) -> otherWakeUps.add(t), saved);
+        copy.resume();
+        assertEquals(1, otherWakeUps.size(), "update interrupt timer restarted");
+        copy.write(0, 1, Mc146818.YEAR);
+        assertEquals(0x31, copy.read(1, 1));
+        copy.write(0, 1, 0x50);
+        assertEquals(0x77, copy.read(1, 1));
+        copy.write(0, 1, 0x17);
+        assertEquals(0xff, copy.read(1, 1), "memory-size bytes come from the state");
+        assertThrows(IllegalArgumentException.class, () -> new Mc146818.State(0, 0, false, 0, 0, 0, new byte[4]));
+    }
+
+    @Test
     void randomAccessesNeverThrow() {
         Random random = new Random(5);
         for (int i = 0; i < 30_000; i++) {
