@@ -167,6 +167,14 @@ class X86LoaderTest {
     }
 
     @Test
+    void elfForAnotherMachineIsRefused() {
+        byte[] image = TestImages.elf(true, ElfImage.EM_AARCH64, 0x100000, new byte[0], List.of(Load.at(0x100000, TEXT, 0x1000)));
+        assertEquals("ELF image: e_machine at offset 0x12 is 183, not EM_386 (3) or EM_X86_64 (62): the image is not"
+                + " for x86 (it is for aarch64)", assertThrows(ImageFormatException.class,
+                        () -> new X86Loader(memory).load(X86Loader.Request.of(image))).getMessage());
+    }
+
+    @Test
     void elfSegmentOutsideRamIsRefused() {
         byte[] image = TestImages.elf(false, ElfImage.EM_386, 0xa0000, new byte[0], List.of(Load.at(0xa0000, TEXT, 0x1000)));
         ImageLoadException e = assertThrows(ImageLoadException.class,
