@@ -20,12 +20,26 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Random;
+import io.jqvm.common.Log;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class X86LoaderTest {
     private static final long MIB = 1 << 20;
     private static final byte[] TEXT = TestImages.pattern(300);
     private final GuestMemory memory = TestImages.pcMemory(16 * MIB);
+
+    /** The fuzz cases log a warning per ignored cmdline; keep test output readable. */
+    @BeforeEach
+    void silenceLog() {
+        Log.configure(List.of(), List.of());
+    }
+
+    @AfterEach
+    void restoreLog() {
+        Log.reset();
+    }
 
     private static X86Loader.Request request(byte[] image, String cmdline, byte[] initrd) {
         return new X86Loader.Request(image, OptionalLong.empty(), cmdline, Optional.ofNullable(initrd));
