@@ -186,6 +186,7 @@ public final class Mc146818 implements BusDevice {
     public synchronized void preset(int register, int value) {
         if (register == REG_A || register == REG_B || register >= 0x0e && register < 0x80 && register != CENTURY) {
             writeRegister(register, value & 0xff);
+            scheduleWake(); // a preset may enable interrupts
             return;
         }
         throw new IllegalArgumentException("mc146818 register " + Hex.of(register)

@@ -202,7 +202,8 @@ class Mc146818Test {
 
     @Test
     void presetsAndNmiMask() {
-        rtc.preset(0x0b, 0x02);
+        rtc.preset(0x0b, 0x12);
+        assertEquals(1, wakeUps.size(), "update interrupt enabled by the preset");
         rtc.preset(0x40, 0x12);
         assertEquals(0x12, in(0x40));
         assertThrows(IllegalArgumentException.class, () -> rtc.preset(0x00, 1));
