@@ -218,6 +218,10 @@ public final class Mc146818 implements BusDevice {
             nmiMasked = (v & 0x80) != 0;
             return;
         }
+        if (offset != 1) {
+            log.report("write at offset " + Hex.of(offset) + " beyond the index and data ports ignored");
+            return;
+        }
         evaluate();
         writeRegister(index, v);
         updateIrq();

@@ -242,7 +242,7 @@ class Mc146818Test {
     void randomAccessesNeverThrow() {
         Random random = new Random(5);
         for (int i = 0; i < 30_000; i++) {
-            long offset = random.nextInt(2);
+            long offset = random.nextInt(3);
             if (random.nextBoolean()) {
                 rtc.write(offset, 1, random.nextInt(256));
             } else {
