@@ -11,6 +11,8 @@ import java.util.Optional;
  * @param ioapicId         the IOAPIC's id
  * @param ioapicBase       the IOAPIC's guest-physical register window
  * @param ioapicGsiBase    the first global system interrupt the IOAPIC serves
+ * @param timerIoapicPin   IOAPIC input the PIT's ISA IRQ 0 is wired to: 2 on PCs (then the MADT carries
+ *                         the IRQ0 -> GSI 2 override), 0 when wired straight through (no override)
  * @param pm1aEventPort    I/O port of the PM1a event block (status, enable; 2 x 16 bits)
  * @param pm1aControlPort  I/O port of the PM1a control register (16 bits)
  * @param pmTimerPort      I/O port of the 24-bit ACPI PM timer, 0 when there is none
@@ -20,7 +22,7 @@ import java.util.Optional;
  * @param hpet             the HPET, if the VM has one
  */
 public record AcpiPlatform(List<Integer> apicIds, int ioapicId, long ioapicBase, int ioapicGsiBase,
-                           int pm1aEventPort, int pm1aControlPort, int pmTimerPort, int sciInterrupt,
+                           int timerIoapicPin, int pm1aEventPort, int pm1aControlPort, int pmTimerPort, int sciInterrupt,
                            int resetPort, int resetValue, Optional<Hpet> hpet) {
     /** The local APIC window every x86 CPU decodes at reset. */
     public static final long LOCAL_APIC_BASE = 0xfee00000L;
@@ -31,6 +33,8 @@ public record AcpiPlatform(List<Integer> apicIds, int ioapicId, long ioapicBase,
     public static final int DEFAULT_PM1A_CONTROL_PORT = 0x604;
     public static final int DEFAULT_PM_TIMER_PORT = 0x608;
     public static final int DEFAULT_SCI = 9;
+    /** On PCs the PIT (IRQ 0) reaches IOAPIC pin 2, and pin 0 carries the 8259's cascade. */
+    public static final int PC_TIMER_IOAPIC_PIN = 2;
     /** The keyboard controller's command port; 0xFE there pulses the reset line. */
     public static final int KEYBOARD_CONTROLLER_RESET_PORT = 0x64;
     public static final int KEYBOARD_CONTROLLER_RESET_VALUE = 0xfe;
@@ -61,13 +65,17 @@ public record AcpiPlatform(List<Integer> apicIds, int ioapicId, long ioapicBase,
                 throw new IllegalArgumentException("local APIC id " + id + " is outside 0-254");
             }
         }
+        if (timerIoapicPin < 0 || timerIoapicPin > 23) {
+            throw new IllegalArgumentException("the timer's IOAPIC pin must be 0-23, not " + timerIoapicPin);
+        }
         if (sciInterrupt < 0 || sciInterrupt > 15) {
             throw new IllegalArgumentException("the SCI must be an ISA IRQ (0-15), not " + sciInterrupt);
         }
     }
 
     /**
-     * A PC: CPUs with APIC ids 0..cpus-1, IOAPIC 0 at its conventional address serving GSIs from 0, the PM
+     * A PC: CPUs with APIC ids 0..cpus-1, IOAPIC at its conventional address serving GSIs from 0 with the
+     * PIT on pin 2, the PM
      * blocks at QEMU's ports, SCI on IRQ 9, reset through the keyboard controller.
      */
     public static AcpiPlatform pc(int cpus, Optional<Hpet> hpet) {
@@ -75,7 +83,7 @@ public record AcpiPlatform(List<Integer> apicIds, int ioapicId, long ioapicBase,
         for (int i = 0; i < cpus; i++) {
             ids[i] = i;
         }
-        return new AcpiPlatform(List.of(ids), cpus, DEFAULT_IOAPIC_BASE, 0, DEFAULT_PM1A_EVENT_PORT,
+        return new AcpiPlatform(List.of(ids), cpus, DEFAULT_IOAPIC_BASE, 0, PC_TIMER_IOAPIC_PIN, DEFAULT_PM1A_EVENT_PORT,
                 DEFAULT_PM1A_CONTROL_PORT, DEFAULT_PM_TIMER_PORT, DEFAULT_SCI, KEYBOARD_CONTROLLER_RESET_PORT,
                 KEYBOARD_CONTROLLER_RESET_VALUE, hpet);
     }

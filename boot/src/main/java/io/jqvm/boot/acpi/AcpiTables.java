@@ -161,7 +161,8 @@ public final class AcpiTables {
 
     static byte[] madt(AcpiPlatform p) {
         int cpus = p.apicIds().size();
-        int length = HEADER + 8 + 8 * cpus + 12 + 10 * 2 + 6;
+        boolean timerOverride = p.timerIoapicPin() != 0;
+        int length = HEADER + 8 + 8 * cpus + 12 + 10 * (timerOverride ? 2 : 1) + 6;
         ByteBuffer b = header("APIC", length, 5);
         b.position(HEADER);
         b.putInt((int) AcpiPlatform.LOCAL_APIC_BASE).putInt(1); // PCAT_COMPAT: 8259s are present
@@ -170,8 +171,11 @@ public final class AcpiTables {
         }
         b.put((byte) 1).put((byte) 12).put((byte) p.ioapicId()).put((byte) 0).putInt((int) p.ioapicBase())
                 .putInt(p.ioapicGsiBase());
-        // The PIT's IRQ 0 is wired to IOAPIC pin 2 on PCs; flags 0: bus-conforming polarity and trigger.
-        b.put((byte) 2).put((byte) 10).put((byte) 0).put((byte) 0).putInt(p.ioapicGsiBase() + 2).putShort((short) 0);
+        if (timerOverride) {
+            // IRQ 0 on another pin (2 on PCs); flags 0: bus-conforming polarity and trigger.
+            b.put((byte) 2).put((byte) 10).put((byte) 0).put((byte) 0).putInt(p.ioapicGsiBase() + p.timerIoapicPin())
+                    .putShort((short) 0);
+        }
         // SCI: active-high (01), level-triggered (11 << 2).
         b.put((byte) 2).put((byte) 10).put((byte) 0).put((byte) p.sciInterrupt())
                 .putInt(p.ioapicGsiBase() + p.sciInterrupt()).putShort((short) 0x000d);

@@ -91,7 +91,7 @@ public final class X86Loader {
         if (ElfImage.hasMagic(image)) {
             ignoredAddress(request, "ELF");
             ignoredBootData(request, "an ELF image without a Multiboot header");
-            return loadPlainElf(ElfImage.parse(image), image, placer);
+            return loadPlainElf(x86Elf(image), image, placer);
         }
         if (LinuxBzImage.hasHeader(image)) {
             ignoredAddress(request, "bzImage");
@@ -116,7 +116,7 @@ public final class X86Loader {
         if (header.hasAddressFields()) {
             entry = loadAoutKludge(in, header, image, placer);
         } else if (ElfImage.hasMagic(image)) {
-            ElfImage elf = ElfImage.parse(image);
+            ElfImage elf = x86Elf(image);
             loadSegments(elf, image, placer);
             entry = elf.physicalOf(elf.entry());
         } else {
@@ -138,12 +138,27 @@ public final class X86Loader {
                     + image.length + " bytes)");
         }
         long end = Math.max(loadEnd, f.bssEndAddr());
+        if (end == f.loadAddr()) {
+            throw in.error(header.offset() + 16, "Multiboot load_addr", "(" + Hex.of(f.loadAddr())
+                    + ") equals the end of text and bss: there is nothing to load");
+        }
         placer.claim(f.loadAddr(), end - f.loadAddr(), "Multiboot image");
         memory.load(f.loadAddr(), in.slice(fileOffset, textLength, "Multiboot image text"));
         if (end > loadEnd) {
             memory.sliceForWrite(loadEnd, end - loadEnd).fill((byte) 0);
         }
         return f.entryAddr();
+    }
+
+    /** Parses an ELF and refuses one built for another machine. */
+    private static ElfImage x86Elf(byte[] image) {
+        ElfImage elf = ElfImage.parse(image);
+        if (elf.machine() != ElfImage.EM_386 && elf.machine() != ElfImage.EM_X86_64) {
+            throw new ImageBytes(image, "ELF image").error(18, "e_machine", "is " + elf.machine()
+                    + ", not EM_386 (3) or EM_X86_64 (62): the image is not for x86"
+                    + elf.arch().map(a -> " (it is for " + a.label() + ")").orElse(""));
+        }
+        return elf;
     }
 
     private X86Entry loadPlainElf(ElfImage elf, byte[] image, GuestPlacer placer) {

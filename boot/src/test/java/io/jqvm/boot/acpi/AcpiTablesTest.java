@@ -130,7 +130,7 @@ class AcpiTablesTest {
 
     @Test
     void madtListsCpusIoapicOverridesAndNmi() {
-        AcpiPlatform platform = new AcpiPlatform(List.of(0, 2), 4, 0xfec00000L, 0, 0x600, 0x604, 0x608, 9, 0x64, 0xfe,
+        AcpiPlatform platform = new AcpiPlatform(List.of(0, 2), 4, 0xfec00000L, 0, 2, 0x600, 0x604, 0x608, 9, 0x64, 0xfe,
                 Optional.empty());
         long madt = AcpiTables.write(memory, 0xe0000, 0x100000, platform).madt();
         assertEquals("APIC", signature(madt));
@@ -142,6 +142,17 @@ class AcpiTablesTest {
                 + "020a0000" + "02000000" + "0000" // IRQ 0 -> GSI 2
                 + "020a0009" + "09000000" + "0d00" // SCI: level, active-high
                 + "0406ff000001", entries); // NMI on LINT1, all processors
+    }
+
+    @Test
+    void timerWiredStraightThroughNeedsNoOverride() {
+        AcpiPlatform platform = new AcpiPlatform(List.of(0), 0, 0xfec00000L, 0, 0, 0x600, 0x604, 0x608, 9, 0x64, 0xfe,
+                Optional.empty());
+        long madt = AcpiTables.write(memory, 0xe0000, 0x100000, platform).madt();
+        String entries = HexFormat.of().formatHex(memory.read(madt + 44, length(madt) - 44));
+        assertEquals("0008000001000000" + "010c0000" + "0000c0fe" + "00000000"
+                + "020a0009" + "09000000" + "0d00" + "0406ff000001", entries);
+        assertChecksumZero(madt, length(madt));
     }
 
     @Test
@@ -169,7 +180,7 @@ class AcpiTablesTest {
     void platformRefusesImpossibleValues() {
         assertThrows(IllegalArgumentException.class, () -> AcpiPlatform.pc(0, Optional.empty()));
         assertThrows(IllegalArgumentException.class, () -> new AcpiPlatform.Hpet(0xfed00000L, 33, 0));
-        assertThrows(IllegalArgumentException.class, () -> new AcpiPlatform(List.of(0), 0, 0, 0, 0, 0, 0, 16, 0, 0,
+        assertThrows(IllegalArgumentException.class, () -> new AcpiPlatform(List.of(0), 0, 0, 0, 2, 0, 0, 0, 16, 0, 0,
                 Optional.empty()));
     }
 

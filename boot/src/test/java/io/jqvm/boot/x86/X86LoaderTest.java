@@ -11,6 +11,7 @@ import io.jqvm.boot.ImageLoadException;
 import io.jqvm.boot.TestImages;
 import io.jqvm.boot.TestImages.Load;
 import io.jqvm.boot.elf.ElfImage;
+import io.jqvm.common.Log;
 import io.jqvm.memory.GuestMemory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,12 +21,25 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class X86LoaderTest {
     private static final long MIB = 1 << 20;
     private static final byte[] TEXT = TestImages.pattern(300);
     private final GuestMemory memory = TestImages.pcMemory(16 * MIB);
+
+    /** The fuzz cases log a warning per ignored cmdline; keep test output readable. */
+    @BeforeEach
+    void silenceLog() {
+        Log.configure(List.of(), List.of());
+    }
+
+    @AfterEach
+    void restoreLog() {
+        Log.reset();
+    }
 
     private static X86Loader.Request request(byte[] image, String cmdline, byte[] initrd) {
         return new X86Loader.Request(image, OptionalLong.empty(), cmdline, Optional.ofNullable(initrd));
@@ -119,6 +133,15 @@ class X86LoaderTest {
     }
 
     @Test
+    void multibootAoutKludgeWithNothingToLoadIsRefused() {
+        byte[] image = Arrays.copyOf(TestImages.multibootHeader(0x10000, 0xa0000, 0xa0000, 0xa0000, 0, 0xa0000), 64);
+        ImageFormatException e = assertThrows(ImageFormatException.class,
+                () -> new X86Loader(memory).load(request(image, "", null)));
+        assertEquals("Multiboot image: Multiboot load_addr at offset 0x10 (0xa0000) equals the end of text and bss:"
+                + " there is nothing to load", e.getMessage());
+    }
+
+    @Test
     void multibootUnknownRequirementIsRefused() {
         byte[] image = TestImages.elf(false, ElfImage.EM_386, 0x100000, TestImages.multibootHeader(0x9),
                 List.of(Load.at(0x100000, TEXT, 0x1000)));
@@ -155,6 +178,14 @@ class X86LoaderTest {
         byte[] image = TestImages.elf(false, ElfImage.EM_386, 0x100004, new byte[0], List.of(Load.at(0x100000, TEXT, 0x1000)));
         X86Entry entry = new X86Loader(memory).load(X86Loader.Request.of(image));
         assertEquals(new X86Entry(X86Entry.Mode.PROTECTED32, 0x100004, 0, 0, 0, 0, 0, 0, 0), entry);
+    }
+
+    @Test
+    void elfForAnotherMachineIsRefused() {
+        byte[] image = TestImages.elf(true, ElfImage.EM_AARCH64, 0x100000, new byte[0], List.of(Load.at(0x100000, TEXT, 0x1000)));
+        assertEquals("ELF image: e_machine at offset 0x12 is 183, not EM_386 (3) or EM_X86_64 (62): the image is not"
+                + " for x86 (it is for aarch64)", assertThrows(ImageFormatException.class,
+                        () -> new X86Loader(memory).load(X86Loader.Request.of(image))).getMessage());
     }
 
     @Test
@@ -303,6 +334,34 @@ class X86LoaderTest {
                 new X86Loader(small).load(request(image, "cmd", initrd));
             } catch (ImageFormatException | ImageLoadException expected) {
                 assertTrue(!expected.getMessage().isEmpty());
+            }
+        }
+    }
+
+    @Test
+    void randomHeaderFieldsOnlyFailWithImageErrors() {
+        Random random = new Random(99);
+        GuestMemory small = TestImages.pcMemory(2 * MIB);
+        long[] interesting = {0, 1, 0xfff, 0x1000, 0x9ffff, 0xa0000, 0xfffff, 0x100000, 0x2fffff, 0x300000,
+            0xffffffffL, 0x80000000L};
+        for (int i = 0; i < 5000; i++) {
+            long[] fields = new long[5];
+            for (int f = 0; f < 5; f++) {
+                fields[f] = random.nextBoolean() ? interesting[random.nextInt(interesting.length)]
+                        : random.nextLong() & 0xffffffffL;
+            }
+            int flags = 0x10000 | random.nextInt(8);
+            byte[] image = Arrays.copyOf(TestImages.multibootHeader(flags, fields), 32 + random.nextInt(8192));
+            byte[] bz = bzImage(0x0206 + random.nextInt(12), random.nextInt(4096));
+            ByteBuffer.wrap(bz).order(ByteOrder.LITTLE_ENDIAN).putInt(0x214, (int) fields[0]).putInt(0x22c, (int) fields[1])
+                    .putInt(0x260, (int) fields[2]).put(0x1f1, (byte) random.nextInt()).put(0x201, (byte) random.nextInt());
+            for (byte[] candidate : new byte[][] {image, bz}) {
+                try {
+                    new X86Loader(small).load(request(candidate, "x".repeat(random.nextInt(80)),
+                            random.nextBoolean() ? new byte[random.nextInt(0x300000)] : null));
+                } catch (ImageFormatException | ImageLoadException expected) {
+                    assertTrue(!expected.getMessage().isEmpty());
+                }
             }
         }
     }

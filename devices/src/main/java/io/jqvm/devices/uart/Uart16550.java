@@ -98,7 +98,7 @@ public final class Uart16550 implements BusDevice {
     /**
      * @param name    how log lines name this UART, e.g. {@code ser8250 at io:0x3f8}
      * @param irq     the interrupt output
-     * @param backend where output goes and input comes from; the UART registers its input callback
+     * @param backend where output goes and input comes from; {@link #start()} connects its input
      */
     public Uart16550(String name, IrqLine irq, CharBackend backend) {
         this.irq = irq;

@@ -88,6 +88,9 @@ public final class AcpiPmBlock implements BusDevice {
     }
 
     private int readByte(long offset) {
+        if (offset < 0 || offset >= WINDOW_SIZE) {
+            return 0xff; // nothing decodes it
+        }
         if (offset >= TIMER && offset < TIMER + 4) {
             return (int) (timer() >>> (8 * (offset - TIMER))) & 0xff;
         }
@@ -113,6 +116,10 @@ public final class AcpiPmBlock implements BusDevice {
         int[] mask = new int[WINDOW_SIZE / 2];
         for (int i = 0; i < size; i++) {
             long at = offset + i;
+            if (at < 0 || at >= WINDOW_SIZE) {
+                log.report("write at offset " + Hex.of(at) + " beyond the " + WINDOW_SIZE + "-byte block ignored");
+                break;
+            }
             int shift = (int) (at & 1) * 8;
             bits[(int) (at >> 1)] |= (int) (value >>> (8 * i) & 0xff) << shift;
             mask[(int) (at >> 1)] |= 0xff << shift;

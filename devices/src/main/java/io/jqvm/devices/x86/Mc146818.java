@@ -33,6 +33,22 @@ public final class Mc146818 implements BusDevice {
     public static final int DEFAULT_IO_BASE = 0x70;
     public static final int WINDOW_SIZE = 2;
 
+    /**
+     * The device's state, enough to rebuild it against another host clock.
+     *
+     * @param guestOffsetNanos guest time minus host time
+     * @param cmos             all 128 bytes; clock and status positions are ignored
+     */
+    public record State(long guestOffsetNanos, int index, boolean nmiMasked, int regA, int regB, int flags,
+                        byte[] cmos) {
+        public State {
+            if (cmos.length != 128) {
+                throw new IllegalArgumentException("the CMOS holds 128 bytes, not " + cmos.length);
+            }
+            cmos = cmos.clone();
+        }
+    }
+
     /** Runs a task after a delay; the VM's timer service. */
     @FunctionalInterface
     public interface Scheduler {
@@ -126,6 +142,38 @@ public final class Mc146818 implements BusDevice {
         cmos[0x5d] = (int) (above4GiB >> 16 & 0xff);
     }
 
+    /** Restores a device saved with {@link #state()}; SET, if it was on, restarts with the running clock. */
+    public Mc146818(IrqLine irq, Clock host, Scheduler scheduler, State s) {
+        this(irq, host, scheduler, 0, 0);
+        for (int i = 0; i < cmos.length; i++) {
+            cmos[i] = s.cmos()[i] & 0xff;
+        }
+        offsetNanos = s.guestOffsetNanos();
+        index = s.index() & 0x7f;
+        nmiMasked = s.nmiMasked();
+        regA = s.regA() & ~A_UIP & 0xff;
+        regB = s.regB() & 0xff;
+        flags = s.flags() & (C_PF | C_AF | C_UF);
+        if ((regB & B_SET) != 0) {
+            pending = fieldsOf(guestTime());
+        }
+        lastEvaluated = guestNanos();
+    }
+
+    /** Starts the interrupt timer of a restored device whose interrupts were enabled. */
+    public synchronized void resume() {
+        updateIrq();
+        scheduleWake();
+    }
+
+    public synchronized State state() {
+        byte[] bytes = new byte[cmos.length];
+        for (int i = 0; i < cmos.length; i++) {
+            bytes[i] = (byte) cmos[i];
+        }
+        return new State(offsetNanos, index, nmiMasked, regA, regB, flags, bytes);
+    }
+
     private void storeWord(int at, long value) {
         cmos[at] = (int) (value & 0xff);
         cmos[at + 1] = (int) (value >> 8 & 0xff);
@@ -138,6 +186,7 @@ public final class Mc146818 implements BusDevice {
     public synchronized void preset(int register, int value) {
         if (register == REG_A || register == REG_B || register >= 0x0e && register < 0x80 && register != CENTURY) {
             writeRegister(register, value & 0xff);
+            scheduleWake(); // a preset may enable interrupts
             return;
         }
         throw new IllegalArgumentException("mc146818 register " + Hex.of(register)
@@ -167,6 +216,10 @@ public final class Mc146818 implements BusDevice {
         if (offset == 0) {
             index = v & 0x7f;
             nmiMasked = (v & 0x80) != 0;
+            return;
+        }
+        if (offset != 1) {
+            log.report("write at offset " + Hex.of(offset) + " beyond the index and data ports ignored");
             return;
         }
         evaluate();

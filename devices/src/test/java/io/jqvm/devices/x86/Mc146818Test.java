@@ -202,7 +202,8 @@ class Mc146818Test {
 
     @Test
     void presetsAndNmiMask() {
-        rtc.preset(0x0b, 0x02);
+        rtc.preset(0x0b, 0x12);
+        assertEquals(1, wakeUps.size(), "update interrupt enabled by the preset");
         rtc.preset(0x40, 0x12);
         assertEquals(0x12, in(0x40));
         assertThrows(IllegalArgumentException.class, () -> rtc.preset(0x00, 1));
@@ -218,10 +219,30 @@ class Mc146818Test {
     }
 
     @Test
+    void stateRestoresGuestTimeAndCmos() {
+        out(Mc146818.YEAR, 0x31);
+        out(0x50, 0x77);
+        out(Mc146818.REG_B, 0x12);
+        Mc146818.State saved = rtc.state();
+        RecordingIrq otherIrq = new RecordingIrq();
+        List<Runnable> otherWakeUps = new ArrayList<>();
+        Mc146818 copy = new Mc146818(otherIrq, clock, (d, t) -> otherWakeUps.add(t), saved);
+        copy.resume();
+        assertEquals(1, otherWakeUps.size(), "update interrupt timer restarted");
+        copy.write(0, 1, Mc146818.YEAR);
+        assertEquals(0x31, copy.read(1, 1));
+        copy.write(0, 1, 0x50);
+        assertEquals(0x77, copy.read(1, 1));
+        copy.write(0, 1, 0x17);
+        assertEquals(0xff, copy.read(1, 1), "memory-size bytes come from the state");
+        assertThrows(IllegalArgumentException.class, () -> new Mc146818.State(0, 0, false, 0, 0, 0, new byte[4]));
+    }
+
+    @Test
     void randomAccessesNeverThrow() {
         Random random = new Random(5);
         for (int i = 0; i < 30_000; i++) {
-            long offset = random.nextInt(2);
+            long offset = random.nextInt(3);
             if (random.nextBoolean()) {
                 rtc.write(offset, 1, random.nextInt(256));
             } else {
