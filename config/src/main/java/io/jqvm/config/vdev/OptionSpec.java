@@ -173,7 +173,11 @@ public record OptionSpec(String name, String syntax, boolean takesArgument, bool
             Value.Mask.Operation operation = t.startsWith("+") ? Value.Mask.Operation.SET
                     : t.startsWith("-") ? Value.Mask.Operation.CLEAR : Value.Mask.Operation.REPLACE;
             String digits = operation == Value.Mask.Operation.REPLACE ? t : t.substring(1);
-            return new Value.Mask(operation, Values.number(digits, o, r));
+            try {
+                return new Value.Mask(operation, Values.number(digits, o, r));
+            } catch (ConfigException e) {
+                throw new ConfigException(o, r + ": " + Quote.of(t) + " is not a mask (write [+|-]number, e.g. +0x10)");
+            }
         });
     }
 
