@@ -208,7 +208,7 @@ class VdevTest {
         failsWith(cwd, "<command line>:1:4: vdev shmem create (size): \"lots\" is not a size or address (write 0x1000, 4096, 4K, 16M or 1G)",
                 "vdev", "shmem", "create", "buf,lots");
         failsWith(cwd, "<command line>:1:4: vdev pci-dummy reg: \"0x40/4\" has no '=value'", "vdev", "pci-dummy", "reg", "0x40/4");
-        failsWith(cwd, "<command line>:1:4: vdev pci-dummy reg (size): register size 3 is not 1, 2, 4 or 8",
+        failsWith(cwd, "<command line>:1:4: vdev pci-dummy reg: \"0x40/3=1\": register size 3 is not 1, 2, 4 or 8",
                 "vdev", "pci-dummy", "reg", "0x40/3=1");
         failsWith(cwd, "<command line>:1:4: vdev pci-dummy reg: \"0x100\" is out of range 0..255", "vdev", "pci-dummy", "reg", "Revision_ID=0x100");
         failsWith(cwd, "<command line>:1:4: vdev pci-dummy reg: unknown register \"Vendor\" (write offset/size or one of Vendor_ID, "
