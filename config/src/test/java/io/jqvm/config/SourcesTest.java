@@ -110,7 +110,18 @@ class SourcesTest {
 
     @Test
     void aNulInAPathIsAnError() {
-        failsWith(cwd, "<command line>:1:1: a\0b: cannot read: invalid path (Nul character not allowed)", "@a\0b");
+        failsWith(cwd, "<command line>:1:1: a\\u0000b: cannot read: invalid path (Nul character not allowed)", "@a\0b");
+    }
+
+    @Test
+    void aByteOrderMarkIsNotPartOfTheFirstWord() throws IOException {
+        Files.write(cwd.resolve("bom.conf"), new byte[] {(byte) 0xef, (byte) 0xbb, (byte) 0xbf, 'd', 'r', 'y', 'r', 'u', 'n'});
+        assertEquals(true, args(cwd, "@bom.conf").dryrun());
+    }
+
+    @Test
+    void aRelativeWorkingDirectoryIsMadeAbsolute() {
+        assertEquals(Path.of("Image").toAbsolutePath(), QvmConf.parse(List.of("load", "Image"), Path.of("")).loads().getFirst().path());
     }
 
     @Test
