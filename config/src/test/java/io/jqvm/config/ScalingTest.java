@@ -45,6 +45,7 @@ class ScalingTest {
         bestTime("warmup.conf", 4000);
         long small = bestTime("small.conf", 1000);
         long large = bestTime("large.conf", 16000);
+        // 1,000 lines is the size the lead benchmarks; 16,000 makes quadratic work impossible to miss.
         // Linear is a ratio near 16, quadratic near 256; 64 leaves room for garbage collection and load.
         assertTrue(large < 64 * small, "1000 lines took " + small / 1000 + " µs, 16000 lines " + large / 1000 + " µs");
     }
