@@ -140,7 +140,10 @@ class ParserFuzzTest {
     record Mutation(int position, int kind, String replacement) {
     }
 
-    /** Mutations of {@link #VALID}: token deletions, duplications and replacements, random bytes, cut quotes. */
+    /**
+     * Mutations of {@link #VALID}: token deletions, duplications and replacements, truncation, a quote
+     * removed or added, and random bytes inserted anywhere (also invalid UTF-8).
+     */
     @Provide
     Arbitrary<byte[]> mutatedFiles() {
         String[] words = VALID.split("(?<=\\s)|(?=\\s)");
@@ -159,7 +162,11 @@ class ParserFuzzTest {
             return String.join("", out);
         });
         Arbitrary<String> truncated = Arbitraries.integers().between(0, VALID.length()).map(n -> VALID.substring(0, n));
-        Arbitrary<byte[]> text = Arbitraries.oneOf(byWords, truncated).map(s -> s.getBytes(StandardCharsets.UTF_8));
+        Arbitrary<String> unbalanced = Arbitraries.integers().between(0, VALID.length() - 1).map(from -> {
+            int quote = VALID.indexOf('"', from);
+            return quote < 0 ? VALID + "\"" : VALID.substring(0, quote) + VALID.substring(quote + 1);
+        });
+        Arbitrary<byte[]> text = Arbitraries.oneOf(byWords, truncated, unbalanced).map(s -> s.getBytes(StandardCharsets.UTF_8));
         Arbitrary<byte[]> withRandomBytes = Combinators.combine(text, Arbitraries.bytes().array(byte[].class).ofMaxSize(8),
                 Arbitraries.integers().between(0, Integer.MAX_VALUE)).as((base, noise, where) -> {
                     int at = base.length == 0 ? 0 : where % base.length;
