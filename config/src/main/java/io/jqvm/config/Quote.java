@@ -9,7 +9,12 @@ public final class Quote {
     }
 
     public static String of(String text) {
-        StringBuilder out = new StringBuilder(text.length() + 2).append('"');
+        return "\"" + escaped(text) + "\"";
+    }
+
+    /** The text with the same escapes but no quotes, for file names that start a diagnostic. */
+    public static String escaped(String text) {
+        StringBuilder out = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             switch (c) {
@@ -19,7 +24,7 @@ public final class Quote {
                 case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
                 default -> {
-                    if (c < 0x20 || c == 0x7f || Character.isSurrogate(c) && !validSurrogateAt(text, i)) {
+                    if (invisible(c) || Character.isSurrogate(c) && !validSurrogateAt(text, i)) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);
@@ -27,7 +32,12 @@ public final class Quote {
                 }
             }
         }
-        return out.append('"').toString();
+        return out.toString();
+    }
+
+    /** Control characters, line and paragraph separators, and zero-width format characters such as a BOM. */
+    private static boolean invisible(char c) {
+        return Character.isISOControl(c) || c == 0x2028 || c == 0x2029 || Character.getType(c) == Character.FORMAT;
     }
 
     private static boolean validSurrogateAt(String text, int i) {

@@ -28,6 +28,7 @@ public final class QvmConf {
      * @throws ConfigException for every invalid configuration, with a {@code file:line:column: problem} message
      */
     public static VmSpec parse(List<String> args, Path cwd) {
-        return Parser.parse(Sources.expand(args, cwd), cwd);
+        Path absolute = cwd.toAbsolutePath();
+        return Parser.parse(Sources.expand(args, absolute), absolute);
     }
 }

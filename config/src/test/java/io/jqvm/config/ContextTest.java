@@ -80,7 +80,13 @@ class ContextTest {
     }
 
     @Test
+    void hexPrioritiesAreNotReadAsPolicies() {
+        assertEquals(prio(15), args(cwd, "cpu", "sched", "0xf").cpus().getFirst().sched().orElseThrow());
+    }
+
+    @Test
     void cpuErrors() {
+        failsWith(cwd, "<command line>:1:3: cpu sched: \"f\" has no priority (write prio[r|f|o], e.g. 10f)", "cpu", "sched", "f");
         failsWith(cwd, "<command line>:1:3: cpu sched (priority): \"256\" is out of range 1..255", "cpu", "sched", "256");
         failsWith(cwd, "<command line>:1:3: cpu sched (priority): \"10x\" is not a number (write 123, 0x7b or 0d123)",
                 "cpu", "sched", "10x");

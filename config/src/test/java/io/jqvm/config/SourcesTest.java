@@ -15,6 +15,7 @@ import static io.jqvm.config.Configs.file;
 import static io.jqvm.config.Configs.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SourcesTest {
     @TempDir
@@ -33,7 +34,7 @@ class SourcesTest {
         VmSpec spec = args(cwd, "@a.conf", "cmdline", "from-args", "@b.conf", "dryrun");
         assertEquals("from-args", spec.cmdline().orElseThrow());
         assertEquals(0x81000000L, spec.memory().get(1).base());
-        assertEquals(true, spec.dryrun());
+        assertTrue(spec.dryrun());
     }
 
     @Test
@@ -81,7 +82,7 @@ class SourcesTest {
     @Test
     void aDirectoryCannotBeRead() {
         ConfigException e = assertThrows(ConfigException.class, () -> args(cwd, "@."));
-        assertEquals(true, e.getMessage().startsWith("<command line>:1:1: .: cannot read: "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("<command line>:1:1: .: cannot read: "), e.getMessage());
     }
 
     @Test
@@ -110,7 +111,18 @@ class SourcesTest {
 
     @Test
     void aNulInAPathIsAnError() {
-        failsWith(cwd, "<command line>:1:1: a\0b: cannot read: invalid path (Nul character not allowed)", "@a\0b");
+        failsWith(cwd, "<command line>:1:1: a\\u0000b: cannot read: invalid path (Nul character not allowed)", "@a\0b");
+    }
+
+    @Test
+    void aByteOrderMarkIsNotPartOfTheFirstWord() throws IOException {
+        Files.write(cwd.resolve("bom.conf"), new byte[] {(byte) 0xef, (byte) 0xbb, (byte) 0xbf, 'd', 'r', 'y', 'r', 'u', 'n'});
+        assertTrue(args(cwd, "@bom.conf").dryrun());
+    }
+
+    @Test
+    void aRelativeWorkingDirectoryIsMadeAbsolute() {
+        assertEquals(Path.of("Image").toAbsolutePath(), QvmConf.parse(List.of("load", "Image"), Path.of("")).loads().getFirst().path());
     }
 
     @Test

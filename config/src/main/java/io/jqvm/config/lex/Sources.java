@@ -57,7 +57,8 @@ public final class Sources {
     }
 
     private void include(String word, Origin origin) {
-        String name = word.substring(1);
+        // The name starts every diagnostic about the file, so it must print as one line.
+        String name = Quote.escaped(word.substring(1));
         if (name.isEmpty()) {
             throw new ConfigException(origin, Quote.of(word) + ": missing file name after '@'");
         }
@@ -67,7 +68,7 @@ public final class Sources {
         Path path;
         Path real;
         try {
-            path = cwd.resolve(name).normalize();
+            path = cwd.resolve(word.substring(1)).normalize();
             real = path.toRealPath();
         } catch (InvalidPathException | IOException e) {
             throw new ConfigException(origin, name + ": cannot read: " + reason(e));
@@ -133,6 +134,10 @@ public final class Sources {
         }
         decoder.flush(chars);
         chars.flip();
+        // Some editors start UTF-8 files with a byte-order mark; it is not part of the first word.
+        if (chars.length() > 0 && chars.charAt(0) == '\uFEFF') {
+            chars.position(1);
+        }
         return chars.toString();
     }
 
@@ -141,8 +146,7 @@ public final class Sources {
             case NoSuchFileException _ -> "no such file";
             case AccessDeniedException _ -> "permission denied";
             case InvalidPathException ip -> "invalid path (" + ip.getReason() + ")";
-            default -> e.getMessage() == null ? e.getClass().getSimpleName()
-                    : e.getMessage().replace('\n', ' ');
+            default -> e.getMessage() == null ? e.getClass().getSimpleName() : Quote.escaped(e.getMessage());
         };
     }
 }

@@ -3,7 +3,6 @@ package io.jqvm.config.model;
 import io.jqvm.common.Log;
 import io.jqvm.config.Origin;
 
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
@@ -18,6 +17,6 @@ public record LoggerSpec(Set<Log.Level> levels, Destination destination, Origin 
             List.of(new LoggerSpec(Log.DEFAULT_LEVELS, Destination.STDERR, Origin.BUILT_IN));
 
     public LoggerSpec {
-        levels = Set.copyOf(levels.isEmpty() ? EnumSet.noneOf(Log.Level.class) : EnumSet.copyOf(levels));
+        levels = Set.copyOf(levels);
     }
 }

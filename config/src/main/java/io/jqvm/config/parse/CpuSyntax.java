@@ -36,6 +36,9 @@ final class CpuSyntax {
                 digits = text.substring(0, text.length() - 1);
             }
         }
+        if (digits.isEmpty()) {
+            throw new ConfigException(origin, "cpu sched: " + Quote.of(text) + " has no priority (write prio[r|f|o], e.g. 10f)");
+        }
         int priority = (int) Values.number(digits, origin, "cpu sched (priority)", PRIORITY_MIN, PRIORITY_MAX);
         return new Sched.Priority(priority, policy);
     }

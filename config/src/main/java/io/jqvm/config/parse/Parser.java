@@ -130,8 +130,10 @@ public final class Parser {
             case "set" -> set(option);
             case "logger" -> logger(option);
             case "unsupported" -> unsupported(option);
-            case "tolerance" -> tolerance = OptionalLong.of(Values.number(
-                    argument(option, "tolerance µs").text(), tokens.get(next - 1).origin(), "tolerance", 1, Integer.MAX_VALUE));
+            case "tolerance" -> {
+                Token value = argument(option, "tolerance µs");
+                tolerance = OptionalLong.of(Values.number(value.text(), value.origin(), "tolerance", 1, Integer.MAX_VALUE));
+            }
             case "dump" -> dump(option);
             case "safety" -> safety = Optional.of(keyword(option, "safety none|warn|required", Safety.class));
             case "dryrun" -> dryrun = true;
@@ -418,12 +420,10 @@ public final class Parser {
                     return false;
                 }
             }
-            Token other = runmaskToken != null ? runmaskToken : partitionToken;
-            if (clusterToken != null && other != null) {
-                Token later = clusterToken.origin() == token.origin() ? clusterToken : other;
-                throw new ConfigException(later.origin(), Quote.of(later.text()) + " cannot be combined with "
-                        + Quote.of(later == clusterToken ? other.text() : "cluster")
-                        + " in one cpu: a cluster replaces runmask and partition");
+            if (clusterToken != null && (runmaskToken != null || partitionToken != null)) {
+                String other = token != clusterToken ? "cluster" : runmaskToken != null ? "runmask" : "partition";
+                throw new ConfigException(token.origin(), Quote.of(token.text()) + " cannot be combined with "
+                        + Quote.of(other) + " in one cpu: a cluster replaces runmask and partition");
             }
             return true;
         }

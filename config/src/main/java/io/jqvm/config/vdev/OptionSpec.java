@@ -173,7 +173,11 @@ public record OptionSpec(String name, String syntax, boolean takesArgument, bool
             Value.Mask.Operation operation = t.startsWith("+") ? Value.Mask.Operation.SET
                     : t.startsWith("-") ? Value.Mask.Operation.CLEAR : Value.Mask.Operation.REPLACE;
             String digits = operation == Value.Mask.Operation.REPLACE ? t : t.substring(1);
-            return new Value.Mask(operation, Values.number(digits, o, r));
+            try {
+                return new Value.Mask(operation, Values.number(digits, o, r));
+            } catch (ConfigException e) {
+                throw new ConfigException(o, r + ": " + Quote.of(t) + " is not a mask (write [+|-]number, e.g. +0x10)");
+            }
         });
     }
 
@@ -212,7 +216,7 @@ public record OptionSpec(String name, String syntax, boolean takesArgument, bool
             int offset = (int) Values.number(t.substring(0, slash), o, r + " (offset)", 0, 0xfff);
             int size = (int) Values.number(target.substring(slash + 1), o, r + " (size)", 1, 8);
             if (!Set.of(1, 2, 4, 8).contains(size)) {
-                throw new ConfigException(o, r + ": register size " + size + " is not 1, 2, 4 or 8");
+                throw new ConfigException(o, r + ": " + Quote.of(t) + ": register size " + size + " is not 1, 2, 4 or 8");
             }
             long max = size == 8 ? -1L : (1L << (8 * size)) - 1;
             return new Value.PciRegister(Optional.empty(), offset, size, Values.number(t.substring(equals + 1), o, r, 0, max));
