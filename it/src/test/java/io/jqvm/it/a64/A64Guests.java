@@ -1,0 +1,53 @@
+package io.jqvm.it.a64;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** The AArch64 guest kit in guests/aarch64: the corpus and the random-block driver, built with the cross compiler. */
+final class A64Guests {
+    static final List<String> CORPUS = List.of("hello", "int-alu", "addressing", "fp-scalar", "simd", "exceptions",
+            "mmu", "timer", "gic", "psci");
+    /** The last line every corpus program prints (from its PSCI SYSTEM_OFF call). */
+    static final String LAST_LINE = "PSCI SYSTEM_OFF";
+    private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(5);
+
+    private A64Guests() {}
+
+    static Path repo() {
+        String repo = System.getenv("JQVM_REPO");
+        if (repo == null || repo.isBlank())
+            throw new IllegalStateException("JQVM_REPO is not set (surefire sets it to the repository root)");
+        return Path.of(repo);
+    }
+
+    static Path sources() {
+        return repo().resolve("guests/aarch64");
+    }
+
+    static Path outputs() {
+        return repo().resolve("guests/target/aarch64");
+    }
+
+    /** Builds (or brings up to date) the whole corpus; a missing cross compiler fails here. */
+    static void buildCorpus() throws IOException, InterruptedException {
+        make(List.of("make", "-C", sources().toString(), "OUT=" + outputs(), "all"));
+    }
+
+    static Path corpusElf(String name) {
+        return outputs().resolve(name + ".elf");
+    }
+
+    static void buildRandomBlock(Path source, Path elf) throws IOException, InterruptedException {
+        make(List.of("make", "-s", "-C", sources().toString(), "OUT=" + outputs(), "random-block",
+                "BLOCK_SRC=" + source, "BLOCK_ELF=" + elf));
+    }
+
+    private static void make(List<String> command) throws IOException, InterruptedException {
+        RunResult build = RunResult.run(command, sources(), BUILD_TIMEOUT);
+        assertEquals(0, build.exitStatus(), () -> String.join(" ", command) + " failed: " + build.describe());
+    }
+}
