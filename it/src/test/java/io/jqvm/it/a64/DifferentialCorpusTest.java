@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.params.provider.FieldSource;
  * Every corpus program in guests/aarch64 must print exactly the same console output on jqvm as on QEMU's
  * virt board, and both must end through PSCI SYSTEM_OFF with exit status 0.
  */
+@Tag(A64Guests.DIFFERENTIAL_TAG)
 class DifferentialCorpusTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
     static final List<String> PROGRAMS = A64Guests.CORPUS;

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.LongStream;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Random straight-line blocks of A64 integer and load/store instructions (fixed seeds), each built into a
  * guest that dumps x0-x30, NZCV and its scratch buffer: jqvm must leave exactly the state QEMU leaves.
  */
+@Tag(A64Guests.DIFFERENTIAL_TAG)
 class RandomBlockDifferentialTest {
     private static final int BLOCKS = 50;
     private static final int INSTRUCTIONS_PER_BLOCK = 200;
