@@ -101,6 +101,7 @@ void main(u64 x0_at_entry)
     printf("FEATURES(SYSTEM_OFF) = %d\n", psci_call(PSCI_FEATURES, PSCI_SYSTEM_OFF, 0, 0));
     printf("FEATURES(0x8400ff00) = %d\n", psci_call(PSCI_FEATURES, 0x8400ff00UL, 0, 0));
     printf("MIGRATE_INFO_TYPE = %d\n", psci_call(PSCI_MIGRATE_INFO_TYPE, 0, 0, 0));
+    printf("unknown function 0x8400ff00 = %d\n", psci_call(0x8400ff00UL, 0, 0, 0));
     printf("AFFINITY_INFO(0) = %d\n", psci_call(PSCI_AFFINITY_INFO, 0, 0, 0));
     printf("AFFINITY_INFO(1) = %d\n", psci_call(PSCI_AFFINITY_INFO, 1, 0, 0));
     printf("CPU_ON(7) = %d\n", psci_call(PSCI_CPU_ON, 7, (u64)secondary_entry, 0));
