@@ -5,17 +5,12 @@
 #include "rt.h"
 
 #define EC(esr) (((esr) >> 26) & 0x3f)
-#define EC_UNKNOWN 0x00
-#define EC_FP_ACCESS 0x07
 #define EC_SVC64 0x15
-#define EC_SYSREG 0x18
 #define EC_IABT_LOWER 0x20
 #define EC_IABT_SAME 0x21
 #define EC_PC_ALIGN 0x22
 #define EC_DABT_LOWER 0x24
 #define EC_DABT_SAME 0x25
-#define EC_SP_ALIGN 0x26
-#define EC_BRK 0x3c
 
 #define SPSR_EL1H_MASKED 0x3c5UL
 #define SPSR_EL0_MASKED 0x3c0UL
