@@ -16,6 +16,8 @@
 #define SPSR_EL0_MASKED 0x3c0UL
 #define FLAGS_ZC 0x60000000UL
 #define EL0_SVC_EXIT 0x99
+#define SCTLR_UMA (1UL << 9)
+#define SCTLR_UCT (1UL << 15)
 
 #define EL0_CODE_VA 0x10000000UL
 #define EL0_STACK_VA 0x10010000UL
@@ -133,11 +135,16 @@ static void eret_to_el1(void)
 
 static void eret_to_el0(void)
 {
-    puts("eret to EL0: svc, privileged register read, EL1-only load, DAIF write, exit svc\n");
+    puts("eret to EL0: svc, privileged register read, EL1-only load, trapped CTR_EL0 read, DAIF write, exit svc\n");
     u64 *root = (u64 *)READ_SYSREG(ttbr0_el1);
     pt_map_page(root, EL0_CODE_VA, (u64)el0_program, PT_NORMAL | PTE_AP_EL0 | PTE_AP_RO | PTE_PXN);
     pt_map_page(root, EL0_STACK_VA, (u64)el0_stack, PT_NORMAL | PTE_AP_EL0 | PTE_PXN | PTE_UXN);
     tlb_flush_all();
+    /* EL0 may write DAIF (UMA) but reading CTR_EL0 traps (UCT clear). Not trapping the DAIF write instead:
+       QEMU 7.2 swaps Op1 and Op2 in that syndrome. */
+    u64 sctlr = READ_SYSREG(sctlr_el1);
+    WRITE_SYSREG(sctlr_el1, (sctlr | SCTLR_UMA) & ~SCTLR_UCT);
+    ISB();
     u64 x0_at_exit;
     /* EL0 may clobber every register: keep the callee-saved ones (and the link register) on the EL1
        stack, which EL0 cannot touch and which the exception frames leave balanced. */
@@ -166,6 +173,8 @@ static void eret_to_el0(void)
                        [entry] "r"(EL0_CODE_VA), [spsr] "r"(SPSR_EL0_MASKED), [el1_only] "r"(&exceptions_taken)
                      : "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
                        "x13", "x14", "x15", "x16", "x17", "x18", "memory", "cc");
+    WRITE_SYSREG(sctlr_el1, sctlr);
+    ISB();
     printf("  back at EL1, x0 from EL0 %lx\n", x0_at_exit);
 }
 
@@ -189,7 +198,9 @@ __asm__(".section .text.el0, \"ax\"\n"
         "    svc #0x77\n"
         "    mrs x1, sctlr_el1\n"
         "    ldr x2, [x3]\n"
-        "    msr daifclr, #2\n"
+        "    mrs x1, ctr_el0\n"
+        "    msr daifclr, #1\n"
+        "    svc #0x78\n"
         "    stp x0, x1, [sp, #-16]!\n"
         "    ldp x4, x5, [sp], #16\n"
         "    add x0, x0, x4\n"
