@@ -1,6 +1,8 @@
 package io.jqvm.it.a64;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,9 +17,20 @@ final class A64Guests {
     static final String DIFFERENTIAL_TAG = "a64-differential";
     /** The last line every corpus program prints (from its PSCI SYSTEM_OFF call). */
     static final String LAST_LINE = "PSCI SYSTEM_OFF";
+    /** What the runtime prints before powering off on an exception the program did not expect. */
+    static final String UNEXPECTED_EXCEPTION = "UNEXPECTED EXCEPTION";
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(5);
 
     private A64Guests() {}
+
+    /** Checks a QEMU run is a usable reference: status 0, no unexpected exception, SYSTEM_OFF last. */
+    static void assertCleanReferenceRun(String what, RunResult qemu, String context) {
+        assertEquals(0, qemu.exitStatus(), () -> "QEMU run of " + what + ": " + qemu.describe() + context);
+        assertFalse(qemu.stdout().contains(UNEXPECTED_EXCEPTION),
+                () -> what + " took an unexpected exception under QEMU: " + qemu.describe() + context);
+        assertTrue(qemu.stdout().endsWith(LAST_LINE + "\n"),
+                () -> what + " did not end with PSCI SYSTEM_OFF under QEMU: " + qemu.describe() + context);
+    }
 
     static Path repo() {
         String repo = System.getenv("JQVM_REPO");
