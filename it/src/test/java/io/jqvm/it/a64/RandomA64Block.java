@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A straight-line block of random A64 integer data-processing and load/store instructions together with
+ * A straight-line block of random A64 integer data-processing, NZCV-move, load/store, exclusive and
+ * acquire/release instructions together with
  * the random register state, flags and scratch memory it starts from, emitted as the assembly source
  * that guests/aarch64/random/driver.c runs and dumps.
  *
@@ -93,7 +94,7 @@ final class RandomA64Block {
         boolean wide = random.nextBoolean();
         int width = wide ? 64 : 32;
         String d = reg(wide, dataRegister()), n = reg(wide, dataRegister()), m = reg(wide, dataRegister());
-        switch (random.nextInt(20)) {
+        switch (random.nextInt(21)) {
             case 0 -> instructions.add(pick(List.of("add", "adds", "sub", "subs")) + " " + d + ", " + n + ", #"
                     + random.nextInt(4096) + (random.nextBoolean() ? ", lsl #12" : ""));
             case 1 -> instructions.add(pick(List.of("add", "adds", "sub", "subs")) + " " + d + ", " + n + ", " + m
@@ -136,7 +137,42 @@ final class RandomA64Block {
                 else
                     instructions.add(pick(List.of("crc32x", "crc32cx")) + " " + w + ", " + wn + ", " + reg(true, dataRegister()));
             }
+            case 17 -> instructions.add(random.nextBoolean() ? "mrs " + reg(true, dataRegister()) + ", nzcv"
+                    : "msr nzcv, " + reg(true, dataRegister()));
+            case 18 -> emitExclusiveOrOrdered();
             default -> emitMemoryAccess();
+        }
+    }
+
+    /**
+     * An exclusive pair kept adjacent (no store in between, whose effect on the monitor the architecture
+     * leaves to the implementation), a store-exclusive after CLREX (must fail), or a load-acquire /
+     * store-release. The address is an aligned slot of the scratch buffer in x26.
+     */
+    private void emitExclusiveOrOrdered() {
+        boolean wide = random.nextBoolean();
+        int size = wide ? 8 : 4;
+        instructions.add("add x" + WRITEBACK_BASE + ", x" + SCRATCH_BASE + ", #" + size * random.nextInt(SCRATCH_BYTES / size));
+        String address = "[x" + WRITEBACK_BASE + "]";
+        int loaded = dataRegister(), status, value;
+        do {
+            status = dataRegister();
+        } while (status == loaded);
+        do {
+            value = dataRegister();
+        } while (value == status);
+        String store = pick(List.of("stxr", "stlxr"));
+        switch (random.nextInt(3)) {
+            case 0 -> {
+                instructions.add(pick(List.of("ldxr", "ldaxr")) + " " + reg(wide, loaded) + ", " + address);
+                instructions.add(store + " " + reg(false, status) + ", " + reg(wide, value) + ", " + address);
+            }
+            case 1 -> {
+                instructions.add("clrex");
+                instructions.add(store + " " + reg(false, status) + ", " + reg(wide, value) + ", " + address);
+            }
+            default -> instructions.add(random.nextBoolean() ? "ldar " + reg(wide, loaded) + ", " + address
+                    : "stlr " + reg(wide, value) + ", " + address);
         }
     }
 
