@@ -7,14 +7,13 @@ import java.util.SplittableRandom;
 
 /**
  * A straight-line block of random A64 integer data-processing, NZCV-move, load/store, exclusive and
- * acquire/release instructions together with
- * the random register state, flags and scratch memory it starts from, emitted as the assembly source
- * that guests/aarch64/random/driver.c runs and dumps.
+ * acquire/release instructions, with the random register state, flags and scratch memory it starts
+ * from, emitted as the assembly source that guests/aarch64/random/driver.c runs and dumps.
  *
  * <p>Register roles keep every access inside the scratch buffer and every instruction's behaviour
- * defined: x28 holds the buffer's address and is never written; x26 is set to the buffer's middle
- * right before each writeback access; x27 is a masked index set right before each register-offset
- * access; all other registers but sp are data.
+ * defined: x28 holds the buffer's address and is never written; x26 is set to an address in the
+ * buffer right before each writeback, unscaled or exclusive access; x27 is a masked index set right
+ * before each register-offset access; all other registers but sp are data.
  */
 final class RandomA64Block {
     static final int SCRATCH_BYTES = 256;
