@@ -18,6 +18,7 @@
 #define EL0_SVC_EXIT 0x99
 #define SCTLR_UMA (1UL << 9)
 #define SCTLR_UCT (1UL << 15)
+#define SCTLR_NTWI (1UL << 16)
 
 #define EL0_CODE_VA 0x10000000UL
 #define EL0_STACK_VA 0x10010000UL
@@ -135,15 +136,17 @@ static void eret_to_el1(void)
 
 static void eret_to_el0(void)
 {
-    puts("eret to EL0: svc, privileged register read, EL1-only load, trapped CTR_EL0 read, DAIF write, exit svc\n");
+    puts("eret to EL0: svc, privileged register read, EL1-only load, trapped CTR_EL0 read, WFI, DAIF write, exit svc\n");
     u64 *root = (u64 *)READ_SYSREG(ttbr0_el1);
     pt_map_page(root, EL0_CODE_VA, (u64)el0_program, PT_NORMAL | PTE_AP_EL0 | PTE_AP_RO | PTE_PXN);
     pt_map_page(root, EL0_STACK_VA, (u64)el0_stack, PT_NORMAL | PTE_AP_EL0 | PTE_PXN | PTE_UXN);
     tlb_flush_all();
-    /* EL0 may write DAIF (UMA) but reading CTR_EL0 traps (UCT clear). Not trapping the DAIF write instead:
-       QEMU 7.2 swaps Op1 and Op2 in that syndrome. */
+    /* EL0 may write DAIF (UMA) but reading CTR_EL0 traps (UCT clear), and so does WFI with no interrupt
+       pending (nTWI clear). Not trapping the DAIF write instead: QEMU 7.2 swaps Op1 and Op2 in that
+       syndrome. No WFE: it traps only when it would wait, and the ERETs before it have set the event
+       register. */
     u64 sctlr = READ_SYSREG(sctlr_el1);
-    WRITE_SYSREG(sctlr_el1, (sctlr | SCTLR_UMA) & ~SCTLR_UCT);
+    WRITE_SYSREG(sctlr_el1, (sctlr | SCTLR_UMA) & ~(SCTLR_UCT | SCTLR_NTWI));
     ISB();
     u64 x0_at_exit;
     /* EL0 may clobber every register: keep the callee-saved ones (and the link register) on the EL1
@@ -199,6 +202,7 @@ __asm__(".section .text.el0, \"ax\"\n"
         "    mrs x1, sctlr_el1\n"
         "    ldr x2, [x3]\n"
         "    mrs x1, ctr_el0\n"
+        "    wfi\n"
         "    msr daifclr, #1\n"
         "    svc #0x78\n"
         "    stp x0, x1, [sp, #-16]!\n"
