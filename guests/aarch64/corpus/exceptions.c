@@ -35,15 +35,6 @@ static volatile int resume_at_link;
 static volatile u64 el0_exit_continuation;
 static volatile unsigned exceptions_taken;
 
-static const char *vector_name(unsigned kind)
-{
-    switch (kind) {
-    case EXC_SPX_SYNC: return "EL1h sync";
-    case EXC_EL0_64_SYNC: return "EL0 sync";
-    default: return "unexpected vector";
-    }
-}
-
 static int has_far(u64 ec)
 {
     return ec == EC_IABT_LOWER || ec == EC_IABT_SAME || ec == EC_PC_ALIGN || ec == EC_DABT_LOWER
@@ -56,7 +47,8 @@ static int on_exception(struct exc_frame *f, unsigned kind)
         return 0;
     exceptions_taken++;
     u64 ec = EC(f->esr);
-    printf("  %s ESR=%08lx EC=%02x SPSR=%08lx", vector_name(kind), f->esr, ec, f->spsr);
+    printf("  %s ESR=%08lx EC=%02x SPSR=%08lx", kind == EXC_EL0_64_SYNC ? "EL0 sync" : "EL1h sync", f->esr, ec,
+           f->spsr);
     if (ec == EC_IABT_SAME || ec == EC_PC_ALIGN) /* the fault is at the branch target, not at the branch */
         printf(" ELR=%016lx", f->elr);
     else if (kind == EXC_EL0_64_SYNC)
