@@ -18,7 +18,6 @@ typedef unsigned char u8;
 
 static inline u32 mmio_read32(u64 addr) { return *(volatile u32 *)addr; }
 static inline void mmio_write32(u64 addr, u32 val) { *(volatile u32 *)addr = val; }
-static inline u8 mmio_read8(u64 addr) { return *(volatile u8 *)addr; }
 static inline void mmio_write8(u64 addr, u8 val) { *(volatile u8 *)addr = val; }
 
 /* Console (PL011 at 0x09000000). */
