@@ -9,7 +9,7 @@ verbose=0
 if [[ ${1:-} == -v ]]; then verbose=1; shift; fi
 names=("$@")
 if [[ ${#names[@]} -eq 0 ]]; then
-    names=(hello int-alu addressing fp-scalar simd exceptions mmu timer gic psci)
+    names=(hello int-alu addressing fp-scalar simd exceptions mmu timer gic psci devices)
 fi
 run() {
     timeout 30 qemu-system-aarch64 -M virt -cpu cortex-a57 -smp 2 -m 256 -nographic -no-reboot \
