@@ -6,16 +6,21 @@ import java.util.List;
 final class OutputDiff {
     private OutputDiff() {}
 
-    static String firstDifference(String expected, String actual) {
-        List<String> want = expected.lines().toList();
-        List<String> got = actual.lines().toList();
-        int common = Math.min(want.size(), got.size());
+    /** Jqvm's transcript against QEMU's. */
+    static String firstDifference(String qemu, String jqvm) {
+        return firstDifference("QEMU", qemu, "jqvm", jqvm);
+    }
+
+    static String firstDifference(String firstName, String first, String secondName, String second) {
+        List<String> a = first.lines().toList();
+        List<String> b = second.lines().toList();
+        int common = Math.min(a.size(), b.size());
         for (int i = 0; i < common; i++)
-            if (!want.get(i).equals(got.get(i)))
-                return "line " + (i + 1) + ":\n  QEMU: " + want.get(i) + "\n  jqvm: " + got.get(i);
-        if (want.size() != got.size())
-            return "QEMU printed " + want.size() + " lines, jqvm " + got.size() + "; next line: "
-                    + (want.size() > got.size() ? "QEMU: " + want.get(common) : "jqvm: " + got.get(common));
+            if (!a.get(i).equals(b.get(i)))
+                return "line " + (i + 1) + ":\n  " + firstName + ": " + a.get(i) + "\n  " + secondName + ": " + b.get(i);
+        if (a.size() != b.size())
+            return firstName + " printed " + a.size() + " lines, " + secondName + " " + b.size() + "; next line: "
+                    + (a.size() > b.size() ? firstName + ": " + a.get(common) : secondName + ": " + b.get(common));
         return "line endings differ";
     }
 }
