@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs corpus programs under qemu-system-aarch64 the way the differential tests do, three times each,
-# and fails when a run times out, exits non-zero, misses the final PSCI SYSTEM_OFF line or differs
-# from the first run. Usage: run-under-qemu.sh [-v] [name...]   (default: the whole corpus)
+# and fails when a run times out, exits non-zero, misses the final PSCI SYSTEM_OFF line, reports an
+# unexpected exception or differs from the first run. Usage: run-under-qemu.sh [-v] [name...]   (default: the whole corpus)
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=${OUT:-$here/../target/aarch64}
@@ -9,7 +9,7 @@ verbose=0
 if [[ ${1:-} == -v ]]; then verbose=1; shift; fi
 names=("$@")
 if [[ ${#names[@]} -eq 0 ]]; then
-    names=(hello int-alu addressing fp-scalar simd exceptions mmu timer gic psci)
+    names=(hello int-alu addressing fp-scalar simd exceptions mmu timer gic psci devices)
 fi
 run() {
     timeout 30 qemu-system-aarch64 -M virt -cpu cortex-a57 -smp 2 -m 256 -nographic -no-reboot \
@@ -23,6 +23,7 @@ for name in "${names[@]}"; do
     verdict=ok
     if [[ $status -ne 0 ]]; then verdict="exit status $status"
     elif [[ $(printf '%s' "$first" | tail -n 1 | tr -d '\r') != "PSCI SYSTEM_OFF" ]]; then verdict="no SYSTEM_OFF at the end"
+    elif grep -q "UNEXPECTED EXCEPTION" <<<"$first"; then verdict="unexpected exception"
     else
         for _ in 2 3; do
             again=$(run "$elf")

@@ -5,22 +5,20 @@
 #include "rt.h"
 
 #define EC(esr) (((esr) >> 26) & 0x3f)
-#define EC_UNKNOWN 0x00
-#define EC_FP_ACCESS 0x07
 #define EC_SVC64 0x15
-#define EC_SYSREG 0x18
 #define EC_IABT_LOWER 0x20
 #define EC_IABT_SAME 0x21
 #define EC_PC_ALIGN 0x22
 #define EC_DABT_LOWER 0x24
 #define EC_DABT_SAME 0x25
-#define EC_SP_ALIGN 0x26
-#define EC_BRK 0x3c
 
 #define SPSR_EL1H_MASKED 0x3c5UL
 #define SPSR_EL0_MASKED 0x3c0UL
 #define FLAGS_ZC 0x60000000UL
 #define EL0_SVC_EXIT 0x99
+#define SCTLR_UMA (1UL << 9)
+#define SCTLR_UCT (1UL << 15)
+#define SCTLR_NTWI (1UL << 16)
 
 #define EL0_CODE_VA 0x10000000UL
 #define EL0_STACK_VA 0x10010000UL
@@ -37,15 +35,6 @@ static volatile int resume_at_link;
 static volatile u64 el0_exit_continuation;
 static volatile unsigned exceptions_taken;
 
-static const char *vector_name(unsigned kind)
-{
-    switch (kind) {
-    case EXC_SPX_SYNC: return "EL1h sync";
-    case EXC_EL0_64_SYNC: return "EL0 sync";
-    default: return "unexpected vector";
-    }
-}
-
 static int has_far(u64 ec)
 {
     return ec == EC_IABT_LOWER || ec == EC_IABT_SAME || ec == EC_PC_ALIGN || ec == EC_DABT_LOWER
@@ -58,7 +47,8 @@ static int on_exception(struct exc_frame *f, unsigned kind)
         return 0;
     exceptions_taken++;
     u64 ec = EC(f->esr);
-    printf("  %s ESR=%08lx EC=%02x SPSR=%08lx", vector_name(kind), f->esr, ec, f->spsr);
+    printf("  %s ESR=%08lx EC=%02x SPSR=%08lx", kind == EXC_EL0_64_SYNC ? "EL0 sync" : "EL1h sync", f->esr, ec,
+           f->spsr);
     if (ec == EC_IABT_SAME || ec == EC_PC_ALIGN) /* the fault is at the branch target, not at the branch */
         printf(" ELR=%016lx", f->elr);
     else if (kind == EXC_EL0_64_SYNC)
@@ -138,11 +128,18 @@ static void eret_to_el1(void)
 
 static void eret_to_el0(void)
 {
-    puts("eret to EL0: svc, privileged register read, EL1-only load, DAIF write, exit svc\n");
+    puts("eret to EL0: svc, privileged register read, EL1-only load, trapped CTR_EL0 read, WFI, DAIF write, exit svc\n");
     u64 *root = (u64 *)READ_SYSREG(ttbr0_el1);
     pt_map_page(root, EL0_CODE_VA, (u64)el0_program, PT_NORMAL | PTE_AP_EL0 | PTE_AP_RO | PTE_PXN);
     pt_map_page(root, EL0_STACK_VA, (u64)el0_stack, PT_NORMAL | PTE_AP_EL0 | PTE_PXN | PTE_UXN);
     tlb_flush_all();
+    /* EL0 may write DAIF (UMA) but reading CTR_EL0 traps (UCT clear), and so does WFI with no interrupt
+       pending (nTWI clear). Not trapping the DAIF write instead: QEMU 7.2 swaps Op1 and Op2 in that
+       syndrome. No WFE: it traps only when it would wait, and the ERETs before it have set the event
+       register. */
+    u64 sctlr = READ_SYSREG(sctlr_el1);
+    WRITE_SYSREG(sctlr_el1, (sctlr | SCTLR_UMA) & ~(SCTLR_UCT | SCTLR_NTWI));
+    ISB();
     u64 x0_at_exit;
     /* EL0 may clobber every register: keep the callee-saved ones (and the link register) on the EL1
        stack, which EL0 cannot touch and which the exception frames leave balanced. */
@@ -171,6 +168,8 @@ static void eret_to_el0(void)
                        [entry] "r"(EL0_CODE_VA), [spsr] "r"(SPSR_EL0_MASKED), [el1_only] "r"(&exceptions_taken)
                      : "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
                        "x13", "x14", "x15", "x16", "x17", "x18", "memory", "cc");
+    WRITE_SYSREG(sctlr_el1, sctlr);
+    ISB();
     printf("  back at EL1, x0 from EL0 %lx\n", x0_at_exit);
 }
 
@@ -194,7 +193,10 @@ __asm__(".section .text.el0, \"ax\"\n"
         "    svc #0x77\n"
         "    mrs x1, sctlr_el1\n"
         "    ldr x2, [x3]\n"
-        "    msr daifclr, #2\n"
+        "    mrs x1, ctr_el0\n"
+        "    wfi\n"
+        "    msr daifclr, #1\n"
+        "    svc #0x78\n"
         "    stp x0, x1, [sp, #-16]!\n"
         "    ldp x4, x5, [sp], #16\n"
         "    add x0, x0, x4\n"

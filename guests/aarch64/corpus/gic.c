@@ -115,6 +115,11 @@ void main(u64 x0_at_entry)
     mmio_write32(GICD_BASE + GICD_ICPENDR + (SPI_TEST / 32) * 4, 1u << (SPI_TEST % 32));
     show_state("set then cleared", SPI_TEST);
     ack();
+    gic_disable_irq(SPI_TEST);
+    mmio_write32(GICD_BASE + GICD_ISPENDR + (SPI_TEST / 32) * 4, 1u << (SPI_TEST % 32));
+    show_state("disabled again, pending", SPI_TEST);
+    ack();
+    mmio_write32(GICD_BASE + GICD_ICPENDR + (SPI_TEST / 32) * 4, 1u << (SPI_TEST % 32));
 
     puts("SGI 1 taken as an IRQ exception\n");
     exception_hook = on_irq;

@@ -1,5 +1,6 @@
-/* Integer data processing: each operation is run on edge-case operands and its result (and NZCV where
-   the instruction sets or reads flags) printed as hex. */
+/* Integer data processing: each operation is run on edge-case operands with NZCV preset, and its result
+   and NZCV afterwards are printed as hex (for instructions that do not set flags, NZCV shows they left
+   the preset value alone). */
 #include "rt.h"
 
 static const u64 values[] = {

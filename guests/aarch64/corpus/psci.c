@@ -11,7 +11,7 @@
 #define INCREMENTS_PER_CPU 20000
 
 static u64 *identity_root;
-static volatile u32 cpu1_greeted, cpu1_may_stop, cpu1_counting_done;
+static volatile u32 cpu1_may_greet, cpu1_greeted, cpu1_may_stop, cpu1_counting_done;
 static u32 lock;
 static u64 locked_count, exclusive_count;
 
@@ -67,6 +67,7 @@ void secondary_main(u64 context_id)
 {
     mmu_enable(identity_root, NULL, 0);
     if (context_id == CONTEXT_GREETING) {
+        wait_for(&cpu1_may_greet); /* CPU 0 prints CPU_ON's result first */
         printf("cpu %u up, context id %lx, current EL %u\n", cpu_index(), context_id,
                (READ_SYSREG(CurrentEL) >> 2) & 3);
         __atomic_store_n(&cpu1_greeted, 1, __ATOMIC_RELEASE);
@@ -100,11 +101,13 @@ void main(u64 x0_at_entry)
     printf("FEATURES(SYSTEM_OFF) = %d\n", psci_call(PSCI_FEATURES, PSCI_SYSTEM_OFF, 0, 0));
     printf("FEATURES(0x8400ff00) = %d\n", psci_call(PSCI_FEATURES, 0x8400ff00UL, 0, 0));
     printf("MIGRATE_INFO_TYPE = %d\n", psci_call(PSCI_MIGRATE_INFO_TYPE, 0, 0, 0));
+    printf("unknown function 0x8400ff00 = %d\n", psci_call(0x8400ff00UL, 0, 0, 0));
     printf("AFFINITY_INFO(0) = %d\n", psci_call(PSCI_AFFINITY_INFO, 0, 0, 0));
     printf("AFFINITY_INFO(1) = %d\n", psci_call(PSCI_AFFINITY_INFO, 1, 0, 0));
     printf("CPU_ON(7) = %d\n", psci_call(PSCI_CPU_ON, 7, (u64)secondary_entry, 0));
 
     printf("CPU_ON(1) = %d\n", psci_call(PSCI_CPU_ON, 1, (u64)secondary_entry, CONTEXT_GREETING));
+    __atomic_store_n(&cpu1_may_greet, 1, __ATOMIC_RELEASE);
     wait_for(&cpu1_greeted);
     printf("CPU_ON(1) again = %d\n", psci_call(PSCI_CPU_ON, 1, (u64)secondary_entry, CONTEXT_GREETING));
     printf("AFFINITY_INFO(1) while it waits = %d\n", psci_call(PSCI_AFFINITY_INFO, 1, 0, 0));

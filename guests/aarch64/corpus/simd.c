@@ -15,9 +15,9 @@ static const vec INDICES = {{0, 31, 15, 16, 1, 17, 32, 255, 8, 3, 30, 2, 64, 7, 
 static const vec FLOATS = {{0x00, 0x00, 0xc0, 0x3f, 0x00, 0x00, 0x00, 0xc0, 0xc2, 0x16, 0x01, 0x00, 0x01, 0x00, 0xc0, 0x7f}};
 static const vec FLOATS2 = {{0x00, 0x00, 0x80, 0x40, 0x00, 0x00, 0x80, 0xbf, 0x00, 0x00, 0x80, 0x7f, 0x00, 0x00, 0x00, 0x80}};
 
-#define FPSR_QC (1UL << 27)
 
-static void print_lanes(const char *name, const u8 *bytes, unsigned esize, u64 fpsr)
+/* Prints NAME and the lanes of a 16-byte vector, leaving the line open. */
+static void print_lanes(const char *name, const u8 *bytes, unsigned esize)
 {
     printf("%-26s", name);
     for (unsigned i = 0; i < 16; i += esize) {
@@ -31,7 +31,6 @@ static void print_lanes(const char *name, const u8 *bytes, unsigned esize, u64 f
         default: printf(" %016x", lane); break;
         }
     }
-    printf(" fpsr %08x\n", fpsr);
 }
 
 /* INSN computes v0 from v1 = X, v2 = Y; v0 starts as Z (for accumulating and inserting forms). */
@@ -44,7 +43,8 @@ static void print_lanes(const char *name, const u8 *bytes, unsigned esize, u64 f
                          : [f] "=r"(fpsr_)                                                         \
                          : [xp] "r"(x), [yp] "r"(y), [zp] "r"(z), [rp] "r"(&r_)                   \
                          : "x9", "x10", "v0", "v1", "v2", "v3", "memory");                        \
-        print_lanes(name, r_.b, esize, fpsr_);                                                     \
+        print_lanes(name, r_.b, esize);                                                            \
+        printf(" fpsr %08x\n", fpsr_);                                                            \
     } while (0)
 #define VOP(name, esize, insn) VOP3(name, esize, insn, &A, &B, &C)
 
@@ -232,17 +232,14 @@ static u8 stored[128] __attribute__((aligned(16)));
 
 static void dump_regs_v0_v3(const char *name)
 {
+    static const char *const labels[4] = {"  v0", "  v1", "  v2", "  v3"};
     vec r[4];
     __asm__ volatile("st1 {v0.16b, v1.16b, v2.16b, v3.16b}, [%0]" :: "r"(r) : "memory");
+    puts(name);
+    putc('\n');
     for (int i = 0; i < 4; i++) {
-        char label[40] = {0};
-        unsigned n = 0;
-        for (const char *s = name; *s && n < 30; s++)
-            label[n++] = *s;
-        label[n++] = ' ';
-        label[n++] = 'v';
-        label[n++] = (char)('0' + i);
-        print_lanes(label, r[i].b, 1, 0);
+        print_lanes(labels[i], r[i].b, 1);
+        putc('\n');
     }
 }
 
@@ -282,8 +279,10 @@ static void structures(void)
                      "st1 {v3.d}[1], [%0], #8"
                      : "+r"(p) : "r"(memory) : "v0", "v1", "v2", "v3", "memory");
     printf("stores advanced base by %u\n", (u64)(p - stored));
-    for (int i = 0; i < 128; i += 16)
-        print_lanes("stored", stored + i, 1, 0);
+    for (int i = 0; i < 128; i += 16) {
+        print_lanes("stored", stored + i, 1);
+        putc('\n');
+    }
 }
 
 void main(u64 x0_at_entry)

@@ -70,15 +70,15 @@ void main(u64 x0_at_entry)
     irq_disable();
     printf("physical timer interrupts %u\n", (u64)physical_ticks);
 
-    /* Masked: the condition is met (ISTATUS) but the PPI stays low. 50 periods leave a loaded host
+    /* Masked: the condition is met (ISTATUS) but the PPI stays low. 200 periods leave a loaded host
        time to read the status before the compare value is reached. */
-    WRITE_SYSREG(cntv_cval_el0, READ_SYSREG(cntvct_el0) + 50 * period);
+    WRITE_SYSREG(cntv_cval_el0, READ_SYSREG(cntvct_el0) + 200 * period);
     WRITE_SYSREG(cntv_ctl_el0, CTL_ENABLE | CTL_IMASK);
     ISB();
     printf("masked, before the compare value: CNTV_CTL %lx\n", READ_SYSREG(cntv_ctl_el0));
     /* ISTATUS may follow the count with a delay (QEMU updates it from a host timer): wait for it, but
-       give up after 100 periods so a timer that never sets it still ends the run. */
-    u64 give_up = READ_SYSREG(cntv_cval_el0) + 100 * period;
+       give up a second later so a timer that never sets it still ends the run. */
+    u64 give_up = READ_SYSREG(cntv_cval_el0) + 1000 * period;
     while (!(READ_SYSREG(cntv_ctl_el0) & CTL_ISTATUS) && READ_SYSREG(cntvct_el0) < give_up)
         ISB();
     printf("masked, after the compare value: CNTV_CTL %lx, PPI 27 pending %u\n", READ_SYSREG(cntv_ctl_el0),

@@ -18,7 +18,6 @@ typedef unsigned char u8;
 
 static inline u32 mmio_read32(u64 addr) { return *(volatile u32 *)addr; }
 static inline void mmio_write32(u64 addr, u32 val) { *(volatile u32 *)addr = val; }
-static inline u8 mmio_read8(u64 addr) { return *(volatile u8 *)addr; }
 static inline void mmio_write8(u64 addr, u8 val) { *(volatile u8 *)addr = val; }
 
 /* Console (PL011 at 0x09000000). */
@@ -34,7 +33,7 @@ void *memcpy(void *dst, const void *src, u64 n);
 
 /* PSCI over HVC (QEMU virt's conduit when the guest is entered at EL1). */
 #define PSCI_VERSION 0x84000000UL
-#define PSCI_CPU_OFF 0x84000002UL
+#define PSCI_CPU_OFF 0x84000002UL /* called by boot.S when secondary_main returns */
 #define PSCI_CPU_ON 0xC4000003UL
 #define PSCI_AFFINITY_INFO 0xC4000004UL
 #define PSCI_SYSTEM_OFF 0x84000008UL
@@ -81,7 +80,6 @@ static inline void irq_disable(void) { __asm__ volatile("msr daifset, #2" ::: "m
 #define GICD_ICACTIVER 0x380
 #define GICD_IPRIORITYR 0x400
 #define GICD_ITARGETSR 0x800
-#define GICD_ICFGR 0xC00
 #define GICD_SGIR 0xF00
 #define GICC_CTLR 0x00
 #define GICC_PMR 0x04
@@ -110,7 +108,6 @@ void gic_eoi(u32 iar);
 #define PTE_AP_RO (1UL << 7)       /* AP[2]: read-only */
 #define PTE_SH_INNER (3UL << 8)
 #define PTE_AF (1UL << 10)
-#define PTE_NG (1UL << 11)
 #define PTE_PXN (1UL << 53)
 #define PTE_UXN (1UL << 54)
 #define PTE_ADDR_MASK 0x0000FFFFFFFFF000UL
