@@ -11,6 +11,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+source "$repo/scripts/lib/java.sh"
 cache=$(mkdir -p "${1:-$repo/build/guest-cache}" && cd "${1:-$repo/build/guest-cache}" && pwd)
 
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
@@ -70,9 +71,11 @@ chmod 1777 staging/tmp
 
 classes="$repo/boot/target/classes"
 if [ ! -f "$classes/io/jqvm/boot/initramfs/MakeInitramfs.class" ]; then
-    (cd "$repo" && mvn -q -B -o -pl boot -am compile)
+    jqvm_find_java
+    (cd "$repo" && mvn -q -B -pl boot -am compile)
 fi
-java -cp "$classes" io.jqvm.boot.initramfs.MakeInitramfs initramfs.cpio staging \
+jqvm_find_java
+"$JAVA_HOME/bin/java" -cp "$classes" io.jqvm.boot.initramfs.MakeInitramfs initramfs.cpio staging \
     --char /dev/console:5:1:600 --char /dev/null:1:3:666
 
 echo "kernel:    $cache/Image ($kernel_pkg)"

@@ -124,6 +124,26 @@ final class KvmVirtualMachine implements VirtualMachine {
         }
     }
 
+    /**
+     * The PC's interrupt routing, as QEMU sets it: ISA IRQs 0-15 reach the 8259 pair (except 2, the
+     * cascade), GSIs reach the IOAPIC pin of the same number, except that ISA IRQ 0 (the PIT) arrives on
+     * IOAPIC pin 2 — what the MADT's interrupt source override tells the guest.
+     */
+    static List<KvmVmFd.IrqRoute> pcRouting() {
+        List<KvmVmFd.IrqRoute> routes = new ArrayList<>();
+        for (int irq = 0; irq < 16; irq++) {
+            if (irq != 2) {
+                routes.add(new KvmVmFd.IrqRoute(irq, irq < 8 ? KvmConstants.IRQCHIP_PIC_MASTER : KvmConstants.IRQCHIP_PIC_SLAVE, irq % 8));
+            }
+        }
+        for (int gsi = 0; gsi < KvmConstants.IOAPIC_PINS; gsi++) {
+            if (gsi != 2) {
+                routes.add(new KvmVmFd.IrqRoute(gsi, KvmConstants.IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi));
+            }
+        }
+        return routes;
+    }
+
     private static KvmVirtualMachine assemble(KvmSystem kvm, MachineSpec spec, GuestIo io) {
         KvmVmFd vm = kvm.createVm();
         List<KvmVcpu> vcpus = new ArrayList<>();
@@ -138,6 +158,7 @@ final class KvmVirtualMachine implements VirtualMachine {
             vm.setTssAddr(TSS_GPA);
             if (spec.x86IrqChip()) {
                 vm.createIrqchip();
+                vm.setGsiRouting(pcRouting());
                 interrupts = new KvmGsiLines(vm);
             }
             if (spec.x86Pit()) {

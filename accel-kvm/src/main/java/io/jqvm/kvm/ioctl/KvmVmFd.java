@@ -1,6 +1,7 @@
 package io.jqvm.kvm.ioctl;
 
 import io.jqvm.host.Libc;
+import io.jqvm.kvm.sys.KvmConstants;
 import io.jqvm.kvm.sys.KvmRequests;
 import io.jqvm.kvm.sys.KvmStructs;
 import java.lang.foreign.Arena;
@@ -62,6 +63,28 @@ public final class KvmVmFd implements AutoCloseable {
     /** The in-kernel 8259 pair, IOAPIC and (per vCPU, created later) local APICs. */
     public void createIrqchip() {
         Libc.ioctl(fd, KvmRequests.CREATE_IRQCHIP, 0L, "KVM_CREATE_IRQCHIP");
+    }
+
+    /** One route of a global system interrupt to an in-kernel interrupt controller pin. */
+    public record IrqRoute(int gsi, int irqchip, int pin) {
+    }
+
+    /** Replaces the GSI routing table of the in-kernel irqchip. */
+    public void setGsiRouting(java.util.List<IrqRoute> routes) {
+        try (Arena a = Arena.ofConfined()) {
+            long entry = KvmStructs.IRQ_ROUTING_ENTRY.byteSize();
+            MemorySegment table = a.allocate(KvmStructs.IRQ_ROUTING.byteSize() + entry * routes.size(), 8);
+            table.set(JAVA_INT, 0, routes.size());
+            for (int i = 0; i < routes.size(); i++) {
+                long at = KvmStructs.IRQ_ROUTING.byteSize() + entry * i;
+                IrqRoute r = routes.get(i);
+                table.set(JAVA_INT, at, r.gsi());
+                table.set(JAVA_INT, at + 4, KvmConstants.IRQ_ROUTING_IRQCHIP);
+                table.set(JAVA_INT, at + 16, r.irqchip());
+                table.set(JAVA_INT, at + 20, r.pin());
+            }
+            Libc.ioctl(fd, KvmRequests.SET_GSI_ROUTING, table, "KVM_SET_GSI_ROUTING");
+        }
     }
 
     /** The in-kernel 8254 PIT; needs the in-kernel irqchip. */

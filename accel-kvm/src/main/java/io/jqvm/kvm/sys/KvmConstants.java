@@ -69,4 +69,10 @@ public final class KvmConstants {
 
     /** The general-protection exception vector. */
     public static final int VECTOR_GP = 13;
+
+    /** kvm_irq_routing_entry.type for a route to an in-kernel interrupt controller pin. */
+    public static final int IRQ_ROUTING_IRQCHIP = 1;
+    public static final int IRQCHIP_PIC_MASTER = 0;
+    public static final int IRQCHIP_PIC_SLAVE = 1;
+    public static final int IRQCHIP_IOAPIC = 2;
 }

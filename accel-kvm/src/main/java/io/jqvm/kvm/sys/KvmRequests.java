@@ -27,6 +27,7 @@ public final class KvmRequests {
     public static final long SET_IDENTITY_MAP_ADDR = iow(KVMIO, 0x48, Long.BYTES);
     public static final long CREATE_IRQCHIP = io(KVMIO, 0x60);
     public static final long IRQ_LINE = iow(KVMIO, 0x61, KvmStructs.IRQ_LEVEL.byteSize());
+    public static final long SET_GSI_ROUTING = iow(KVMIO, 0x6a, KvmStructs.IRQ_ROUTING.byteSize());
     public static final long IRQFD = iow(KVMIO, 0x76, KvmStructs.IRQFD.byteSize());
     public static final long CREATE_PIT2 = iow(KVMIO, 0x77, KvmStructs.PIT_CONFIG.byteSize());
 

@@ -65,6 +65,16 @@ public final class KvmStructs {
     public static final StructLayout IRQ_LEVEL = structLayout(
             JAVA_INT.withName("irq"), JAVA_INT.withName("level")).withName("kvm_irq_level");
 
+    /** struct kvm_irq_routing's header; {@link #IRQ_ROUTING_ENTRY}s follow it. */
+    public static final StructLayout IRQ_ROUTING = structLayout(
+            JAVA_INT.withName("nr"), JAVA_INT.withName("flags")).withName("kvm_irq_routing");
+
+    /** struct kvm_irq_routing_entry with the irqchip member of its 32-byte union. */
+    public static final StructLayout IRQ_ROUTING_ENTRY = structLayout(
+            JAVA_INT.withName("gsi"), JAVA_INT.withName("type"), JAVA_INT.withName("flags"), JAVA_INT.withName("pad"),
+            JAVA_INT.withName("irqchip"), JAVA_INT.withName("pin"), MemoryLayout.paddingLayout(24))
+            .withName("kvm_irq_routing_entry");
+
     public static final StructLayout PIT_CONFIG = structLayout(
             JAVA_INT.withName("flags"), sequenceLayout(15, JAVA_INT).withName("pad")).withName("kvm_pit_config");
 

@@ -27,6 +27,7 @@ class KvmRequestsTest {
         assertEquals(0x4008AE48L, KvmRequests.SET_IDENTITY_MAP_ADDR);
         assertEquals(0xAE60L, KvmRequests.CREATE_IRQCHIP);
         assertEquals(0x4008AE61L, KvmRequests.IRQ_LINE);
+        assertEquals(0x4008AE6AL, KvmRequests.SET_GSI_ROUTING);
         assertEquals(0x4020AE76L, KvmRequests.IRQFD);
         assertEquals(0x4040AE77L, KvmRequests.CREATE_PIT2);
     }

@@ -10,6 +10,8 @@ class KvmStructsTest {
     @Test
     void sizes() {
         assertEquals(144, KvmStructs.REGS.byteSize());
+        assertEquals(8, KvmStructs.IRQ_ROUTING.byteSize());
+        assertEquals(48, KvmStructs.IRQ_ROUTING_ENTRY.byteSize());
         assertEquals(24, KvmStructs.SEGMENT.byteSize());
         assertEquals(16, KvmStructs.DTABLE.byteSize());
         assertEquals(312, KvmStructs.SREGS.byteSize());

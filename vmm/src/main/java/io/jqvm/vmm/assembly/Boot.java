@@ -25,6 +25,7 @@ final class Boot {
     /** The PC BIOS area where the ACPI RSDP must be found by scanning. */
     static final long BIOS_AREA = 0xe0000L;
     static final long BIOS_AREA_END = 0x100000L;
+    static final int PIT_IOAPIC_PIN = 2;
 
     private Boot() {
     }
@@ -59,7 +60,8 @@ final class Boot {
         }
         List<MemoryMap.Entry> reserved = new ArrayList<>();
         if (a.x86IrqChip && a.memory.isBacked(BIOS_AREA, BIOS_AREA_END - BIOS_AREA)) {
-            AcpiPlatform platform = new AcpiPlatform(cpuIds(a.vcpuCount()), 0, a.x86IoapicBase, 0,
+            // IOAPIC pin 2 for the PIT: the accelerator routes ISA IRQ 0 there, as on every PC.
+            AcpiPlatform platform = new AcpiPlatform(cpuIds(a.vcpuCount()), 0, a.x86IoapicBase, 0, PIT_IOAPIC_PIN,
                     a.acpiPm.eventPort(), a.acpiPm.controlPort(), a.acpiPm.timerPort(), AcpiPlatform.DEFAULT_SCI,
                     AcpiPlatform.KEYBOARD_CONTROLLER_RESET_PORT, AcpiPlatform.KEYBOARD_CONTROLLER_RESET_VALUE,
                     Optional.ofNullable(a.hpet));

@@ -223,8 +223,15 @@ final class VdevRegistry {
         a.mapDevice(v, owner + " (in-kernel)", Space.IO, base, 4, null);
         a.x86Pit = true;
         for (Interrupt i : v.interrupts()) {
-            // KVM's PIT always raises ISA IRQ 0; the configured line is validated and shown in the wiring.
+            // The PIT raises ISA IRQ 0, which the PC routing delivers to 8259 line 0 and IOAPIC pin 2.
             a.interrupt(owner, i, v.origin());
+            String controller = i.controller().orElse("");
+            boolean ioapic = a.spec.vdevs("ioapic").stream().anyMatch(x -> x.name().orElse("ioapic").equals(controller));
+            if (ioapic ? i.line() != 2 : i.line() != 0) {
+                throw new ConfigException(v.option("intr").orElseThrow().origin(), "timer8254 intr " + i
+                        + ": the PIT raises ISA IRQ 0, which arrives on IOAPIC pin 2 and 8259 line 0; write intr "
+                        + (ioapic ? controller + ":2" : controller + ":0"));
+            }
         }
     }
 
