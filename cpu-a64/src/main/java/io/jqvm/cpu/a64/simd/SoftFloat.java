@@ -26,6 +26,8 @@ final class SoftFloat {
     static final int ROUND_MINUS_INF = 2;
     static final int ROUND_ZERO = 3;
     static final int ROUND_TIES_AWAY = 4;
+    /** Von Neumann rounding (FCVTXN): truncate, then set the lowest bit if inexact. */
+    static final int ROUND_ODD = 5;
 
     static final int NZCV_UNORDERED = 0b0011;
 
@@ -192,6 +194,11 @@ final class SoftFloat {
             case ROUND_ZERO -> {
                 roundUp = false;
                 overflowToInfinity = false;
+            }
+            case ROUND_ODD -> {
+                roundUp = false;
+                overflowToInfinity = false;
+                intMant |= inexact ? 1 : 0;
             }
             default -> {
                 roundUp = versusHalf >= 0;

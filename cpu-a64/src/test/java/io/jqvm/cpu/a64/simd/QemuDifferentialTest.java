@@ -22,6 +22,21 @@ class QemuDifferentialTest {
         compareWithQemu(0x5ca1a4L, RandomCases.SCALAR_FP);
     }
 
+    @Test
+    void vectorIntegerMatchesQemu() throws Exception {
+        compareWithQemu(0x1e9e7L, VectorCases.INTEGER);
+    }
+
+    @Test
+    void movesAndShiftsMatchQemu() throws Exception {
+        compareWithQemu(0x5d1f7L, VectorCases.MOVES_AND_SHIFTS);
+    }
+
+    @Test
+    void vectorFloatingPointMatchesQemu() throws Exception {
+        compareWithQemu(0xf7ec7L, VectorCases.FLOATING_POINT);
+    }
+
     private static void compareWithQemu(long seed, List<Function<Random, String>> templates) throws Exception {
         Random random = new Random(seed);
         List<MachineState> initial = new ArrayList<>();
