@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * V registers, FPSR, NZCV and the general registers the instructions may write must agree.
  */
 class QemuDifferentialTest {
-    private static final int CASES = 150;
+    private static final int CASES = 300;
     private static final int INSTRUCTIONS_PER_CASE = 12;
 
     @Test
@@ -68,7 +68,7 @@ class QemuDifferentialTest {
             if (++mismatches <= 3) {
                 report.append("case ").append(c).append(":\n").append(rejected);
                 report.append(locateFirstDivergence(initial.get(c), cases.get(c), caseWords));
-                report.append(differences);
+                report.append("differences at the end of the case:\n").append(differences);
             }
         }
         if (mismatches > 0) {
@@ -98,7 +98,7 @@ class QemuDifferentialTest {
                 return "first divergence at instruction " + n + ": " + lines.get(n - 1)
                         + String.format(" (%08x)%n", words[n - 1]) + "state before it (fpcr in the fpsr slot of the "
                         + "initial state):\n" + initial.dump() + "after the prefix:\n" + before.dump()
-                        + "differences:\n" + differences;
+                        + "differences after it:\n" + differences;
             }
         }
         return "no single-prefix divergence found\n";
