@@ -41,7 +41,7 @@ public final class FpSimdExecutor {
                 return ThreeSame.execute(insn, s, scalarGroup);
             }
             if (bits11to10 == 0) {
-                return !scalarGroup && ThreeDifferent.execute(insn, s);
+                return ThreeDifferent.execute(insn, s, scalarGroup);
             }
             if (bits11to10 == 2) {
                 int selector = (insn >>> 17) & 15;

@@ -19,10 +19,12 @@ final class FpVector {
     private static final int MULTIPLY_EXTENDED = 0b00011;
     private static final int EQUAL = 0b00100;
     private static final int MAX = 0b00110;
+    private static final int RECIPROCAL_STEP = 0b00111;
     private static final int MIN_NUM = 0b01000;
     private static final int MULTIPLY_SUBTRACT = 0b01001;
     private static final int SUBTRACT = 0b01010;
     private static final int MIN = 0b01110;
+    private static final int RECIPROCAL_SQRT_STEP = 0b01111;
     private static final int MAX_NUM_PAIRWISE = 0b10000;
     private static final int ADD_PAIRWISE = 0b10010;
     private static final int MULTIPLY = 0b10011;
@@ -43,7 +45,7 @@ final class FpVector {
         int esize = sz ? 64 : 32;
         boolean known = switch (operation) {
             case MULTIPLY_EXTENDED, EQUAL, GREATER_EQUAL, ABSOLUTE_GREATER_EQUAL, ABSOLUTE_DIFFERENCE, GREATER,
-                 ABSOLUTE_GREATER -> true;
+                 ABSOLUTE_GREATER, RECIPROCAL_STEP, RECIPROCAL_SQRT_STEP -> true;
             case MAX_NUM, MULTIPLY_ADD, ADD, MAX, MIN_NUM, MULTIPLY_SUBTRACT, SUBTRACT, MIN, MAX_NUM_PAIRWISE,
                  ADD_PAIRWISE, MULTIPLY, MAX_PAIRWISE, DIVIDE, MIN_NUM_PAIRWISE, MIN_PAIRWISE -> !scalar;
             default -> false;
@@ -105,6 +107,8 @@ final class FpVector {
             case MULTIPLY -> SoftFloat.mul(a, b, esize, s);
             case MULTIPLY_EXTENDED -> multiplyExtended(a, b, esize, s);
             case DIVIDE -> SoftFloat.div(a, b, esize, s);
+            case RECIPROCAL_STEP -> SoftFloat.reciprocalStep(a, b, esize, false, s);
+            case RECIPROCAL_SQRT_STEP -> SoftFloat.reciprocalStep(a, b, esize, true, s);
             case EQUAL -> compare(a, b, esize, EQUAL, s);
             case GREATER_EQUAL, GREATER -> compare(a, b, esize, operation, s);
             default -> compare(a & ~sign, b & ~sign, esize, operation == ABSOLUTE_GREATER ? GREATER : GREATER_EQUAL, s);
@@ -156,14 +160,16 @@ final class FpVector {
         int operation = (u ? 0x40 : 0) | (high ? 0x20 : 0) | opcode;
         boolean vectorOnly = switch (operation) {
             case 0x18, 0x19, 0x2f, 0x38, 0x39, 0x58, 0x59, 0x6f, 0x79, 0x7f -> true;
+            case 0x3c, 0x7c -> !sz;
             default -> false;
         };
-        boolean known = vectorOnly || switch (operation) {
+        boolean scalarOnly = operation == 0x3f;
+        boolean known = vectorOnly || scalarOnly || switch (operation) {
             case 0x1a, 0x1b, 0x1c, 0x1d, 0x2c, 0x2d, 0x2e, 0x3a, 0x3b, 0x5a, 0x5b, 0x5c, 0x5d, 0x6c, 0x6d,
-                 0x7a, 0x7b -> true;
+                 0x7a, 0x7b, 0x3d, 0x7d -> true;
             default -> false;
         };
-        if (!known || (scalar && vectorOnly) || (!scalar && sz && !q)) {
+        if (!known || (scalar && vectorOnly) || (!scalar && scalarOnly) || (!scalar && sz && !q)) {
             return false;
         }
         int esize = sz ? 64 : 32;
@@ -195,6 +201,11 @@ final class FpVector {
                 case 0x6c -> compare(a, 0, esize, GREATER_EQUAL, s);
                 case 0x2d -> compare(a, 0, esize, EQUAL, s);
                 case 0x6d -> compare(0, a, esize, GREATER_EQUAL, s);
+                case 0x3c -> ReciprocalEstimates.unsignedReciprocal(a);
+                case 0x7c -> ReciprocalEstimates.unsignedReciprocalSquareRoot(a);
+                case 0x3d -> ReciprocalEstimates.reciprocal(a, esize, s);
+                case 0x7d -> ReciprocalEstimates.reciprocalSquareRoot(a, esize, s);
+                case 0x3f -> ReciprocalEstimates.reciprocalExponent(a, esize, s);
                 default -> compare(0, a, esize, GREATER, s);
             };
             if (e * esize < 64) {

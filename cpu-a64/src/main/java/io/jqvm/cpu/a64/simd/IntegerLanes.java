@@ -133,4 +133,83 @@ final class IntegerLanes {
         s.v[2 * rd] = datasize >= 64 ? lo : lo & Vregs.mask(datasize);
         s.v[2 * rd + 1] = datasize == 128 ? hi : 0;
     }
+
+    /**
+     * Saturating left shift (SQSHL, UQSHL, SQSHLU): {@code value} is signed unless {@code signedSource} is false;
+     * the result saturates to a signed or (with {@code unsignedResult}) unsigned esize-bit range.
+     */
+    static long saturatingShiftLeft(long value, int shift, int esize, boolean signedSource, boolean unsignedResult,
+                                    FpSimdState s) {
+        boolean negative = signedSource && value < 0;
+        long max = unsignedResult ? Vregs.mask(esize) : signedMax(esize);
+        long min = unsignedResult ? 0 : signedMin(esize);
+        if (unsignedResult && negative) {
+            s.fpsr |= SoftFloat.FPSR_QC;
+            return 0;
+        }
+        if (value == 0) {
+            return 0;
+        }
+        if (shift >= esize) {
+            s.fpsr |= SoftFloat.FPSR_QC;
+            return negative ? min : max;
+        }
+        long shifted = value << shift;
+        boolean lost = negative || !unsignedResult ? (shifted >> shift) != value : (shifted >>> shift) != value;
+        boolean outOfRange = unsignedResult ? esize < 64 && Long.compareUnsigned(shifted, max) > 0
+                : shifted > max || shifted < min;
+        if (lost || outOfRange) {
+            s.fpsr |= SoftFloat.FPSR_QC;
+            return negative ? min : max;
+        }
+        return shifted;
+    }
+
+    /** SQDMULH/SQRDMULH on signed 16- or 32-bit elements: the high half of 2*a*b, optionally rounded. */
+    static long doublingMultiplyHigh(long a, long b, int esize, boolean round, FpSimdState s) {
+        long product = a * b;
+        long high = (product + (round ? 1L << (esize - 2) : 0)) >> (esize - 1);
+        return saturateSigned(high, esize, s);
+    }
+
+    /** SQDMULL: 2*a*b of signed esize-bit elements, saturated to 2*esize bits. */
+    static long doublingMultiplyLong(long a, long b, int esize, FpSimdState s) {
+        long product = a * b;
+        if (esize == 32) {
+            if (product == 1L << 62) {
+                s.fpsr |= SoftFloat.FPSR_QC;
+                return Long.MAX_VALUE;
+            }
+            return 2 * product;
+        }
+        return saturateSigned(2 * product, 2 * esize, s);
+    }
+
+    /** SUQADD: a signed accumulator plus an unsigned operand (both esize bits), saturated signed. */
+    static long signedPlusUnsigned(long accumulator, long unsignedValue, int esize, FpSimdState s) {
+        if (esize < 64) {
+            return saturateSigned(accumulator + unsignedValue, esize, s);
+        }
+        long r = accumulator + unsignedValue;
+        boolean overflow = unsignedValue < 0 ? accumulator >= 0 || r < 0 : accumulator >= 0 && r < 0;
+        if (overflow) {
+            s.fpsr |= SoftFloat.FPSR_QC;
+            return Long.MAX_VALUE;
+        }
+        return r;
+    }
+
+    /** USQADD: an unsigned accumulator plus a signed operand, saturated unsigned. */
+    static long unsignedPlusSigned(long accumulator, long signedValue, int esize, FpSimdState s) {
+        if (esize < 64) {
+            return saturateUnsigned(accumulator + signedValue, esize, s);
+        }
+        long r = accumulator + signedValue;
+        if (signedValue >= 0 ? Long.compareUnsigned(r, accumulator) < 0
+                : Long.compareUnsigned(accumulator, -signedValue) < 0) {
+            s.fpsr |= SoftFloat.FPSR_QC;
+            return signedValue >= 0 ? -1L : 0;
+        }
+        return r;
+    }
 }

@@ -66,8 +66,8 @@ final class ShiftImmediate {
                     yield (d & ~inserted) | IntegerLanes.logicalShiftRight(a, rightShift);
                 }
                 case 0b01010 -> u ? (d & ~(all << leftShift)) | (a << leftShift) : a << leftShift;
-                case 0b01100 -> saturatingShiftLeft(signExtend(a, esize), leftShift, esize, true, true, s);
-                default -> saturatingShiftLeft(operand, leftShift, esize, !u, u, s);
+                case 0b01100 -> IntegerLanes.saturatingShiftLeft(signExtend(a, esize), leftShift, esize, true, true, s);
+                default -> IntegerLanes.saturatingShiftLeft(operand, leftShift, esize, !u, u, s);
             };
             if (e * esize < 64) {
                 r0 = withElement(r0, e, esize, r);
@@ -81,30 +81,6 @@ final class ShiftImmediate {
 
     private static long shiftRight(long operand, int shift, boolean unsigned) {
         return unsigned ? IntegerLanes.logicalShiftRight(operand, shift) : IntegerLanes.arithmeticShiftRight(operand, shift);
-    }
-
-    /**
-     * SQSHL/UQSHL/SQSHLU (immediate): {@code value} is signed unless {@code signedSource} is false; the result
-     * saturates to a signed or (with {@code unsignedResult}) unsigned esize-bit range.
-     */
-    private static long saturatingShiftLeft(long value, int shift, int esize, boolean signedSource,
-                                            boolean unsignedResult, FpSimdState s) {
-        boolean negative = signedSource && value < 0;
-        if (unsignedResult && negative) {
-            s.fpsr |= SoftFloat.FPSR_QC;
-            return 0;
-        }
-        long shifted = value << shift;
-        boolean lost = negative || !unsignedResult ? (shifted >> shift) != value : (shifted >>> shift) != value;
-        long max = unsignedResult ? mask(esize) : IntegerLanes.signedMax(esize);
-        long min = unsignedResult ? 0 : IntegerLanes.signedMin(esize);
-        boolean outOfRange = unsignedResult ? esize < 64 && Long.compareUnsigned(shifted, max) > 0
-                : shifted > max || shifted < min;
-        if (lost || outOfRange) {
-            s.fpsr |= SoftFloat.FPSR_QC;
-            return negative ? min : max;
-        }
-        return shifted;
     }
 
     /** SHRN, RSHRN, SQSHRN, UQSHRN, SQRSHRN, UQRSHRN, SQSHRUN, SQRSHRUN. */

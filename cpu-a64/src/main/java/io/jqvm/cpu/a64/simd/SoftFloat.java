@@ -444,6 +444,11 @@ final class SoftFloat {
 
     /** FPMulAdd: addend + a * b with a single rounding. */
     static long mulAdd(long addend, long a, long b, int size, FpSimdState s) {
+        return mulAdd(addend, a, b, size, 0, s);
+    }
+
+    /** FPMulAdd scaled by 2^exponentAdjust before its single rounding. */
+    private static long mulAdd(long addend, long a, long b, int size, int exponentAdjust, FpSimdState s) {
         addend = flushInput(addend, size, s);
         a = flushInput(a, size, s);
         b = flushInput(b, size, s);
@@ -542,7 +547,36 @@ final class SoftFloat {
         }
         int shift = Math.max(bitLength128(hi, lo) - 63, 0);
         long mant = shiftRight128JamLow(hi, lo, shift);
-        return round(negative, mant, exp + shift, size, s.fpcr, fpcrRounding(s.fpcr), s);
+        return round(negative, mant, exp + shift + exponentAdjust, size, s.fpcr, fpcrRounding(s.fpcr), s);
+    }
+
+    /**
+     * FRECPS (2 - a*b) and FRSQRTS ((3 - a*b) / 2), fused: FPRecipStepFused and FPRSqrtStepFused. Infinity times
+     * zero gives exactly 2 or 1.5 without signalling.
+     */
+    static long reciprocalStep(long a, long b, int size, boolean squareRoot, FpSimdState s) {
+        a = flushInput(a ^ signBit(size), size, s);
+        b = flushInput(b, size, s);
+        if (isNaN(a, size) || isNaN(b, size)) {
+            return processNaNs(a, b, size, s);
+        }
+        boolean infA = isInfinite(a, size);
+        boolean infB = isInfinite(b, size);
+        boolean zeroA = isZero(a, size);
+        boolean zeroB = isZero(b, size);
+        long onePointFive = expandImmediate(0x78, size);
+        long two = expandImmediate(0x00, size);
+        if ((infA && zeroB) || (zeroA && infB)) {
+            return squareRoot ? onePointFive : two;
+        }
+        if (infA || infB) {
+            return infinity(isNegative(a, size) != isNegative(b, size), size);
+        }
+        if (zeroA || zeroB) {
+            return squareRoot ? onePointFive : two;
+        }
+        long three = expandImmediate(0x08, size);
+        return squareRoot ? mulAdd(three, a, b, size, -1, s) : mulAdd(two, a, b, size, 0, s);
     }
 
     /** Orders non-NaN values: negative, zero or positive as a is below, equal to or above b (+0 equals -0). */

@@ -12,20 +12,24 @@ final class ThreeDifferent {
     private ThreeDifferent() {
     }
 
-    static boolean execute(int insn, FpSimdState s) {
+    static boolean execute(int insn, FpSimdState s, boolean scalar) {
         boolean u = (insn & (1 << 29)) != 0;
-        boolean q = (insn & (1 << 30)) != 0;
+        boolean q = (insn & (1 << 30)) != 0 && !scalar;
         int size = (insn >>> 22) & 3;
         int opcode = (insn >>> 12) & 15;
         int rd = insn & 31;
         int rn = (insn >>> 5) & 31;
         int rm = (insn >>> 16) & 31;
+        boolean doubling = opcode == 0b1001 || opcode == 0b1011 || opcode == 0b1101;
         boolean known = switch (opcode) {
-            case 0b1001, 0b1011, 0b1101 -> false;
+            case 0b1001, 0b1011, 0b1101 -> !u && (size == 1 || size == 2);
             case 0b1110 -> !u && size == 0;
             case 0b1111 -> false;
             default -> size != 3;
         };
+        if (scalar && !doubling) {
+            return false;
+        }
         if (!known) {
             return false;
         }
@@ -43,7 +47,7 @@ final class ThreeDifferent {
         long narrowM = q ? m1 : m0;
         long d0 = s.v[2 * rd];
         long d1 = s.v[2 * rd + 1];
-        int elements = 64 / esize;
+        int elements = scalar ? 1 : 64 / esize;
         long r0 = 0;
         long r1 = 0;
         for (int e = 0; e < elements; e++) {
@@ -59,6 +63,11 @@ final class ThreeDifferent {
                 case 0b1000 -> d + a * b;
                 case 0b1010 -> d - a * b;
                 case 0b1100 -> a * b;
+                case 0b1001 -> IntegerLanes.signedAdd(signExtend(d, 2 * esize),
+                        IntegerLanes.doublingMultiplyLong(a, b, esize, s), 2 * esize, s);
+                case 0b1011 -> IntegerLanes.signedSubtract(signExtend(d, 2 * esize),
+                        IntegerLanes.doublingMultiplyLong(a, b, esize, s), 2 * esize, s);
+                case 0b1101 -> IntegerLanes.doublingMultiplyLong(a, b, esize, s);
                 default -> IntegerLanes.polynomialMultiply8(a, b);
             };
             if (e * 2 * esize < 64) {
@@ -67,7 +76,7 @@ final class ThreeDifferent {
                 r1 = withElement(r1, e, 2 * esize, r);
             }
         }
-        IntegerLanes.writeVector(s, rd, r0, r1, 128);
+        IntegerLanes.writeVector(s, rd, r0, r1, scalar ? 2 * esize : 128);
         return true;
     }
 

@@ -22,7 +22,9 @@ final class ThreeSame {
     private static final int COMPARE_GREATER = 6;
     private static final int COMPARE_GREATER_EQUAL = 7;
     private static final int SHIFT = 8;
+    private static final int SATURATING_SHIFT = 9;
     private static final int ROUNDING_SHIFT = 10;
+    private static final int SATURATING_ROUNDING_SHIFT = 11;
     private static final int MAX = 12;
     private static final int MIN = 13;
     private static final int ABSOLUTE_DIFFERENCE = 14;
@@ -33,6 +35,7 @@ final class ThreeSame {
     private static final int MULTIPLY = 19;
     private static final int MAX_PAIRWISE = 20;
     private static final int MIN_PAIRWISE = 21;
+    private static final int DOUBLING_MULTIPLY_HIGH = 22;
     private static final int ADD_PAIRWISE = 23;
 
     static boolean execute(int insn, FpSimdState s, boolean scalar) {
@@ -66,7 +69,7 @@ final class ThreeSame {
         long r1 = 0;
         for (int e = 0; e < elements; e++) {
             long r;
-            if (opcode >= MAX_PAIRWISE) {
+            if (opcode == MAX_PAIRWISE || opcode == MIN_PAIRWISE || opcode == ADD_PAIRWISE) {
                 int pairOpcode = opcode == MAX_PAIRWISE ? MAX : opcode == MIN_PAIRWISE ? MIN : ADD_SUB;
                 int half = elements / 2;
                 int first = 2 * (e % half);
@@ -98,14 +101,16 @@ final class ThreeSame {
             case MULTIPLY -> u ? size == 0 : size != 3;
             case ADD_PAIRWISE -> !u;
             case SATURATING_ADD, LOGIC, SATURATING_SUB, COMPARE_GREATER, COMPARE_GREATER_EQUAL, SHIFT,
-                 ROUNDING_SHIFT, ADD_SUB, TEST_EQUAL -> true;
+                 ROUNDING_SHIFT, ADD_SUB, TEST_EQUAL, SATURATING_SHIFT, SATURATING_ROUNDING_SHIFT -> true;
+            case DOUBLING_MULTIPLY_HIGH -> size == 1 || size == 2;
             default -> false;
         };
     }
 
     private static boolean scalarAllowed(int opcode, int size) {
         return switch (opcode) {
-            case SATURATING_ADD, SATURATING_SUB -> true;
+            case SATURATING_ADD, SATURATING_SUB, SATURATING_SHIFT, SATURATING_ROUNDING_SHIFT -> true;
+            case DOUBLING_MULTIPLY_HIGH -> size == 1 || size == 2;
             case COMPARE_GREATER, COMPARE_GREATER_EQUAL, SHIFT, ROUNDING_SHIFT, ADD_SUB, TEST_EQUAL -> size == 3;
             default -> false;
         };
@@ -143,6 +148,14 @@ final class ThreeSame {
             case COMPARE_GREATER_EQUAL -> (u ? Long.compareUnsigned(a, b) >= 0 : sa >= sb) ? all : 0;
             case SHIFT -> IntegerLanes.shiftByRegister(u ? a : sa, b, esize, u, false);
             case ROUNDING_SHIFT -> IntegerLanes.shiftByRegister(u ? a : sa, b, esize, u, true);
+            case SATURATING_SHIFT, SATURATING_ROUNDING_SHIFT -> {
+                int shift = (byte) b;
+                if (shift >= 0) {
+                    yield IntegerLanes.saturatingShiftLeft(u ? a : sa, shift, esize, !u, u, s);
+                }
+                yield IntegerLanes.shiftByRegister(u ? a : sa, b, esize, u, opcode == SATURATING_ROUNDING_SHIFT);
+            }
+            case DOUBLING_MULTIPLY_HIGH -> IntegerLanes.doublingMultiplyHigh(sa, sb, esize, u, s);
             case MAX -> u ? (Long.compareUnsigned(a, b) >= 0 ? a : b) : Math.max(sa, sb);
             case MIN -> u ? (Long.compareUnsigned(a, b) <= 0 ? a : b) : Math.min(sa, sb);
             case ABSOLUTE_DIFFERENCE -> u ? Math.abs(a - b) : Math.abs(sa - sb);

@@ -49,8 +49,15 @@ final class TwoRegisterMisc {
         long r0 = 0;
         long r1 = 0;
         for (int e = 0; e < elements; e++) {
-            long r = opcode <= 1 ? element(n0, n1, e ^ reversalMask(u, opcode, size), esize)
-                    : apply(u, opcode, size, element(n0, n1, e, esize), esize, s);
+            long r;
+            if (opcode <= 1) {
+                r = element(n0, n1, e ^ reversalMask(u, opcode, size), esize);
+            } else if (opcode == 0b00011) {
+                r = saturatingAccumulate(u, element(s.v[2 * rd], s.v[2 * rd + 1], e, esize),
+                        element(n0, n1, e, esize), esize, s);
+            } else {
+                r = apply(u, opcode, size, element(n0, n1, e, esize), esize, s);
+            }
             if (e * esize < 64) {
                 r0 = withElement(r0, e, esize, r);
             } else {
@@ -76,7 +83,7 @@ final class TwoRegisterMisc {
             case 0b00001 -> !u && size == 0;
             case 0b00100 -> size != 3;
             case 0b00101 -> u ? size <= 1 : size == 0;
-            case 0b00111, 0b01000, 0b01001, 0b01011 -> true;
+            case 0b00011, 0b00111, 0b01000, 0b01001, 0b01011 -> true;
             case 0b01010 -> !u;
             default -> false;
         };
@@ -84,7 +91,7 @@ final class TwoRegisterMisc {
 
     private static boolean scalarAllowed(boolean u, int opcode, int size) {
         return switch (opcode) {
-            case 0b00111 -> true;
+            case 0b00011, 0b00111 -> true;
             case 0b01000, 0b01001, 0b01011 -> size == 3;
             case 0b01010 -> !u && size == 3;
             default -> false;
@@ -103,6 +110,12 @@ final class TwoRegisterMisc {
             case 0b01010 -> sa < 0 ? all : 0;
             default -> u ? -sa : Math.abs(sa);
         };
+    }
+
+    /** SUQADD (signed accumulator, unsigned operand) and USQADD (unsigned accumulator, signed operand). */
+    private static long saturatingAccumulate(boolean u, long accumulator, long operand, int esize, FpSimdState s) {
+        return u ? IntegerLanes.unsignedPlusSigned(accumulator, signExtend(operand, esize), esize, s)
+                : IntegerLanes.signedPlusUnsigned(signExtend(accumulator, esize), operand, esize, s);
     }
 
     private static long saturatingAbsNeg(boolean negate, long sa, int esize, FpSimdState s) {

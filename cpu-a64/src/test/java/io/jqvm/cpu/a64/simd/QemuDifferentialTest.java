@@ -28,6 +28,11 @@ class QemuDifferentialTest {
     }
 
     @Test
+    void saturatingAndEstimateInstructionsMatchQemu() throws Exception {
+        compareWithQemu(0x5a7e5L, VectorCases.SATURATING);
+    }
+
+    @Test
     void movesAndShiftsMatchQemu() throws Exception {
         compareWithQemu(0x5d1f7L, VectorCases.MOVES_AND_SHIFTS);
     }

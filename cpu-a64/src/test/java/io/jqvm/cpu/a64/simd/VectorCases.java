@@ -149,6 +149,72 @@ final class VectorCases {
                     r.nextInt(halves ? 8 : 4));
         });
 
+    static final List<Function<Random, String>> SATURATING = List.of(
+        r -> same(r, pick(r, "sqdmulh", "sqrdmulh"), pick(r, "4h", "8h", "2s", "4s")),
+        r -> {
+            String p = pick(r, "h", "s");
+            return "%s %s%d, %s%d, %s%d".formatted(pick(r, "sqdmulh", "sqrdmulh"), p, reg(r), p, reg(r), p, reg(r));
+        },
+        r -> same(r, pick(r, "sqshl", "uqshl", "sqrshl", "uqrshl"), pick(r, ALL)),
+        r -> {
+            String p = pick(r, SCALAR);
+            return "%s %s%d, %s%d, %s%d".formatted(pick(r, "sqshl", "uqshl", "sqrshl", "uqrshl"), p, reg(r), p,
+                    reg(r), p, reg(r));
+        },
+        r -> unary(r, pick(r, "suqadd", "usqadd"), pick(r, ALL)),
+        r -> {
+            String p = pick(r, SCALAR);
+            return "%s %s%d, %s%d".formatted(pick(r, "suqadd", "usqadd"), p, reg(r), p, reg(r));
+        },
+        r -> {
+            boolean upper = r.nextBoolean();
+            boolean halves = r.nextBoolean();
+            String narrow = halves ? (upper ? "8h" : "4h") : (upper ? "4s" : "2s");
+            return "%s%s v%d.%s, v%d.%s, v%d.%s".formatted(pick(r, "sqdmull", "sqdmlal", "sqdmlsl"), upper ? "2" : "",
+                    reg(r), halves ? "4s" : "2d", reg(r), narrow, reg(r), narrow);
+        },
+        r -> {
+            boolean halves = r.nextBoolean();
+            String narrow = halves ? "h" : "s";
+            return "%s %s%d, %s%d, %s%d".formatted(pick(r, "sqdmull", "sqdmlal", "sqdmlsl"), halves ? "s" : "d",
+                    reg(r), narrow, reg(r), narrow, reg(r));
+        },
+        r -> {
+            boolean halves = r.nextBoolean();
+            String t = halves ? pick(r, "4h", "8h") : pick(r, "2s", "4s");
+            return "%s v%d.%s, v%d.%s, v%d.%s[%d]".formatted(pick(r, "sqdmulh", "sqrdmulh"), reg(r), t, reg(r), t,
+                    halves ? r.nextInt(16) : reg(r), halves ? "h" : "s", r.nextInt(halves ? 8 : 4));
+        },
+        r -> {
+            boolean upper = r.nextBoolean();
+            boolean halves = r.nextBoolean();
+            String narrow = halves ? (upper ? "8h" : "4h") : (upper ? "4s" : "2s");
+            return "%s%s v%d.%s, v%d.%s, v%d.%s[%d]".formatted(pick(r, "sqdmull", "sqdmlal", "sqdmlsl"),
+                    upper ? "2" : "", reg(r), halves ? "4s" : "2d", reg(r), narrow, halves ? r.nextInt(16) : reg(r),
+                    halves ? "h" : "s", r.nextInt(halves ? 8 : 4));
+        },
+        r -> {
+            boolean halves = r.nextBoolean();
+            String p = halves ? "h" : "s";
+            return r.nextBoolean()
+                    ? "%s %s%d, %s%d, v%d.%s[%d]".formatted(pick(r, "sqdmulh", "sqrdmulh"), p, reg(r), p, reg(r),
+                    halves ? r.nextInt(16) : reg(r), p, r.nextInt(halves ? 8 : 4))
+                    : "%s %s%d, %s%d, v%d.%s[%d]".formatted(pick(r, "sqdmull", "sqdmlal", "sqdmlsl"),
+                    halves ? "s" : "d", reg(r), p, reg(r), halves ? r.nextInt(16) : reg(r), p,
+                    r.nextInt(halves ? 8 : 4));
+        },
+        r -> same(r, pick(r, "frecps", "frsqrts"), pick(r, FP)),
+        r -> unary(r, pick(r, "frecpe", "frsqrte"), pick(r, FP)),
+        r -> unary(r, pick(r, "urecpe", "ursqrte"), pick(r, "2s", "4s")),
+        r -> {
+            char p = pick(r, 's', 'd');
+            return switch (r.nextInt(3)) {
+                case 0 -> "%s %c%d, %c%d, %c%d".formatted(pick(r, "frecps", "frsqrts"), p, reg(r), p, reg(r), p, reg(r));
+                case 1 -> "%s %c%d, %c%d".formatted(pick(r, "frecpe", "frsqrte"), p, reg(r), p, reg(r));
+                default -> "frecpx %c%d, %c%d".formatted(p, reg(r), p, reg(r));
+            };
+        });
+
     static final List<Function<Random, String>> MOVES_AND_SHIFTS = List.of(
         r -> same(r, pick(r, "zip1", "zip2", "uzp1", "uzp2", "trn1", "trn2"), pick(r, ALL)),
         r -> {
