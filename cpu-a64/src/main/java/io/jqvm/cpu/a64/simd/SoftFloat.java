@@ -271,6 +271,16 @@ final class SoftFloat {
     }
 
     static long add(long a, long b, int size, boolean subtract, FpSimdState s) {
+        if (FastFloat.applies(s.fpcr)) {
+            long fast = FastFloat.add(a, b, size, subtract, s);
+            if (fast != FastFloat.UNHANDLED) {
+                return fast;
+            }
+        }
+        return addSoft(a, b, size, subtract, s);
+    }
+
+    static long addSoft(long a, long b, int size, boolean subtract, FpSimdState s) {
         a = flushInput(a, size, s);
         b = flushInput(b, size, s);
         if (isNaN(a, size) || isNaN(b, size)) {
@@ -332,6 +342,16 @@ final class SoftFloat {
     }
 
     static long mul(long a, long b, int size, FpSimdState s) {
+        if (FastFloat.applies(s.fpcr)) {
+            long fast = FastFloat.mul(a, b, size, s);
+            if (fast != FastFloat.UNHANDLED) {
+                return fast;
+            }
+        }
+        return mulSoft(a, b, size, s);
+    }
+
+    static long mulSoft(long a, long b, int size, FpSimdState s) {
         a = flushInput(a, size, s);
         b = flushInput(b, size, s);
         if (isNaN(a, size) || isNaN(b, size)) {
@@ -361,6 +381,16 @@ final class SoftFloat {
     }
 
     static long div(long a, long b, int size, FpSimdState s) {
+        if (FastFloat.applies(s.fpcr)) {
+            long fast = FastFloat.div(a, b, size, s);
+            if (fast != FastFloat.UNHANDLED) {
+                return fast;
+            }
+        }
+        return divSoft(a, b, size, s);
+    }
+
+    static long divSoft(long a, long b, int size, FpSimdState s) {
         a = flushInput(a, size, s);
         b = flushInput(b, size, s);
         if (isNaN(a, size) || isNaN(b, size)) {
@@ -406,6 +436,16 @@ final class SoftFloat {
     }
 
     static long sqrt(long a, int size, FpSimdState s) {
+        if (FastFloat.applies(s.fpcr)) {
+            long fast = FastFloat.sqrt(a, size, s);
+            if (fast != FastFloat.UNHANDLED) {
+                return fast;
+            }
+        }
+        return sqrtSoft(a, size, s);
+    }
+
+    static long sqrtSoft(long a, int size, FpSimdState s) {
         a = flushInput(a, size, s);
         if (isNaN(a, size)) {
             return processNaN(a, size, s);
