@@ -33,6 +33,11 @@ class QemuDifferentialTest {
     }
 
     @Test
+    void randomEncodingsMatchQemu() throws Exception {
+        compareWithQemu(0xe4c0dL, List.of(RandomCases::randomImplementedEncoding));
+    }
+
+    @Test
     void movesAndShiftsMatchQemu() throws Exception {
         compareWithQemu(0x5d1f7L, VectorCases.MOVES_AND_SHIFTS);
     }
