@@ -64,6 +64,15 @@ final class ThreeSame {
             IntegerLanes.writeVector(s, rd, logic(u, size, n0, m0, d0), logic(u, size, n1, m1, d1), datasize);
             return true;
         }
+        if (opcode == ADD_SUB) {
+            IntegerLanes.writeVector(s, rd, u ? Swar.subtract(n0, m0, esize) : Swar.add(n0, m0, esize),
+                    u ? Swar.subtract(n1, m1, esize) : Swar.add(n1, m1, esize), datasize);
+            return true;
+        }
+        if (opcode == TEST_EQUAL && u) {
+            IntegerLanes.writeVector(s, rd, Swar.equal(n0, m0, esize), Swar.equal(n1, m1, esize), datasize);
+            return true;
+        }
         int elements = datasize / esize;
         long r0 = 0;
         long r1 = 0;

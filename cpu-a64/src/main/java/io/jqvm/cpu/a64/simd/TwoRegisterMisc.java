@@ -45,6 +45,10 @@ final class TwoRegisterMisc {
             return false;
         }
         int datasize = scalar ? esize : q ? 128 : 64;
+        if (opcode == 0b01001 && !u) {
+            IntegerLanes.writeVector(s, rd, Swar.equal(n0, 0, esize), Swar.equal(n1, 0, esize), datasize);
+            return true;
+        }
         int elements = datasize / esize;
         long r0 = 0;
         long r1 = 0;
