@@ -142,7 +142,10 @@ final class ThreeSame {
         };
     }
 
-    /** One element of a non-pairwise operation; a, b and d are zero-extended, the result is masked by the caller. */
+    /**
+     * One element of a non-pairwise operation (MUL/PMUL being the last); a, b and d are zero-extended, the result
+     * is masked by the caller.
+     */
     static long apply(int opcode, boolean u, long a, long b, long d, int esize, FpSimdState s) {
         long sa = signExtend(a, esize);
         long sb = signExtend(b, esize);
@@ -172,8 +175,7 @@ final class ThreeSame {
             case ADD_SUB -> u ? a - b : a + b;
             case TEST_EQUAL -> (u ? a == b : (a & b) != 0) ? all : 0;
             case MULTIPLY_ACCUMULATE -> u ? d - a * b : d + a * b;
-            case MULTIPLY -> u ? IntegerLanes.polynomialMultiply8(a, b) : a * b;
-            default -> throw new IllegalArgumentException("opcode " + opcode);
+            default -> u ? IntegerLanes.polynomialMultiply8(a, b) : a * b;
         };
     }
 }
