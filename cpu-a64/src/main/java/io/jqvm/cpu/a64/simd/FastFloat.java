@@ -116,6 +116,23 @@ final class FastFloat {
         return Float.floatToRawIntBits(r) & 0xffffffffL;
     }
 
+    /** Single-precision addend + a * b: the product is exact in double, so only the sum needs checking. */
+    static long mulAdd(long addend, long a, long b, int size, FpSimdState s) {
+        if (size != 32) {
+            return UNHANDLED;
+        }
+        double product = (double) Float.intBitsToFloat((int) a) * (double) Float.intBitsToFloat((int) b);
+        double c = Float.intBitsToFloat((int) addend);
+        if (!(Math.abs(product) <= DOUBLE_LARGE && Math.abs(c) <= Float.MAX_VALUE)) {
+            return UNHANDLED;
+        }
+        double exact = product + c;
+        if (twoSumError(product, c, exact) != 0) {
+            return UNHANDLED;
+        }
+        return roundToSingle(exact, s);
+    }
+
     private static double twoSumError(double x, double y, double sum) {
         double yPart = sum - x;
         return (x - (sum - yPart)) + (y - yPart);

@@ -484,6 +484,16 @@ final class SoftFloat {
 
     /** FPMulAdd: addend + a * b with a single rounding. */
     static long mulAdd(long addend, long a, long b, int size, FpSimdState s) {
+        if (FastFloat.applies(s.fpcr)) {
+            long fast = FastFloat.mulAdd(addend, a, b, size, s);
+            if (fast != FastFloat.UNHANDLED) {
+                return fast;
+            }
+        }
+        return mulAdd(addend, a, b, size, 0, s);
+    }
+
+    static long mulAddSoft(long addend, long a, long b, int size, FpSimdState s) {
         return mulAdd(addend, a, b, size, 0, s);
     }
 

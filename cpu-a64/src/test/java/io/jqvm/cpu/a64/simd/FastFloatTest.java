@@ -37,6 +37,35 @@ class FastFloatTest {
         check("sqrt", (a, b, size, s) -> FastFloat.sqrt(a, size, s), (a, b, size, s) -> SoftFloat.sqrtSoft(a, size, s));
     }
 
+    @Test
+    void singlePrecisionFusedMultiplyAddAgrees() {
+        Random random = new Random(0xf3a);
+        int handled = 0;
+        for (int i = 0; i < SAMPLES; i++) {
+            long a = operand(random, 32);
+            long b = operand(random, 32);
+            long c = random.nextInt(3) == 0 ? nearbyProductNegated(a, b, random) : operand(random, 32);
+            FpSimdState fastState = new FpSimdState();
+            FpSimdState referenceState = new FpSimdState();
+            long result = FastFloat.mulAdd(c, a, b, 32, fastState);
+            if (result == FastFloat.UNHANDLED) {
+                assertEquals(0, fastState.fpsr, "flags set on an unhandled fma");
+                continue;
+            }
+            handled++;
+            String where = String.format("fma32 %x + %x * %x", c, a, b);
+            assertEquals(SoftFloat.mulAddSoft(c, a, b, 32, referenceState), result, where);
+            assertEquals(referenceState.fpsr, fastState.fpsr, where + " flags");
+        }
+        assertTrue(handled > SAMPLES / 4, "fma fast path took only " + handled + " samples");
+    }
+
+    /** An addend close to -(a * b), to provoke cancellation. */
+    private static long nearbyProductNegated(long a, long b, Random random) {
+        float product = Float.intBitsToFloat((int) a) * Float.intBitsToFloat((int) b);
+        return nearby(random, Float.floatToRawIntBits(-product) & 0xffffffffL, 32);
+    }
+
     private static void check(String name, Operation fast, Operation reference) {
         Random random = new Random(name.hashCode());
         for (int size : new int[] {32, 64}) {
