@@ -172,6 +172,26 @@ class VectorTest {
     }
 
     @Test
+    void doublingMultiplyHighSaturatesOnlyTheMostNegativeSquare() throws Exception {
+        Unit u = new Unit().set(1, 0x0000_4000_4000_8000L, 0).set(2, 0x0000_c000_4000_8000L, 0)
+                .run("sqdmulh v0.4h, v1.4h, v2.4h");
+        assertEquals(0x0000_e000_2000_7fffL, u.lo(0));
+        assertEquals(FPSR_QC, u.flags());
+    }
+
+    @Test
+    void reciprocalEstimatesHaveEightBitsOfPrecision() throws Exception {
+        Unit u = new Unit().single(1, 2.0f).single(2, 4.0f).single(3, 0.0f)
+                .run("frecpe s4, s1", "frsqrte s5, s2", "frecps s6, s1, s4");
+        assertEquals(0x3eff8000, u.singleBits(4));
+        assertEquals(0x3eff8000, u.singleBits(5));
+        assertEquals(2.0f - 2.0f * u.singleValue(4), u.singleValue(6));
+        u.run("frecpe s7, s3");
+        assertEquals(Float.POSITIVE_INFINITY, u.singleValue(7));
+        assertEquals(SoftFloat.FPSR_DZC, u.flags());
+    }
+
+    @Test
     void unallocatedEncodingsAreRejected() {
         FpSimdState s = new FpSimdState();
         TestRegisters g = new TestRegisters();
