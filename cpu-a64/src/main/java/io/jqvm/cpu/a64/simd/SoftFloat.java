@@ -26,6 +26,8 @@ final class SoftFloat {
     static final int ROUND_MINUS_INF = 2;
     static final int ROUND_ZERO = 3;
     static final int ROUND_TIES_AWAY = 4;
+    /** Von Neumann rounding (FCVTXN): truncate, then set the lowest bit if inexact. */
+    static final int ROUND_ODD = 5;
 
     static final int NZCV_UNORDERED = 0b0011;
 
@@ -193,6 +195,11 @@ final class SoftFloat {
                 roundUp = false;
                 overflowToInfinity = false;
             }
+            case ROUND_ODD -> {
+                roundUp = false;
+                overflowToInfinity = false;
+                intMant |= inexact ? 1 : 0;
+            }
             default -> {
                 roundUp = versusHalf >= 0;
                 overflowToInfinity = true;
@@ -264,6 +271,16 @@ final class SoftFloat {
     }
 
     static long add(long a, long b, int size, boolean subtract, FpSimdState s) {
+        if (FastFloat.applies(s.fpcr)) {
+            long fast = FastFloat.add(a, b, size, subtract, s);
+            if (fast != FastFloat.UNHANDLED) {
+                return fast;
+            }
+        }
+        return addSoft(a, b, size, subtract, s);
+    }
+
+    static long addSoft(long a, long b, int size, boolean subtract, FpSimdState s) {
         a = flushInput(a, size, s);
         b = flushInput(b, size, s);
         if (isNaN(a, size) || isNaN(b, size)) {
@@ -325,6 +342,16 @@ final class SoftFloat {
     }
 
     static long mul(long a, long b, int size, FpSimdState s) {
+        if (FastFloat.applies(s.fpcr)) {
+            long fast = FastFloat.mul(a, b, size, s);
+            if (fast != FastFloat.UNHANDLED) {
+                return fast;
+            }
+        }
+        return mulSoft(a, b, size, s);
+    }
+
+    static long mulSoft(long a, long b, int size, FpSimdState s) {
         a = flushInput(a, size, s);
         b = flushInput(b, size, s);
         if (isNaN(a, size) || isNaN(b, size)) {
@@ -354,6 +381,16 @@ final class SoftFloat {
     }
 
     static long div(long a, long b, int size, FpSimdState s) {
+        if (FastFloat.applies(s.fpcr)) {
+            long fast = FastFloat.div(a, b, size, s);
+            if (fast != FastFloat.UNHANDLED) {
+                return fast;
+            }
+        }
+        return divSoft(a, b, size, s);
+    }
+
+    static long divSoft(long a, long b, int size, FpSimdState s) {
         a = flushInput(a, size, s);
         b = flushInput(b, size, s);
         if (isNaN(a, size) || isNaN(b, size)) {
@@ -399,6 +436,16 @@ final class SoftFloat {
     }
 
     static long sqrt(long a, int size, FpSimdState s) {
+        if (FastFloat.applies(s.fpcr)) {
+            long fast = FastFloat.sqrt(a, size, s);
+            if (fast != FastFloat.UNHANDLED) {
+                return fast;
+            }
+        }
+        return sqrtSoft(a, size, s);
+    }
+
+    static long sqrtSoft(long a, int size, FpSimdState s) {
         a = flushInput(a, size, s);
         if (isNaN(a, size)) {
             return processNaN(a, size, s);
@@ -437,6 +484,21 @@ final class SoftFloat {
 
     /** FPMulAdd: addend + a * b with a single rounding. */
     static long mulAdd(long addend, long a, long b, int size, FpSimdState s) {
+        if (FastFloat.applies(s.fpcr)) {
+            long fast = FastFloat.mulAdd(addend, a, b, size, s);
+            if (fast != FastFloat.UNHANDLED) {
+                return fast;
+            }
+        }
+        return mulAdd(addend, a, b, size, 0, s);
+    }
+
+    static long mulAddSoft(long addend, long a, long b, int size, FpSimdState s) {
+        return mulAdd(addend, a, b, size, 0, s);
+    }
+
+    /** FPMulAdd scaled by 2^exponentAdjust before its single rounding. */
+    private static long mulAdd(long addend, long a, long b, int size, int exponentAdjust, FpSimdState s) {
         addend = flushInput(addend, size, s);
         a = flushInput(a, size, s);
         b = flushInput(b, size, s);
@@ -535,7 +597,36 @@ final class SoftFloat {
         }
         int shift = Math.max(bitLength128(hi, lo) - 63, 0);
         long mant = shiftRight128JamLow(hi, lo, shift);
-        return round(negative, mant, exp + shift, size, s.fpcr, fpcrRounding(s.fpcr), s);
+        return round(negative, mant, exp + shift + exponentAdjust, size, s.fpcr, fpcrRounding(s.fpcr), s);
+    }
+
+    /**
+     * FRECPS (2 - a*b) and FRSQRTS ((3 - a*b) / 2), fused: FPRecipStepFused and FPRSqrtStepFused. Infinity times
+     * zero gives exactly 2 or 1.5 without signalling.
+     */
+    static long reciprocalStep(long a, long b, int size, boolean squareRoot, FpSimdState s) {
+        a = flushInput(a ^ signBit(size), size, s);
+        b = flushInput(b, size, s);
+        if (isNaN(a, size) || isNaN(b, size)) {
+            return processNaNs(a, b, size, s);
+        }
+        boolean infA = isInfinite(a, size);
+        boolean infB = isInfinite(b, size);
+        boolean zeroA = isZero(a, size);
+        boolean zeroB = isZero(b, size);
+        long onePointFive = expandImmediate(0x78, size);
+        long two = expandImmediate(0x00, size);
+        if ((infA && zeroB) || (zeroA && infB)) {
+            return squareRoot ? onePointFive : two;
+        }
+        if (infA || infB) {
+            return infinity(isNegative(a, size) != isNegative(b, size), size);
+        }
+        if (zeroA || zeroB) {
+            return squareRoot ? onePointFive : two;
+        }
+        long three = expandImmediate(0x08, size);
+        return squareRoot ? mulAdd(three, a, b, size, -1, s) : mulAdd(two, a, b, size, 0, s);
     }
 
     /** Orders non-NaN values: negative, zero or positive as a is below, equal to or above b (+0 equals -0). */

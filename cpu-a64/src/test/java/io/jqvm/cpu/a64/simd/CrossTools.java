@@ -34,6 +34,36 @@ final class CrossTools {
         }
     }
 
+    /**
+     * Disassembles the words with aarch64-linux-gnu-objdump (which knows every architecture extension) and returns
+     * each one's text, or null where objdump finds no instruction.
+     */
+    static String[] disassemble(int[] words) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("jqvm-simd-dis");
+        try {
+            StringBuilder source = new StringBuilder();
+            for (int word : words) {
+                source.append(String.format(".inst 0x%08x%n", word));
+            }
+            Files.writeString(dir.resolve("words.s"), source);
+            run(dir, "aarch64-linux-gnu-as", "-o", "words.o", "words.s");
+            String listing = run(dir, "aarch64-linux-gnu-objdump", "-d", "words.o");
+            String[] texts = new String[words.length];
+            for (String line : listing.split("\n")) {
+                String[] fields = line.split("\t");
+                if (fields.length < 3 || !fields[0].trim().endsWith(":")) {
+                    continue;
+                }
+                int index = Integer.parseInt(fields[0].trim().replace(":", ""), 16) / 4;
+                String text = String.join(" ", java.util.Arrays.copyOfRange(fields, 2, fields.length));
+                texts[index] = text.startsWith(".inst") ? null : text;
+            }
+            return texts;
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
     /** Builds a static, freestanding program from assembly source and returns its standard output under QEMU. */
     static String runUnderQemu(String assembly) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("jqvm-simd-qemu");

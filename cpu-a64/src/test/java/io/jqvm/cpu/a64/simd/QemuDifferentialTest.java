@@ -14,12 +14,37 @@ import org.junit.jupiter.api.Test;
  * V registers, FPSR, NZCV and the general registers the instructions may write must agree.
  */
 class QemuDifferentialTest {
-    private static final int CASES = 150;
+    private static final int CASES = 300;
     private static final int INSTRUCTIONS_PER_CASE = 12;
 
     @Test
     void scalarFloatingPointMatchesQemu() throws Exception {
         compareWithQemu(0x5ca1a4L, RandomCases.SCALAR_FP);
+    }
+
+    @Test
+    void vectorIntegerMatchesQemu() throws Exception {
+        compareWithQemu(0x1e9e7L, VectorCases.INTEGER);
+    }
+
+    @Test
+    void saturatingAndEstimateInstructionsMatchQemu() throws Exception {
+        compareWithQemu(0x5a7e5L, VectorCases.SATURATING);
+    }
+
+    @Test
+    void randomEncodingsMatchQemu() throws Exception {
+        compareWithQemu(0xe4c0dL, List.of(RandomCases::randomImplementedEncoding));
+    }
+
+    @Test
+    void movesAndShiftsMatchQemu() throws Exception {
+        compareWithQemu(0x5d1f7L, VectorCases.MOVES_AND_SHIFTS);
+    }
+
+    @Test
+    void vectorFloatingPointMatchesQemu() throws Exception {
+        compareWithQemu(0xf7ec7L, VectorCases.FLOATING_POINT);
     }
 
     private static void compareWithQemu(long seed, List<Function<Random, String>> templates) throws Exception {
@@ -53,7 +78,7 @@ class QemuDifferentialTest {
             if (++mismatches <= 3) {
                 report.append("case ").append(c).append(":\n").append(rejected);
                 report.append(locateFirstDivergence(initial.get(c), cases.get(c), caseWords));
-                report.append(differences);
+                report.append("differences at the end of the case:\n").append(differences);
             }
         }
         if (mismatches > 0) {
@@ -83,7 +108,7 @@ class QemuDifferentialTest {
                 return "first divergence at instruction " + n + ": " + lines.get(n - 1)
                         + String.format(" (%08x)%n", words[n - 1]) + "state before it (fpcr in the fpsr slot of the "
                         + "initial state):\n" + initial.dump() + "after the prefix:\n" + before.dump()
-                        + "differences:\n" + differences;
+                        + "differences after it:\n" + differences;
             }
         }
         return "no single-prefix divergence found\n";

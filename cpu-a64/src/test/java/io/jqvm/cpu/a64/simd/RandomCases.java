@@ -198,4 +198,30 @@ final class RandomCases {
         },
         r -> "%s %s, %c%d".formatted(pick(r, "fcvtns", "fcvtnu", "fcvtps", "fcvtpu", "fcvtms", "fcvtmu", "fcvtas",
                 "fcvtau"), general(r, r.nextBoolean()), pick(r, 's', 'd'), reg(r)));
+
+    /**
+     * A random word of the SIMD&amp;FP data-processing group that the unit implements, as an {@code .inst}
+     * directive. Words that move between general and SIMD&amp;FP registers get their Rn and Rd fields pointed at
+     * X19..X28 (or V19..V28), the general registers the test controls.
+     */
+    static String randomImplementedEncoding(Random r) {
+        while (true) {
+            int word = r.nextInt() & 0x7fffffff | 0x0e000000;
+            if (touchesGeneralRegisters(word)) {
+                int rn = MachineState.FIRST_X_REGISTER + r.nextInt(MachineState.X_COUNT);
+                int rd = MachineState.FIRST_X_REGISTER + r.nextInt(MachineState.X_COUNT);
+                word = (word & ~0x3ff) | rn << 5 | rd;
+            }
+            if (FpSimdExecutor.execute(word, new FpSimdState(), new TestRegisters())) {
+                return String.format(".inst 0x%08x", word);
+            }
+        }
+    }
+
+    private static boolean touchesGeneralRegisters(int word) {
+        boolean scalarFpConversion = (word & 0x5f000000) == 0x1e000000 && ((word & (1 << 21)) == 0
+                || ((word >>> 10) & 0x3f) == 0);
+        boolean advancedSimdCopy = (word & 0x9fe08400) == 0x0e000400;
+        return scalarFpConversion || advancedSimdCopy;
+    }
 }
