@@ -2071,7 +2071,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
                 tcr = value;
                 flushTlb();
             }
-            case SysReg.SPSR_EL1 -> spsr = value & 0xF03003EFL;
+            case SysReg.SPSR_EL1 -> spsr = value & 0xF03003DFL;
             case SysReg.ELR_EL1 -> elr = value;
             case SysReg.SP_EL0 -> {
                 if (spsel == 0) {
