@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Synchronous exceptions through a vector table. Every vector records its index in x28, counts in x24
  * and saves ESR/FAR/ELR/SPSR in x25/x26/x27/x21; the handler resumes after the faulting instruction
- * (SVC's ELR already points there). {@code svc #0xffff} powers the machine off from EL1.
+ * (SVC's ELR already points there), or
+ * at EL1 at the address stored in {@code resume_at}, which is then cleared. {@code svc #0xffff} powers the machine off from EL1.
  */
 class ExceptionTest {
     static final String VECTORS = """
@@ -39,6 +40,8 @@ class ExceptionTest {
                 cbz x22, 2f
                 msr elr_el1, x22
                 str xzr, [x23]
+                mov x22, #0x3c5                  // resume at EL1h, masked
+                msr spsr_el1, x22
                 eret
             2:  add x22, x27, #4
                 msr elr_el1, x22
