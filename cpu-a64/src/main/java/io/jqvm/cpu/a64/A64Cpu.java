@@ -430,7 +430,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
 
     /** Work between instruction batches: timers, remote TLB/code invalidations, interrupts. */
     private void serviceBoundary() {
-        if (System.nanoTime() - timerDeadline >= 0) {
+        if (System.nanoTime() >= timerDeadline) {
             timerDeadline = timer.update();
         }
         long tlbGeneration = phys.tlbGeneration();
@@ -466,7 +466,8 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
                     eventRegister = false;
                     break;
                 }
-                long wait = Math.min(timerDeadline - System.nanoTime(), forEvent ? WFE_MAX_PARK_NANOS : MAX_PARK_NANOS);
+                long limit = forEvent ? WFE_MAX_PARK_NANOS : MAX_PARK_NANOS;
+                long wait = timerDeadline == Long.MAX_VALUE ? limit : Math.min(timerDeadline - System.nanoTime(), limit);
                 if (wait > 0) {
                     LockSupport.parkNanos(this, wait);
                 }
