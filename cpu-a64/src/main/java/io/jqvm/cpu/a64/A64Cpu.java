@@ -361,20 +361,12 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         return el;
     }
 
-    public int flags() {
-        return nzcv;
-    }
-
     public long esr() {
         return esr;
     }
 
     public long far() {
         return far;
-    }
-
-    public long elr() {
-        return elr;
     }
 
     public FpSimdState fpState() {

@@ -187,6 +187,8 @@ class ExceptionTest {
         assertEquals(esr(0x18, ctrIss), cpu.x(6));
         assertEquals(esr(0x01, 0x1E00000), cpu.x(8));
         assertEquals(0x40800000L, cpu.x(10));
+        assertEquals(1, cpu.exceptionLevel()); // powered off from the EL1 handler
+        assertEquals(0, cpu.sp() & 15);
         assertEquals(0, cpu.x(21)); // SPSR of the final svc: EL0t, nothing masked
     }
 

@@ -110,6 +110,7 @@ class MmuTest {
         assertEquals(1 | 0x0F << 1 | 1 << 11, cpu.x(19));
         assertEquals(0xFF00000040300000L, cpu.x(20));
         assertEquals(0xFF00000040303000L, cpu.x(8));
+        assertEquals(0x40200000L, cpu.far()); // the last abort (LDTR); AT never writes FAR
     }
 
     @Test
