@@ -361,20 +361,12 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         return el;
     }
 
-    public int flags() {
-        return nzcv;
-    }
-
     public long esr() {
         return esr;
     }
 
     public long far() {
         return far;
-    }
-
-    public long elr() {
-        return elr;
     }
 
     public FpSimdState fpState() {
@@ -430,7 +422,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
 
     /** Work between instruction batches: timers, remote TLB/code invalidations, interrupts. */
     private void serviceBoundary() {
-        if (System.nanoTime() - timerDeadline >= 0) {
+        if (System.nanoTime() >= timerDeadline) {
             timerDeadline = timer.update();
         }
         long tlbGeneration = phys.tlbGeneration();
@@ -466,7 +458,8 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
                     eventRegister = false;
                     break;
                 }
-                long wait = Math.min(timerDeadline - System.nanoTime(), forEvent ? WFE_MAX_PARK_NANOS : MAX_PARK_NANOS);
+                long limit = forEvent ? WFE_MAX_PARK_NANOS : MAX_PARK_NANOS;
+                long wait = timerDeadline == Long.MAX_VALUE ? limit : Math.min(timerDeadline - System.nanoTime(), limit);
                 if (wait > 0) {
                     LockSupport.parkNanos(this, wait);
                 }
@@ -2071,7 +2064,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
                 tcr = value;
                 flushTlb();
             }
-            case SysReg.SPSR_EL1 -> spsr = value & 0xF03003EFL;
+            case SysReg.SPSR_EL1 -> spsr = value & 0xF03003DFL;
             case SysReg.ELR_EL1 -> elr = value;
             case SysReg.SP_EL0 -> {
                 if (spsel == 0) {

@@ -13,15 +13,13 @@ final class CodePage {
     static final int INSTRUCTIONS = 1024;
     private static final ValueLayout.OfInt WORD = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    final long physicalPage;
     final int[] words = new int[INSTRUCTIONS];
     final int[] ops = new int[INSTRUCTIONS];
     final long[] imm = new long[INSTRUCTIONS];
     /** Cleared when the page is written; read by other vCPUs' threads at their next fetch from it. */
     volatile boolean valid = true;
 
-    CodePage(long physicalPage, MemorySegment host, long offset) {
-        this.physicalPage = physicalPage;
+    CodePage(MemorySegment host, long offset) {
         for (int i = 0; i < INSTRUCTIONS; i++) {
             words[i] = host.get(WORD, offset + 4L * i);
         }

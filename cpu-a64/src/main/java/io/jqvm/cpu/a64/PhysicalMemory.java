@@ -72,7 +72,7 @@ final class PhysicalMemory {
             page = region.code[slot];
             if (page == null || !page.valid) {
                 long pageBase = gpa & ~PAGE_MASK;
-                page = new CodePage(pageBase >>> PAGE_SHIFT, region.host, pageBase - region.base);
+                page = new CodePage(region.host, pageBase - region.base);
                 region.code[slot] = page;
                 codeGeneration.incrementAndGet();
             }
