@@ -62,8 +62,9 @@ class Pl031Test {
 
     @Test
     void maskedMatchIsRawOnly() {
-        rtc.write(LR, 4, 0);
-        rtc.write(MR, 4, 1);
+        rtc.write(LR, 4, 5);
+        rtc.write(MR, 4, 6);
+        assertEquals(0, rtc.read(RIS, 4));
         clock.advanceSeconds(1);
         assertEquals(1, rtc.read(RIS, 4));
         assertEquals(0, rtc.read(MIS, 4));
