@@ -284,9 +284,12 @@ public final class GicV3 extends GicCore {
             };
         }
 
+        /** GICR_TYPER: affinity Aff3.Aff2.Aff1.Aff0 in bits [63:32], processor number, Last. */
         private long typer(int cpu) {
+            long mpidr = Mpidr.affinity(cpu);
+            long compact = ((mpidr >> 8) & 0xFF00_0000L) | (mpidr & 0xFF_FFFF);
             long last = cpu == cpus - 1 ? 1 << 4 : 0;
-            return (Mpidr.affinity(cpu) << 32) | ((long) cpu << 8) | last;
+            return (compact << 32) | ((long) cpu << 8) | last;
         }
 
         private long waker(int cpu) {
