@@ -70,7 +70,7 @@ chmod 1777 staging/tmp
 
 classes="$repo/boot/target/classes"
 if [ ! -f "$classes/io/jqvm/boot/initramfs/MakeInitramfs.class" ]; then
-    (cd "$repo" && mvn -q -B -o -pl boot -am compile)
+    (cd "$repo" && mvn -q -B -o -Dstyle.color=never -pl boot -am compile)
 fi
 java -cp "$classes" io.jqvm.boot.initramfs.MakeInitramfs initramfs.cpio staging \
     --char /dev/console:5:1:600 --char /dev/null:1:3:666
