@@ -6,6 +6,7 @@ import io.jqvm.common.Hex;
 import io.jqvm.memory.GuestMemory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.OptionalLong;
 import java.util.function.Function;
 
 /**
@@ -40,6 +41,15 @@ public final class Arm64KernelLoader {
     public record Loaded(A64Entry entry, Range kernel, Range initrd, Range deviceTree) {
     }
 
+    /**
+     * Addresses the configuration gave ({@code load ADDR,file}), overriding the automatic placement: for an
+     * Image, where its text starts (ADDR - text_offset must be 2 MiB aligned); for a raw image, where it
+     * loads and is entered; an ELF always loads at its own physical addresses.
+     */
+    public record Placement(OptionalLong kernel, OptionalLong initrd) {
+        public static final Placement AUTOMATIC = new Placement(OptionalLong.empty(), OptionalLong.empty());
+    }
+
     private Arm64KernelLoader() {
     }
 
@@ -49,20 +59,30 @@ public final class Arm64KernelLoader {
      */
     public static Loaded load(GuestMemory memory, Range ram, byte[] kernel, byte[] initrd,
             Function<Range, byte[]> deviceTree) {
+        return load(memory, ram, kernel, initrd, Placement.AUTOMATIC, deviceTree);
+    }
+
+    /** As {@link #load(GuestMemory, Range, byte[], byte[], Function)}, at the addresses {@code placement} fixes. */
+    public static Loaded load(GuestMemory memory, Range ram, byte[] kernel, byte[] initrd, Placement placement,
+            Function<Range, byte[]> deviceTree) {
         if (!memory.isBacked(ram.base(), ram.size())) {
             throw new IllegalArgumentException("RAM " + describe(ram) + " is not one guest memory region");
         }
         Range kernelRange;
         long entry;
         if (ElfImage.isElf(kernel)) {
+            if (placement.kernel().isPresent()) {
+                throw new KernelLoadException("an ELF kernel loads at the physical addresses of its segments;"
+                        + " drop the load address " + Hex.of(placement.kernel().getAsLong()));
+            }
             ElfImage elf = ElfImage.parse(kernel);
             kernelRange = elf.load(memory, ram);
-            entry = elf.entry();
+            entry = elf.physicalEntry();
         } else if (isImage(kernel)) {
-            kernelRange = loadImage(memory, ram, kernel);
+            kernelRange = loadImage(memory, ram, kernel, placement.kernel());
             entry = kernelRange.base();
         } else {
-            long base = alignUp(ram.base(), IMAGE_ALIGN) + RAW_IMAGE_OFFSET;
+            long base = placement.kernel().orElse(alignUp(ram.base(), IMAGE_ALIGN) + RAW_IMAGE_OFFSET);
             kernelRange = new Range(base, kernel.length);
             requireInRam("raw kernel image", kernelRange, ram);
             memory.load(base, kernel);
@@ -72,15 +92,22 @@ public final class Arm64KernelLoader {
         Range initrdRange = null;
         long next = kernelRange.end();
         if (initrd != null) {
-            initrdRange = new Range(alignUp(next, PAGE), initrd.length);
+            initrdRange = new Range(placement.initrd().orElse(alignUp(next, PAGE)), initrd.length);
             requireInRam("initrd", initrdRange, ram);
+            if (overlap(initrdRange, kernelRange)) {
+                throw new KernelLoadException("initrd " + describe(initrdRange) + " overlaps the kernel " + describe(kernelRange));
+            }
+            if (Long.compareUnsigned(initrdRange.base(), kernelRange.base() & -INITRD_WINDOW_ALIGN) < 0) {
+                throw new KernelLoadException("initrd " + describe(initrdRange) + " starts below the 1 GiB-aligned window"
+                        + " holding the kernel at " + Hex.of(kernelRange.base()));
+            }
             long window = kernelRange.base() & -INITRD_WINDOW_ALIGN;
             if (initrdRange.end() - window > INITRD_WINDOW_SIZE) {
                 throw new KernelLoadException("initrd " + describe(initrdRange) + " would end beyond the 32 GiB window at "
                         + Hex.of(window) + " that must hold both it and the kernel");
             }
             memory.load(initrdRange.base(), initrd);
-            next = initrdRange.end();
+            next = Math.max(next, initrdRange.end());
         }
 
         byte[] dtb = deviceTree.apply(initrdRange);
@@ -98,7 +125,7 @@ public final class Arm64KernelLoader {
                 && ByteBuffer.wrap(kernel).order(ByteOrder.LITTLE_ENDIAN).getInt(56) == IMAGE_MAGIC;
     }
 
-    private static Range loadImage(GuestMemory memory, Range ram, byte[] kernel) {
+    private static Range loadImage(GuestMemory memory, Range ram, byte[] kernel, OptionalLong address) {
         ByteBuffer h = ByteBuffer.wrap(kernel).order(ByteOrder.LITTLE_ENDIAN);
         long textOffset = h.getLong(8);
         long imageSize = h.getLong(16);
@@ -118,7 +145,12 @@ public final class Arm64KernelLoader {
             throw new KernelLoadException("kernel Image text_offset " + Hex.of(textOffset) + " / image_size "
                     + Hex.of(imageSize) + " cannot fit in RAM " + describe(ram));
         }
-        Range kernelRange = new Range(alignUp(ram.base(), IMAGE_ALIGN) + textOffset, imageSize);
+        long start = address.orElse(alignUp(ram.base(), IMAGE_ALIGN) + textOffset);
+        if (((start - textOffset) & (IMAGE_ALIGN - 1)) != 0) {
+            throw new KernelLoadException("kernel Image at " + Hex.of(start) + ": the address minus text_offset "
+                    + Hex.of(textOffset) + " must be 2 MiB aligned (booting.rst)");
+        }
+        Range kernelRange = new Range(start, imageSize);
         requireInRam("kernel Image (text_offset " + Hex.of(textOffset) + ", image_size " + Hex.of(imageSize) + ")",
                 kernelRange, ram);
         memory.load(kernelRange.base(), kernel);
@@ -133,6 +165,10 @@ public final class Arm64KernelLoader {
             throw new KernelLoadException(what + " needs " + describe(r) + " but RAM is " + describe(ram)
                     + (Long.compareUnsigned(r.base(), ram.base()) >= 0 ? ": give the VM more RAM" : ""));
         }
+    }
+
+    static boolean overlap(Range a, Range b) {
+        return Long.compareUnsigned(a.base(), b.end()) < 0 && Long.compareUnsigned(b.base(), a.end()) < 0;
     }
 
     static boolean contains(Range r, long address) {

@@ -20,7 +20,7 @@ final class ElfImage {
     private static final int HEADER_SIZE = 64;
     private static final int PHDR_SIZE = 56;
 
-    private record Segment(long offset, long paddr, long fileSize, long memorySize) {
+    private record Segment(long offset, long vaddr, long paddr, long fileSize, long memorySize) {
     }
 
     private final byte[] file;
@@ -37,8 +37,17 @@ final class ElfImage {
         return file.length >= 4 && file[0] == 0x7F && file[1] == 'E' && file[2] == 'L' && file[3] == 'F';
     }
 
-    long entry() {
-        return entry;
+    /**
+     * The entry point as a physical address: e_entry is a virtual address, translated through the segment
+     * containing it (the same address when the image is linked where it loads).
+     */
+    long physicalEntry() {
+        for (Segment s : segments) {
+            if (Long.compareUnsigned(entry - s.vaddr(), s.memorySize()) < 0) {
+                return entry - s.vaddr() + s.paddr();
+            }
+        }
+        throw new KernelLoadException("ELF entry point " + Hex.of(entry) + " is not inside any loaded segment");
     }
 
     static ElfImage parse(byte[] file) {
@@ -77,7 +86,8 @@ final class ElfImage {
             if (b.getInt(at) != PT_LOAD) {
                 continue;
             }
-            Segment s = new Segment(b.getLong(at + 8), b.getLong(at + 24), b.getLong(at + 32), b.getLong(at + 40));
+            Segment s = new Segment(b.getLong(at + 8), b.getLong(at + 16), b.getLong(at + 24), b.getLong(at + 32),
+                    b.getLong(at + 40));
             if (s.offset() < 0 || s.fileSize() < 0 || s.offset() > file.length || s.fileSize() > file.length - s.offset()) {
                 throw new KernelLoadException("ELF segment " + i + " (file offset " + Hex.of(s.offset()) + ", size "
                         + Hex.of(s.fileSize()) + ") lies outside the " + file.length + "-byte file");
@@ -106,10 +116,7 @@ final class ElfImage {
             low = low == -1 ? s.paddr() : Math.min(low, s.paddr());
             high = Math.max(high, s.paddr() + s.memorySize());
         }
-        if (!Arm64KernelLoader.contains(ram, entry) || segments.stream().noneMatch(
-                s -> Long.compareUnsigned(entry - s.paddr(), s.memorySize()) < 0)) {
-            throw new KernelLoadException("ELF entry point " + Hex.of(entry) + " is not inside any loaded segment");
-        }
+        physicalEntry(); // refuses a stray entry point before anything is copied
         byte[] zeros = new byte[1 << 20];
         for (Segment s : segments) {
             memory.load(s.paddr(), java.util.Arrays.copyOfRange(file, (int) s.offset(), (int) (s.offset() + s.fileSize())));

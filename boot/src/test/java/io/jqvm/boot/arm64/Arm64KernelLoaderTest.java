@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -110,11 +111,15 @@ class Arm64KernelLoaderTest {
     }
 
     static byte[] elf(int machine, long paddr, long entry, byte[] code, long memSize) {
+        return elf(machine, paddr, paddr, entry, code, memSize);
+    }
+
+    static byte[] elf(int machine, long vaddr, long paddr, long entry, byte[] code, long memSize) {
         ByteBuffer b = ByteBuffer.allocate(64 + 56 + code.length).order(ByteOrder.LITTLE_ENDIAN);
         b.put(new byte[] {0x7F, 'E', 'L', 'F', 2, 1, 1});
         b.putShort(16, (short) 2).putShort(18, (short) machine).putInt(20, 1).putLong(24, entry).putLong(32, 64)
                 .putShort(52, (short) 64).putShort(54, (short) 56).putShort(56, (short) 1);
-        b.putInt(64, 1).putInt(68, 5).putLong(72, 120).putLong(80, paddr).putLong(88, paddr)
+        b.putInt(64, 1).putInt(68, 5).putLong(72, 120).putLong(80, vaddr).putLong(88, paddr)
                 .putLong(96, code.length).putLong(104, memSize).putLong(112, 0x1000);
         b.put(120, code);
         return b.array();
@@ -132,6 +137,45 @@ class Arm64KernelLoaderTest {
         assertEquals(new Range(RAM_BASE + 0x10_0000, 32), loaded.kernel());
         assertEquals(RAM_BASE + 0x10_1000, loaded.initrd().base());
         assertEquals(RAM_BASE + 0x20_0000, loaded.entry().x0());
+    }
+
+    @Test
+    void elfEntryIsTranslatedFromItsVirtualAddress() {
+        long vaddr = 0xFFFF_8000_1000_0000L;
+        Arm64KernelLoader.Loaded loaded = Arm64KernelLoader.load(memory, RAM,
+                elf(183, vaddr, RAM_BASE + 0x20_0000, vaddr + 8, new byte[16], 16), null, tree);
+        assertEquals(RAM_BASE + 0x20_0008, loaded.entry().pc());
+    }
+
+    @Test
+    void configuredAddressesOverrideThePlacement() {
+        Arm64KernelLoader.Placement at = new Arm64KernelLoader.Placement(
+                OptionalLong.of(RAM_BASE + 0x40_0000 + 0x8_0000), OptionalLong.of(RAM_BASE + 0x100_0000));
+        Arm64KernelLoader.Loaded loaded = Arm64KernelLoader.load(memory, RAM, image(0x8_0000, 0x10_0000, 0xA, 4096),
+                new byte[100], at, tree);
+        assertEquals(RAM_BASE + 0x48_0000, loaded.entry().pc());
+        assertEquals(new Range(RAM_BASE + 0x100_0000, 100), loaded.initrd());
+        assertEquals(RAM_BASE + 0x120_0000, loaded.deviceTree().base(), "after the highest image");
+
+        Arm64KernelLoader.Loaded raw = Arm64KernelLoader.load(memory, RAM, new byte[] {1, 2, 3, 4}, null,
+                new Arm64KernelLoader.Placement(OptionalLong.of(RAM_BASE + 0x1000), OptionalLong.empty()), tree);
+        assertEquals(RAM_BASE + 0x1000, raw.entry().pc());
+    }
+
+    @Test
+    void configuredAddressesAreChecked() {
+        String misaligned = assertThrows(KernelLoadException.class, () -> Arm64KernelLoader.load(memory, RAM,
+                image(0, 0x10_0000, 0xA, 4096), null,
+                new Arm64KernelLoader.Placement(OptionalLong.of(RAM_BASE + 0x1000), OptionalLong.empty()), tree)).getMessage();
+        assertTrue(misaligned.contains("must be 2 MiB aligned"), misaligned);
+        String overlapping = assertThrows(KernelLoadException.class, () -> Arm64KernelLoader.load(memory, RAM,
+                image(0, 0x10_0000, 0xA, 4096), new byte[100],
+                new Arm64KernelLoader.Placement(OptionalLong.empty(), OptionalLong.of(RAM_BASE + 0x1000)), tree)).getMessage();
+        assertTrue(overlapping.contains("overlaps the kernel"), overlapping);
+        String elfAddress = assertThrows(KernelLoadException.class, () -> Arm64KernelLoader.load(memory, RAM,
+                elf(183, RAM_BASE, RAM_BASE, new byte[16], 16), null,
+                new Arm64KernelLoader.Placement(OptionalLong.of(RAM_BASE), OptionalLong.empty()), tree)).getMessage();
+        assertTrue(elfAddress.contains("drop the load address"), elfAddress);
     }
 
     @Test
