@@ -160,7 +160,9 @@ public record Fdt(FdtNode root, List<Reservation> reservations, int bootCpu) {
         int lastCompatible = b.getInt(24);
         int bootCpu = b.getInt(28);
         long stringsSize = Integer.toUnsignedLong(b.getInt(32));
-        long structureSize = Integer.toUnsignedLong(b.getInt(36));
+        // size_dt_struct arrived in version 17; a version 16 structure block runs to the end of the blob.
+        long structureSize = version >= VERSION ? Integer.toUnsignedLong(b.getInt(36))
+                : Math.max(0, Integer.toUnsignedLong(b.getInt(4)) - structureOffset);
         if (total > blob.length) {
             throw new FdtFormatException("device tree header says totalsize " + total + " but the blob has only "
                     + blob.length + " bytes (truncated file?)");

@@ -127,6 +127,12 @@ class FdtTest {
     }
 
     @Test
+    void version16BlobsHaveNoStructureSize() {
+        byte[] v16 = withInt(withInt(sample().toBlob(), 20, 16), 36, 0);
+        assertEquals("console=ttyAMA0", Fdt.parse(v16).root().find("chosen").string("bootargs"));
+    }
+
+    @Test
     void propertyNameOutsideTheStringsBlockIsReported() {
         FdtNode root = new FdtNode("");
         root.setCells("x", 1);
