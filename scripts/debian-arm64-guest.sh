@@ -72,7 +72,8 @@ classes="$repo/boot/target/classes"
 if [ ! -f "$classes/io/jqvm/boot/initramfs/MakeInitramfs.class" ]; then
     (cd "$repo" && mvn -q -B -o -Dstyle.color=never -pl boot -am compile)
 fi
-java -cp "$classes" io.jqvm.boot.initramfs.MakeInitramfs initramfs.cpio staging \
+java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+"$java" -cp "$classes" io.jqvm.boot.initramfs.MakeInitramfs initramfs.cpio staging \
     --char /dev/console:5:1:600 --char /dev/null:1:3:666
 
 echo "kernel:    $cache/Image ($kernel_pkg)"

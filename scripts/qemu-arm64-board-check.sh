@@ -15,7 +15,8 @@ cache=${3:-$repo/build/guest-cache}
 cp=$repo/boot/target/classes:$repo/boot/target/test-classes
 for m in common memory host accel-api device-api; do cp=$cp:$repo/$m/target/classes; done
 work=$cache/board-check
-loader_args=$(java --enable-native-access=ALL-UNNAMED -cp "$cp" io.jqvm.boot.arm64.QemuBoardCheck \
+java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+loader_args=$("$java" --enable-native-access=ALL-UNNAMED -cp "$cp" io.jqvm.boot.arm64.QemuBoardCheck \
     "$cache/Image" "$cache/initramfs.cpio" "$work" "$gic" "$cpus")
 
 log=$work/console.log

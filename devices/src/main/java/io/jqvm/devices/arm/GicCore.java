@@ -335,8 +335,13 @@ abstract class GicCore implements InterruptController {
         return prio < cpuInterfaces[cpu].priorityMask && preempts ? intid : SPURIOUS;
     }
 
+    /** HPPIR: the highest-priority pending interrupt (for a GICv2 SGI, with its first source CPU). */
     synchronized int highestPendingId(int cpu) {
-        return highestPending(cpu);
+        int intid = highestPending(cpu);
+        if (intid < SGI_COUNT && reportsSgiSource()) {
+            return intid | Integer.numberOfTrailingZeros(sgiSources[cpu * SGI_COUNT + intid]) << 10;
+        }
+        return intid;
     }
 
     /** IAR: takes the signalled interrupt, making it active; SPURIOUS when none. */

@@ -200,6 +200,18 @@ class GicV2Test {
     }
 
     @Test
+    void aliasedBinaryPointAndActivePrioritiesAreRegisters() {
+        cpuIf.write(0x1C, 4, 0);
+        assertEquals(3, cpuIf.read(0x1C, 4), "GICC_ABPR minimum");
+        cpuIf.write(0x1C, 4, 6);
+        assertEquals(6, cpuIf.read(0x1C, 4));
+        cpuIf.write(0xD0, 4, 1 << 4);
+        assertEquals(0x20, cpuIf.read(0x14, 4), "GICC_APR0 bit 4 is running priority 0x20");
+        cpuIf.write(0xD0, 4, 0);
+        assertEquals(0xFF, cpuIf.read(0x14, 4));
+    }
+
+    @Test
     void splitEoiNeedsDeactivate() {
         enableAll();
         cpuIf.write(0x00, 4, 1 | (1 << 9));
@@ -258,6 +270,7 @@ class GicV2Test {
         current = 1;
         assertEquals(1 << 5, dist.read(0x200, 4));
         assertEquals(1L << 8, dist.read(0xF24, 4), "SPENDSGIR1 byte 1: SGI 5 from CPU 0");
+        assertEquals(5, cpuIf.read(0x18, 4), "HPPIR names SGI 5 from CPU 0");
         assertEquals(5, ack(), "source CPU 0 in bits [12:10]");
         cpuIf.write(0x10, 4, 5);
         dist.write(0xF00, 4, (1 << 24) | 3); // all but self: CPU 1 sends to CPU 0
