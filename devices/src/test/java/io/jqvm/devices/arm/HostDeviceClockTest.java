@@ -12,15 +12,35 @@ class HostDeviceClockTest {
     private final DeviceClock clock = DeviceClock.host();
 
     @Test
-    void callbacksRunAfterTheirDelayAndCancelledOnesNever() throws InterruptedException {
+    void callbacksRunAfterTheirDelay() throws InterruptedException {
         CountDownLatch ran = new CountDownLatch(1);
-        AtomicBoolean cancelledRan = new AtomicBoolean();
         long start = clock.nanoTime();
-        DeviceClock.Timer cancelled = clock.schedule(20_000_000L, () -> cancelledRan.set(true));
         clock.schedule(30_000_000L, ran::countDown);
-        cancelled.cancel();
         assertTrue(ran.await(5, TimeUnit.SECONDS));
         assertTrue(clock.nanoTime() - start >= 30_000_000L);
+    }
+
+    @Test
+    void cancelledCallbacksNeverRun() throws InterruptedException {
+        // Hold the clock's only thread so that the cancelled callback cannot start before cancel().
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch holding = new CountDownLatch(1);
+        clock.schedule(0, () -> {
+            holding.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(holding.await(5, TimeUnit.SECONDS));
+        AtomicBoolean cancelledRan = new AtomicBoolean();
+        DeviceClock.Timer cancelled = clock.schedule(0, () -> cancelledRan.set(true));
+        CountDownLatch after = new CountDownLatch(1);
+        clock.schedule(0, after::countDown);
+        cancelled.cancel();
+        release.countDown();
+        assertTrue(after.await(5, TimeUnit.SECONDS));
         assertFalse(cancelledRan.get());
     }
 
