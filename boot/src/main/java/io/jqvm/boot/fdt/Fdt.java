@@ -38,6 +38,42 @@ public record Fdt(FdtNode root, List<Reservation> reservations, int bootCpu) {
         return new Fdt(new FdtNode(""), List.of(), 0);
     }
 
+    /**
+     * qvm's {@code fdt load}: merges a user's tree over this one (its properties override ours, its nodes
+     * are added) and appends its memory reservations. Refuses a result in which two nodes claim the same
+     * phandle, since references to it would become ambiguous.
+     */
+    public Fdt withOverlay(Fdt user) {
+        root.merge(user.root());
+        java.util.Map<Integer, String> owners = new HashMap<>();
+        checkPhandles(root, "", owners);
+        List<Reservation> all = new ArrayList<>(reservations);
+        all.addAll(user.reservations());
+        return new Fdt(root, all, bootCpu);
+    }
+
+    private static void checkPhandles(FdtNode node, String path, Map<Integer, String> owners) {
+        String here = path.isEmpty() ? "/" : path;
+        for (String property : List.of("phandle", "linux,phandle")) {
+            byte[] v = node.properties().get(property);
+            if (v == null) {
+                continue;
+            }
+            if (v.length != 4) {
+                throw new FdtFormatException(here + ": " + property + " is " + v.length + " bytes, not one 32-bit cell");
+            }
+            int phandle = ByteBuffer.wrap(v).getInt();
+            String previous = owners.putIfAbsent(phandle, here);
+            if (previous != null && !previous.equals(here)) {
+                throw new FdtFormatException("phandle " + Hex.of(Integer.toUnsignedLong(phandle)) + " is claimed by both "
+                        + previous + " and " + here + " after merging the loaded device tree");
+            }
+        }
+        for (FdtNode child : node.children()) {
+            checkPhandles(child, path + "/" + child.name(), owners);
+        }
+    }
+
     /** The blob: header, memory reservation block, structure block, strings block (deduplicated). */
     public byte[] toBlob() {
         Map<String, Integer> stringOffsets = new HashMap<>();
@@ -124,7 +160,9 @@ public record Fdt(FdtNode root, List<Reservation> reservations, int bootCpu) {
         int lastCompatible = b.getInt(24);
         int bootCpu = b.getInt(28);
         long stringsSize = Integer.toUnsignedLong(b.getInt(32));
-        long structureSize = Integer.toUnsignedLong(b.getInt(36));
+        // size_dt_struct arrived in version 17; a version 16 structure block runs to the end of the blob.
+        long structureSize = version >= VERSION ? Integer.toUnsignedLong(b.getInt(36))
+                : Math.max(0, Integer.toUnsignedLong(b.getInt(4)) - structureOffset);
         if (total > blob.length) {
             throw new FdtFormatException("device tree header says totalsize " + total + " but the blob has only "
                     + blob.length + " bytes (truncated file?)");

@@ -83,6 +83,24 @@ class FdtTest {
         Dtc.decompile(base.toBlob());
     }
 
+    @Test
+    void overlayAppendsReservationsAndRefusesClashingPhandles() {
+        Fdt base = Arm64BoardTree.build(new Arm64Board(List.of(new Arm64Board.Range(0x4000_0000L, 0x800_0000L)), 1,
+                new Arm64Board.GicV2(0x0800_0000L, 0x0801_0000L), Arm64Board.TimerPpis.STANDARD, List.of(), null, null, null));
+        Fdt user = Fdt.parse(Dtc.compile("/dts-v1/;\n/memreserve/ 0x48000000 0x1000;\n"
+                + "/ { reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;"
+                + " dice@48000000 { reg = <0 0x48000000 0 0x1000>; no-map; }; }; };\n"));
+        Fdt merged = base.withOverlay(user);
+        assertEquals(List.of(new Fdt.Reservation(0x4800_0000L, 0x1000)), merged.reservations());
+        assertNotNull(merged.root().find("reserved-memory/dice@48000000"));
+        assertNotNull(merged.root().find("intc@8000000"));
+        Dtc.decompile(merged.toBlob());
+
+        Fdt clash = Fdt.parse(Dtc.compile("/dts-v1/;\n/ { mine { phandle = <0x8000>; }; };\n"));
+        String message = assertThrows(FdtFormatException.class, () -> base.withOverlay(clash)).getMessage();
+        assertTrue(message.contains("phandle 0x8000 is claimed by both /apb-pclk and /mine"), message);
+    }
+
     private static byte[] withInt(byte[] blob, int offset, int value) {
         byte[] copy = blob.clone();
         ByteBuffer.wrap(copy).putInt(offset, value);
@@ -106,6 +124,12 @@ class FdtTest {
         assertTrue(error(withInt(good, 36, good.length)).contains("structure block"));
         assertTrue(error(withInt(good, structure, 2)).contains("must start with FDT_BEGIN_NODE"));
         assertTrue(error(withInt(good, structure + 8, 0x77)).contains("unknown structure token 0x77"));
+    }
+
+    @Test
+    void version16BlobsHaveNoStructureSize() {
+        byte[] v16 = withInt(withInt(sample().toBlob(), 20, 16), 36, 0);
+        assertEquals("console=ttyAMA0", Fdt.parse(v16).root().find("chosen").string("bootargs"));
     }
 
     @Test

@@ -2,6 +2,8 @@ package io.jqvm.devices.arm;
 
 import io.jqvm.device.InterruptController;
 import io.jqvm.device.IrqLine;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Interrupt state and arbitration common to {@link GicV2} and {@link GicV3}: per-interrupt enable,
@@ -122,14 +124,21 @@ abstract class GicCore implements InterruptController {
     }
 
     /**
-     * Input line {@code n}: an SPI for n &gt;= 32; below 32, CPU 0's banked PPI (a configuration naming
-     * {@code gic:N} with a small N means the boot CPU's interrupt). Software-generated interrupts 0-15
-     * are raised through the SGI registers, never by a wire.
+     * Input line {@code n}: an SPI for n &gt;= 32; below 32, CPU 0's banked interrupt (a configuration
+     * naming {@code gic:N} with a small N means the boot CPU's). A wire on an SGI number (0-15) makes that
+     * SGI pending on CPU 0, as if CPU 0 had sent it, on each rising edge.
      */
     @Override
     public IrqLine line(int n) {
-        if (n < SGI_COUNT || n >= lines) {
-            throw new IllegalArgumentException("no interrupt input " + n + ": lines are 16 to " + (lines - 1));
+        if (n < 0 || n >= lines) {
+            throw new IllegalArgumentException("no interrupt input " + n + ": lines are 0 to " + (lines - 1));
+        }
+        if (n < SGI_COUNT) {
+            return asserted -> {
+                if (asserted) {
+                    sendSgi(0, 0, n);
+                }
+            };
         }
         return n < BANKED ? bankedInputs[0][n] : spiInputs[n - BANKED];
     }
@@ -326,8 +335,13 @@ abstract class GicCore implements InterruptController {
         return prio < cpuInterfaces[cpu].priorityMask && preempts ? intid : SPURIOUS;
     }
 
+    /** HPPIR: the highest-priority pending interrupt (for a GICv2 SGI, with its first source CPU). */
     synchronized int highestPendingId(int cpu) {
-        return highestPending(cpu);
+        int intid = highestPending(cpu);
+        if (intid < SGI_COUNT && reportsSgiSource()) {
+            return intid | Integer.numberOfTrailingZeros(sgiSources[cpu * SGI_COUNT + intid]) << 10;
+        }
+        return intid;
     }
 
     /** IAR: takes the signalled interrupt, making it active; SPURIOUS when none. */
@@ -397,12 +411,12 @@ abstract class GicCore implements InterruptController {
     }
 
     /** Applies a change to a CPU interface's registers and recomputes the pins. */
-    synchronized void updateCpuInterface(int cpu, java.util.function.Consumer<CpuInterface> change) {
+    synchronized void updateCpuInterface(int cpu, Consumer<CpuInterface> change) {
         change.accept(cpuInterfaces[cpu]);
         updatePins();
     }
 
-    synchronized <T> T readCpuInterface(int cpu, java.util.function.Function<CpuInterface, T> reader) {
+    synchronized <T> T readCpuInterface(int cpu, Function<CpuInterface, T> reader) {
         return reader.apply(cpuInterfaces[cpu]);
     }
 

@@ -122,8 +122,9 @@ public final class GicV3 extends GicCore {
                 return badAccess("distributor read", offset, size);
             }
             int o = (int) offset;
-            if (o >= 0x084 && o < 0x400) {
-                return Integer.toUnsignedLong(readBitRegister(0, o, (o & 0x7F) * 8));
+            if (o >= 0x080 && o < 0x400) {
+                // Word 0 of each bit array covers SGIs and PPIs, which live in the redistributors: RAZ/WI.
+                return (o & 0x7F) == 0 ? 0 : Integer.toUnsignedLong(readBitRegister(0, o, (o & 0x7F) * 8));
             }
             if (o >= 0xC08 && o < 0xD00) {
                 return Integer.toUnsignedLong(readConfig(0, (o - 0xC00) * 4));
@@ -157,13 +158,15 @@ public final class GicV3 extends GicCore {
                 return;
             }
             int o = (int) offset;
-            if (o >= 0x084 && o < 0x400) {
-                writeBitRegister(0, o, (o & 0x7F) * 8, (int) value);
+            if (o >= 0x080 && o < 0x400) {
+                if ((o & 0x7F) != 0) {
+                    writeBitRegister(0, o, (o & 0x7F) * 8, (int) value);
+                }
             } else if (o >= 0xC08 && o < 0xD00) {
                 writeConfig(0, (o - 0xC00) * 4, (int) value);
             } else if (o == 0) {
                 setDistributorEnables((value & 1) != 0, (value & 2) != 0);
-            } else if (o >= 0x0D00 && o < 0x0E00 || o >= 0x80 && o < 0x420 || o >= 0xC00 && o < 0xC08) {
+            } else if (o >= 0x0D00 && o < 0x0E00 || o >= 0x400 && o < 0x420 || o >= 0xC00 && o < 0xC08) {
                 // GICD_IGRPMODR (single security state: RES0) and the SGI/PPI words, which live in the
                 // redistributors under affinity routing: write-ignored.
                 return;
@@ -284,9 +287,12 @@ public final class GicV3 extends GicCore {
             };
         }
 
+        /** GICR_TYPER: affinity Aff3.Aff2.Aff1.Aff0 in bits [63:32], processor number, Last. */
         private long typer(int cpu) {
+            long mpidr = Mpidr.affinity(cpu);
+            long compact = ((mpidr >> 8) & 0xFF00_0000L) | (mpidr & 0xFF_FFFF);
             long last = cpu == cpus - 1 ? 1 << 4 : 0;
-            return (Mpidr.affinity(cpu) << 32) | ((long) cpu << 8) | last;
+            return (compact << 32) | ((long) cpu << 8) | last;
         }
 
         private long waker(int cpu) {

@@ -76,15 +76,27 @@ public final class Pl011 implements BusDevice {
         backend.onInput(this::pullInput);
     }
 
+    /**
+     * Registers are 32 bits wide but Linux's driver makes 16-bit accesses (and earlycon byte writes to
+     * UARTDR): an aligned access of 1, 2 or 4 bytes reaches the register's low bits.
+     */
+    private boolean validAccess(long offset, int size, String kind) {
+        if (size > 4 || (offset & 3) != 0) {
+            log.warn(size + "-byte " + kind + " at " + Hex.of(offset) + " is not an aligned access of at most 4 bytes");
+            return false;
+        }
+        return true;
+    }
+
     @Override
     public synchronized long read(long offset, int size) {
-        if (size != 4 || (offset & 3) != 0) {
-            // Linux and most drivers only make word accesses; the byte-wide UARTDR read is the exception.
-            if (!(offset == DR && size < 4)) {
-                log.warn(size + "-byte read at " + Hex.of(offset) + " is not a word access");
-                return 0;
-            }
+        if (!validAccess(offset, size, "read")) {
+            return 0;
         }
+        return readRegister(offset) & (0xFFFF_FFFFL >>> (32 - 8 * size));
+    }
+
+    private long readRegister(long offset) {
         if (PrimeCellId.covers(offset)) {
             return ID.read(offset);
         }
@@ -111,11 +123,10 @@ public final class Pl011 implements BusDevice {
 
     @Override
     public synchronized void write(long offset, int size, long value) {
-        if ((size != 4 && !(offset == DR && size < 4)) || (offset & 3) != 0) {
-            log.warn(size + "-byte write at " + Hex.of(offset) + " is not a word access");
+        if (!validAccess(offset, size, "write")) {
             return;
         }
-        int v = (int) value;
+        int v = (int) (value & (0xFFFF_FFFFL >>> (32 - 8 * size)));
         switch ((int) offset) {
             case DR -> transmit(v & 0xFF);
             case RSR -> { } // writing clears the (never set) error flags

@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jqvm.device.BusDevice;
 import io.jqvm.device.IrqLine;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class GicV2Test {
@@ -196,6 +200,18 @@ class GicV2Test {
     }
 
     @Test
+    void aliasedBinaryPointAndActivePrioritiesAreRegisters() {
+        cpuIf.write(0x1C, 4, 0);
+        assertEquals(3, cpuIf.read(0x1C, 4), "GICC_ABPR minimum");
+        cpuIf.write(0x1C, 4, 6);
+        assertEquals(6, cpuIf.read(0x1C, 4));
+        cpuIf.write(0xD0, 4, 1 << 4);
+        assertEquals(0x20, cpuIf.read(0x14, 4), "GICC_APR0 bit 4 is running priority 0x20");
+        cpuIf.write(0xD0, 4, 0);
+        assertEquals(0xFF, cpuIf.read(0x14, 4));
+    }
+
+    @Test
     void splitEoiNeedsDeactivate() {
         enableAll();
         cpuIf.write(0x00, 4, 1 | (1 << 9));
@@ -254,6 +270,7 @@ class GicV2Test {
         current = 1;
         assertEquals(1 << 5, dist.read(0x200, 4));
         assertEquals(1L << 8, dist.read(0xF24, 4), "SPENDSGIR1 byte 1: SGI 5 from CPU 0");
+        assertEquals(5, cpuIf.read(0x18, 4), "HPPIR names SGI 5 from CPU 0");
         assertEquals(5, ack(), "source CPU 0 in bits [12:10]");
         cpuIf.write(0x10, 4, 5);
         dist.write(0xF00, 4, (1 << 24) | 3); // all but self: CPU 1 sends to CPU 0
@@ -296,8 +313,67 @@ class GicV2Test {
         assertEquals(27, ack());
         assertThrows(IllegalArgumentException.class, () -> gic.ppi(2, 27));
         assertThrows(IllegalArgumentException.class, () -> gic.ppi(0, 40));
-        assertThrows(IllegalArgumentException.class, () -> gic.line(3));
+        assertThrows(IllegalArgumentException.class, () -> gic.line(-1));
         assertThrows(IllegalArgumentException.class, () -> gic.line(128));
+    }
+
+    @Test
+    void aWireOnAnSgiNumberSendsItToCpuZero() {
+        enableAll();
+        dist.write(0x100, 4, 1 << 3);
+        gic.line(3).set(true);
+        assertEquals(3, ack(), "as if sent by CPU 0");
+        cpuIf.write(0x10, 4, 3);
+        gic.line(3).set(false);
+        assertEquals(1023, ack());
+    }
+
+    @Test
+    void concurrentDevicesAndCpusKeepTheStateConsistent() throws InterruptedException {
+        Map<Thread, Integer> cpuOfThread = new ConcurrentHashMap<>();
+        GicV2 multi = new GicV2(32, new IrqLine[] {IrqLine.NONE, IrqLine.NONE},
+                () -> cpuOfThread.getOrDefault(Thread.currentThread(), 0));
+        multi.distributor().write(0x000, 4, 1);
+        multi.distributor().write(0x104, 4, 1);
+        multi.distributor().write(0x820, 4, 0x03); // INTID 32 -> either CPU
+        multi.distributor().write(0xC08, 4, 0x2); // INTID 32 edge-triggered
+        AtomicInteger taken = new AtomicInteger();
+        AtomicBoolean done = new AtomicBoolean();
+        Thread[] cpus = new Thread[2];
+        for (int c = 0; c < 2; c++) {
+            cpus[c] = new Thread(() -> {
+                multi.cpuInterface().write(0x00, 4, 1);
+                multi.cpuInterface().write(0x04, 4, 0xF0);
+                while (!done.get() || multi.distributor().read(0x204, 4) != 0) {
+                    int iar = (int) multi.cpuInterface().read(0x0C, 4);
+                    if (iar != 1023) {
+                        taken.incrementAndGet();
+                        multi.cpuInterface().write(0x10, 4, iar);
+                    } else {
+                        Thread.yield();
+                    }
+                }
+            });
+            cpuOfThread.put(cpus[c], c);
+        }
+        for (Thread t : cpus) {
+            t.start();
+        }
+        int delivered = 0;
+        for (int i = 0; i < 5_000; i++) {
+            // Pulse only when nothing is pending: a pending edge would absorb the next one.
+            while (multi.distributor().read(0x204, 4) != 0) {
+                Thread.yield();
+            }
+            multi.line(32).pulse();
+            delivered++;
+        }
+        done.set(true);
+        for (Thread t : cpus) {
+            t.join(10_000);
+        }
+        assertEquals(delivered, taken.get(), "every latched edge acknowledged exactly once");
+        assertEquals(0, multi.distributor().read(0x304, 4), "nothing left active");
     }
 
     @Test

@@ -170,6 +170,13 @@ class GicV3Test {
         redist.write(rd(1) + SGI + 0x180, 4, 1L << 27);
         assertFalse(pins[1].level());
         assertEquals(0, dist.read(0x100, 4), "distributor copy of the banked word is RAZ");
+        redist.write(rd(0) + SGI + 0x100, 4, 1L << 20);
+        redist.write(rd(0) + SGI + 0x80, 4, 0xFFFF_FFFFL);
+        assertEquals(0, dist.read(0x100, 4), "even where CPU 0 has an enabled PPI");
+        dist.write(0x180, 4, 0xFFFF_FFFFL);
+        dist.write(0x080, 4, 0);
+        assertEquals(1L << 20, redist.read(rd(0) + SGI + 0x100, 4), "and ignores writes");
+        assertEquals(0xFFFF_FFFFL, redist.read(rd(0) + SGI + 0x80, 4));
     }
 
     @Test

@@ -153,11 +153,26 @@ class Pl011Test {
     }
 
     @Test
+    void halfwordAccessesLikeLinuxMakesReachTheRegisters() {
+        assertEquals(CR_UARTEN | CR_TXE | CR_RXE, uart.read(CR, 2));
+        assertEquals(0x01, uart.read(CR, 1));
+        uart.write(IMSC, 2, INT_RX);
+        assertEquals(INT_RX, uart.read(IMSC, 4));
+        uart.write(IBRD, 2, 0x12_3456);
+        assertEquals(0x3456, uart.read(IBRD, 4), "a 2-byte write carries 16 bits");
+        backend.type("k");
+        assertEquals('k', uart.read(DR, 2));
+        assertEquals(FR_TXFE | FR_RXFE, uart.read(FR, 2));
+    }
+
+    @Test
     void badAccessesReadZeroAndAreIgnored() {
         assertEquals(0, uart.read(0x002, 4));
-        assertEquals(0, uart.read(CR, 2));
+        assertEquals(0, uart.read(CR + 2, 2));
+        assertEquals(0, uart.read(CR, 8));
         assertEquals(0, uart.read(0x800, 4));
-        uart.write(CR, 2, 0);
+        uart.write(CR, 8, 0);
+        uart.write(CR + 1, 1, 0);
         assertEquals(CR_UARTEN | CR_TXE | CR_RXE, uart.read(CR, 4));
     }
 

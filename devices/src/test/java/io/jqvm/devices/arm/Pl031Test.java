@@ -20,6 +20,11 @@ class Pl031Test {
         for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i], rtc.read(0xFE0 + 4L * i, 4));
         }
+        long amba = 0;
+        for (int i = 0; i < 4; i++) {
+            amba |= rtc.read(0xFE0 + 4L * i, 4) << (8 * i);
+        }
+        assertEquals(0x0004_1031, amba & 0x000F_FFFF, "rtc-pl031 matches id 0x00041031 under mask 0x000fffff");
     }
 
     @Test
@@ -62,8 +67,9 @@ class Pl031Test {
 
     @Test
     void maskedMatchIsRawOnly() {
-        rtc.write(LR, 4, 0);
-        rtc.write(MR, 4, 1);
+        rtc.write(LR, 4, 5);
+        rtc.write(MR, 4, 6);
+        assertEquals(0, rtc.read(RIS, 4));
         clock.advanceSeconds(1);
         assertEquals(1, rtc.read(RIS, 4));
         assertEquals(0, rtc.read(MIS, 4));

@@ -44,6 +44,11 @@ class Sp805Test {
         for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i], wdt.read(0xFE0 + 4L * i, 4));
         }
+        long amba = 0;
+        for (int i = 0; i < 4; i++) {
+            amba |= wdt.read(0xFE0 + 4L * i, 4) << (8 * i);
+        }
+        assertEquals(0x0014_1805, amba & 0x00FF_FFFF, "sp805-wdt matches id 0x00141805 under mask 0x00ffffff");
         assertEquals(0xFFFF_FFFFL, wdt.read(LOAD, 4));
         assertEquals(0xFFFF_FFFFL, wdt.read(VALUE, 4));
         assertEquals(0, wdt.read(CONTROL, 4));

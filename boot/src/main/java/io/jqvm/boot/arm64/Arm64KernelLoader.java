@@ -1,0 +1,185 @@
+package io.jqvm.boot.arm64;
+
+import io.jqvm.accel.A64Entry;
+import io.jqvm.boot.fdt.Arm64Board.Range;
+import io.jqvm.common.Hex;
+import io.jqvm.memory.GuestMemory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.OptionalLong;
+import java.util.function.Function;
+
+/**
+ * Places an arm64 kernel, its initrd and its device tree in guest RAM following Linux's
+ * {@code Documentation/arm64/booting.rst}, and returns the boot CPU's entry state (EL1, MMU off, x0 = the
+ * device tree), as QEMU's {@code -kernel} does:
+ * <ul>
+ * <li>an <b>arm64 Image</b> (magic "ARM\x64" at offset 56) goes to the first 2 MiB-aligned address of RAM
+ *     plus its {@code text_offset}, with {@code image_size} bytes free from there;</li>
+ * <li>an <b>ELF64 AArch64 executable</b> has its PT_LOAD segments copied to their physical addresses and is
+ *     entered at {@code e_entry};</li>
+ * <li>anything else is a <b>raw image</b>, loaded at RAM + 0x80000 (QEMU's address) and entered at its
+ *     first byte.</li>
+ * </ul>
+ * The initrd follows the kernel (page-aligned, within the kernel's 1 GiB-aligned 32 GiB window), and the
+ * device tree, at most 2 MiB, starts the next 2 MiB block after both, so that it shares no 2 MiB block
+ * with anything else.
+ */
+public final class Arm64KernelLoader {
+    static final long IMAGE_ALIGN = 2L << 20;
+    static final long RAW_IMAGE_OFFSET = 0x80000;
+    /** Pre-3.17 Images leave image_size zero and use this text_offset. */
+    static final long LEGACY_TEXT_OFFSET = 0x80000;
+    static final int IMAGE_MAGIC = 0x644D_5241;
+    static final int IMAGE_HEADER_SIZE = 64;
+    static final long MAX_DTB_SIZE = 2L << 20;
+    static final long INITRD_WINDOW_ALIGN = 1L << 30;
+    static final long INITRD_WINDOW_SIZE = 32L << 30;
+    private static final long PAGE = 4096;
+
+    /** Where everything went. {@code initrd} is null without one. */
+    public record Loaded(A64Entry entry, Range kernel, Range initrd, Range deviceTree) {
+    }
+
+    /**
+     * Addresses the configuration gave ({@code load ADDR,file}), overriding the automatic placement: for an
+     * Image, where its text starts (ADDR - text_offset must be 2 MiB aligned); for a raw image, where it
+     * loads and is entered; an ELF always loads at its own physical addresses.
+     */
+    public record Placement(OptionalLong kernel, OptionalLong initrd) {
+        public static final Placement AUTOMATIC = new Placement(OptionalLong.empty(), OptionalLong.empty());
+    }
+
+    private Arm64KernelLoader() {
+    }
+
+    /**
+     * Loads the kernel (and initrd) into {@code ram} and then the device tree that {@code deviceTree}
+     * builds for the initrd's final place (null when there is no initrd).
+     */
+    public static Loaded load(GuestMemory memory, Range ram, byte[] kernel, byte[] initrd,
+            Function<Range, byte[]> deviceTree) {
+        return load(memory, ram, kernel, initrd, Placement.AUTOMATIC, deviceTree);
+    }
+
+    /** As {@link #load(GuestMemory, Range, byte[], byte[], Function)}, at the addresses {@code placement} fixes. */
+    public static Loaded load(GuestMemory memory, Range ram, byte[] kernel, byte[] initrd, Placement placement,
+            Function<Range, byte[]> deviceTree) {
+        if (!memory.isBacked(ram.base(), ram.size())) {
+            throw new IllegalArgumentException("RAM " + describe(ram) + " is not one guest memory region");
+        }
+        Range kernelRange;
+        long entry;
+        if (ElfImage.isElf(kernel)) {
+            if (placement.kernel().isPresent()) {
+                throw new KernelLoadException("an ELF kernel loads at the physical addresses of its segments;"
+                        + " drop the load address " + Hex.of(placement.kernel().getAsLong()));
+            }
+            ElfImage elf = ElfImage.parse(kernel);
+            kernelRange = elf.load(memory, ram);
+            entry = elf.physicalEntry();
+        } else if (isImage(kernel)) {
+            kernelRange = loadImage(memory, ram, kernel, placement.kernel());
+            entry = kernelRange.base();
+        } else {
+            long base = placement.kernel().orElse(alignUp(ram.base(), IMAGE_ALIGN) + RAW_IMAGE_OFFSET);
+            kernelRange = new Range(base, kernel.length);
+            requireInRam("raw kernel image", kernelRange, ram);
+            memory.load(base, kernel);
+            entry = base;
+        }
+
+        Range initrdRange = null;
+        long next = kernelRange.end();
+        if (initrd != null) {
+            initrdRange = new Range(placement.initrd().orElse(alignUp(next, PAGE)), initrd.length);
+            requireInRam("initrd", initrdRange, ram);
+            if (overlap(initrdRange, kernelRange)) {
+                throw new KernelLoadException("initrd " + describe(initrdRange) + " overlaps the kernel " + describe(kernelRange));
+            }
+            if (Long.compareUnsigned(initrdRange.base(), kernelRange.base() & -INITRD_WINDOW_ALIGN) < 0) {
+                throw new KernelLoadException("initrd " + describe(initrdRange) + " starts below the 1 GiB-aligned window"
+                        + " holding the kernel at " + Hex.of(kernelRange.base()));
+            }
+            long window = kernelRange.base() & -INITRD_WINDOW_ALIGN;
+            if (initrdRange.end() - window > INITRD_WINDOW_SIZE) {
+                throw new KernelLoadException("initrd " + describe(initrdRange) + " would end beyond the 32 GiB window at "
+                        + Hex.of(window) + " that must hold both it and the kernel");
+            }
+            memory.load(initrdRange.base(), initrd);
+            next = Math.max(next, initrdRange.end());
+        }
+
+        byte[] dtb = deviceTree.apply(initrdRange);
+        if (dtb.length > MAX_DTB_SIZE) {
+            throw new KernelLoadException("device tree is " + dtb.length + " bytes; the arm64 boot protocol allows at most 2 MiB");
+        }
+        Range dtbRange = new Range(alignUp(next, IMAGE_ALIGN), dtb.length);
+        requireInRam("device tree", dtbRange, ram);
+        memory.load(dtbRange.base(), dtb);
+        return new Loaded(new A64Entry(entry, dtbRange.base(), 0, 0, 0), kernelRange, initrdRange, dtbRange);
+    }
+
+    static boolean isImage(byte[] kernel) {
+        return kernel.length >= IMAGE_HEADER_SIZE
+                && ByteBuffer.wrap(kernel).order(ByteOrder.LITTLE_ENDIAN).getInt(56) == IMAGE_MAGIC;
+    }
+
+    private static Range loadImage(GuestMemory memory, Range ram, byte[] kernel, OptionalLong address) {
+        ByteBuffer h = ByteBuffer.wrap(kernel).order(ByteOrder.LITTLE_ENDIAN);
+        long textOffset = h.getLong(8);
+        long imageSize = h.getLong(16);
+        long flags = h.getLong(24);
+        if ((flags & 1) != 0) {
+            throw new KernelLoadException("kernel Image is big-endian (flags bit 0); only little-endian guests are supported");
+        }
+        if (imageSize == 0) {
+            textOffset = LEGACY_TEXT_OFFSET;
+            imageSize = kernel.length;
+        }
+        if (Long.compareUnsigned(imageSize, kernel.length) < 0) {
+            throw new KernelLoadException("kernel Image file is " + kernel.length + " bytes but its header's image_size is only "
+                    + imageSize + ": the file is not an Image or is corrupt");
+        }
+        if (textOffset < 0 || textOffset >= ram.size() || imageSize < 0) {
+            throw new KernelLoadException("kernel Image text_offset " + Hex.of(textOffset) + " / image_size "
+                    + Hex.of(imageSize) + " cannot fit in RAM " + describe(ram));
+        }
+        long start = address.orElse(alignUp(ram.base(), IMAGE_ALIGN) + textOffset);
+        if (((start - textOffset) & (IMAGE_ALIGN - 1)) != 0) {
+            throw new KernelLoadException("kernel Image at " + Hex.of(start) + ": the address minus text_offset "
+                    + Hex.of(textOffset) + " must be 2 MiB aligned (booting.rst)");
+        }
+        Range kernelRange = new Range(start, imageSize);
+        requireInRam("kernel Image (text_offset " + Hex.of(textOffset) + ", image_size " + Hex.of(imageSize) + ")",
+                kernelRange, ram);
+        memory.load(kernelRange.base(), kernel);
+        return kernelRange;
+    }
+
+    static void requireInRam(String what, Range r, Range ram) {
+        boolean fits = Long.compareUnsigned(r.base(), ram.base()) >= 0
+                && Long.compareUnsigned(r.base() - ram.base(), ram.size()) <= 0
+                && Long.compareUnsigned(r.size(), ram.size() - (r.base() - ram.base())) <= 0;
+        if (!fits) {
+            throw new KernelLoadException(what + " needs " + describe(r) + " but RAM is " + describe(ram)
+                    + (Long.compareUnsigned(r.base(), ram.base()) >= 0 ? ": give the VM more RAM" : ""));
+        }
+    }
+
+    static boolean overlap(Range a, Range b) {
+        return Long.compareUnsigned(a.base(), b.end()) < 0 && Long.compareUnsigned(b.base(), a.end()) < 0;
+    }
+
+    static boolean contains(Range r, long address) {
+        return Long.compareUnsigned(address - r.base(), r.size()) < 0;
+    }
+
+    static String describe(Range r) {
+        return "[" + Hex.of(r.base()) + ", " + Hex.of(r.base() + r.size()) + ") (" + Hex.size(r.size()) + ")";
+    }
+
+    static long alignUp(long value, long alignment) {
+        return (value + alignment - 1) & -alignment;
+    }
+}
