@@ -162,7 +162,7 @@ void pit_delay_us(uint32_t microseconds)
     uint64_t ticks = ((uint64_t)microseconds * PIT_FREQUENCY_HZ + 999999) / 1000000;
     while (ticks) {
         uint32_t chunk = ticks > PIT_MAX_COUNT ? PIT_MAX_COUNT : (uint32_t)ticks;
-        pit_wait_ticks(chunk < 2 ? 2 : chunk);
+        pit_wait_ticks(chunk);
         ticks -= chunk;
     }
 }
