@@ -27,6 +27,7 @@ static uint64_t read_cr2(void)
     return value;
 }
 
+/* Called by isr_common (isr.S) for every vector. */
 void interrupt_dispatch(struct interrupt_frame *frame)
 {
     interrupt_handler handler = handlers[frame->vector];
