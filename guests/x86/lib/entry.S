@@ -19,6 +19,7 @@
     .globl multiboot_entry
 multiboot_entry:
     cli
+    cld                             /* Multiboot leaves DF undefined; C code assumes it clear */
     movl %eax, multiboot_magic
     movl %ebx, multiboot_info_address
     movl $boot_stack_top, %esp

@@ -27,6 +27,7 @@ static uint64_t read_cr2(void)
     return value;
 }
 
+/* Called by isr_common (isr.S) for every vector. */
 void interrupt_dispatch(struct interrupt_frame *frame)
 {
     interrupt_handler handler = handlers[frame->vector];
@@ -162,7 +163,7 @@ void pit_delay_us(uint32_t microseconds)
     uint64_t ticks = ((uint64_t)microseconds * PIT_FREQUENCY_HZ + 999999) / 1000000;
     while (ticks) {
         uint32_t chunk = ticks > PIT_MAX_COUNT ? PIT_MAX_COUNT : (uint32_t)ticks;
-        pit_wait_ticks(chunk < 2 ? 2 : chunk);
+        pit_wait_ticks(chunk);
         ticks -= chunk;
     }
 }

@@ -26,7 +26,6 @@ static inline void mmio_write32(uint64_t address, uint32_t value) { *(volatile u
 
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
 static inline void cpu_halt_with_interrupts(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
-static inline void interrupts_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 
 void cpuid(uint32_t leaf, uint32_t *eax, uint32_t *ebx, uint32_t *ecx, uint32_t *edx);
 _Noreturn void halt_forever(void);
@@ -158,7 +157,6 @@ void pic_disable(void);
 #define LAPIC_LVT_LINT0        0x350
 #define LAPIC_LVT_LINT1        0x360
 #define LAPIC_TIMER_INITIAL    0x380
-#define LAPIC_TIMER_CURRENT    0x390
 #define LAPIC_TIMER_DIVIDE     0x3E0
 #define LAPIC_LVT_MASKED       (1u << 16)
 #define LAPIC_SPURIOUS_VECTOR  0xFF

@@ -1,5 +1,5 @@
 /* Application processor start-up code. Linked to run at 0x8000 (SIPI vector 0x08) and copied
- * there by smp_start_cpu(); an AP starts here in real mode with CS=0x0800, IP=0.
+ * there by the smp guest before its SIPIs; an AP starts here in real mode with CS=0x0800, IP=0.
  * Real mode -> 32-bit protected mode -> long mode, using the BSP's GDT and page tables. */
 
 #include "cpu_defs.h"
