@@ -64,7 +64,13 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo JQVM-INIT-READY
-exec setsid cttyhack sh
+# busybox poweroff and reboot signal PID 1 (USR2, TERM) as they would busybox init; the console shell runs
+# as a child so those signals reach this script, and leaving the shell powers the machine off.
+trap 'poweroff -f' USR2
+trap 'reboot -f' TERM
+setsid cttyhack sh &
+wait
+poweroff -f
 INIT
 chmod 755 staging/init staging/bin staging/dev staging/proc staging/sys staging/etc staging/root
 chmod 1777 staging/tmp

@@ -1,24 +1,39 @@
 package io.jqvm.vmm.assembly;
 
+import io.jqvm.common.VmmException;
 import io.jqvm.config.model.Value;
 import io.jqvm.config.model.VdevSpec;
 import io.jqvm.device.CharBackend;
+import io.jqvm.devices.chardev.HostDevException;
+import io.jqvm.devices.chardev.HostDevs;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Opens a character vdev's {@code hostdev}s as one backend. TEMPORARY: stdout only. */
+/** Opens a character vdev's {@code hostdev}s (in qvm's spelling) as one backend, closed with the VM. */
 final class HostDevices {
     private HostDevices() {
     }
 
     static CharBackend open(Assembly a, VdevSpec v) {
-        var specs = v.all("hostdev", Value.HostDevice.class);
+        List<String> specs = new ArrayList<>();
+        for (Value.HostDevice h : v.all("hostdev", Value.HostDevice.class)) {
+            specs.add(switch (h.direction()) {
+                case INPUT -> "<" + h.target();
+                case OUTPUT -> ">" + h.target();
+                case BOTH -> h.target();
+            });
+        }
         if (specs.isEmpty()) {
             return CharBackend.NULL;
         }
-        return new CharBackend() {
-            @Override public void write(int b) { System.out.write(b); if (b == '\n') System.out.flush(); }
-            @Override public int read() { return -1; }
-            @Override public void onInput(Runnable listener) { }
-            @Override public void close() { System.out.flush(); }
-        };
+        try {
+            CharBackend backend = HostDevs.open(specs);
+            a.resources.add(backend);
+            return backend;
+        } catch (HostDevException e) {
+            // The host refused (a missing file, a busy socket): a host problem, reported at its configuration line.
+            throw new VmmException(e.status(), v.option("hostdev").orElseThrow().origin() + ": vdev " + v.type() + " "
+                    + e.getMessage());
+        }
     }
 }
