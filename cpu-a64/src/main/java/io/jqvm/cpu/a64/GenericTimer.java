@@ -3,8 +3,8 @@ package io.jqvm.cpu.a64;
 import io.jqvm.device.IrqLine;
 
 /**
- * The generic timer of one vCPU: the counter (host {@link System#nanoTime} at 62.5 MHz, shared epoch
- * per VM, minus the counter offset), and the EL1 physical and virtual timers whose outputs drive the
+ * The generic timer of one vCPU: the counter (host {@link System#nanoTime} at 62.5 MHz minus the counter
+ * offset, which by default is the VM's start so the guest's counter starts at 0), and the EL1 physical and virtual timers whose outputs drive the
  * lines from {@code connectTimers}. Without EL2 the virtual offset is 0, so both timers count the same.
  */
 final class GenericTimer {
@@ -16,7 +16,6 @@ final class GenericTimer {
     static final int CTL_IMASK = 2;
     static final int CTL_ISTATUS = 4;
 
-    private final long epochNanos;
     private long offset;
     private final int[] ctl = new int[2];
     private final long[] cval = new long[2];
@@ -24,7 +23,7 @@ final class GenericTimer {
     private final boolean[] driven = new boolean[2];
 
     GenericTimer(long epochNanos) {
-        this.epochNanos = epochNanos;
+        this.offset = epochNanos / NANOS_PER_TICK;
     }
 
     void connect(IrqLine physical, IrqLine virtual) {
@@ -39,7 +38,7 @@ final class GenericTimer {
     }
 
     long count() {
-        return (System.nanoTime() - epochNanos) / NANOS_PER_TICK - offset;
+        return System.nanoTime() / NANOS_PER_TICK - offset;
     }
 
     private boolean conditionMet(int timer, long now) {

@@ -5,7 +5,7 @@ import io.jqvm.common.Hex;
 import io.jqvm.device.VmControl;
 
 /**
- * The Power State Coordination Interface, version 1.0 (Arm DEN 0022), as a hypervisor provides it to an
+ * The Power State Coordination Interface, version 1.1 (Arm DEN 0022), as a hypervisor provides it to an
  * EL1 guest through {@code HVC #0}: the vCPU hands over x0-x3 and gets the result in x0.
  *
  * <p>Implemented: PSCI_VERSION, PSCI_FEATURES, CPU_ON, CPU_OFF, AFFINITY_INFO, MIGRATE_INFO_TYPE (2: no
@@ -14,8 +14,8 @@ import io.jqvm.device.VmControl;
  * Convention 1.0, no firmware mitigations"; the device tree therefore lists no idle states.
  */
 public final class Psci {
-    /** PSCI 1.0: major version in bits [31:16], minor in [15:0]. */
-    public static final int VERSION = 0x0001_0000;
+    /** PSCI 1.1 (as QEMU reports): major version in bits [31:16], minor in [15:0]. */
+    public static final int VERSION = 0x0001_0001;
 
     static final int FN_VERSION = 0x8400_0000;
     static final int FN_CPU_OFF = 0x8400_0002;
@@ -117,7 +117,8 @@ public final class Psci {
                 }
             }
         }
-        x[0] = smc64 ? result : result & 0xFFFF_FFFFL;
+        // SMC32 results are 32-bit; QEMU hands them back sign-extended, so -1 reads as -1 in X0 too.
+        x[0] = smc64 ? result : (int) result;
         return outcome;
     }
 

@@ -40,8 +40,8 @@ class PsciTest {
     }
 
     @Test
-    void versionIsOnePointZero() {
-        assertEquals(0x10000, result(0x8400_0000L, 0, 0, 0));
+    void versionIsOnePointOne() {
+        assertEquals(0x10001, result(0x8400_0000L, 0, 0, 0));
     }
 
     @Test
@@ -50,9 +50,9 @@ class PsciTest {
         assertEquals(0, result(0x8400_000AL, 0xC400_0003L, 0, 0));
         assertEquals(0, result(0x8400_000AL, 0x8400_0003L, 0, 0));
         assertEquals(0, result(0x8400_000AL, 0x8400_0008L, 0, 0));
-        assertEquals(0xFFFF_FFFFL, result(0x8400_000AL, 0x8400_0001L, 0, 0), "CPU_SUSPEND not supported");
-        assertEquals(0xFFFF_FFFFL, result(0x8400_000AL, 0x8000_0000L, 0, 0), "SMCCC_VERSION not supported");
-        assertEquals(0xFFFF_FFFFL, result(0x8400_000AL, 0xC400_0008L, 0, 0), "no SMC64 SYSTEM_OFF");
+        assertEquals(-1L, result(0x8400_000AL, 0x8400_0001L, 0, 0), "CPU_SUSPEND not supported");
+        assertEquals(-1L, result(0x8400_000AL, 0x8000_0000L, 0, 0), "SMCCC_VERSION not supported");
+        assertEquals(-1L, result(0x8400_000AL, 0xC400_0008L, 0, 0), "no SMC64 SYSTEM_OFF");
     }
 
     @Test
@@ -111,8 +111,8 @@ class PsciTest {
 
     @Test
     void everythingElseIsNotSupported() {
-        assertEquals(0xFFFF_FFFFL, result(0x8400_0001L, 0, 0, 0), "CPU_SUSPEND");
-        assertEquals(0xFFFF_FFFFL, result(0x8000_0000L, 0, 0, 0), "SMCCC_VERSION");
+        assertEquals(-1L, result(0x8400_0001L, 0, 0, 0), "CPU_SUSPEND");
+        assertEquals(-1L, result(0x8000_0000L, 0, 0, 0), "SMCCC_VERSION");
         assertEquals(-1, result(0xC400_0000L, 0, 0, 0), "SMC64 VERSION");
         assertEquals(-1, result(0x1_8400_0000L, 0, 0, 0), "not a 32-bit function id");
         assertEquals(-1, result(0xC400_0001L, 0, 0, 0));

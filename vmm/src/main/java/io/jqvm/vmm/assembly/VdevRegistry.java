@@ -57,6 +57,13 @@ final class VdevRegistry {
         }
         if (a.arch == Arch.AARCH64) {
             a.onStart.add(p -> psci(a, p));
+            // qvm: all ones (the default) starts the guest's counter at 0; 0 shows the host's counter.
+            a.spec.setting("counter-offset").map(s -> ((Value.Number) s.value()).value()).filter(o -> o != -1L)
+                    .ifPresent(offset -> a.onStart.add(p -> {
+                        for (int i = 0; i < a.vcpuCount(); i++) {
+                            ((A64Vcpu) p.vm().vcpu(i)).setCounterOffset(offset);
+                        }
+                    }));
         }
         // Interrupt controllers first, so every other vdev's intr can be resolved as it is built.
         for (VdevSpec v : vdevs) {
