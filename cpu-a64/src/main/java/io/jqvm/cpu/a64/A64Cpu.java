@@ -484,20 +484,22 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     }
 
     private void executeBatch() {
+        long address = pc;
         while (batchLeft > 0) {
             batchLeft--;
-            long address = pc;
             CodePage page = currentPage;
             if (address >>> 12 != currentPageNumber) {
                 page = fetchPage(address);
             }
             int i = (int) (address >>> 2) & (CodePage.INSTRUCTIONS - 1);
-            int op = page.ops[i];
-            if (op == Op.UNDECODED) {
-                op = page.decode(i);
+            long entry = page.entries[i];
+            if (entry >>> 32 == Op.UNDECODED) {
+                entry = page.decode(i);
             }
-            execute(op, page.words[i], page.imm[i]);
+            pc = address; // exceptions taken by the instruction report it
+            address = execute((int) (entry >>> 32), (int) entry, page.imm[i]);
         }
+        pc = address;
     }
 
     /** The decoded page for the instruction at {@code address}, through the exec TLB. */
@@ -555,7 +557,8 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         }
     }
 
-    private void execute(int op, int insn, long imm) {
+    /** Executes one instruction at {@link #pc} and returns the address of the next one. */
+    private long execute(int op, int insn, long imm) {
         long pc = this.pc;
         boolean sf = insn < 0;
         switch (op) {
@@ -583,41 +586,33 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             case Op.SBFM, Op.BFM, Op.UBFM -> bitfield(op, insn);
             case Op.EXTR -> extract(insn);
             case Op.B -> {
-                this.pc = pc + imm;
-                return;
+                return pc + imm;
             }
             case Op.BL -> {
                 x[30] = pc + 4;
-                this.pc = pc + imm;
-                return;
+                return pc + imm;
             }
             case Op.B_COND -> {
-                this.pc = condition(insn & 15) ? pc + imm : pc + 4;
-                return;
+                return condition(insn & 15) ? pc + imm : pc + 4;
             }
             case Op.CBZ, Op.CBNZ -> {
                 long v = sf ? x[rd(insn)] : x[rd(insn)] & M32;
-                this.pc = (v == 0) == (op == Op.CBZ) ? pc + imm : pc + 4;
-                return;
+                return (v == 0) == (op == Op.CBZ) ? pc + imm : pc + 4;
             }
             case Op.TBZ, Op.TBNZ -> {
                 int bit = ((insn >>> 26) & 0x20) | ((insn >>> 19) & 0x1F);
-                this.pc = (((x[rd(insn)] >>> bit) & 1) == 0) == (op == Op.TBZ) ? pc + imm : pc + 4;
-                return;
+                return (((x[rd(insn)] >>> bit) & 1) == 0) == (op == Op.TBZ) ? pc + imm : pc + 4;
             }
             case Op.BR, Op.RET -> {
-                branchTo(x[rn(insn)]);
-                return;
+                return branchTo(x[rn(insn)]);
             }
             case Op.BLR -> {
                 long target = x[rn(insn)];
                 x[30] = pc + 4;
-                branchTo(target);
-                return;
+                return branchTo(target);
             }
             case Op.ERET -> {
-                exceptionReturn(insn);
-                return;
+                return exceptionReturn(insn);
             }
             case Op.SVC -> syncException(EC_SVC, (insn >>> 5) & 0xFFFF, pc + 4);
             case Op.HVC, Op.SMC -> hypercall(op == Op.SMC, insn);
@@ -693,7 +688,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             }
             default -> undefined(insn);
         }
-        this.pc = pc + 4;
+        return pc + 4;
     }
 
     // ---------------------------------------------------------------- integer data processing
@@ -972,11 +967,12 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         return tbi ? (target << 8) >> 8 : target;
     }
 
-    private void branchTo(long target) {
-        pc = branchAddress(target);
-        if ((pc & 3) != 0) {
+    private long branchTo(long target) {
+        long address = branchAddress(target);
+        if ((address & 3) != 0) {
             currentPageNumber = -1; // the fetch raises the PC alignment fault
         }
+        return address;
     }
 
     private int pstate() {
@@ -1027,7 +1023,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         syncException(EC_UNKNOWN, 0, pc);
     }
 
-    private void exceptionReturn(int insn) {
+    private long exceptionReturn(int insn) {
         if (el == 0) {
             undefined(insn);
         }
@@ -1047,9 +1043,9 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         } else {
             illegalState = true;
         }
-        pc = branchAddress(target);
         currentPageNumber = -1;
         endBatch(); // take pending interrupts the return unmasked
+        return branchAddress(target);
     }
 
     private void hypercall(boolean smc, int insn) {
