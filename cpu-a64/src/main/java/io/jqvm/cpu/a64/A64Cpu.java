@@ -1701,7 +1701,43 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         if (type == EXEC) {
             syncException(el == 0 ? EC_IABORT_LOWER : EC_IABORT_SAME, fsc, va);
         }
-        syncException(el == 0 ? EC_DABORT_LOWER : EC_DABORT_SAME, (type == WRITE ? 1 << 6 : 0) | fsc, pc);
+        int syndrome = fsc == FSC_EXTERNAL ? instructionSyndrome() : 0;
+        syncException(el == 0 ? EC_DABORT_LOWER : EC_DABORT_SAME, syndrome | (type == WRITE ? 1 << 6 : 0) | fsc, pc);
+    }
+
+    /**
+     * ISS[24:14] for a synchronous external abort (an MMIO access the VM refused) by a load or store of one
+     * general-purpose register without writeback, so the guest can emulate the access; reporting it is
+     * IMPLEMENTATION DEFINED for aborts taken to EL1. 0 (ISV clear) for every other instruction.
+     */
+    private int instructionSyndrome() {
+        long entry = currentPage.entries[(int) (pc >>> 2) & (CodePage.INSTRUCTIONS - 1)];
+        int insn = (int) entry;
+        int size;
+        boolean signed;
+        boolean wide;
+        boolean acquireRelease = false;
+        switch ((int) (entry >>> 32)) {
+            case Op.LDST_UIMM, Op.LDST_UNSCALED, Op.LDST_REG, Op.LDST_UNPRIV -> {
+                int kind = Decoder.loadStoreKind(insn);
+                if ((kind & 4) != 0) {
+                    return 0;
+                }
+                size = kind >>> 3;
+                signed = (kind & 3) >= 2;
+                wide = size == 3 || (kind & 3) == 2;
+            }
+            case Op.LDAR, Op.STLR -> {
+                size = insn >>> 30;
+                signed = false;
+                wide = size == 3;
+                acquireRelease = true;
+            }
+            default -> {
+                return 0;
+            }
+        }
+        return 1 << 24 | size << 22 | (signed ? 1 << 21 : 0) | rd(insn) << 16 | (wide ? 1 << 15 : 0) | (acquireRelease ? 1 << 14 : 0);
     }
 
     /**
