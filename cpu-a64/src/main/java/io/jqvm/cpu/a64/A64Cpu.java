@@ -458,7 +458,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
                     eventRegister = false;
                     break;
                 }
-                long limit = forEvent ? WFE_MAX_PARK_NANOS : MAX_PARK_NANOS;
+                long limit = forEvent ? eventStreamPeriod() : MAX_PARK_NANOS;
                 long wait = timerDeadline == Long.MAX_VALUE ? limit : Math.min(timerDeadline - System.nanoTime(), limit);
                 if (wait > 0) {
                     LockSupport.parkNanos(this, wait);
@@ -481,6 +481,18 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     private void endBatch() {
         retired -= batchLeft;
         batchLeft = 0;
+    }
+
+    /**
+     * How long a WFE may sleep: the period of the timer event stream when CNTKCTL_EL1.EVNTEN is set (Linux
+     * relies on it to bound spin-waits), at most {@link #WFE_MAX_PARK_NANOS}.
+     */
+    private long eventStreamPeriod() {
+        if ((cntkctl & 4) == 0) {
+            return WFE_MAX_PARK_NANOS;
+        }
+        int bit = (int) (cntkctl >>> 4) & 15;
+        return Math.min(WFE_MAX_PARK_NANOS, (2L << bit) * GenericTimer.NANOS_PER_TICK);
     }
 
     private void executeBatch() {
