@@ -458,7 +458,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
                     eventRegister = false;
                     break;
                 }
-                long limit = forEvent ? WFE_MAX_PARK_NANOS : MAX_PARK_NANOS;
+                long limit = forEvent ? eventStreamPeriod() : MAX_PARK_NANOS;
                 long wait = timerDeadline == Long.MAX_VALUE ? limit : Math.min(timerDeadline - System.nanoTime(), limit);
                 if (wait > 0) {
                     LockSupport.parkNanos(this, wait);
@@ -483,21 +483,35 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         batchLeft = 0;
     }
 
+    /**
+     * How long a WFE may sleep: the period of the timer event stream when CNTKCTL_EL1.EVNTEN is set (Linux
+     * relies on it to bound spin-waits), at most {@link #WFE_MAX_PARK_NANOS}.
+     */
+    private long eventStreamPeriod() {
+        if ((cntkctl & 4) == 0) {
+            return WFE_MAX_PARK_NANOS;
+        }
+        int bit = (int) (cntkctl >>> 4) & 15;
+        return Math.min(WFE_MAX_PARK_NANOS, (2L << bit) * GenericTimer.NANOS_PER_TICK);
+    }
+
     private void executeBatch() {
+        long address = pc;
         while (batchLeft > 0) {
             batchLeft--;
-            long address = pc;
             CodePage page = currentPage;
             if (address >>> 12 != currentPageNumber) {
                 page = fetchPage(address);
             }
             int i = (int) (address >>> 2) & (CodePage.INSTRUCTIONS - 1);
-            int op = page.ops[i];
-            if (op == Op.UNDECODED) {
-                op = page.decode(i);
+            long entry = page.entries[i];
+            if (entry >>> 32 == Op.UNDECODED) {
+                entry = page.decode(i);
             }
-            execute(op, page.words[i], page.imm[i]);
+            pc = address; // exceptions taken by the instruction report it
+            address = execute((int) (entry >>> 32), (int) entry, page.imm[i]);
         }
+        pc = address;
     }
 
     /** The decoded page for the instruction at {@code address}, through the exec TLB. */
@@ -555,7 +569,8 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         }
     }
 
-    private void execute(int op, int insn, long imm) {
+    /** Executes one instruction at {@link #pc} and returns the address of the next one. */
+    private long execute(int op, int insn, long imm) {
         long pc = this.pc;
         boolean sf = insn < 0;
         switch (op) {
@@ -583,41 +598,33 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             case Op.SBFM, Op.BFM, Op.UBFM -> bitfield(op, insn);
             case Op.EXTR -> extract(insn);
             case Op.B -> {
-                this.pc = pc + imm;
-                return;
+                return pc + imm;
             }
             case Op.BL -> {
                 x[30] = pc + 4;
-                this.pc = pc + imm;
-                return;
+                return pc + imm;
             }
             case Op.B_COND -> {
-                this.pc = condition(insn & 15) ? pc + imm : pc + 4;
-                return;
+                return condition(insn & 15) ? pc + imm : pc + 4;
             }
             case Op.CBZ, Op.CBNZ -> {
                 long v = sf ? x[rd(insn)] : x[rd(insn)] & M32;
-                this.pc = (v == 0) == (op == Op.CBZ) ? pc + imm : pc + 4;
-                return;
+                return (v == 0) == (op == Op.CBZ) ? pc + imm : pc + 4;
             }
             case Op.TBZ, Op.TBNZ -> {
                 int bit = ((insn >>> 26) & 0x20) | ((insn >>> 19) & 0x1F);
-                this.pc = (((x[rd(insn)] >>> bit) & 1) == 0) == (op == Op.TBZ) ? pc + imm : pc + 4;
-                return;
+                return (((x[rd(insn)] >>> bit) & 1) == 0) == (op == Op.TBZ) ? pc + imm : pc + 4;
             }
             case Op.BR, Op.RET -> {
-                branchTo(x[rn(insn)]);
-                return;
+                return branchTo(x[rn(insn)]);
             }
             case Op.BLR -> {
                 long target = x[rn(insn)];
                 x[30] = pc + 4;
-                branchTo(target);
-                return;
+                return branchTo(target);
             }
             case Op.ERET -> {
-                exceptionReturn(insn);
-                return;
+                return exceptionReturn(insn);
             }
             case Op.SVC -> syncException(EC_SVC, (insn >>> 5) & 0xFFFF, pc + 4);
             case Op.HVC, Op.SMC -> hypercall(op == Op.SMC, insn);
@@ -693,7 +700,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             }
             default -> undefined(insn);
         }
-        this.pc = pc + 4;
+        return pc + 4;
     }
 
     // ---------------------------------------------------------------- integer data processing
@@ -972,11 +979,12 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         return tbi ? (target << 8) >> 8 : target;
     }
 
-    private void branchTo(long target) {
-        pc = branchAddress(target);
-        if ((pc & 3) != 0) {
+    private long branchTo(long target) {
+        long address = branchAddress(target);
+        if ((address & 3) != 0) {
             currentPageNumber = -1; // the fetch raises the PC alignment fault
         }
+        return address;
     }
 
     private int pstate() {
@@ -1027,7 +1035,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         syncException(EC_UNKNOWN, 0, pc);
     }
 
-    private void exceptionReturn(int insn) {
+    private long exceptionReturn(int insn) {
         if (el == 0) {
             undefined(insn);
         }
@@ -1047,9 +1055,9 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         } else {
             illegalState = true;
         }
-        pc = branchAddress(target);
         currentPageNumber = -1;
         endBatch(); // take pending interrupts the return unmasked
+        return branchAddress(target);
     }
 
     private void hypercall(boolean smc, int insn) {
@@ -1705,7 +1713,43 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         if (type == EXEC) {
             syncException(el == 0 ? EC_IABORT_LOWER : EC_IABORT_SAME, fsc, va);
         }
-        syncException(el == 0 ? EC_DABORT_LOWER : EC_DABORT_SAME, (type == WRITE ? 1 << 6 : 0) | fsc, pc);
+        int syndrome = fsc == FSC_EXTERNAL ? instructionSyndrome() : 0;
+        syncException(el == 0 ? EC_DABORT_LOWER : EC_DABORT_SAME, syndrome | (type == WRITE ? 1 << 6 : 0) | fsc, pc);
+    }
+
+    /**
+     * ISS[24:14] for a synchronous external abort (an MMIO access the VM refused) by a load or store of one
+     * general-purpose register without writeback, so the guest can emulate the access; reporting it is
+     * IMPLEMENTATION DEFINED for aborts taken to EL1. 0 (ISV clear) for every other instruction.
+     */
+    private int instructionSyndrome() {
+        long entry = currentPage.entries[(int) (pc >>> 2) & (CodePage.INSTRUCTIONS - 1)];
+        int insn = (int) entry;
+        int size;
+        boolean signed;
+        boolean wide;
+        boolean acquireRelease = false;
+        switch ((int) (entry >>> 32)) {
+            case Op.LDST_UIMM, Op.LDST_UNSCALED, Op.LDST_REG, Op.LDST_UNPRIV -> {
+                int kind = Decoder.loadStoreKind(insn);
+                if ((kind & 4) != 0) {
+                    return 0;
+                }
+                size = kind >>> 3;
+                signed = (kind & 3) >= 2;
+                wide = size == 3 || (kind & 3) == 2;
+            }
+            case Op.LDAR, Op.STLR -> {
+                size = insn >>> 30;
+                signed = false;
+                wide = size == 3;
+                acquireRelease = true;
+            }
+            default -> {
+                return 0;
+            }
+        }
+        return 1 << 24 | size << 22 | (signed ? 1 << 21 : 0) | rd(insn) << 16 | (wide ? 1 << 15 : 0) | (acquireRelease ? 1 << 14 : 0);
     }
 
     /**

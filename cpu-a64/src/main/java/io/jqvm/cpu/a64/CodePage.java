@@ -5,29 +5,30 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * The decoded instructions of one 4 KiB guest-physical page: the words as they were when the page was
- * first executed, and for each one its {@link Op} id (decoded on first execution) and precomputed
- * immediate. A write to the page marks it invalid; the CPU then builds a fresh one.
+ * The decoded instructions of one 4 KiB guest-physical page: for each word as it was when the page was
+ * first executed, its {@link Op} id (decoded on first execution) packed with the word into one long, and
+ * its precomputed immediate. A write to the page marks it invalid; the CPU then builds a fresh one.
  */
 final class CodePage {
     static final int INSTRUCTIONS = 1024;
     private static final ValueLayout.OfInt WORD = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    final int[] words = new int[INSTRUCTIONS];
-    final int[] ops = new int[INSTRUCTIONS];
+    /** {@code op << 32 | word}; op {@link Op#UNDECODED} until first executed. */
+    final long[] entries = new long[INSTRUCTIONS];
     final long[] imm = new long[INSTRUCTIONS];
     /** Cleared when the page is written; read by other vCPUs' threads at their next fetch from it. */
     volatile boolean valid = true;
 
     CodePage(MemorySegment host, long offset) {
         for (int i = 0; i < INSTRUCTIONS; i++) {
-            words[i] = host.get(WORD, offset + 4L * i);
+            entries[i] = host.get(WORD, offset + 4L * i) & 0xFFFFFFFFL;
         }
     }
 
-    int decode(int index) {
-        int op = Decoder.decode(words[index], imm, index);
-        ops[index] = op;
-        return op;
+    long decode(int index) {
+        long word = entries[index] & 0xFFFFFFFFL;
+        long entry = (long) Decoder.decode((int) word, imm, index) << 32 | word;
+        entries[index] = entry;
+        return entry;
     }
 }
