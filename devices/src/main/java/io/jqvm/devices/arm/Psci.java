@@ -154,7 +154,10 @@ public final class Psci {
         }
         boolean started = power.powerOn(target, entry, contextId);
         synchronized (this) {
-            states[target] = started ? PowerState.ON : PowerState.OFF;
+            // The started CPU may already have called CPU_OFF: only a still-pending power-on completes.
+            if (states[target] == PowerState.ON_PENDING) {
+                states[target] = started ? PowerState.ON : PowerState.OFF;
+            }
         }
         return started ? SUCCESS : INVALID_ADDRESS;
     }

@@ -82,6 +82,34 @@ class PsciTest {
     }
 
     @Test
+    void aCpuThatTurnsItselfOffDuringPowerOnStaysOff() {
+        Psci[] self = new Psci[1];
+        self[0] = new Psci(2, (cpu, entry, ctx) -> {
+            assertEquals(2L, affinity(self[0], cpu), "pending while the CPU starts");
+            self[0].call(cpu, new long[] {0x8400_0002L, 0, 0, 0}); // the new CPU runs CPU_OFF at once
+            return true;
+        }, new VmControl() {
+            @Override
+            public void shutdown(ExitStatus status, String reason) {
+            }
+
+            @Override
+            public void reset(String reason) {
+            }
+        });
+        long[] x = {0xC400_0003L, 1, 0x4000_0000L, 0};
+        self[0].call(0, x);
+        assertEquals(0, x[0]);
+        assertEquals(1L, affinity(self[0], 1), "off, not overwritten to on");
+    }
+
+    private static long affinity(Psci p, int cpu) {
+        long[] x = {0xC400_0004L, cpu, 0, 0};
+        p.call(0, x);
+        return x[0];
+    }
+
+    @Test
     void cpuOffStopsTheCaller() {
         result(0xC400_0003L, 1, 0x4000_0000L, 0);
         call(1, 0x8400_0002L, 0, 0, 0, Psci.Outcome.CPU_OFF);
