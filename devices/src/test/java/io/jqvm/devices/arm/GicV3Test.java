@@ -9,9 +9,17 @@ import io.jqvm.device.BusDevice;
 import io.jqvm.device.IrqLine;
 import io.jqvm.device.SystemRegisterDevice;
 import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class GicV3Test {
+    private final CapturedLog log = CapturedLog.start();
+
+    @AfterEach
+    void restoreLog() {
+        log.close();
+    }
+
     private static final long SGI = 0x1_0000;
     private final RecordingLine[] pins = {new RecordingLine(), new RecordingLine(), new RecordingLine()};
     private final GicV3 gic = new GicV3(64, pins);
@@ -283,6 +291,8 @@ class GicV3Test {
             }
             gic.line(32 + random.nextInt(64)).set(random.nextBoolean());
         }
+        int logged = log.lines().size();
+        assertTrue(logged > 0 && logged < 100, "bad accesses logged, rate-limited: " + logged + " lines");
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -12,6 +13,13 @@ import org.junit.jupiter.api.Test;
  * output, port start-up, a termios change, console output and an interrupt-driven receive.
  */
 class Pl011LinuxSequenceTest {
+    private final CapturedLog log = CapturedLog.start();
+
+    @AfterEach
+    void restoreLog() {
+        log.close();
+    }
+
     private final RecordingLine irq = new RecordingLine();
     private final FakeBackend backend = new FakeBackend();
     private final Pl011 uart = new Pl011(irq, backend);

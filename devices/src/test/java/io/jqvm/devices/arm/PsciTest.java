@@ -7,9 +7,17 @@ import io.jqvm.common.ExitStatus;
 import io.jqvm.device.VmControl;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class PsciTest {
+    private final CapturedLog log = CapturedLog.start();
+
+    @AfterEach
+    void restoreLog() {
+        log.close();
+    }
+
     private final List<String> powered = new ArrayList<>();
     private String shutdown;
     private String reset;
