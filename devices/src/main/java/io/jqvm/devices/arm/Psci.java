@@ -37,6 +37,7 @@ public final class Psci {
 
     static final int AFFINITY_ON = 0;
     static final int AFFINITY_OFF = 1;
+    static final int AFFINITY_ON_PENDING = 2;
     static final int NO_TRUSTED_OS = 2;
 
     /** What the calling vCPU does after the call. */
@@ -173,7 +174,7 @@ public final class Psci {
         return switch (states[target]) {
             case ON -> AFFINITY_ON;
             case OFF -> AFFINITY_OFF;
-            case ON_PENDING -> 2;
+            case ON_PENDING -> AFFINITY_ON_PENDING;
         };
     }
 
