@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the arm64 Linux test guest from Debian bookworm packages: the 6.1 kernel Image and a busybox
-# initramfs whose /init prints JQVM-INIT-READY and starts a shell on the console.
+# initramfs whose /init prints JQVM-INIT-READY and starts a shell on the console (or, with jqvm.poweroff
+# on the kernel command line, powers the VM off).
 #
 #   scripts/debian-arm64-guest.sh [CACHE_DIR]      (default build/guest-cache; run as root for apt)
 #
@@ -64,6 +65,10 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo JQVM-INIT-READY
+# Automated runs boot with jqvm.poweroff: the guest then ends through PSCI SYSTEM_OFF.
+if grep -qw jqvm.poweroff /proc/cmdline; then
+    poweroff -f
+fi
 # busybox poweroff and reboot signal PID 1 (USR2, TERM) as they would busybox init; the console shell runs
 # as a child so those signals reach this script, and leaving the shell powers the machine off.
 trap 'poweroff -f' USR2

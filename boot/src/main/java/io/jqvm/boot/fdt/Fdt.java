@@ -277,8 +277,11 @@ public record Fdt(FdtNode root, List<Reservation> reservations, int bootCpu) {
                                     + nameOffset + ", outside the " + stringsSize + "-byte strings block");
                         }
                         String propName = cString(stringsOffset + (int) nameOffset, stringsOffset + stringsSize, "property name");
-                        byte[] value = java.util.Arrays.copyOfRange(blob, at, at + (int) length);
-                        node.set(propName, value);
+                        if (node.properties().containsKey(propName)) {
+                            throw new FdtFormatException("node \"" + name + "\" has property \"" + propName
+                                    + "\" twice (second at " + Hex.of(tokenAt) + ")");
+                        }
+                        node.set(propName, java.util.Arrays.copyOfRange(blob, at, at + (int) length));
                         at = align(at + (int) length);
                     }
                     case BEGIN_NODE -> {

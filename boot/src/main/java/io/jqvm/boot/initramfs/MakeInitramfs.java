@@ -3,6 +3,7 @@ package io.jqvm.boot.initramfs;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -22,21 +23,26 @@ public final class MakeInitramfs {
     }
 
     public static void main(String[] args) throws IOException {
+        System.exit(run(args, System.err));
+    }
+
+    /** The command: 0 on success, 1 for a bad input tree or node, 2 for bad usage (message on {@code err}). */
+    static int run(String[] args, PrintStream err) throws IOException {
         if (args.length < 2) {
-            System.err.println("usage: MakeInitramfs OUTPUT.cpio ROOT_DIR [--char|--block PATH:MAJOR:MINOR:MODE]...");
-            System.exit(2);
+            err.println("usage: MakeInitramfs OUTPUT.cpio ROOT_DIR [--char|--block PATH:MAJOR:MINOR:MODE]...");
+            return 2;
         }
         Path output = Path.of(args[0]);
         Path root = Path.of(args[1]);
         if (!Files.isDirectory(root)) {
-            System.err.println("MakeInitramfs: " + root + " is not a directory");
-            System.exit(1);
+            err.println("MakeInitramfs: " + root + " is not a directory");
+            return 1;
         }
         List<String[]> nodes = new ArrayList<>();
         for (int i = 2; i < args.length; i++) {
             if ((!args[i].equals("--char") && !args[i].equals("--block")) || i + 1 >= args.length) {
-                System.err.println("MakeInitramfs: unexpected argument " + args[i]);
-                System.exit(2);
+                err.println("MakeInitramfs: unexpected argument " + args[i]);
+                return 2;
             }
             nodes.add(new String[] {args[i], args[++i]});
         }
@@ -44,9 +50,11 @@ public final class MakeInitramfs {
              CpioWriter cpio = new CpioWriter(out)) {
             write(cpio, root, nodes);
         } catch (IllegalArgumentException e) {
-            System.err.println("MakeInitramfs: " + e.getMessage());
-            System.exit(1);
+            Files.deleteIfExists(output);
+            err.println("MakeInitramfs: " + e.getMessage());
+            return 1;
         }
+        return 0;
     }
 
     /** Writes the tree under {@code root}, then the device nodes. */
@@ -72,14 +80,22 @@ public final class MakeInitramfs {
             if (f.length != 4) {
                 throw new IllegalArgumentException("device node \"" + node[1] + "\" is not PATH:MAJOR:MINOR:MODE");
             }
-            int major = Integer.parseInt(f[1]);
-            int minor = Integer.parseInt(f[2]);
-            int mode = Integer.parseInt(f[3], 8);
+            int major = number(node[1], f[1], 10, "major");
+            int minor = number(node[1], f[2], 10, "minor");
+            int mode = number(node[1], f[3], 8, "octal mode");
             if (node[0].equals("--char")) {
                 cpio.characterDevice(f[0], mode, major, minor);
             } else {
                 cpio.blockDevice(f[0], mode, major, minor);
             }
+        }
+    }
+
+    private static int number(String node, String text, int radix, String what) {
+        try {
+            return Integer.parseInt(text, radix);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("device node \"" + node + "\": " + what + " \"" + text + "\" is not a number");
         }
     }
 

@@ -179,6 +179,25 @@ class Arm64KernelLoaderTest {
     }
 
     @Test
+    void corruptHeadersOnlyEverFailAsLoadErrors() {
+        java.util.Random random = new java.util.Random(9);
+        byte[] goodElf = elf(183, RAM_BASE + 0x10_0000, RAM_BASE + 0x10_0000, new byte[64], 128);
+        byte[] goodImage = image(0x8_0000, 0x20_0000, 0xA, 256);
+        for (int i = 0; i < 3000; i++) {
+            byte[] file = (i % 2 == 0 ? goodElf : goodImage).clone();
+            for (int k = 0; k < 1 + random.nextInt(6); k++) {
+                int at = i % 2 == 0 ? random.nextInt(120) : 8 + random.nextInt(24);
+                file[at] = (byte) random.nextInt(256);
+            }
+            try {
+                Arm64KernelLoader.load(memory, RAM, file, null, tree);
+            } catch (KernelLoadException expected) {
+                assertTrue(expected.getMessage().length() > 20);
+            }
+        }
+    }
+
+    @Test
     void badElfFilesGetPreciseErrors() {
         byte[] code = new byte[16];
         String machine = assertThrows(KernelLoadException.class, () -> Arm64KernelLoader.load(memory, RAM,

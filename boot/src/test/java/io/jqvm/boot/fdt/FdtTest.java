@@ -144,6 +144,17 @@ class FdtTest {
     }
 
     @Test
+    void repeatedPropertyIsReported() {
+        FdtNode root = new FdtNode("");
+        root.setCells("a", 1).setCells("b", 2);
+        byte[] blob = new Fdt(root, List.of(), 0).toBlob();
+        int structure = ByteBuffer.wrap(blob).getInt(8);
+        // second property header: BEGIN_NODE(4) + name(4) + PROP(4) + len(4) + nameoff(4) + value(4), then PROP, len, nameoff
+        String message = error(withInt(blob, structure + 32, 0));
+        assertTrue(message.contains("has property \"a\" twice"), message);
+    }
+
+    @Test
     void unclosedNodeIsReported() {
         FdtNode root = new FdtNode("");
         byte[] blob = new Fdt(root, List.of(), 0).toBlob();

@@ -3,6 +3,7 @@ package io.jqvm.boot.initramfs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -72,6 +73,25 @@ class CpioWriterTest {
     }
 
     @Test
+    void makeInitramfsExplainsBadArguments(@TempDir Path dir) throws IOException {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        java.io.PrintStream errors = new java.io.PrintStream(err, true, StandardCharsets.UTF_8);
+        Path out = dir.resolve("out.cpio");
+        assertEquals(2, MakeInitramfs.run(new String[] {out.toString()}, errors));
+        assertEquals(1, MakeInitramfs.run(new String[] {out.toString(), dir.resolve("none").toString()}, errors));
+        assertEquals(2, MakeInitramfs.run(new String[] {out.toString(), dir.toString(), "--fifo", "x"}, errors));
+        assertEquals(1, MakeInitramfs.run(new String[] {out.toString(), dir.toString(), "--char", "/dev/x:five:1:600"}, errors));
+        assertEquals(1, MakeInitramfs.run(new String[] {out.toString(), dir.toString(), "--block", "/dev/x:1:1"}, errors));
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("usage:"), text);
+        assertTrue(text.contains("is not a directory"), text);
+        assertTrue(text.contains("unexpected argument --fifo"), text);
+        assertTrue(text.contains("major \"five\" is not a number"), text);
+        assertTrue(text.contains("is not PATH:MAJOR:MINOR:MODE"), text);
+        assertTrue(Files.notExists(out), "no half-written archive left behind");
+    }
+
+    @Test
     void refusesBadPathsAndModes() throws IOException {
         CpioWriter cpio = new CpioWriter(new ByteArrayOutputStream());
         assertThrows(IllegalArgumentException.class, () -> cpio.file("../etc/passwd", 0644, new byte[0]));
@@ -92,7 +112,8 @@ class CpioWriterTest {
         Files.setPosixFilePermissions(root.resolve("init"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.createSymbolicLink(root.resolve("bin/sh"), Path.of("busybox"));
         Path output = dir.resolve("out.cpio");
-        MakeInitramfs.main(new String[] {output.toString(), root.toString(), "--char", "/dev/console:5:1:600"});
+        assertEquals(0, MakeInitramfs.run(new String[] {output.toString(), root.toString(), "--char", "/dev/console:5:1:600"},
+                System.err));
         List<Entry> entries = parse(Files.readAllBytes(output));
         assertEquals(List.of("bin", "bin/sh", "init", "dev/console"), entries.stream().map(Entry::name).toList());
         assertEquals(0100755, entries.get(2).mode());

@@ -37,6 +37,7 @@ public final class Psci {
 
     static final int AFFINITY_ON = 0;
     static final int AFFINITY_OFF = 1;
+    static final int AFFINITY_ON_PENDING = 2;
     static final int NO_TRUSTED_OS = 2;
 
     /** What the calling vCPU does after the call. */
@@ -155,7 +156,10 @@ public final class Psci {
         }
         boolean started = power.powerOn(target, entry, contextId);
         synchronized (this) {
-            states[target] = started ? PowerState.ON : PowerState.OFF;
+            // The started CPU may already have called CPU_OFF: only a still-pending power-on completes.
+            if (states[target] == PowerState.ON_PENDING) {
+                states[target] = started ? PowerState.ON : PowerState.OFF;
+            }
         }
         return started ? SUCCESS : INVALID_ADDRESS;
     }
@@ -171,7 +175,7 @@ public final class Psci {
         return switch (states[target]) {
             case ON -> AFFINITY_ON;
             case OFF -> AFFINITY_OFF;
-            case ON_PENDING -> 2;
+            case ON_PENDING -> AFFINITY_ON_PENDING;
         };
     }
 

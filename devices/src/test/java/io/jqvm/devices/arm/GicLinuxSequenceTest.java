@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jqvm.device.BusDevice;
 import io.jqvm.device.IrqLine;
 import io.jqvm.device.SystemRegisterDevice;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,6 +17,13 @@ import org.junit.jupiter.api.Test;
  * the guest kernel will do first, so a mismatch shows here rather than as a silent boot hang.
  */
 class GicLinuxSequenceTest {
+    private final CapturedLog log = CapturedLog.start();
+
+    @AfterEach
+    void restoreLog() {
+        log.close();
+    }
+
     private int current;
 
     @Test

@@ -12,9 +12,17 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class GicV2Test {
+    private final CapturedLog log = CapturedLog.start();
+
+    @AfterEach
+    void restoreLog() {
+        log.close();
+    }
+
     private final RecordingLine cpu0Pin = new RecordingLine();
     private final RecordingLine cpu1Pin = new RecordingLine();
     private int current;
@@ -414,5 +422,7 @@ class GicV2Test {
             }
             gic.line(32 + random.nextInt(96)).set(random.nextBoolean());
         }
+        int logged = log.lines().size();
+        assertTrue(logged > 0 && logged < 100, "bad accesses logged, rate-limited: " + logged + " lines");
     }
 }

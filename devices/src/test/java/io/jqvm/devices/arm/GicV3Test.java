@@ -9,9 +9,17 @@ import io.jqvm.device.BusDevice;
 import io.jqvm.device.IrqLine;
 import io.jqvm.device.SystemRegisterDevice;
 import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class GicV3Test {
+    private final CapturedLog log = CapturedLog.start();
+
+    @AfterEach
+    void restoreLog() {
+        log.close();
+    }
+
     private static final long SGI = 0x1_0000;
     private final RecordingLine[] pins = {new RecordingLine(), new RecordingLine(), new RecordingLine()};
     private final GicV3 gic = new GicV3(64, pins);
@@ -205,6 +213,32 @@ class GicV3Test {
     }
 
     @Test
+    void cpusBeyondSixteenAreReachedThroughAff1() {
+        RecordingLine[] many = new RecordingLine[20];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = new RecordingLine();
+        }
+        GicV3 big = new GicV3(32, many);
+        assertEquals(0x101L, big.redistributors().read(17 * GicV3.REDISTRIBUTOR_STRIDE + 8, 8) >>> 32);
+        big.distributor().write(0x0, 4, 0x12);
+        big.redistributors().write(17 * GicV3.REDISTRIBUTOR_STRIDE + SGI + 0x80, 4, 0xFFFF_FFFFL);
+        big.redistributors().write(17 * GicV3.REDISTRIBUTOR_STRIDE + SGI + 0x100, 4, 0xFFFF);
+        big.cpuInterface().write(17, ICC_PMR, 0xF0);
+        big.cpuInterface().write(17, ICC_IGRPEN1, 1);
+        big.cpuInterface().write(0, ICC_SGI1R, (1L << 16) | (4L << 24) | (1 << 1)); // Aff1 = 1, CPU Aff0 1
+        assertTrue(many[17].level());
+        assertFalse(many[1].level());
+        assertEquals(4, big.cpuInterface().read(17, ICC_IAR1));
+        big.distributor().write(0x6000 + 8 * 32, 8, 0x103); // SPI 32 to CPU 19
+        big.distributor().write(0x104, 4, 1);
+        big.distributor().write(0x84, 4, 1);
+        big.cpuInterface().write(19, ICC_PMR, 0xF0);
+        big.cpuInterface().write(19, ICC_IGRPEN1, 1);
+        big.line(32).set(true);
+        assertTrue(many[19].level());
+    }
+
+    @Test
     void splitEoiAndDeactivate() {
         enableCpuInterfaces();
         icc.write(0, ICC_CTLR, 2);
@@ -257,6 +291,8 @@ class GicV3Test {
             }
             gic.line(32 + random.nextInt(64)).set(random.nextBoolean());
         }
+        int logged = log.lines().size();
+        assertTrue(logged > 0 && logged < 100, "bad accesses logged, rate-limited: " + logged + " lines");
     }
 
     @Test

@@ -6,9 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class Pl011Test {
+    private final CapturedLog log = CapturedLog.start();
+
+    @AfterEach
+    void restoreLog() {
+        log.close();
+    }
+
     private final RecordingLine irq = new RecordingLine();
     private final FakeBackend backend = new FakeBackend();
     private final Pl011 uart = new Pl011(irq, backend);
@@ -191,5 +199,7 @@ class Pl011Test {
                 backend.type("z");
             }
         }
+        int logged = log.lines().size();
+        assertTrue(logged > 0 && logged < 100, "bad accesses logged, rate-limited: " + logged + " lines");
     }
 }

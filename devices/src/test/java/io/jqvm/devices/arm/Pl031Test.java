@@ -6,9 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class Pl031Test {
+    private final CapturedLog log = CapturedLog.start();
+
+    @AfterEach
+    void restoreLog() {
+        log.close();
+    }
+
     private static final long HOST_SECONDS = 1_700_000_000L;
     private final RecordingLine irq = new RecordingLine();
     private final ManualClock clock = new ManualClock();
@@ -124,5 +132,7 @@ class Pl031Test {
             }
             clock.advance(random.nextInt(2_000_000_000));
         }
+        int logged = log.lines().size();
+        assertTrue(logged > 0 && logged < 100, "bad accesses logged, rate-limited: " + logged + " lines");
     }
 }

@@ -7,9 +7,17 @@ import io.jqvm.common.ExitStatus;
 import io.jqvm.device.VmControl;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class PsciTest {
+    private final CapturedLog log = CapturedLog.start();
+
+    @AfterEach
+    void restoreLog() {
+        log.close();
+    }
+
     private final List<String> powered = new ArrayList<>();
     private String shutdown;
     private String reset;
@@ -79,6 +87,34 @@ class PsciTest {
         acceptEntry = false;
         assertEquals(-9, result(0xC400_0003L, 0x1, 0x10, 0));
         assertEquals(1, result(0xC400_0004L, 0x1, 0, 0), "still off");
+    }
+
+    @Test
+    void aCpuThatTurnsItselfOffDuringPowerOnStaysOff() {
+        Psci[] self = new Psci[1];
+        self[0] = new Psci(2, (cpu, entry, ctx) -> {
+            assertEquals(2L, affinity(self[0], cpu), "pending while the CPU starts");
+            self[0].call(cpu, new long[] {0x8400_0002L, 0, 0, 0}); // the new CPU runs CPU_OFF at once
+            return true;
+        }, new VmControl() {
+            @Override
+            public void shutdown(ExitStatus status, String reason) {
+            }
+
+            @Override
+            public void reset(String reason) {
+            }
+        });
+        long[] x = {0xC400_0003L, 1, 0x4000_0000L, 0};
+        self[0].call(0, x);
+        assertEquals(0, x[0]);
+        assertEquals(1L, affinity(self[0], 1), "off, not overwritten to on");
+    }
+
+    private static long affinity(Psci p, int cpu) {
+        long[] x = {0xC400_0004L, cpu, 0, 0};
+        p.call(0, x);
+        return x[0];
     }
 
     @Test

@@ -11,9 +11,17 @@ import io.jqvm.common.ExitStatus;
 import io.jqvm.device.IrqLine;
 import io.jqvm.device.VmControl;
 import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class Sp805Test {
+    private final CapturedLog log = CapturedLog.start();
+
+    @AfterEach
+    void restoreLog() {
+        log.close();
+    }
+
     private static final long HZ = 1000; // one tick per millisecond keeps the arithmetic readable
     private static final long MS = 1_000_000L;
     private final RecordingLine irq = new RecordingLine();
@@ -166,5 +174,7 @@ class Sp805Test {
             }
             clock.advance(random.nextInt(1000) * MS);
         }
+        int logged = log.lines().size();
+        assertTrue(logged > 0 && logged < 100, "bad accesses logged, rate-limited: " + logged + " lines");
     }
 }
