@@ -53,6 +53,26 @@ public final class Hpet implements BusDevice {
     /** The IOAPIC inputs a timer's 5-bit INT_ROUTE_CNF can select. */
     public static final int MAX_ROUTES = 32;
 
+    /**
+     * The device's state, enough to rebuild it against another clock. The counter is kept as a value: guest
+     * time stands still from saving to restoring.
+     *
+     * @param status      the general interrupt status
+     * @param timerConfig each timer's configuration bits; capability bits are ignored
+     */
+    public record State(boolean enabled, boolean legacyReplacement, long counter, int status, long[] timerConfig,
+                        long[] comparator, long[] period) {
+        public State {
+            if (comparator.length != timerConfig.length || period.length != timerConfig.length) {
+                throw new IllegalArgumentException("HPET state for " + timerConfig.length + " timers has "
+                        + comparator.length + " comparators and " + period.length + " periods");
+            }
+            timerConfig = timerConfig.clone();
+            comparator = comparator.clone();
+            period = period.clone();
+        }
+    }
+
     /** Runs a task after a delay; the VM's timer service. */
     @FunctionalInterface
     public interface Scheduler {
@@ -181,6 +201,42 @@ public final class Hpet implements BusDevice {
         }
     }
 
+    /**
+     * Restores a device saved with {@link #state()}, with as many timers as it had; its timers start with
+     * {@link #resume()}.
+     */
+    public Hpet(long frequency, int vendorId, IrqLine[] routes, IrqLine legacyIrq0, IrqLine legacyIrq8,
+                LongSupplier nanoClock, Scheduler scheduler, State s) {
+        this(s.timerConfig().length, frequency, vendorId, routes, legacyIrq0, legacyIrq8, nanoClock, scheduler);
+        for (int t = 0; t < timers; t++) {
+            config[t] = s.timerConfig()[t] & writableConfig(t);
+            comparator[t] = s.comparator()[t] & widthMask(t);
+            period[t] = s.period()[t] & widthMask(t);
+            if (levelTriggered(t)) {
+                status |= s.status() & 1 << t;
+            }
+        }
+        legacyReplacement = s.legacyReplacement();
+        counterBase = s.counter();
+        enabled = s.enabled();
+        enabledAtNanos = nanoClock.getAsLong();
+    }
+
+    /** Starts the timers of a restored device and raises the level interrupts it had pending. */
+    public synchronized void resume() {
+        for (int t = 0; t < timers; t++) {
+            arm(t);
+        }
+        updateLines();
+    }
+
+    public synchronized State state() {
+        if (catchUp()) {
+            updateLines();
+        }
+        return new State(enabled, legacyReplacement, counter(), status, config, comparator, period);
+    }
+
     @Override
     public synchronized long read(long offset, int size) {
         if (catchUp()) {
@@ -293,10 +349,8 @@ public final class Hpet implements BusDevice {
     }
 
     private void writeTimerConfig(int t, long mask, long bits) {
-        long writable = INT_TYPE_CNF | INT_ENB_CNF | INT_ROUTE_CNF
-                | (periodicCapable(t) ? TYPE_CNF | VAL_SET_CNF : 0) | (t == 0 ? MODE32_CNF : 0);
         long old = config[t];
-        long value = (old & ~mask | bits & mask) & writable;
+        long value = (old & ~mask | bits & mask) & writableConfig(t);
         int route = route(value);
         if (route != route(old) && (routeCapability & 1L << route) == 0) {
             log.report("timer " + t + " route to IOAPIC input " + route + " ignored: only inputs "
@@ -326,6 +380,11 @@ public final class Hpet implements BusDevice {
         }
         config[t] &= ~VAL_SET_CNF;
         arm(t);
+    }
+
+    private static long writableConfig(int t) {
+        return INT_TYPE_CNF | INT_ENB_CNF | INT_ROUTE_CNF | (periodicCapable(t) ? TYPE_CNF | VAL_SET_CNF : 0)
+                | (t == 0 ? MODE32_CNF : 0);
     }
 
     private int timerOf(long register) {

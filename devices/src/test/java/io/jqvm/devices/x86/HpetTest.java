@@ -435,6 +435,37 @@ class HpetTest {
     }
 
     @Test
+    void stateRestoresCounterTimersAndPendingLevels() {
+        write64(timer(0, Hpet.TIMER_CONFIG), Hpet.TYPE_CNF | Hpet.VAL_SET_CNF | Hpet.INT_ENB_CNF | routeTo(20));
+        write64(timer(0, Hpet.TIMER_COMPARATOR), 10_000);
+        write64(timer(1, Hpet.TIMER_CONFIG), Hpet.INT_TYPE_CNF | Hpet.INT_ENB_CNF | routeTo(21));
+        write64(timer(1, Hpet.TIMER_COMPARATOR), 500);
+        enable();
+        now += nanosAt(500);
+        Hpet.State saved = hpet.state();
+        assertEquals(1 << 1, saved.status(), "a match due when saving is in the state");
+
+        now += 60_000_000_000L;
+        RecordingIrq other20 = new RecordingIrq();
+        RecordingIrq other21 = new RecordingIrq();
+        IrqLine[] otherRoutes = new IrqLine[22];
+        otherRoutes[20] = other20;
+        otherRoutes[21] = other21;
+        Hpet copy = new Hpet(Hpet.DEFAULT_FREQUENCY, 0x8086, otherRoutes, IrqLine.NONE, IrqLine.NONE, () -> now,
+                scheduler, saved);
+        assertEquals(500, copy.read(Hpet.MAIN_COUNTER, 8), "time stood still while saved");
+        assertFalse(other21.level());
+        copy.resume();
+        assertTrue(other21.level(), "the pending level interrupt is raised again");
+        assertEquals(Hpet.ENABLE_CNF, copy.read(Hpet.CONFIGURATION, 8));
+        scheduler.advance(nanosAt(9_500));
+        assertEquals(1, pulses(other20));
+        assertEquals(20_000, copy.read(timer(0, Hpet.TIMER_COMPARATOR), 8), "the period came along");
+        assertThrows(IllegalArgumentException.class,
+                () -> new Hpet.State(false, false, 0, 0, new long[3], new long[3], new long[2]));
+    }
+
+    @Test
     void randomAccessesNeverThrowAndLeaveAWorkingDevice() {
         Random random = new Random(11);
         int[] sizes = {1, 2, 4, 8};
