@@ -19,6 +19,7 @@ import io.jqvm.devices.arm.Sp805;
 import io.jqvm.devices.arm.Pl011;
 import io.jqvm.devices.uart.Uart16550;
 import io.jqvm.devices.x86.AcpiPmBlock;
+import io.jqvm.devices.x86.Hpet;
 import io.jqvm.devices.x86.Mc146818;
 import io.jqvm.devices.x86.PcKeyboardController;
 import io.jqvm.memory.Space;
@@ -93,6 +94,7 @@ final class VdevRegistry {
             case "pckeyboard" -> keyboard(a, v, owner);
             case "acpi-pm" -> acpiPm(a, v, owner);
             case "mc146818" -> rtc(a, v, owner);
+            case "hpet" -> hpet(a, v, owner);
             default -> throw new ConfigException(v.origin(), "vdev " + Quote.of(v.type())
                     + " is known but not implemented by jqvm yet");
         }
@@ -213,7 +215,7 @@ final class VdevRegistry {
                 io.jqvm.memory.AddressMap.Kind.DEVICE, "local APICs (in-kernel)", "implied by " + v.origin()), v.origin());
         a.x86IrqChip = true;
         a.x86IoapicBase = base;
-        a.addController(v.name().orElse("ioapic"), platformLines(a, 0, IOAPIC_PINS), owner, v.origin());
+        a.addController(v.name().orElse("ioapic"), ioapicPins(a), owner, v.origin());
     }
 
     private static void pic8259(Assembly a, VdevSpec v, String owner) {
@@ -242,17 +244,25 @@ final class VdevRegistry {
         }
     }
 
-    /** Lines [first, first+count) of the accelerator's global system interrupts, connected at start. */
-    private static io.jqvm.device.InterruptController platformLines(Assembly a, int first, int count) {
-        IrqLine[] lines = new IrqLine[count];
-        for (int i = 0; i < count; i++) {
-            int gsi = first + i;
-            lines[i] = a.deferredLine(line -> line.connect(a.running.vm().platformInterrupts().line(gsi)));
+    /**
+     * The IOAPIC's input pins as lines. The PC routing puts ISA IRQ 0 (GSI 0) on pin 2 and every other GSI on
+     * the pin of its number, so pin 2 is driven through GSI 0 and pin 0 is reached by nothing.
+     */
+    private static io.jqvm.device.InterruptController ioapicPins(Assembly a) {
+        IrqLine[] pins = new IrqLine[IOAPIC_PINS];
+        for (int pin = 0; pin < IOAPIC_PINS; pin++) {
+            int gsi = pin == 2 ? 0 : pin;
+            pins[pin] = pin == 0 ? IrqLine.NONE
+                    : a.deferredLine(line -> line.connect(a.running.vm().platformInterrupts().line(gsi)));
         }
+        return fixedLines(pins);
+    }
+
+    private static io.jqvm.device.InterruptController fixedLines(IrqLine[] lines) {
         return new io.jqvm.device.InterruptController() {
             @Override
             public int lineCount() {
-                return count;
+                return lines.length;
             }
 
             @Override
@@ -260,6 +270,16 @@ final class VdevRegistry {
                 return lines[n];
             }
         };
+    }
+
+    /** Lines [first, first+count) of the accelerator's global system interrupts, connected at start. */
+    private static io.jqvm.device.InterruptController platformLines(Assembly a, int first, int count) {
+        IrqLine[] lines = new IrqLine[count];
+        for (int i = 0; i < count; i++) {
+            int gsi = first + i;
+            lines[i] = a.deferredLine(line -> line.connect(a.running.vm().platformInterrupts().line(gsi)));
+        }
+        return fixedLines(lines);
     }
 
     private static void ser8250(Assembly a, VdevSpec v, String owner) {
@@ -305,6 +325,39 @@ final class VdevRegistry {
         }
         a.mapDevice(v, owner, Space.IO, base, Mc146818.WINDOW_SIZE, rtc);
     }
+
+    /**
+     * The HPET: each {@code intr controller:N} makes IOAPIC input N available to the timers' route
+     * registers; legacy replacement drives ISA IRQs 0 and 8 (the PIT's and the RTC's lines).
+     */
+    private static void hpet(Assembly a, VdevSpec v, String owner) {
+        long base = memoryLocation(v).orElse(Hpet.DEFAULT_BASE);
+        IrqLine[] routes = new IrqLine[IOAPIC_PINS];
+        for (Interrupt i : v.interrupts()) {
+            if (i.line() >= IOAPIC_PINS) {
+                throw new ConfigException(v.option("intr").orElseThrow().origin(), "hpet intr " + i
+                        + ": HPET timers reach IOAPIC inputs 0-" + (IOAPIC_PINS - 1));
+            }
+            routes[(int) i.line()] = a.interrupt(owner, i, v.option("intr").orElseThrow().origin());
+        }
+        io.jqvm.device.InterruptController legacy = a.x86IoapicBase != 0 ? ioapicPins(a) : null;
+        IrqLine irq0 = legacy != null ? legacy.line(2) : IrqLine.NONE;
+        IrqLine irq8 = legacy != null ? legacy.line(8) : IrqLine.NONE;
+        long frequency = number(v, "frequency").orElse(Hpet.DEFAULT_FREQUENCY);
+        DeviceClock clock = DeviceClock.host();
+        Hpet hpet;
+        try {
+            hpet = new Hpet(Hpet.DEFAULT_TIMERS, frequency, HPET_VENDOR_INTEL, routes, irq0, irq8, System::nanoTime,
+                    (delay, task) -> clock.schedule(delay, task));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(v.option("frequency").map(o -> o.origin()).orElse(v.origin()), "vdev hpet: " + e.getMessage());
+        }
+        a.mapDevice(v, owner, Space.MEM, base, Hpet.WINDOW_SIZE, hpet);
+        a.hpet = new io.jqvm.boot.acpi.AcpiPlatform.Hpet(base, Hpet.DEFAULT_TIMERS, HPET_VENDOR_INTEL);
+    }
+
+    /** The PCI vendor ID the HPET reports, Intel's, as QEMU's does. */
+    static final int HPET_VENDOR_INTEL = 0x8086;
 
     private static void acpiPm(Assembly a, VdevSpec v, String owner) {
         long control = ioLocation(v).orElse((long) AcpiPmBlock.DEFAULT_CONTROL_PORT);
