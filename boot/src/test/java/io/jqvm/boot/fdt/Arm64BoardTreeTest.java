@@ -88,5 +88,10 @@ class Arm64BoardTreeTest {
     void invalidBoardsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> Arm64BoardTree.build(virt(9, new Arm64Board.GicV2(0, 0x1000))));
         assertThrows(IllegalArgumentException.class, () -> Arm64BoardTree.build(virt(0, new Arm64Board.GicV3(0, 0x10000))));
+        Arm64Board fastWatchdog = new Arm64Board(List.of(new Range(0x4000_0000L, 0x800_0000L)), 1,
+                new Arm64Board.GicV2(0, 0x1000), Arm64Board.TimerPpis.STANDARD,
+                List.of(Peripheral.sp805(0x1C0F_0000L, 3, 5_000_000_000L)), null, null, null);
+        String message = assertThrows(IllegalArgumentException.class, () -> Arm64BoardTree.build(fastWatchdog)).getMessage();
+        assertTrue(message.contains("watchdog@1c0f0000"), message);
     }
 }
