@@ -100,6 +100,9 @@ public final class Arm64BoardTree {
         if (stdout != null) {
             chosen.setStrings("stdout-path", stdout);
         }
+        if (board.rngSeed() != null) {
+            chosen.set("rng-seed", board.rngSeed());
+        }
     }
 
     private static void cpus(FdtNode cpus, int count) {
