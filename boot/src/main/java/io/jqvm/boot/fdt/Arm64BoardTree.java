@@ -75,8 +75,11 @@ public final class Arm64BoardTree {
         }
         for (Arm64Board.Peripheral p : board.peripherals()) {
             if (p.spi() < 0 || p.spi() > 987) {
-                throw new IllegalArgumentException(p.node() + "@" + Long.toHexString(p.base()) + ": SPI " + p.spi()
-                        + " is outside 0-987");
+                throw new IllegalArgumentException(unitName(p) + ": SPI " + p.spi() + " is outside 0-987");
+            }
+            if (p.functionalClockHz() < 0 || p.functionalClockHz() > 0xFFFF_FFFFL) {
+                throw new IllegalArgumentException(unitName(p) + ": clock of " + p.functionalClockHz()
+                        + " Hz does not fit the 32-bit clock-frequency cell");
             }
         }
     }
@@ -96,6 +99,9 @@ public final class Arm64BoardTree {
         }
         if (stdout != null) {
             chosen.setStrings("stdout-path", stdout);
+        }
+        if (board.rngSeed() != null) {
+            chosen.set("rng-seed", board.rngSeed());
         }
     }
 

@@ -32,6 +32,12 @@ public final class QemuBoardCheck {
     private QemuBoardCheck() {
     }
 
+    private static byte[] seed() {
+        byte[] seed = new byte[32];
+        new java.security.SecureRandom().nextBytes(seed);
+        return seed;
+    }
+
     public static void main(String[] args) throws IOException {
         byte[] kernel = Files.readAllBytes(Path.of(args[0]));
         byte[] initrd = Files.readAllBytes(Path.of(args[1]));
@@ -48,7 +54,7 @@ public final class QemuBoardCheck {
                 initrdRange -> Arm64BoardTree.build(new Arm64Board(List.of(ram), cpus, gic, Arm64Board.TimerPpis.STANDARD,
                         List.of(Peripheral.pl011(0x0900_0000L, 1), Peripheral.pl031(0x0901_0000L, 2),
                                 Peripheral.virtioMmio(0x0A00_0000L, 16)),
-                        "console=ttyAMA0 nokaslr cryptomgr.notests", initrdRange, null)).toBlob());
+                        "console=ttyAMA0 nokaslr cryptomgr.notests", initrdRange, null, seed())).toBlob());
 
         Path dtb = out.resolve("board.dtb");
         Files.write(dtb, memory.read(loaded.deviceTree().base(), (int) loaded.deviceTree().size()));

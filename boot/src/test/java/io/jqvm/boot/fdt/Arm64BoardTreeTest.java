@@ -85,8 +85,22 @@ class Arm64BoardTreeTest {
     }
 
     @Test
+    void rngSeedGoesToChosen() {
+        Arm64Board seeded = new Arm64Board(List.of(new Range(0x4000_0000L, 0x800_0000L)), 1,
+                new Arm64Board.GicV2(0x0800_0000L, 0x0801_0000L), Arm64Board.TimerPpis.STANDARD, List.of(), null, null, null,
+                new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+        String dts = Dtc.decompile(Arm64BoardTree.build(seeded).toBlob());
+        assertTrue(dts.contains("rng-seed = <0x1020304 0x5060708>;"), dts);
+    }
+
+    @Test
     void invalidBoardsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> Arm64BoardTree.build(virt(9, new Arm64Board.GicV2(0, 0x1000))));
         assertThrows(IllegalArgumentException.class, () -> Arm64BoardTree.build(virt(0, new Arm64Board.GicV3(0, 0x10000))));
+        Arm64Board fastWatchdog = new Arm64Board(List.of(new Range(0x4000_0000L, 0x800_0000L)), 1,
+                new Arm64Board.GicV2(0, 0x1000), Arm64Board.TimerPpis.STANDARD,
+                List.of(Peripheral.sp805(0x1C0F_0000L, 3, 5_000_000_000L)), null, null, null);
+        String message = assertThrows(IllegalArgumentException.class, () -> Arm64BoardTree.build(fastWatchdog)).getMessage();
+        assertTrue(message.contains("watchdog@1c0f0000"), message);
     }
 }
