@@ -1,6 +1,7 @@
 package io.jqvm.boot.arm64;
 
 import io.jqvm.accel.A64Entry;
+import io.jqvm.boot.elf.ElfImage;
 import io.jqvm.boot.fdt.Arm64Board.Range;
 import io.jqvm.common.Hex;
 import io.jqvm.memory.GuestMemory;
@@ -21,8 +22,9 @@ import java.util.function.Function;
  * <li>anything else is a <b>raw image</b>, loaded at RAM + 0x80000 (QEMU's address) and entered at its
  *     first byte.</li>
  * </ul>
- * The initrd follows the kernel (page-aligned, within the kernel's 1 GiB-aligned 32 GiB window), and the
- * device tree, at most 2 MiB, starts the next 2 MiB block after both, so that it shares no 2 MiB block
+ * The initrd follows the kernel (page-aligned, within the kernel's 1 GiB-aligned 32 GiB window). The
+ * device tree, at most 2 MiB, goes where QEMU puts it: at the start of RAM when that 2 MiB block holds
+ * neither kernel nor initrd, else in the next 2 MiB block after both; either way it shares no 2 MiB block
  * with anything else.
  */
 public final class Arm64KernelLoader {
@@ -70,14 +72,17 @@ public final class Arm64KernelLoader {
         }
         Range kernelRange;
         long entry;
-        if (ElfImage.isElf(kernel)) {
+        if (ElfImage.hasMagic(kernel)) {
             if (placement.kernel().isPresent()) {
                 throw new KernelLoadException("an ELF kernel loads at the physical addresses of its segments;"
                         + " drop the load address " + Hex.of(placement.kernel().getAsLong()));
             }
             ElfImage elf = ElfImage.parse(kernel);
-            kernelRange = elf.load(memory, ram);
-            entry = elf.physicalEntry();
+            if (elf.machine() != ElfImage.EM_AARCH64) {
+                throw new KernelLoadException("ELF kernel is for machine " + elf.machine() + ", not AArch64 (183)");
+            }
+            entry = physicalEntry(elf);
+            kernelRange = loadElf(memory, ram, kernel, elf);
         } else if (isImage(kernel)) {
             kernelRange = loadImage(memory, ram, kernel, placement.kernel());
             entry = kernelRange.base();
@@ -114,10 +119,47 @@ public final class Arm64KernelLoader {
         if (dtb.length > MAX_DTB_SIZE) {
             throw new KernelLoadException("device tree is " + dtb.length + " bytes; the arm64 boot protocol allows at most 2 MiB");
         }
-        Range dtbRange = new Range(alignUp(next, IMAGE_ALIGN), dtb.length);
+        // As QEMU: the start of RAM when its 2 MiB block holds neither kernel nor initrd, else after both.
+        Range firstBlock = new Range(alignUp(ram.base(), IMAGE_ALIGN), IMAGE_ALIGN);
+        boolean firstBlockFree = !overlap(firstBlock, kernelRange) && (initrdRange == null || !overlap(firstBlock, initrdRange));
+        Range dtbRange = new Range(firstBlockFree ? firstBlock.base() : alignUp(next, IMAGE_ALIGN), dtb.length);
         requireInRam("device tree", dtbRange, ram);
         memory.load(dtbRange.base(), dtb);
         return new Loaded(new A64Entry(entry, dtbRange.base(), 0, 0, 0), kernelRange, initrdRange, dtbRange);
+    }
+
+    /** e_entry is virtual: translated through the segment containing it (the same address when linked where it loads). */
+    private static long physicalEntry(ElfImage elf) {
+        for (ElfImage.Segment seg : elf.segments()) {
+            if (seg.coversVirtual(elf.entry())) {
+                return elf.physicalOf(elf.entry());
+            }
+        }
+        throw new KernelLoadException("ELF entry point " + Hex.of(elf.entry()) + " is not inside any loaded segment");
+    }
+
+    /** Copies the segments, zero-filling past their file bytes; the span from the lowest to the highest byte. */
+    private static Range loadElf(GuestMemory memory, Range ram, byte[] kernel, ElfImage elf) {
+        long low = -1;
+        long high = 0;
+        for (int i = 0; i < elf.segments().size(); i++) {
+            ElfImage.Segment seg = elf.segments().get(i);
+            requireInRam("ELF segment " + i, new Range(seg.physicalAddress(), seg.memorySize()), ram);
+            low = low == -1 ? seg.physicalAddress() : Math.min(low, seg.physicalAddress());
+            high = Math.max(high, seg.physicalEnd());
+        }
+        if (low == -1) {
+            throw new KernelLoadException("ELF kernel has no PT_LOAD segment to load");
+        }
+        byte[] zeros = new byte[1 << 20];
+        for (ElfImage.Segment seg : elf.segments()) {
+            memory.load(seg.physicalAddress(), ElfImage.fileBytes(kernel, seg));
+            for (long z = seg.fileSize(); z < seg.memorySize(); z += zeros.length) {
+                int n = (int) Math.min(zeros.length, seg.memorySize() - z);
+                memory.load(seg.physicalAddress() + z, n == zeros.length ? zeros : new byte[n]);
+            }
+        }
+        return new Range(low, high - low);
     }
 
     static boolean isImage(byte[] kernel) {

@@ -155,11 +155,20 @@ class Arm64KernelLoaderTest {
                 new byte[100], at, tree);
         assertEquals(RAM_BASE + 0x48_0000, loaded.entry().pc());
         assertEquals(new Range(RAM_BASE + 0x100_0000, 100), loaded.initrd());
-        assertEquals(RAM_BASE + 0x120_0000, loaded.deviceTree().base(), "after the highest image");
+        assertEquals(RAM_BASE, loaded.deviceTree().base(), "the first 2 MiB block is free");
 
         Arm64KernelLoader.Loaded raw = Arm64KernelLoader.load(memory, RAM, new byte[] {1, 2, 3, 4}, null,
                 new Arm64KernelLoader.Placement(OptionalLong.of(RAM_BASE + 0x1000), OptionalLong.empty()), tree);
         assertEquals(RAM_BASE + 0x1000, raw.entry().pc());
+        assertEquals(RAM_BASE + 0x20_0000, raw.deviceTree().base(), "the first 2 MiB block holds the image");
+    }
+
+    @Test
+    void deviceTreeTakesTheStartOfRamWhenItsBlockIsFreeAsQemuDoes() {
+        Arm64KernelLoader.Loaded loaded = Arm64KernelLoader.load(memory, RAM,
+                elf(183, RAM_BASE + 0x20_0000, RAM_BASE + 0x20_0000, RAM_BASE + 0x20_0000, new byte[16], 16), null, tree);
+        assertEquals(RAM_BASE, loaded.deviceTree().base());
+        assertEquals(RAM_BASE, loaded.entry().x0());
     }
 
     @Test
@@ -179,7 +188,7 @@ class Arm64KernelLoaderTest {
     }
 
     @Test
-    void corruptHeadersOnlyEverFailAsLoadErrors() {
+    void corruptHeadersOnlyEverFailAsLoadOrFormatErrors() {
         java.util.Random random = new java.util.Random(9);
         byte[] goodElf = elf(183, RAM_BASE + 0x10_0000, RAM_BASE + 0x10_0000, new byte[64], 128);
         byte[] goodImage = image(0x8_0000, 0x20_0000, 0xA, 256);
@@ -191,7 +200,7 @@ class Arm64KernelLoaderTest {
             }
             try {
                 Arm64KernelLoader.load(memory, RAM, file, null, tree);
-            } catch (KernelLoadException expected) {
+            } catch (KernelLoadException | io.jqvm.boot.ImageFormatException expected) {
                 assertTrue(expected.getMessage().length() > 20);
             }
         }
@@ -211,10 +220,10 @@ class Arm64KernelLoaderTest {
         assertTrue(entry.contains("entry point"), entry);
         byte[] truncated = elf(183, RAM_BASE, RAM_BASE, code, 16);
         ByteBuffer.wrap(truncated).order(ByteOrder.LITTLE_ENDIAN).putLong(96, 1000);
-        String segment = assertThrows(KernelLoadException.class, () -> Arm64KernelLoader.load(memory, RAM,
+        String segment = assertThrows(io.jqvm.boot.ImageFormatException.class, () -> Arm64KernelLoader.load(memory, RAM,
                 truncated, null, tree)).getMessage();
-        assertTrue(segment.contains("lies outside"), segment);
+        assertTrue(segment.contains("p_filesz 0x3e8"), segment);
         byte[] shortFile = java.util.Arrays.copyOf(elf(183, RAM_BASE, RAM_BASE, code, 16), 40);
-        assertThrows(KernelLoadException.class, () -> Arm64KernelLoader.load(memory, RAM, shortFile, null, tree));
+        assertThrows(io.jqvm.boot.ImageFormatException.class, () -> Arm64KernelLoader.load(memory, RAM, shortFile, null, tree));
     }
 }

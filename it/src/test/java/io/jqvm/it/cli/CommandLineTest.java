@@ -74,4 +74,48 @@ class CommandLineTest {
         assertEquals(5, r.exitStatus(), r::describe);
         assertTrue(r.stderr().contains("0xd0000000") && r.stderr().contains("reaches no device"), r::describe);
     }
+
+    @Test
+    void loggerRoutesLevelsToTheNamedDestination() throws Exception {
+        Command.Result quiet = Command.jqvm(TIMEOUT, "@examples/arm64-virt.qvmconf", "logger", "fatal", "none", "dryrun");
+        assertEquals(0, quiet.exitStatus(), quiet::describe);
+        assertEquals("", quiet.stderr(), quiet::describe);
+        // gdb is accepted with a warning (qvm's semantics for it are not public).
+        Command.Result toStdout = Command.jqvm(TIMEOUT, "@examples/arm64-virt.qvmconf", "logger", "warn", "stdout",
+                "gdb", "dryrun");
+        assertTrue(toStdout.stdout().contains("arm64-virt: warn: "), toStdout::describe);
+        assertEquals("", toStdout.stderr(), toStdout::describe);
+    }
+
+    @Test
+    void fdtDumpFileWritesATreeDtcReadsBack(@TempDir Path dir) throws Exception {
+        Path dtb = dir.resolve("board.dtb");
+        Command.Result r = Command.jqvm(TIMEOUT, "@examples/arm64-virt.qvmconf", "cmdline", "console=ttyAMA0",
+                "set", "fdt-dump-file", dtb.toString(), "dryrun");
+        assertEquals(0, r.exitStatus(), r::describe);
+        assertTrue(r.stdout().contains("FDT saved to '" + dtb + "'"), r::describe);
+        Command.Result dts = Command.run(java.util.List.of("dtc", "-I", "dtb", "-O", "dts", dtb.toString()), dir, TIMEOUT);
+        assertEquals(0, dts.exitStatus(), dts::describe);
+        for (String expected : new String[] {"enable-method = \"psci\"", "arm,cortex-a15-gic", "arm,pl011",
+                "bootargs = \"console=ttyAMA0\"", "stdout-path", "arm,armv8-timer", "memory@40000000"}) {
+            assertTrue(dts.stdout().contains(expected), () -> expected + " missing from\n" + dts.stdout());
+        }
+    }
+
+    @Test
+    void fdtLoadMergesAUserBlobOverTheGeneratedTree(@TempDir Path dir) throws Exception {
+        Path source = dir.resolve("extra.dts");
+        Files.writeString(source, "/dts-v1/;\n/ { model = \"my board\"; reserved-memory { #address-cells = <2>; };\n};\n");
+        Path blob = dir.resolve("extra.dtb");
+        Command.Result dtc = Command.run(java.util.List.of("dtc", "-I", "dts", "-O", "dtb", "-o", blob.toString(),
+                source.toString()), dir, TIMEOUT);
+        assertEquals(0, dtc.exitStatus(), dtc::describe);
+        Path dtb = dir.resolve("merged.dtb");
+        Command.Result r = Command.jqvm(TIMEOUT, "@examples/arm64-virt.qvmconf", "fdt", "load", blob.toString(),
+                "set", "fdt-dump-file", dtb.toString(), "dryrun");
+        assertEquals(0, r.exitStatus(), r::describe);
+        Command.Result dts = Command.run(java.util.List.of("dtc", "-I", "dtb", "-O", "dts", dtb.toString()), dir, TIMEOUT);
+        assertTrue(dts.stdout().contains("model = \"my board\"") && dts.stdout().contains("reserved-memory")
+                && dts.stdout().contains("arm,pl011"), dts::describe);
+    }
 }
