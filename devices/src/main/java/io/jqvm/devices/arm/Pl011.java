@@ -63,7 +63,8 @@ public final class Pl011 implements BusDevice {
     private int fbrd;
     private int lcrH;
     /** Enabled for transmit and receive from reset, as firmware leaves it, so that earlycon works. */
-    private int cr = CR_UARTEN | CR_TXE | CR_RXE;
+    /** QEMU's reset value (TXE and RXE, UARTEN clear); see {@link #transmit} for why UARTEN is not required. */
+    private int cr = CR_TXE | CR_RXE;
     private int ifls = 0x12;
     private int imsc;
     private int ris;
@@ -193,8 +194,12 @@ public final class Pl011 implements BusDevice {
         return b;
     }
 
+    /**
+     * Guests written for QEMU's virt board print without ever setting UARTEN (QEMU does not check it), so
+     * jqvm, which runs them unchanged, gates transmission and reception on TXE and RXE only.
+     */
     private void transmit(int b) {
-        if ((cr & CR_UARTEN) == 0 || (cr & CR_TXE) == 0) {
+        if ((cr & CR_TXE) == 0) {
             log.warn("byte written while the transmitter is disabled (UARTCR " + Hex.of(cr) + "): dropped");
             return;
         }
@@ -240,7 +245,7 @@ public final class Pl011 implements BusDevice {
     }
 
     private void fillFromBackend() {
-        if ((cr & CR_UARTEN) == 0 || (cr & CR_RXE) == 0 || (cr & CR_LBE) != 0) {
+        if ((cr & CR_RXE) == 0 || (cr & CR_LBE) != 0) {
             return;
         }
         while (rxCount < capacity()) {

@@ -7,8 +7,8 @@ import io.jqvm.device.IrqLine;
 /**
  * Arm PrimeCell real-time clock PL031 (QEMU virt: 0x09010000, SPI 2): a 32-bit seconds counter that reads
  * the host's wall clock plus an offset the guest sets through RTCLR, and a match register that raises the
- * interrupt when the counter reaches it. The counter runs from reset, as on QEMU; RTCCR.start reads 1 once
- * the guest has set it, and cannot be cleared.
+ * interrupt when the counter reaches it. The counter runs from reset and RTCCR.start reads 1, as on QEMU;
+ * it cannot be cleared.
  */
 public final class Pl031 implements BusDevice {
     static final long SIZE = 0x1000;
@@ -30,7 +30,8 @@ public final class Pl031 implements BusDevice {
     private int offset;
     private int match;
     private int loaded;
-    private boolean started;
+    /** The counter runs from reset, so RTCCR.start reads 1 from the start, as on QEMU. */
+    private boolean started = true;
     private boolean maskSet;
     private boolean raw;
     private boolean irqLevel;

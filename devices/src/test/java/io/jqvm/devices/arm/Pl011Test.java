@@ -37,7 +37,7 @@ class Pl011Test {
     @Test
     void resetState() {
         assertEquals(FR_TXFE | FR_RXFE, uart.read(FR, 4));
-        assertEquals(CR_UARTEN | CR_TXE | CR_RXE, uart.read(CR, 4));
+        assertEquals(CR_TXE | CR_RXE, uart.read(CR, 4));
         assertEquals(0x12, uart.read(IFLS, 4));
         assertEquals(0, uart.read(IMSC, 4));
         assertEquals(0, uart.read(RIS, 4));
@@ -60,13 +60,13 @@ class Pl011Test {
     }
 
     @Test
-    void disabledTransmitterDropsBytes() {
+    void transmitterFollowsTxeNotUartenAsOnQemu() {
         uart.write(CR, 4, CR_UARTEN | CR_RXE);
         uart.write(DR, 4, 'x');
         assertEquals("", backend.written());
         uart.write(CR, 4, CR_TXE | CR_RXE);
         uart.write(DR, 4, 'y');
-        assertEquals("", backend.written());
+        assertEquals("y", backend.written());
     }
 
     @Test
@@ -162,8 +162,8 @@ class Pl011Test {
 
     @Test
     void halfwordAccessesLikeLinuxMakesReachTheRegisters() {
-        assertEquals(CR_UARTEN | CR_TXE | CR_RXE, uart.read(CR, 2));
-        assertEquals(0x01, uart.read(CR, 1));
+        assertEquals(CR_TXE | CR_RXE, uart.read(CR, 2));
+        assertEquals(0x00, uart.read(CR, 1), "a byte read gets the low byte: UARTEN clear at reset");
         uart.write(IMSC, 2, INT_RX);
         assertEquals(INT_RX, uart.read(IMSC, 4));
         uart.write(IBRD, 2, 0x12_3456);
@@ -181,7 +181,7 @@ class Pl011Test {
         assertEquals(0, uart.read(0x800, 4));
         uart.write(CR, 8, 0);
         uart.write(CR + 1, 1, 0);
-        assertEquals(CR_UARTEN | CR_TXE | CR_RXE, uart.read(CR, 4));
+        assertEquals(CR_TXE | CR_RXE, uart.read(CR, 4));
     }
 
     @Test

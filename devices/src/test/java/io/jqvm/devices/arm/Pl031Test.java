@@ -108,8 +108,8 @@ class Pl031Test {
     }
 
     @Test
-    void startBitIsSticky() {
-        assertEquals(0, rtc.read(CR, 4));
+    void startBitReadsOneFromResetAndIsSticky() {
+        assertEquals(1, rtc.read(CR, 4));
         rtc.write(CR, 4, 1);
         rtc.write(CR, 4, 0);
         assertEquals(1, rtc.read(CR, 4));
