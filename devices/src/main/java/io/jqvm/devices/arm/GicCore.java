@@ -1,5 +1,6 @@
 package io.jqvm.devices.arm;
 
+import io.jqvm.device.GuestAccessLog;
 import io.jqvm.device.InterruptController;
 import io.jqvm.device.IrqLine;
 import java.util.function.Consumer;
@@ -220,7 +221,7 @@ abstract class GicCore implements InterruptController {
             latched[slot] = set;
         } else if (reportsSgiSource()) {
             // GICv2 SGIs are made pending through GICD_SPENDSGIR/CPENDSGIR only.
-            log.warn("write to the pending state of SGI " + intid + " through I[SC]PENDR0 ignored");
+            log.report("write to the pending state of SGI " + intid + " through I[SC]PENDR0 ignored");
         } else {
             sgiSources[cpu * SGI_COUNT + intid] = set ? 1 : 0;
         }
@@ -375,7 +376,7 @@ abstract class GicCore implements InterruptController {
         }
         CpuInterface ci = cpuInterfaces[cpu];
         if (ci.activePriorities == 0) {
-            log.warn("CPU " + cpu + " wrote EOI for INTID " + intid + " with no active interrupt");
+            log.report("CPU " + cpu + " wrote EOI for INTID " + intid + " with no active interrupt");
         } else {
             ci.activePriorities &= ci.activePriorities - 1;
         }
@@ -396,7 +397,7 @@ abstract class GicCore implements InterruptController {
     private void deactivateLocked(int cpu, int intid) {
         int slot = slot(cpu, intid);
         if (!active[slot]) {
-            log.warn("CPU " + cpu + " deactivated INTID " + intid + ", which is not active");
+            log.report("CPU " + cpu + " deactivated INTID " + intid + ", which is not active");
         }
         active[slot] = false;
     }

@@ -83,7 +83,7 @@ public final class GicV2 extends GicCore {
                 return readBytes(offset, size, cpu);
             }
             if (size != 4 || (offset & 3) != 0) {
-                log.warn("distributor: " + size + "-byte read at " + Hex.of(offset) + " is not a word access");
+                log.report("distributor: " + size + "-byte read at " + Hex.of(offset) + " is not a word access");
                 return 0;
             }
             int o = (int) offset;
@@ -133,7 +133,7 @@ public final class GicV2 extends GicCore {
                 return;
             }
             if (size != 4 || (offset & 3) != 0) {
-                log.warn("distributor: " + size + "-byte write at " + Hex.of(offset) + " is not a word access");
+                log.report("distributor: " + size + "-byte write at " + Hex.of(offset) + " is not a word access");
                 return;
             }
             int o = (int) offset;
@@ -164,7 +164,7 @@ public final class GicV2 extends GicCore {
             switch (o) {
                 case 0x000 -> setDistributorEnables((v & 1) != 0, (v & 2) != 0);
                 case 0xF00 -> softwareInterrupt(cpu, v);
-                default -> log.warn("distributor: write of " + Hex.of(value) + " to read-only or reserved "
+                default -> log.report("distributor: write of " + Hex.of(value) + " to read-only or reserved "
                         + Hex.of(offset) + " ignored");
             }
         }
@@ -180,7 +180,7 @@ public final class GicV2 extends GicCore {
                 default -> 0;
             };
             if (filter == 3) {
-                log.warn("GICD_SGIR with reserved target filter 3 ignored");
+                log.report("GICD_SGIR with reserved target filter 3 ignored");
             }
             for (int t = 0; t < cpus; t++) {
                 if ((mask & (1 << t)) != 0) {
@@ -233,7 +233,7 @@ public final class GicV2 extends GicCore {
         @Override
         public long read(long offset, int size) {
             if (size != 4 || (offset & 3) != 0) {
-                log.warn("CPU interface: " + size + "-byte read at " + Hex.of(offset) + " is not a word access");
+                log.report("CPU interface: " + size + "-byte read at " + Hex.of(offset) + " is not a word access");
                 return 0;
             }
             int cpu = cpu();
@@ -256,7 +256,7 @@ public final class GicV2 extends GicCore {
         @Override
         public void write(long offset, int size, long value) {
             if (size != 4 || (offset & 3) != 0) {
-                log.warn("CPU interface: " + size + "-byte write at " + Hex.of(offset) + " is not a word access");
+                log.report("CPU interface: " + size + "-byte write at " + Hex.of(offset) + " is not a word access");
                 return;
             }
             int cpu = cpu();
@@ -273,7 +273,7 @@ public final class GicV2 extends GicCore {
                 case 0x1C -> updateCpuInterface(cpu, ci -> ci.binaryPoint1 = Math.max(3, v & 7));
                 case 0xD0 -> setActivePriorities(cpu, v);
                 case 0x1000 -> deactivate(cpu, v & 0x3FF);
-                default -> log.warn("CPU interface: write of " + Hex.of(value) + " to read-only or reserved "
+                default -> log.report("CPU interface: write of " + Hex.of(value) + " to read-only or reserved "
                         + Hex.of(offset) + " ignored");
             }
         }

@@ -171,7 +171,7 @@ public final class GicV3 extends GicCore {
                 // redistributors under affinity routing: write-ignored.
                 return;
             } else {
-                log.warn("distributor: write of " + Hex.of(value) + " to read-only or reserved " + Hex.of(offset) + " ignored");
+                log.report("distributor: write of " + Hex.of(value) + " to read-only or reserved " + Hex.of(offset) + " ignored");
             }
         }
 
@@ -213,7 +213,7 @@ public final class GicV3 extends GicCore {
     }
 
     private long badAccess(String what, long offset, int size) {
-        log.warn(what + ": " + size + "-byte access at " + Hex.of(offset) + " is not a valid register access");
+        log.report(what + ": " + size + "-byte access at " + Hex.of(offset) + " is not a valid register access");
         return 0;
     }
 
@@ -324,7 +324,7 @@ public final class GicV3 extends GicCore {
                     case 0x080, 0x100, 0x180, 0x200, 0x280, 0x300, 0x380 -> writeBitRegister(cpu, s, 0, v);
                     case 0xC00, 0xC04 -> writeConfig(cpu, (s - 0xC00) * 4, v);
                     case 0xD00, 0xE00 -> { } // RES0 in a single security state
-                    default -> log.warn("redistributor " + cpu + ": write to reserved SGI_base offset " + Hex.of(s) + " ignored");
+                    default -> log.report("redistributor " + cpu + ": write to reserved SGI_base offset " + Hex.of(s) + " ignored");
                 }
                 return;
             }
@@ -335,7 +335,7 @@ public final class GicV3 extends GicCore {
                         processorSleep[cpu] = (v & WAKER_PROCESSOR_SLEEP) != 0;
                     }
                 }
-                default -> log.warn("redistributor " + cpu + ": write to read-only or reserved " + Hex.of(o) + " ignored");
+                default -> log.report("redistributor " + cpu + ": write to read-only or reserved " + Hex.of(o) + " ignored");
             }
         }
     }
@@ -403,10 +403,10 @@ public final class GicV3 extends GicCore {
                 generateSgi(cpu, value);
             } else if (encoding == ICC_AP0R0 || encoding == ICC_EOIR0) {
                 if (value != 0 && encoding == ICC_AP0R0) {
-                    log.warn("CPU " + cpu + ": ICC_AP0R0_EL1 write of " + Hex.of(value) + " ignored: group 0 is never active");
+                    log.report("CPU " + cpu + ": ICC_AP0R0_EL1 write of " + Hex.of(value) + " ignored: group 0 is never active");
                 }
             } else {
-                log.warn("CPU " + cpu + ": write to read-only ICC register " + Hex.of(encoding) + " ignored");
+                log.report("CPU " + cpu + ": write to read-only ICC register " + Hex.of(encoding) + " ignored");
             }
         }
 

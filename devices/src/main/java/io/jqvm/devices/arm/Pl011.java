@@ -1,5 +1,6 @@
 package io.jqvm.devices.arm;
 
+import io.jqvm.device.GuestAccessLog;
 import io.jqvm.common.Hex;
 import io.jqvm.device.BusDevice;
 import io.jqvm.device.CharBackend;
@@ -83,7 +84,7 @@ public final class Pl011 implements BusDevice {
      */
     private boolean validAccess(long offset, int size, String kind) {
         if (size > 4 || (offset & 3) != 0) {
-            log.warn(size + "-byte " + kind + " at " + Hex.of(offset) + " is not an aligned access of at most 4 bytes");
+            log.report(size + "-byte " + kind + " at " + Hex.of(offset) + " is not an aligned access of at most 4 bytes");
             return false;
         }
         return true;
@@ -116,7 +117,7 @@ public final class Pl011 implements BusDevice {
             case MIS -> ris & imsc;
             case DMACR -> dmacr;
             default -> {
-                log.warn("read of reserved offset " + Hex.of(offset));
+                log.report("read of reserved offset " + Hex.of(offset));
                 yield 0;
             }
         };
@@ -142,10 +143,10 @@ public final class Pl011 implements BusDevice {
             case DMACR -> {
                 dmacr = v & 7;
                 if (dmacr != 0) {
-                    log.warn("DMA requested through UARTDMACR, but the UART has no DMA channel");
+                    log.report("DMA requested through UARTDMACR, but the UART has no DMA channel");
                 }
             }
-            default -> log.warn("write of " + Hex.of(value) + " to read-only or reserved offset " + Hex.of(offset) + " ignored");
+            default -> log.report("write of " + Hex.of(value) + " to read-only or reserved offset " + Hex.of(offset) + " ignored");
         }
         if (offset == CR || offset == LCR_H) {
             fillFromBackend();
@@ -160,7 +161,7 @@ public final class Pl011 implements BusDevice {
     private void setLineControl(int value) {
         lcrH = value;
         if (rxCount > capacity()) {
-            log.warn("FIFOs disabled with " + rxCount + " received bytes waiting: all but the oldest dropped");
+            log.report("FIFOs disabled with " + rxCount + " received bytes waiting: all but the oldest dropped");
             rxCount = capacity();
         }
     }
@@ -200,7 +201,7 @@ public final class Pl011 implements BusDevice {
      */
     private void transmit(int b) {
         if ((cr & CR_TXE) == 0) {
-            log.warn("byte written while the transmitter is disabled (UARTCR " + Hex.of(cr) + "): dropped");
+            log.report("byte written while the transmitter is disabled (UARTCR " + Hex.of(cr) + "): dropped");
             return;
         }
         if ((cr & CR_LBE) != 0) {

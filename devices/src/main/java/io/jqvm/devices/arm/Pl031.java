@@ -1,5 +1,7 @@
 package io.jqvm.devices.arm;
 
+import io.jqvm.device.DeviceClock;
+import io.jqvm.device.GuestAccessLog;
 import io.jqvm.common.Hex;
 import io.jqvm.device.BusDevice;
 import io.jqvm.device.IrqLine;
@@ -49,7 +51,7 @@ public final class Pl031 implements BusDevice {
     @Override
     public synchronized long read(long off, int size) {
         if (size != 4 || (off & 3) != 0) {
-            log.warn(size + "-byte read at " + Hex.of(off) + " is not a word access");
+            log.report(size + "-byte read at " + Hex.of(off) + " is not a word access");
             return 0;
         }
         if (PrimeCellId.covers(off)) {
@@ -64,7 +66,7 @@ public final class Pl031 implements BusDevice {
             case RIS -> raw ? 1 : 0;
             case MIS -> raw && maskSet ? 1 : 0;
             default -> {
-                log.warn("read of reserved or write-only offset " + Hex.of(off));
+                log.report("read of reserved or write-only offset " + Hex.of(off));
                 yield 0;
             }
         };
@@ -73,7 +75,7 @@ public final class Pl031 implements BusDevice {
     @Override
     public synchronized void write(long off, int size, long value) {
         if (size != 4 || (off & 3) != 0) {
-            log.warn(size + "-byte write at " + Hex.of(off) + " is not a word access");
+            log.report(size + "-byte write at " + Hex.of(off) + " is not a word access");
             return;
         }
         int v = (int) value;
@@ -90,7 +92,7 @@ public final class Pl031 implements BusDevice {
             case CR -> started |= (v & 1) != 0;
             case IMSC -> maskSet = (v & 1) != 0;
             case ICR -> raw &= (v & 1) == 0;
-            default -> log.warn("write of " + Hex.of(value) + " to read-only or reserved offset " + Hex.of(off) + " ignored");
+            default -> log.report("write of " + Hex.of(value) + " to read-only or reserved offset " + Hex.of(off) + " ignored");
         }
         updateIrq();
     }

@@ -1,5 +1,6 @@
 package io.jqvm.devices.arm;
 
+import io.jqvm.device.GuestAccessLog;
 import io.jqvm.common.ExitStatus;
 import io.jqvm.common.Hex;
 import io.jqvm.device.VmControl;
@@ -113,7 +114,7 @@ public final class Psci {
                     outcome = Outcome.STOP;
                 }
                 default -> {
-                    log.warn("CPU " + cpu + " called unsupported function " + Hex.of(Integer.toUnsignedLong(function)));
+                    log.report("CPU " + cpu + " called unsupported function " + Hex.of(Integer.toUnsignedLong(function)));
                     result = NOT_SUPPORTED;
                 }
             }

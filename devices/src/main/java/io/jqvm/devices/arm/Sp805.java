@@ -1,5 +1,7 @@
 package io.jqvm.devices.arm;
 
+import io.jqvm.device.DeviceClock;
+import io.jqvm.device.GuestAccessLog;
 import io.jqvm.common.ExitStatus;
 import io.jqvm.common.Hex;
 import io.jqvm.common.Log;
@@ -100,7 +102,7 @@ public final class Sp805 implements BusDevice {
     @Override
     public synchronized long read(long offset, int size) {
         if (size != 4 || (offset & 3) != 0) {
-            log.warn(size + "-byte read at " + Hex.of(offset) + " is not a word access");
+            log.report(size + "-byte read at " + Hex.of(offset) + " is not a word access");
             return 0;
         }
         if (PrimeCellId.covers(offset)) {
@@ -115,7 +117,7 @@ public final class Sp805 implements BusDevice {
             case LOCK -> locked ? 1 : 0;
             case ITCR -> 0;
             default -> {
-                log.warn("read of reserved or write-only offset " + Hex.of(offset));
+                log.report("read of reserved or write-only offset " + Hex.of(offset));
                 yield 0;
             }
         };
@@ -124,7 +126,7 @@ public final class Sp805 implements BusDevice {
     @Override
     public synchronized void write(long offset, int size, long value) {
         if (size != 4 || (offset & 3) != 0) {
-            log.warn(size + "-byte write at " + Hex.of(offset) + " is not a word access");
+            log.report(size + "-byte write at " + Hex.of(offset) + " is not a word access");
             return;
         }
         int v = (int) value;
@@ -133,7 +135,7 @@ public final class Sp805 implements BusDevice {
             return;
         }
         if (locked) {
-            log.warn("write of " + Hex.of(value) + " to " + Hex.of(offset) + " while locked ignored");
+            log.report("write of " + Hex.of(value) + " to " + Hex.of(offset) + " while locked ignored");
             return;
         }
         switch ((int) offset) {
@@ -159,8 +161,8 @@ public final class Sp805 implements BusDevice {
                 }
                 reload();
             }
-            case ITCR, ITOP -> log.warn("integration test registers are not modelled; write ignored");
-            default -> log.warn("write of " + Hex.of(value) + " to read-only or reserved offset " + Hex.of(offset) + " ignored");
+            case ITCR, ITOP -> log.report("integration test registers are not modelled; write ignored");
+            default -> log.report("write of " + Hex.of(value) + " to read-only or reserved offset " + Hex.of(offset) + " ignored");
         }
         updateIrq();
     }

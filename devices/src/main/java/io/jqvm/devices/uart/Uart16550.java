@@ -1,10 +1,10 @@
 package io.jqvm.devices.uart;
 
+import io.jqvm.device.GuestAccessLog;
 import io.jqvm.common.Hex;
 import io.jqvm.device.BusDevice;
 import io.jqvm.device.CharBackend;
 import io.jqvm.device.IrqLine;
-import io.jqvm.devices.x86.GuestAccessLog;
 import java.util.ArrayDeque;
 
 /**

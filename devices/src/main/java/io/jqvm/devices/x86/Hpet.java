@@ -1,5 +1,6 @@
 package io.jqvm.devices.x86;
 
+import io.jqvm.device.GuestAccessLog;
 import io.jqvm.common.Hex;
 import io.jqvm.device.BusDevice;
 import io.jqvm.device.IrqLine;

@@ -1,5 +1,6 @@
 package io.jqvm.devices.arm;
 
+import io.jqvm.device.DeviceClock;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

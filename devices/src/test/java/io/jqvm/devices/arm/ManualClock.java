@@ -1,5 +1,6 @@
 package io.jqvm.devices.arm;
 
+import io.jqvm.device.DeviceClock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

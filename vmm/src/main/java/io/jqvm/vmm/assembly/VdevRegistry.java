@@ -10,7 +10,7 @@ import io.jqvm.config.model.Value;
 import io.jqvm.config.model.VdevSpec;
 import io.jqvm.device.CharBackend;
 import io.jqvm.device.IrqLine;
-import io.jqvm.devices.arm.DeviceClock;
+import io.jqvm.device.DeviceClock;
 import io.jqvm.devices.arm.GicV2;
 import io.jqvm.devices.arm.GicV3;
 import io.jqvm.devices.arm.Pl031;

@@ -1,4 +1,4 @@
-package io.jqvm.devices.x86;
+package io.jqvm.device;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

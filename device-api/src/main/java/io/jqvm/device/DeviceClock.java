@@ -1,4 +1,4 @@
-package io.jqvm.devices.arm;
+package io.jqvm.device;
 
 /**
  * The time a device model sees: a monotonic clock for counters, the wall clock for real-time clocks, and

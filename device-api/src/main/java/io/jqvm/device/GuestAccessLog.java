@@ -1,4 +1,4 @@
-package io.jqvm.devices.x86;
+package io.jqvm.device;
 
 import io.jqvm.common.Log;
 import java.util.function.LongSupplier;

@@ -1,5 +1,6 @@
-package io.jqvm.devices.arm;
+package io.jqvm.device;
 
+import io.jqvm.device.DeviceClock;
 import java.time.Instant;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
