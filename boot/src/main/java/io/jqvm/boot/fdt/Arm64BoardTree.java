@@ -1,5 +1,6 @@
 package io.jqvm.boot.fdt;
 
+import io.jqvm.common.Mpidr;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,10 +24,6 @@ public final class Arm64BoardTree {
     private static final int MAX_GICV2_CPUS = 8;
 
     private Arm64BoardTree() {
-    }
-
-    public static long cpuAffinity(int cpu) {
-        return ((long) (cpu / 16) << 8) | (cpu % 16);
     }
 
     public static Fdt build(Arm64Board board) {
@@ -109,7 +106,7 @@ public final class Arm64BoardTree {
         cpus.setCells("#address-cells", 1);
         cpus.setCells("#size-cells", 0);
         for (int c = 0; c < count; c++) {
-            long affinity = cpuAffinity(c);
+            long affinity = Mpidr.affinity(c);
             cpus.child("cpu@" + Long.toHexString(affinity))
                     .setStrings("device_type", "cpu")
                     .setStrings("compatible", "arm,armv8")

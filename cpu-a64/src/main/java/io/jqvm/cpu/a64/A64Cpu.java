@@ -1,5 +1,6 @@
 package io.jqvm.cpu.a64;
 
+import io.jqvm.common.Mpidr;
 import io.jqvm.accel.A64Entry;
 import io.jqvm.accel.EntryState;
 import io.jqvm.accel.ExitCounters;
@@ -2058,7 +2059,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     private long identification(int key) {
         return switch (key) {
             case SysReg.MIDR_EL1 -> MIDR;
-            case SysReg.MPIDR_EL1 -> 0x80000000L | index;
+            case SysReg.MPIDR_EL1 -> 0x80000000L | Mpidr.affinity(index);
             case SysReg.ID_AA64PFR0_EL1 -> ID_AA64PFR0;
             case SysReg.ID_AA64DFR0_EL1 -> ID_AA64DFR0;
             case SysReg.ID_AA64ISAR0_EL1 -> ID_AA64ISAR0;

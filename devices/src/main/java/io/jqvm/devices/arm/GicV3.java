@@ -1,5 +1,6 @@
 package io.jqvm.devices.arm;
 
+import io.jqvm.common.Mpidr;
 import io.jqvm.common.Hex;
 import io.jqvm.device.BusDevice;
 import io.jqvm.device.IrqLine;

@@ -1,5 +1,6 @@
 package io.jqvm.devices.arm;
 
+import io.jqvm.common.Mpidr;
 import io.jqvm.device.GuestAccessLog;
 import io.jqvm.common.ExitStatus;
 import io.jqvm.common.Hex;

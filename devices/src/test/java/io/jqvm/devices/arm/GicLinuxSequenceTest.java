@@ -1,5 +1,6 @@
 package io.jqvm.devices.arm;
 
+import io.jqvm.common.Mpidr;
 import static io.jqvm.devices.arm.GicV3.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.jqvm.devices.arm;
+package io.jqvm.common;
 
 /**
  * The board's numbering of CPUs into affinity levels: CPU n has Aff0 = n mod 16 and Aff1 = n / 16, so that
