@@ -1,5 +1,6 @@
 package io.jqvm.it.a64;
 
+import io.jqvm.it.support.Command;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +25,7 @@ final class A64Guests {
     private A64Guests() {}
 
     /** Checks a QEMU run is a usable reference: status 0, no unexpected exception, SYSTEM_OFF last. */
-    static void assertCleanReferenceRun(String what, RunResult qemu, String context) {
+    static void assertCleanReferenceRun(String what, Command.Result qemu, String context) {
         assertEquals(0, qemu.exitStatus(), () -> "QEMU run of " + what + ": " + qemu.describe() + context);
         assertFalse(qemu.stdout().contains(UNEXPECTED_EXCEPTION),
                 () -> what + " took an unexpected exception under QEMU: " + qemu.describe() + context);
@@ -32,19 +33,12 @@ final class A64Guests {
                 () -> what + " did not end with PSCI SYSTEM_OFF under QEMU: " + qemu.describe() + context);
     }
 
-    static Path repo() {
-        String repo = System.getenv("JQVM_REPO");
-        if (repo == null || repo.isBlank())
-            throw new IllegalStateException("JQVM_REPO is not set (surefire sets it to the repository root)");
-        return Path.of(repo);
-    }
-
     static Path sources() {
-        return repo().resolve("guests/aarch64");
+        return Command.repo().resolve("guests/aarch64");
     }
 
     static Path outputs() {
-        return repo().resolve("guests/target/aarch64");
+        return Command.repo().resolve("guests/target/aarch64");
     }
 
     /** Builds (or brings up to date) the whole corpus; a missing cross compiler fails here. */
@@ -62,7 +56,7 @@ final class A64Guests {
     }
 
     private static void make(List<String> command) throws IOException, InterruptedException {
-        RunResult build = RunResult.run(command, sources(), BUILD_TIMEOUT);
+        Command.Result build = Command.run(command, sources(), BUILD_TIMEOUT);
         assertEquals(0, build.exitStatus(), () -> String.join(" ", command) + " failed: " + build.describe());
     }
 }

@@ -1,5 +1,6 @@
 package io.jqvm.it.a64;
 
+import io.jqvm.it.support.Command;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -27,9 +28,9 @@ class CorpusUnderQemuTest {
     @FieldSource("PROGRAMS")
     void runsCleanlyAndDeterministically(String program) throws Exception {
         Path elf = A64Guests.corpusElf(program);
-        RunResult first = QemuAarch64.run(elf, TIMEOUT);
+        Command.Result first = QemuAarch64.run(elf, TIMEOUT);
         A64Guests.assertCleanReferenceRun(program, first, "");
-        RunResult second = QemuAarch64.run(elf, TIMEOUT);
+        Command.Result second = QemuAarch64.run(elf, TIMEOUT);
         A64Guests.assertCleanReferenceRun(program, second, "");
         assertTrue(first.stdout().equals(second.stdout()), () -> program + " printed differently on a second QEMU run, at "
                 + OutputDiff.firstDifference("first run", first.stdout(), "second run", second.stdout()));

@@ -1,5 +1,6 @@
 package io.jqvm.it.a64;
 
+import io.jqvm.it.support.Command;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,10 +31,10 @@ class DifferentialCorpusTest {
     @FieldSource("PROGRAMS")
     void jqvmPrintsWhatQemuPrints(String program) throws Exception {
         Path elf = A64Guests.corpusElf(program);
-        RunResult qemu = QemuAarch64.run(elf, TIMEOUT);
+        Command.Result qemu = QemuAarch64.run(elf, TIMEOUT);
         A64Guests.assertCleanReferenceRun(program, qemu, "");
 
-        RunResult jqvm = JqvmRunner.run(elf, TIMEOUT);
+        Command.Result jqvm = JqvmRunner.run(elf, TIMEOUT);
         assertEquals(0, jqvm.exitStatus(), () -> "jqvm run of " + program + ": " + jqvm.describe());
         // Not assertEquals: its message would repeat both transcripts whole (thousands of lines).
         assertTrue(qemu.stdout().equals(jqvm.stdout()),

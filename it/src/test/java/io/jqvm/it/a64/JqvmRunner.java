@@ -1,5 +1,6 @@
 package io.jqvm.it.a64;
 
+import io.jqvm.it.support.Command;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,9 +10,9 @@ import java.util.List;
 final class JqvmRunner {
     private JqvmRunner() {}
 
-    static RunResult run(Path elf, Duration timeout) throws IOException, InterruptedException {
-        Path repo = A64Guests.repo();
-        return RunResult.run(List.of(repo.resolve("jqvm").toString(), "@examples/arm64-virt.qvmconf", "load",
+    static Command.Result run(Path elf, Duration timeout) throws IOException, InterruptedException {
+        Path repo = Command.repo();
+        return Command.run(List.of(repo.resolve("jqvm").toString(), "@examples/arm64-virt.qvmconf", "load",
                 elf.toString()), repo, timeout);
     }
 }

@@ -1,5 +1,6 @@
 package io.jqvm.it.a64;
 
+import io.jqvm.it.support.Command;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +16,7 @@ final class QemuAarch64 {
     }
 
     /** A missing QEMU is an IOException from the process start, which fails the calling test. */
-    static RunResult run(Path elf, Duration timeout) throws IOException, InterruptedException {
-        return RunResult.run(command(elf), elf.getParent(), timeout);
+    static Command.Result run(Path elf, Duration timeout) throws IOException, InterruptedException {
+        return Command.run(command(elf), elf.getParent(), timeout);
     }
 }

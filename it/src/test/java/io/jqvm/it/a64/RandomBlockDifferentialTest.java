@@ -1,5 +1,6 @@
 package io.jqvm.it.a64;
 
+import io.jqvm.it.support.Command;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,10 +38,10 @@ class RandomBlockDifferentialTest {
         Files.writeString(source, block.assemblySource());
         A64Guests.buildRandomBlock(source, elf);
 
-        RunResult qemu = QemuAarch64.run(elf, TIMEOUT);
+        Command.Result qemu = QemuAarch64.run(elf, TIMEOUT);
         A64Guests.assertCleanReferenceRun("seed " + seed, qemu, "\n" + block.listing());
 
-        RunResult jqvm = JqvmRunner.run(elf, TIMEOUT);
+        Command.Result jqvm = JqvmRunner.run(elf, TIMEOUT);
         assertEquals(0, jqvm.exitStatus(), () -> "jqvm run of seed " + seed + ": " + jqvm.describe() + "\n" + block.listing());
         // Not assertEquals: its message would repeat both dumps whole.
         assertTrue(qemu.stdout().equals(jqvm.stdout()), () -> "seed " + seed + ": jqvm's state differs from QEMU's at "
