@@ -26,6 +26,19 @@ public final class ConfigScale {
             sizes.add(Integer.parseInt(args[i]));
         }
         Path dir = Files.createTempDirectory("config-scale");
+        try {
+            run(repo, repeat, sizes, dir);
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(dir);
+        }
+    }
+
+    static void run(Path repo, int repeat, List<Integer> sizes, Path dir) throws Exception {
         List<Path> files = new ArrayList<>();
         for (int n : sizes) {
             Path file = dir.resolve("scale-" + n + ".qvmconf");
@@ -55,11 +68,6 @@ public final class ConfigScale {
             prevMarginal = marginal;
         }
         System.out.println("(sizes double: a linear cost gives a marginal ratio near 2, a quadratic one near 4)");
-        for (Path f : files) {
-            Files.delete(f);
-        }
-        Files.delete(dir.resolve("out.txt"));
-        Files.delete(dir);
     }
 
     /** An aarch64 board plus n/2 vdev lines and n - n/2 pass lines. */
