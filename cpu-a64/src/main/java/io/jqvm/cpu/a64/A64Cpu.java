@@ -1035,6 +1035,15 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         syncException(EC_UNKNOWN, 0, pc);
     }
 
+    /**
+     * MRS/MSR of an EL1 register at EL0: UNDEFINED by the architecture, and routine for Linux guests (glibc
+     * reads MIDR_EL1 and the kernel emulates it), so it is neither counted as unimplemented nor warned about.
+     */
+    private void el1RegisterAtEl0(int insn) {
+        Log.debug(() -> String.format("vcpu %d: EL1 system register access %08x at EL0, pc %016x", index, insn, pc));
+        syncException(EC_UNKNOWN, 0, pc);
+    }
+
     private long exceptionReturn(int insn) {
         if (el == 0) {
             undefined(insn);
@@ -1976,7 +1985,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         int op1 = (key >>> 11) & 7;
         int crn = (key >>> 7) & 15;
         if (el == 0 && op1 != 3) {
-            undefined(insn);
+            el1RegisterAtEl0(insn);
         }
         SystemRegisterDevice device = deviceFor(key);
         if (device != null) {
@@ -2073,7 +2082,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         int op1 = (key >>> 11) & 7;
         int crn = (key >>> 7) & 15;
         if (el == 0 && op1 != 3) {
-            undefined(insn);
+            el1RegisterAtEl0(insn);
         }
         SystemRegisterDevice device = deviceFor(key);
         if (device != null) {
