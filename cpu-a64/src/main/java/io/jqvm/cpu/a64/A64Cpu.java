@@ -1678,6 +1678,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
 
     private long mmioRead(long va, long pa, int size) {
         counters.count(ExitCounters.Reason.MMIO);
+        currentPageNumber = -1; // the device may have rewritten code (memoryWritten): fetch afresh
         try {
             return io.mmioRead(index, pa, size) & mask(size * 8);
         } catch (GuestFault fault) {
@@ -1688,6 +1689,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
 
     private void mmioWrite(long va, long pa, int size, long value) {
         counters.count(ExitCounters.Reason.MMIO);
+        currentPageNumber = -1; // the device may have rewritten code (memoryWritten): fetch afresh
         try {
             io.mmioWrite(index, pa, size, value & mask(size * 8));
         } catch (GuestFault fault) {
