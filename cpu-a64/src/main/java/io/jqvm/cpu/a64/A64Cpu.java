@@ -1040,7 +1040,9 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
      * reads MIDR_EL1 and the kernel emulates it), so it is neither counted as unimplemented nor warned about.
      */
     private void el1RegisterAtEl0(int insn) {
-        Log.debug(() -> String.format("vcpu %d: EL1 system register access %08x at EL0, pc %016x", index, insn, pc));
+        if (Log.enabled(Log.Level.DEBUG)) {
+            Log.log(Log.Level.DEBUG, String.format("vcpu %d: EL1 system register access %08x at EL0, pc %016x", index, insn, pc));
+        }
         syncException(EC_UNKNOWN, 0, pc);
     }
 
