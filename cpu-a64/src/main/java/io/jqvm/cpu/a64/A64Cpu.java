@@ -674,6 +674,24 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             case Op.MADDL -> multiplyAddLong(insn);
             case Op.SMULH -> setX(rd(insn), Math.multiplyHigh(x[rn(insn)], x[rm(insn)]));
             case Op.UMULH -> setX(rd(insn), Math.unsignedMultiplyHigh(x[rn(insn)], x[rm(insn)]));
+            case Op.LDR_X_UIMM -> setX(rd(insn), read64(baseAddress(insn) + imm, el));
+            case Op.STR_X_UIMM -> write64(baseAddress(insn) + imm, x[rd(insn)], el);
+            case Op.LDR_W_UIMM -> setX(rd(insn), read32(baseAddress(insn) + imm, el));
+            case Op.STR_W_UIMM -> write32(baseAddress(insn) + imm, x[rd(insn)], el);
+            case Op.LDRB_UIMM -> setX(rd(insn), read8(baseAddress(insn) + imm, el));
+            case Op.STRB_UIMM -> write8(baseAddress(insn) + imm, x[rd(insn)], el);
+            case Op.LDP_X_OFFSET -> loadPair(insn, baseAddress(insn) + imm);
+            case Op.STP_X_OFFSET -> storePair(insn, baseAddress(insn) + imm);
+            case Op.LDP_X_POST -> {
+                long base = baseAddress(insn);
+                loadPair(insn, base);
+                setXsp(rn(insn), base + imm);
+            }
+            case Op.STP_X_PRE -> {
+                long address = baseAddress(insn) + imm;
+                storePair(insn, address);
+                setXsp(rn(insn), address);
+            }
             case Op.LDST_UIMM, Op.LDST_UNSCALED -> transfer(Decoder.loadStoreKind(insn), rd(insn), baseAddress(insn) + imm, el);
             case Op.LDST_UNPRIV -> transfer(Decoder.loadStoreKind(insn), rd(insn), baseAddress(insn) + imm, 0);
             case Op.LDST_PRE -> {
@@ -1249,6 +1267,19 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         }
     }
 
+    /** LDP of two X registers: both loads complete before either register changes. */
+    private void loadPair(int insn, long address) {
+        long a = read64(address, el);
+        long b = read64(address + 8, el);
+        setX(rd(insn), a);
+        setX((insn >>> 10) & 31, b);
+    }
+
+    private void storePair(int insn, long address) {
+        write64(address, x[rd(insn)], el);
+        write64(address + 8, x[(insn >>> 10) & 31], el);
+    }
+
     private void checkAlignment(long address, int bytes, boolean write) {
         if ((address & (bytes - 1)) != 0) {
             abort(address, write ? WRITE : READ, FSC_ALIGNMENT);
@@ -1743,7 +1774,8 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         boolean wide;
         boolean acquireRelease = false;
         switch ((int) (entry >>> 32)) {
-            case Op.LDST_UIMM, Op.LDST_UNSCALED, Op.LDST_REG, Op.LDST_UNPRIV -> {
+            case Op.LDST_UIMM, Op.LDST_UNSCALED, Op.LDST_REG, Op.LDST_UNPRIV, Op.LDR_X_UIMM, Op.STR_X_UIMM,
+                    Op.LDR_W_UIMM, Op.STR_W_UIMM, Op.LDRB_UIMM, Op.STRB_UIMM -> {
                 int kind = Decoder.loadStoreKind(insn);
                 if ((kind & 4) != 0) {
                     return 0;
