@@ -33,6 +33,24 @@ public final class A64Machine {
         return cpus[index];
     }
 
+    /** Guest instructions executed by all vCPUs so far (approximate while they run: read without locking). */
+    public long instructionsRetired() {
+        long sum = 0;
+        for (A64Cpu cpu : cpus) {
+            sum += cpu.instructionsRetired();
+        }
+        return sum;
+    }
+
+    /** UNDEFINED (unimplemented or unallocated) instructions all vCPUs met. */
+    public long undefinedInstructions() {
+        long sum = 0;
+        for (A64Cpu cpu : cpus) {
+            sum += cpu.undefinedInstructions();
+        }
+        return sum;
+    }
+
     /**
      * Guest memory was written by something other than these CPUs (device DMA, a loader after start): drop
      * the decoded instructions of the pages in [gpa, gpa + length). CPU stores are tracked by the CPUs
