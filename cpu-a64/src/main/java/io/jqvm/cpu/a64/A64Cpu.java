@@ -675,6 +675,24 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             case Op.MADDL -> multiplyAddLong(insn);
             case Op.SMULH -> setX(rd(insn), Math.multiplyHigh(x[rn(insn)], x[rm(insn)]));
             case Op.UMULH -> setX(rd(insn), Math.unsignedMultiplyHigh(x[rn(insn)], x[rm(insn)]));
+            case Op.LDR_X_UIMM -> setX(rd(insn), read64(baseAddress(insn) + imm, el));
+            case Op.STR_X_UIMM -> write64(baseAddress(insn) + imm, x[rd(insn)], el);
+            case Op.LDR_W_UIMM -> setX(rd(insn), read32(baseAddress(insn) + imm, el));
+            case Op.STR_W_UIMM -> write32(baseAddress(insn) + imm, x[rd(insn)], el);
+            case Op.LDRB_UIMM -> setX(rd(insn), read8(baseAddress(insn) + imm, el));
+            case Op.STRB_UIMM -> write8(baseAddress(insn) + imm, x[rd(insn)], el);
+            case Op.LDP_X_OFFSET -> loadPair(insn, baseAddress(insn) + imm);
+            case Op.STP_X_OFFSET -> storePair(insn, baseAddress(insn) + imm);
+            case Op.LDP_X_POST -> {
+                long base = baseAddress(insn);
+                loadPair(insn, base);
+                setXsp(rn(insn), base + imm);
+            }
+            case Op.STP_X_PRE -> {
+                long address = baseAddress(insn) + imm;
+                storePair(insn, address);
+                setXsp(rn(insn), address);
+            }
             case Op.LDST_UIMM, Op.LDST_UNSCALED -> transfer(Decoder.loadStoreKind(insn), rd(insn), baseAddress(insn) + imm, el);
             case Op.LDST_UNPRIV -> transfer(Decoder.loadStoreKind(insn), rd(insn), baseAddress(insn) + imm, 0);
             case Op.LDST_PRE -> {
@@ -1036,6 +1054,17 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         syncException(EC_UNKNOWN, 0, pc);
     }
 
+    /**
+     * MRS/MSR of an EL1 register at EL0: UNDEFINED by the architecture, and routine for Linux guests (glibc
+     * reads MIDR_EL1 and the kernel emulates it), so it is neither counted as unimplemented nor warned about.
+     */
+    private void el1RegisterAtEl0(int insn) {
+        if (Log.enabled(Log.Level.DEBUG)) {
+            Log.log(Log.Level.DEBUG, String.format("vcpu %d: EL1 system register access %08x at EL0, pc %016x", index, insn, pc));
+        }
+        syncException(EC_UNKNOWN, 0, pc);
+    }
+
     private long exceptionReturn(int insn) {
         if (el == 0) {
             undefined(insn);
@@ -1237,6 +1266,19 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         if (op != Op.LDSTP_OFFSET) {
             setXsp(rn(insn), base + imm);
         }
+    }
+
+    /** LDP of two X registers: both loads complete before either register changes. */
+    private void loadPair(int insn, long address) {
+        long a = read64(address, el);
+        long b = read64(address + 8, el);
+        setX(rd(insn), a);
+        setX((insn >>> 10) & 31, b);
+    }
+
+    private void storePair(int insn, long address) {
+        write64(address, x[rd(insn)], el);
+        write64(address + 8, x[(insn >>> 10) & 31], el);
     }
 
     private void checkAlignment(long address, int bytes, boolean write) {
@@ -1670,6 +1712,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
 
     private long mmioRead(long va, long pa, int size) {
         counters.count(ExitCounters.Reason.MMIO);
+        currentPageNumber = -1; // the device may have rewritten code (memoryWritten): fetch afresh
         try {
             return io.mmioRead(index, pa, size) & mask(size * 8);
         } catch (GuestFault fault) {
@@ -1680,6 +1723,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
 
     private void mmioWrite(long va, long pa, int size, long value) {
         counters.count(ExitCounters.Reason.MMIO);
+        currentPageNumber = -1; // the device may have rewritten code (memoryWritten): fetch afresh
         try {
             io.mmioWrite(index, pa, size, value & mask(size * 8));
         } catch (GuestFault fault) {
@@ -1731,7 +1775,8 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         boolean wide;
         boolean acquireRelease = false;
         switch ((int) (entry >>> 32)) {
-            case Op.LDST_UIMM, Op.LDST_UNSCALED, Op.LDST_REG, Op.LDST_UNPRIV -> {
+            case Op.LDST_UIMM, Op.LDST_UNSCALED, Op.LDST_REG, Op.LDST_UNPRIV, Op.LDR_X_UIMM, Op.STR_X_UIMM,
+                    Op.LDR_W_UIMM, Op.STR_W_UIMM, Op.LDRB_UIMM, Op.STRB_UIMM -> {
                 int kind = Decoder.loadStoreKind(insn);
                 if ((kind & 4) != 0) {
                     return 0;
@@ -1977,7 +2022,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         int op1 = (key >>> 11) & 7;
         int crn = (key >>> 7) & 15;
         if (el == 0 && op1 != 3) {
-            undefined(insn);
+            el1RegisterAtEl0(insn);
         }
         SystemRegisterDevice device = deviceFor(key);
         if (device != null) {
@@ -2074,7 +2119,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         int op1 = (key >>> 11) & 7;
         int crn = (key >>> 7) & 15;
         if (el == 0 && op1 != 3) {
-            undefined(insn);
+            el1RegisterAtEl0(insn);
         }
         SystemRegisterDevice device = deviceFor(key);
         if (device != null) {

@@ -10,12 +10,13 @@ import io.jqvm.memory.GuestMemory;
  */
 public final class A64Machine {
     private final A64Cpu[] cpus;
+    private final PhysicalMemory phys;
 
     public A64Machine(GuestMemory memory, int vcpus, GuestIo io, ExitCounters counters) {
         if (vcpus < 1) {
             throw new IllegalArgumentException("a machine needs at least one vCPU, not " + vcpus);
         }
-        PhysicalMemory phys = new PhysicalMemory(memory);
+        phys = new PhysicalMemory(memory);
         ExclusiveMonitor monitor = new ExclusiveMonitor();
         long epoch = System.nanoTime();
         cpus = new A64Cpu[vcpus];
@@ -30,6 +31,34 @@ public final class A64Machine {
 
     public A64Cpu cpu(int index) {
         return cpus[index];
+    }
+
+    /** Guest instructions executed by all vCPUs so far (approximate while they run: read without locking). */
+    public long instructionsRetired() {
+        long sum = 0;
+        for (A64Cpu cpu : cpus) {
+            sum += cpu.instructionsRetired();
+        }
+        return sum;
+    }
+
+    /** UNDEFINED (unimplemented or unallocated) instructions all vCPUs met. */
+    public long undefinedInstructions() {
+        long sum = 0;
+        for (A64Cpu cpu : cpus) {
+            sum += cpu.undefinedInstructions();
+        }
+        return sum;
+    }
+
+    /**
+     * Guest memory was written by something other than these CPUs (device DMA, a loader after start): drop
+     * the decoded instructions of the pages in [gpa, gpa + length). CPU stores are tracked by the CPUs
+     * themselves; without this call code DMA-written into a page executed before would run stale, because
+     * CTR_EL0.DIC tells the guest it need not invalidate the instruction cache. Any thread.
+     */
+    public void memoryWritten(long gpa, long length) {
+        phys.invalidateCode(gpa, length);
     }
 
     /** Wires the SIMD&amp;FP data-processing unit into every vCPU ({@code FpSimdExecutor::execute}). */

@@ -282,7 +282,15 @@ final class Decoder {
                 return Op.UNDEFINED;
             }
             imm[index] = (long) ((insn >>> 10) & 0xFFF) << kindScale(kind);
-            return Op.LDST_UIMM;
+            return switch (kind) {
+                case 0b11001 -> Op.LDR_X_UIMM;
+                case 0b11000 -> Op.STR_X_UIMM;
+                case 0b10001 -> Op.LDR_W_UIMM;
+                case 0b10000 -> Op.STR_W_UIMM;
+                case 0b00001 -> Op.LDRB_UIMM;
+                case 0b00000 -> Op.STRB_UIMM;
+                default -> Op.LDST_UIMM;
+            };
         }
         if ((insn & 0xBFBF0000) == 0x0C000000 || (insn & 0xBFA00000) == 0x0C800000) {
             return Op.SIMD_LDST_MULTI;
@@ -321,6 +329,18 @@ final class Decoder {
         }
         int scale = vector ? 2 + opc : 2 + (opc >>> 1);
         imm[index] = signExtend((insn >>> 15) & 0x7F, 7) << scale;
+        boolean offset = (type & 1) == 0; // signed offset, or the non-temporal pair (same semantics here)
+        if (!vector && opc == 2) {
+            if (offset) {
+                return load ? Op.LDP_X_OFFSET : Op.STP_X_OFFSET;
+            }
+            if (load && type == 1) {
+                return Op.LDP_X_POST;
+            }
+            if (!load && type == 3) {
+                return Op.STP_X_PRE;
+            }
+        }
         return switch (type) {
             case 1 -> Op.LDSTP_POST;
             case 3 -> Op.LDSTP_PRE;

@@ -98,4 +98,15 @@ final class Op {
     static final int SIMD_LDST_SINGLE = 82;
     // SIMD&FP data processing, delegated
     static final int SIMD_DP = 83;
+    // Frequent load/store forms with their own ids, so they skip the size:V:opc switch
+    static final int LDR_X_UIMM = 84;
+    static final int STR_X_UIMM = 85;
+    static final int LDR_W_UIMM = 86;
+    static final int STR_W_UIMM = 87;
+    static final int LDRB_UIMM = 88;
+    static final int STRB_UIMM = 89;
+    static final int LDP_X_OFFSET = 90;
+    static final int STP_X_OFFSET = 91;
+    static final int LDP_X_POST = 92;
+    static final int STP_X_PRE = 93;
 }

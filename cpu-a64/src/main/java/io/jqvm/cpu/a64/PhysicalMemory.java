@@ -95,6 +95,17 @@ final class PhysicalMemory {
         }
     }
 
+    /** Discards the decoded code of every page in [gpa, gpa + length): memory written behind the CPUs' backs. */
+    void invalidateCode(long gpa, long length) {
+        long end = gpa + length;
+        for (long page = gpa & ~PAGE_MASK; Long.compareUnsigned(page, end) < 0; page += 1L << PAGE_SHIFT) {
+            Region region = regionAt(page);
+            if (region != null) {
+                invalidateCode(region, page);
+            }
+        }
+    }
+
     /** IC IALLU: forget every decoded page. */
     void invalidateAllCode() {
         for (Region r : regions) {

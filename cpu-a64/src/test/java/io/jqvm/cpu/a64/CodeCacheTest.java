@@ -27,6 +27,30 @@ class CodeCacheTest {
     }
 
     @Test
+    void writesBehindTheCpusBackAreSeenAfterMemoryWritten() {
+        TestBoard board = TestBoard.withProgram("""
+                    mov x3, #0
+                    adr x5, patched
+                    bl patched                       // decoded once
+                    mov x1, #0x09000000
+                    str wzr, [x1, #0x100]            // doorbell: the "device" rewrites patched
+                    bl patched
+                """ + IntegerInstructionsTest.OFF + """
+                patched:
+                    add x3, x3, #1
+                    ret
+                """);
+        int addHundred = 0x91019063; // add x3, x3, #100
+        board.doorbell = () -> {
+            long patched = board.cpu().x(5);
+            board.memory.write32(patched, addHundred);
+            board.machine.memoryWritten(patched, 4);
+        };
+        assertEquals(VcpuExit.POWERED_OFF, board.run());
+        assertEquals(101, board.cpu().x(3));
+    }
+
+    @Test
     void theSimdUnitReceivesTheDataProcessingGroup() {
         TestBoard board = TestBoard.withProgram("""
                     mov x1, #3 << 20

@@ -193,6 +193,7 @@ class ExceptionTest {
         assertEquals(esr(0x15, 7), cpu.x(1));
         assertEquals(8, cpu.x(2));
         assertEquals(esr(0, 0), cpu.x(4));
+        assertEquals(0, cpu.undefinedInstructions()); // EL1 registers at EL0 are not unimplemented instructions
         int ctrIss = 3 << 20 | 1 << 17 | 3 << 14 | 0 << 10 | 5 << 5 | 0 << 1 | 1;
         assertEquals(esr(0x18, ctrIss), cpu.x(6));
         assertEquals(esr(0x01, 0x1E00000), cpu.x(8));

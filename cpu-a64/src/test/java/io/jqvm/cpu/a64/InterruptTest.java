@@ -157,5 +157,8 @@ class InterruptTest {
         assertEquals(VcpuExit.POWERED_OFF, first.get(20, TimeUnit.SECONDS));
         assertEquals(200000, boot.x(7));
         assertEquals(1, secondary.x(1));
+        assertEquals(boot.instructionsRetired() + secondary.instructionsRetired(), board.machine.instructionsRetired());
+        assertTrue(board.machine.instructionsRetired() > 2 * 5 * 100000); // both ran the 5-instruction loop 100000 times
+        assertEquals(0, board.machine.undefinedInstructions());
     }
 }
