@@ -53,6 +53,7 @@ public final class VmBuilder {
         for (var w : spec.warnings()) {
             Log.warn(w.toString());
         }
+        safety(spec);
         BootImages images = BootImages.read(spec);
         Arch arch = GuestArchitecture.decide(spec, images);
         spec.checkArchitecture(arch);
@@ -79,6 +80,19 @@ public final class VmBuilder {
         } catch (RuntimeException e) {
             a.close();
             throw e;
+        }
+    }
+
+    /**
+     * qvm's {@code safety}: how to react to components that are not safety-certified. None of jqvm's is,
+     * so {@code required} refuses to build the VM and {@code warn} says so once.
+     */
+    private static void safety(VmSpec spec) {
+        switch (spec.safety().orElse(io.jqvm.config.model.Safety.NONE)) {
+            case NONE -> { }
+            case WARN -> Log.warn("safety warn: no jqvm component is safety-certified");
+            case REQUIRED -> throw new VmmException(ExitStatus.CONFIG_ERROR,
+                    "safety required: no jqvm component is safety-certified, so this VM cannot be built");
         }
     }
 
