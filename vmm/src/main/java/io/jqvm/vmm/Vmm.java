@@ -7,6 +7,7 @@ import io.jqvm.common.Arch;
 import io.jqvm.common.ExitStatus;
 import io.jqvm.common.Log;
 import io.jqvm.common.VmmException;
+import io.jqvm.config.ConfigException;
 import io.jqvm.config.model.Unsupported;
 import io.jqvm.config.model.VmSpec;
 import io.jqvm.vmm.assembly.Assembly;
@@ -49,8 +50,8 @@ public final class Vmm {
     private VmRuntime.Outcome runOnce(VmSpec spec) throws InterruptedException {
         try (Assembly a = VmBuilder.assemble(spec, accelerators, false)) {
             if (a.entry() == null) {
-                throw new VmmException(ExitStatus.CONFIG_ERROR, "nothing to run: no 'load' gives the guest an image"
-                        + " (add 'load path' or use 'dryrun')");
+                throw new ConfigException(a.configOrigin(), "nothing to run: no 'load' gives the guest an image"
+                        + " (add 'load path', or 'dryrun' to only assemble the board)");
             }
             UnsupportedPolicy policy = switch (spec.unsupportedAction(Unsupported.Kind.REFERENCE)) {
                 case IGNORE -> UnsupportedPolicy.IGNORE;

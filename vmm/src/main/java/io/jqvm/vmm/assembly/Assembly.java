@@ -174,7 +174,7 @@ public final class Assembly implements AutoCloseable {
      * Where to point an error about the configuration as a whole (no RAM, no room for the device tree):
      * the first load, else the first vdev, else the first command-line argument.
      */
-    Origin configOrigin() {
+    public Origin configOrigin() {
         if (!spec.loads().isEmpty()) {
             return spec.loads().getFirst().origin();
         }

@@ -91,7 +91,7 @@ public final class VmBuilder {
         switch (spec.safety().orElse(io.jqvm.config.model.Safety.NONE)) {
             case NONE -> { }
             case WARN -> Log.warn("safety warn: no jqvm component is safety-certified");
-            case REQUIRED -> throw new VmmException(ExitStatus.CONFIG_ERROR,
+            case REQUIRED -> throw new VmmException(ExitStatus.FATAL_BEFORE_START,
                     "safety required: no jqvm component is safety-certified, so this VM cannot be built");
         }
     }
