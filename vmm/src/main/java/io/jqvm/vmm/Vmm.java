@@ -6,7 +6,6 @@ import io.jqvm.accel.VirtualMachine;
 import io.jqvm.common.Arch;
 import io.jqvm.common.ExitStatus;
 import io.jqvm.common.Log;
-import io.jqvm.common.VmmException;
 import io.jqvm.config.ConfigException;
 import io.jqvm.config.model.Unsupported;
 import io.jqvm.config.model.VmSpec;
