@@ -118,4 +118,28 @@ class CommandLineTest {
         assertTrue(dts.stdout().contains("model = \"my board\"") && dts.stdout().contains("reserved-memory")
                 && dts.stdout().contains("arm,pl011"), dts::describe);
     }
+
+    @Test
+    void sigtermCutsThePowerWithStatus3(@TempDir Path dir) throws Exception {
+        Path spin = dir.resolve("spin.bin");
+        Files.write(spin, new byte[] {0x00, 0x00, 0x00, 0x14}); // b . (branch to itself)
+        Process vm = new ProcessBuilder(Command.repo().resolve("jqvm").toString(), "@examples/arm64-virt.qvmconf",
+                "load", spin.toString()).directory(Command.repo().toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectError(dir.resolve("log").toFile()).redirectOutput(dir.resolve("console").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (!Files.readString(dir.resolve("log")).contains("guest started") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            // The launcher execs java, so the process is the JVM itself.
+            new ProcessBuilder("kill", "-TERM", Long.toString(vm.pid())).start().waitFor();
+            assertTrue(vm.waitFor(TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS), "jqvm did not stop");
+            String log = Files.readString(dir.resolve("log"));
+            assertEquals(3, vm.exitValue(), log);
+            assertTrue(log.contains("power cut by SIGTERM"), log);
+        } finally {
+            vm.destroyForcibly();
+        }
+    }
 }
