@@ -1,5 +1,6 @@
 package io.jqvm.guests.x86;
 
+import io.jqvm.testkit.KvmRequirement;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -34,13 +34,7 @@ class QemuGuestTest {
 
     @BeforeAll
     static void findKvmQemuAndGuests() {
-        Path kvm = Path.of("/dev/kvm");
-        if (!(Files.isReadable(kvm) && Files.isWritable(kvm))) {
-            String reason = "/dev/kvm is missing or not accessible; the QEMU guest tests need KVM";
-            if ("1".equals(System.getenv("JQVM_REQUIRE_KVM")))
-                fail(reason + " (JQVM_REQUIRE_KVM=1)");
-            Assumptions.abort(reason + "; skipping");
-        }
+        KvmRequirement.assumeDevice();
         qemu = onPath(QEMU);
         String repo = System.getenv("JQVM_REPO");
         assertTrue(repo != null && !repo.isBlank(), "JQVM_REPO (the repository root) is not set");

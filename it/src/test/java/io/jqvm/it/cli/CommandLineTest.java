@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jqvm.it.support.Command;
-import io.jqvm.it.support.Kvm;
+import io.jqvm.testkit.KvmRequirement;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +19,7 @@ class CommandLineTest {
 
     @Test
     void withoutArgumentsTheDemoGuestBootsAndPowersOff() throws Exception {
-        Kvm.assumeAvailable();
+        KvmRequirement.assumeDevice();
         Command.Result r = Command.jqvm(TIMEOUT);
         assertTrue(r.stdout().contains("Hello from the jqvm guest kit"), r::describe);
         assertEquals(0, r.exitStatus(), r::describe);
@@ -68,7 +68,7 @@ class CommandLineTest {
 
     @Test
     void unsupportedReferenceAbortEndsTheVmWithStatus5() throws Exception {
-        Kvm.assumeAvailable();
+        KvmRequirement.assumeDevice();
         Command.Result r = Command.jqvm(TIMEOUT, "@examples/x86-pc.qvmconf", "unsupported", "reference", "abort",
                 "load", "guests/target/x86/unmapped.elf");
         assertEquals(5, r.exitStatus(), r::describe);

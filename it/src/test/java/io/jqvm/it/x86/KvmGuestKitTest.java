@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jqvm.it.support.Command;
-import io.jqvm.it.support.Kvm;
+import io.jqvm.testkit.KvmRequirement;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,7 +20,7 @@ class KvmGuestKitTest {
 
     @BeforeEach
     void needsKvm() {
-        Kvm.assumeAvailable();
+        KvmRequirement.assumeDevice();
     }
 
     @ParameterizedTest(name = "{0} on {1} vCPU(s)")

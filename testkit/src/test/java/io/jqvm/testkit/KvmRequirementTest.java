@@ -1,4 +1,4 @@
-package io.jqvm.accel.kvm;
+package io.jqvm.testkit;
 
 import org.junit.jupiter.api.Test;
 import org.opentest4j.AssertionFailedError;
@@ -21,13 +21,13 @@ class KvmRequirementTest {
     @Test
     void missingKvmSkipsWithTheReason() {
         TestAbortedException e = assertThrows(TestAbortedException.class, () -> KvmRequirement.apply(REASON, null));
-        assertEquals("kvm is unavailable: " + REASON, e.getMessage());
+        assertEquals("skipped: needs KVM, which is unavailable: " + REASON, e.getMessage());
         assertThrows(TestAbortedException.class, () -> KvmRequirement.apply(REASON, "0"));
     }
 
     @Test
     void missingKvmFailsWhenRequired() {
         AssertionFailedError e = assertThrows(AssertionFailedError.class, () -> KvmRequirement.apply(REASON, "1"));
-        assertEquals("JQVM_REQUIRE_KVM=1 but kvm is unavailable: " + REASON, e.getMessage());
+        assertEquals("JQVM_REQUIRE_KVM=1 but KVM is unavailable: " + REASON, e.getMessage());
     }
 }
