@@ -496,25 +496,6 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         return Math.min(WFE_MAX_PARK_NANOS, (2L << bit) * GenericTimer.NANOS_PER_TICK);
     }
 
-    private void executeBatch() {
-        long address = pc;
-        while (batchLeft > 0) {
-            batchLeft--;
-            CodePage page = currentPage;
-            if (address >>> 12 != currentPageNumber) {
-                page = fetchPage(address);
-            }
-            int i = (int) (address >>> 2) & (CodePage.INSTRUCTIONS - 1);
-            long entry = page.entries[i];
-            if (entry >>> 32 == Op.UNDECODED) {
-                entry = page.decode(i);
-            }
-            pc = address; // exceptions taken by the instruction report it
-            address = execute((int) (entry >>> 32), (int) entry, page.imm[i]);
-        }
-        pc = address;
-    }
-
     /** The decoded page for the instruction at {@code address}, through the exec TLB. */
     private CodePage fetchPage(long address) {
         if (illegalState) {
@@ -570,156 +551,178 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         }
     }
 
-    /** Executes one instruction at {@link #pc} and returns the address of the next one. */
-    private long execute(int op, int insn, long imm) {
+    /**
+     * Runs instructions until the batch ends or an exception unwinds. The dispatch loop and the instruction
+     * switch are one method so that C2 sees each case's calls as frequent (relative to this method's
+     * invocations) and inlines them; a per-instruction method would leave most helpers as calls.
+     */
+    private void executeBatch() {
         long pc = this.pc;
-        boolean sf = insn < 0;
-        switch (op) {
-            case Op.ADR, Op.ADRP -> setX(rd(insn), op == Op.ADR ? pc + imm : (pc & ~0xFFFL) + imm);
-            case Op.ADD_IMM -> {
-                long r = xsp(rn(insn)) + imm;
-                setXsp(rd(insn), sf ? r : r & M32);
+        while (batchLeft > 0) {
+            batchLeft--;
+            CodePage page = currentPage;
+            if (pc >>> 12 != currentPageNumber) {
+                page = fetchPage(pc);
             }
-            case Op.SUB_IMM -> {
-                long r = xsp(rn(insn)) - imm;
-                setXsp(rd(insn), sf ? r : r & M32);
+            int i = (int) (pc >>> 2) & (CodePage.INSTRUCTIONS - 1);
+            long entry = page.entries[i];
+            if (entry >>> 32 == Op.UNDECODED) {
+                entry = page.decode(i);
             }
-            case Op.ADDS_IMM -> setX(rd(insn), addWithCarry(xsp(rn(insn)), imm, 0, sf));
-            case Op.SUBS_IMM -> setX(rd(insn), addWithCarry(xsp(rn(insn)), ~imm, 1, sf));
-            case Op.AND_IMM -> setXsp(rd(insn), x[rn(insn)] & imm);
-            case Op.ORR_IMM -> setXsp(rd(insn), (x[rn(insn)] | imm) & (sf ? -1L : M32));
-            case Op.EOR_IMM -> setXsp(rd(insn), (x[rn(insn)] ^ imm) & (sf ? -1L : M32));
-            case Op.ANDS_IMM -> setX(rd(insn), logicFlags(x[rn(insn)] & imm, sf));
-            case Op.MOVN -> setX(rd(insn), sf ? ~imm : ~imm & M32);
-            case Op.MOVZ -> setX(rd(insn), imm);
-            case Op.MOVK -> {
-                long r = (x[rd(insn)] & ~(0xFFFFL << (((insn >>> 21) & 3) * 16))) | imm;
-                setX(rd(insn), sf ? r : r & M32);
-            }
-            case Op.SBFM, Op.BFM, Op.UBFM -> bitfield(op, insn);
-            case Op.EXTR -> extract(insn);
-            case Op.B -> {
-                return pc + imm;
-            }
-            case Op.BL -> {
-                x[30] = pc + 4;
-                return pc + imm;
-            }
-            case Op.B_COND -> {
-                return condition(insn & 15) ? pc + imm : pc + 4;
-            }
-            case Op.CBZ, Op.CBNZ -> {
-                long v = sf ? x[rd(insn)] : x[rd(insn)] & M32;
-                return (v == 0) == (op == Op.CBZ) ? pc + imm : pc + 4;
-            }
-            case Op.TBZ, Op.TBNZ -> {
-                int bit = ((insn >>> 26) & 0x20) | ((insn >>> 19) & 0x1F);
-                return (((x[rd(insn)] >>> bit) & 1) == 0) == (op == Op.TBZ) ? pc + imm : pc + 4;
-            }
-            case Op.BR, Op.RET -> {
-                return branchTo(x[rn(insn)]);
-            }
-            case Op.BLR -> {
-                long target = x[rn(insn)];
-                x[30] = pc + 4;
-                return branchTo(target);
-            }
-            case Op.ERET -> {
-                return exceptionReturn(insn);
-            }
-            case Op.SVC -> syncException(EC_SVC, (insn >>> 5) & 0xFFFF, pc + 4);
-            case Op.HVC, Op.SMC -> hypercall(op == Op.SMC, insn);
-            case Op.BRK -> syncException(EC_BRK, (insn >>> 5) & 0xFFFF, pc);
-            case Op.NOP -> {
-                // hints without an effect here (YIELD, BTI, PAC in the hint space)
-            }
-            case Op.WFI, Op.WFE -> waitInstruction(op == Op.WFE);
-            case Op.SEV -> monitor.sendEvent();
-            case Op.SEVL -> eventRegister = true;
-            case Op.CLREX -> exclusiveActive = false;
-            case Op.BARRIER -> VarHandle.fullFence();
-            case Op.ISB -> currentPageNumber = -1;
-            case Op.MSR_IMM -> msrImmediate(insn);
-            case Op.SYS -> systemInstruction(insn);
-            case Op.MRS -> setX(rd(insn), readSystemRegister(insn));
-            case Op.MSR_REG -> writeSystemRegister(insn, x[rd(insn)]);
-            case Op.ORR_REG -> {
-                long r = x[rn(insn)] | shift(x[rm(insn)], (insn >>> 22) & 3, (insn >>> 10) & 0x3F, sf);
-                setX(rd(insn), sf ? r : r & M32);
-            }
-            case Op.LOGIC_REG -> logicRegister(insn, sf);
-            case Op.ADD_REG -> {
-                long r = x[rn(insn)] + shift(x[rm(insn)], (insn >>> 22) & 3, (insn >>> 10) & 0x3F, sf);
-                setX(rd(insn), sf ? r : r & M32);
-            }
-            case Op.SUB_REG -> {
-                long r = x[rn(insn)] - shift(x[rm(insn)], (insn >>> 22) & 3, (insn >>> 10) & 0x3F, sf);
-                setX(rd(insn), sf ? r : r & M32);
-            }
-            case Op.ADDS_REG -> setX(rd(insn), addWithCarry(x[rn(insn)],
-                    shift(x[rm(insn)], (insn >>> 22) & 3, (insn >>> 10) & 0x3F, sf), 0, sf));
-            case Op.SUBS_REG -> setX(rd(insn), addWithCarry(x[rn(insn)],
-                    ~shift(x[rm(insn)], (insn >>> 22) & 3, (insn >>> 10) & 0x3F, sf), 1, sf));
-            case Op.ADDSUB_EXT -> addSubExtended(insn, sf);
-            case Op.ADC_SBC -> addSubCarry(insn, sf);
-            case Op.CCMP -> conditionalCompare(insn, sf);
-            case Op.CSEL -> conditionalSelect(insn, sf);
-            case Op.DP1 -> dataProcessing1(insn, sf);
-            case Op.UDIV -> setX(rd(insn), sf ? udiv64(x[rn(insn)], x[rm(insn)])
-                    : udiv32((int) x[rn(insn)], (int) x[rm(insn)]));
-            case Op.SDIV -> setX(rd(insn), sf ? sdiv64(x[rn(insn)], x[rm(insn)])
-                    : sdiv32((int) x[rn(insn)], (int) x[rm(insn)]));
-            case Op.SHIFTV -> setX(rd(insn), shiftVariable(insn, sf));
-            case Op.CRC32 -> setX(rd(insn), crc32(insn));
-            case Op.MADD -> multiplyAdd(insn, sf);
-            case Op.MADDL -> multiplyAddLong(insn);
-            case Op.SMULH -> setX(rd(insn), Math.multiplyHigh(x[rn(insn)], x[rm(insn)]));
-            case Op.UMULH -> setX(rd(insn), Math.unsignedMultiplyHigh(x[rn(insn)], x[rm(insn)]));
-            case Op.LDR_X_UIMM -> setX(rd(insn), read64(baseAddress(insn) + imm, el));
-            case Op.STR_X_UIMM -> write64(baseAddress(insn) + imm, x[rd(insn)], el);
-            case Op.LDR_W_UIMM -> setX(rd(insn), read32(baseAddress(insn) + imm, el));
-            case Op.STR_W_UIMM -> write32(baseAddress(insn) + imm, x[rd(insn)], el);
-            case Op.LDRB_UIMM -> setX(rd(insn), read8(baseAddress(insn) + imm, el));
-            case Op.STRB_UIMM -> write8(baseAddress(insn) + imm, x[rd(insn)], el);
-            case Op.LDP_X_OFFSET -> loadPair(insn, baseAddress(insn) + imm);
-            case Op.STP_X_OFFSET -> storePair(insn, baseAddress(insn) + imm);
-            case Op.LDP_X_POST -> {
-                long base = baseAddress(insn);
-                loadPair(insn, base);
-                setXsp(rn(insn), base + imm);
-            }
-            case Op.STP_X_PRE -> {
-                long address = baseAddress(insn) + imm;
-                storePair(insn, address);
-                setXsp(rn(insn), address);
-            }
-            case Op.LDST_UIMM, Op.LDST_UNSCALED -> transfer(Decoder.loadStoreKind(insn), rd(insn), baseAddress(insn) + imm, el);
-            case Op.LDST_UNPRIV -> transfer(Decoder.loadStoreKind(insn), rd(insn), baseAddress(insn) + imm, 0);
-            case Op.LDST_PRE -> {
-                long address = baseAddress(insn) + imm;
-                transfer(Decoder.loadStoreKind(insn), rd(insn), address, el);
-                setXsp(rn(insn), address);
-            }
-            case Op.LDST_POST -> {
-                long address = baseAddress(insn);
-                transfer(Decoder.loadStoreKind(insn), rd(insn), address, el);
-                setXsp(rn(insn), address + imm);
-            }
-            case Op.LDST_REG -> transfer(Decoder.loadStoreKind(insn), rd(insn), baseAddress(insn) + registerOffset(insn), el);
-            case Op.LDR_LITERAL -> loadLiteral(insn, pc + imm);
-            case Op.LDSTP_OFFSET, Op.LDSTP_PRE, Op.LDSTP_POST -> pair(op, insn, imm);
-            case Op.LDXR, Op.STXR, Op.LDXP, Op.STXP, Op.LDAR, Op.STLR -> exclusiveOrOrdered(op, insn);
-            case Op.SIMD_LDST_MULTI -> simdMultiple(insn);
-            case Op.SIMD_LDST_SINGLE -> simdSingle(insn);
-            case Op.SIMD_DP -> {
-                checkFpEnabled();
-                if (!simd.execute(insn, fp, this)) {
-                    undefined(insn);
+            this.pc = pc; // exceptions taken by the instruction report it
+            int op = (int) (entry >>> 32);
+            int insn = (int) entry;
+            long imm = page.imm[i];
+            boolean sf = insn < 0;
+            long next = pc + 4;
+            switch (op) {
+                case Op.ADR, Op.ADRP -> setX(rd(insn), op == Op.ADR ? pc + imm : (pc & ~0xFFFL) + imm);
+                case Op.ADD_IMM -> {
+                    long r = xsp(rn(insn)) + imm;
+                    setXsp(rd(insn), sf ? r : r & M32);
                 }
+                case Op.SUB_IMM -> {
+                    long r = xsp(rn(insn)) - imm;
+                    setXsp(rd(insn), sf ? r : r & M32);
+                }
+                case Op.ADDS_IMM -> setX(rd(insn), addWithCarry(xsp(rn(insn)), imm, 0, sf));
+                case Op.SUBS_IMM -> setX(rd(insn), addWithCarry(xsp(rn(insn)), ~imm, 1, sf));
+                case Op.AND_IMM -> setXsp(rd(insn), x[rn(insn)] & imm);
+                case Op.ORR_IMM -> setXsp(rd(insn), (x[rn(insn)] | imm) & (sf ? -1L : M32));
+                case Op.EOR_IMM -> setXsp(rd(insn), (x[rn(insn)] ^ imm) & (sf ? -1L : M32));
+                case Op.ANDS_IMM -> setX(rd(insn), logicFlags(x[rn(insn)] & imm, sf));
+                case Op.MOVN -> setX(rd(insn), sf ? ~imm : ~imm & M32);
+                case Op.MOVZ -> setX(rd(insn), imm);
+                case Op.MOVK -> {
+                    long r = (x[rd(insn)] & ~(0xFFFFL << (((insn >>> 21) & 3) * 16))) | imm;
+                    setX(rd(insn), sf ? r : r & M32);
+                }
+                case Op.SBFM, Op.BFM, Op.UBFM -> bitfield(op, insn);
+                case Op.EXTR -> extract(insn);
+                case Op.B -> {
+                    next = pc + imm;
+                }
+                case Op.BL -> {
+                    x[30] = pc + 4;
+                    next = pc + imm;
+                }
+                case Op.B_COND -> {
+                    next = condition(insn & 15) ? pc + imm : pc + 4;
+                }
+                case Op.CBZ, Op.CBNZ -> {
+                    long v = sf ? x[rd(insn)] : x[rd(insn)] & M32;
+                    next = (v == 0) == (op == Op.CBZ) ? pc + imm : pc + 4;
+                }
+                case Op.TBZ, Op.TBNZ -> {
+                    int bit = ((insn >>> 26) & 0x20) | ((insn >>> 19) & 0x1F);
+                    next = (((x[rd(insn)] >>> bit) & 1) == 0) == (op == Op.TBZ) ? pc + imm : pc + 4;
+                }
+                case Op.BR, Op.RET -> {
+                    next = branchTo(x[rn(insn)]);
+                }
+                case Op.BLR -> {
+                    long target = x[rn(insn)];
+                    x[30] = pc + 4;
+                    next = branchTo(target);
+                }
+                case Op.ERET -> {
+                    next = exceptionReturn(insn);
+                }
+                case Op.SVC -> syncException(EC_SVC, (insn >>> 5) & 0xFFFF, pc + 4);
+                case Op.HVC, Op.SMC -> hypercall(op == Op.SMC, insn);
+                case Op.BRK -> syncException(EC_BRK, (insn >>> 5) & 0xFFFF, pc);
+                case Op.NOP -> {
+                    // hints without an effect here (YIELD, BTI, PAC in the hint space)
+                }
+                case Op.WFI, Op.WFE -> waitInstruction(op == Op.WFE);
+                case Op.SEV -> monitor.sendEvent();
+                case Op.SEVL -> eventRegister = true;
+                case Op.CLREX -> exclusiveActive = false;
+                case Op.BARRIER -> VarHandle.fullFence();
+                case Op.ISB -> currentPageNumber = -1;
+                case Op.MSR_IMM -> msrImmediate(insn);
+                case Op.SYS -> systemInstruction(insn);
+                case Op.MRS -> setX(rd(insn), readSystemRegister(insn));
+                case Op.MSR_REG -> writeSystemRegister(insn, x[rd(insn)]);
+                case Op.ORR_REG -> {
+                    long r = x[rn(insn)] | shift(x[rm(insn)], (insn >>> 22) & 3, (insn >>> 10) & 0x3F, sf);
+                    setX(rd(insn), sf ? r : r & M32);
+                }
+                case Op.LOGIC_REG -> logicRegister(insn, sf);
+                case Op.ADD_REG -> {
+                    long r = x[rn(insn)] + shift(x[rm(insn)], (insn >>> 22) & 3, (insn >>> 10) & 0x3F, sf);
+                    setX(rd(insn), sf ? r : r & M32);
+                }
+                case Op.SUB_REG -> {
+                    long r = x[rn(insn)] - shift(x[rm(insn)], (insn >>> 22) & 3, (insn >>> 10) & 0x3F, sf);
+                    setX(rd(insn), sf ? r : r & M32);
+                }
+                case Op.ADDS_REG -> setX(rd(insn), addWithCarry(x[rn(insn)],
+                        shift(x[rm(insn)], (insn >>> 22) & 3, (insn >>> 10) & 0x3F, sf), 0, sf));
+                case Op.SUBS_REG -> setX(rd(insn), addWithCarry(x[rn(insn)],
+                        ~shift(x[rm(insn)], (insn >>> 22) & 3, (insn >>> 10) & 0x3F, sf), 1, sf));
+                case Op.ADDSUB_EXT -> addSubExtended(insn, sf);
+                case Op.ADC_SBC -> addSubCarry(insn, sf);
+                case Op.CCMP -> conditionalCompare(insn, sf);
+                case Op.CSEL -> conditionalSelect(insn, sf);
+                case Op.DP1 -> dataProcessing1(insn, sf);
+                case Op.UDIV -> setX(rd(insn), sf ? udiv64(x[rn(insn)], x[rm(insn)])
+                        : udiv32((int) x[rn(insn)], (int) x[rm(insn)]));
+                case Op.SDIV -> setX(rd(insn), sf ? sdiv64(x[rn(insn)], x[rm(insn)])
+                        : sdiv32((int) x[rn(insn)], (int) x[rm(insn)]));
+                case Op.SHIFTV -> setX(rd(insn), shiftVariable(insn, sf));
+                case Op.CRC32 -> setX(rd(insn), crc32(insn));
+                case Op.MADD -> multiplyAdd(insn, sf);
+                case Op.MADDL -> multiplyAddLong(insn);
+                case Op.SMULH -> setX(rd(insn), Math.multiplyHigh(x[rn(insn)], x[rm(insn)]));
+                case Op.UMULH -> setX(rd(insn), Math.unsignedMultiplyHigh(x[rn(insn)], x[rm(insn)]));
+                case Op.LDR_X_UIMM -> setX(rd(insn), read64(baseAddress(insn) + imm, el));
+                case Op.STR_X_UIMM -> write64(baseAddress(insn) + imm, x[rd(insn)], el);
+                case Op.LDR_W_UIMM -> setX(rd(insn), read32(baseAddress(insn) + imm, el));
+                case Op.STR_W_UIMM -> write32(baseAddress(insn) + imm, x[rd(insn)], el);
+                case Op.LDRB_UIMM -> setX(rd(insn), read8(baseAddress(insn) + imm, el));
+                case Op.STRB_UIMM -> write8(baseAddress(insn) + imm, x[rd(insn)], el);
+                case Op.LDP_X_OFFSET -> loadPair(insn, baseAddress(insn) + imm);
+                case Op.STP_X_OFFSET -> storePair(insn, baseAddress(insn) + imm);
+                case Op.LDP_X_POST -> {
+                    long base = baseAddress(insn);
+                    loadPair(insn, base);
+                    setXsp(rn(insn), base + imm);
+                }
+                case Op.STP_X_PRE -> {
+                    long address = baseAddress(insn) + imm;
+                    storePair(insn, address);
+                    setXsp(rn(insn), address);
+                }
+                case Op.LDST_UIMM, Op.LDST_UNSCALED -> transfer(Decoder.loadStoreKind(insn), rd(insn), baseAddress(insn) + imm, el);
+                case Op.LDST_UNPRIV -> transfer(Decoder.loadStoreKind(insn), rd(insn), baseAddress(insn) + imm, 0);
+                case Op.LDST_PRE -> {
+                    long address = baseAddress(insn) + imm;
+                    transfer(Decoder.loadStoreKind(insn), rd(insn), address, el);
+                    setXsp(rn(insn), address);
+                }
+                case Op.LDST_POST -> {
+                    long address = baseAddress(insn);
+                    transfer(Decoder.loadStoreKind(insn), rd(insn), address, el);
+                    setXsp(rn(insn), address + imm);
+                }
+                case Op.LDST_REG -> transfer(Decoder.loadStoreKind(insn), rd(insn), baseAddress(insn) + registerOffset(insn), el);
+                case Op.LDR_LITERAL -> loadLiteral(insn, pc + imm);
+                case Op.LDSTP_OFFSET, Op.LDSTP_PRE, Op.LDSTP_POST -> pair(op, insn, imm);
+                case Op.LDXR, Op.STXR, Op.LDXP, Op.STXP, Op.LDAR, Op.STLR -> exclusiveOrOrdered(op, insn);
+                case Op.SIMD_LDST_MULTI -> simdMultiple(insn);
+                case Op.SIMD_LDST_SINGLE -> simdSingle(insn);
+                case Op.SIMD_DP -> {
+                    checkFpEnabled();
+                    if (!simd.execute(insn, fp, this)) {
+                        undefined(insn);
+                    }
+                }
+                default -> undefined(insn);
             }
-            default -> undefined(insn);
+            pc = next;
         }
-        return pc + 4;
+        this.pc = pc;
     }
 
     // ---------------------------------------------------------------- integer data processing
