@@ -26,4 +26,6 @@ jqvm_build_launcher_jar() {
     echo "jqvm: build failed; full log in $log" >&2
     exit 64
   fi
+  # Maven keeps an up-to-date jar untouched; mark it current so the next start does not build again.
+  touch "$repo/cli/target/jqvm.jar"
 }
