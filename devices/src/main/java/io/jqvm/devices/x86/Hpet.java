@@ -4,6 +4,7 @@ import io.jqvm.device.GuestAccessLog;
 import io.jqvm.common.Hex;
 import io.jqvm.device.BusDevice;
 import io.jqvm.device.IrqLine;
+import io.jqvm.device.TaskScheduler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -74,12 +75,6 @@ public final class Hpet implements BusDevice {
         }
     }
 
-    /** Runs a task after a delay; the VM's timer service. */
-    @FunctionalInterface
-    public interface Scheduler {
-        void schedule(long delayNanos, Runnable task);
-    }
-
     static final int CAPABILITIES = 0x000;
     static final int CONFIGURATION = 0x010;
     static final int INTERRUPT_STATUS = 0x020;
@@ -125,7 +120,7 @@ public final class Hpet implements BusDevice {
     private final IrqLine legacyIrq0;
     private final IrqLine legacyIrq8;
     private final LongSupplier nanoClock;
-    private final Scheduler scheduler;
+    private final TaskScheduler scheduler;
     private final GuestAccessLog log = new GuestAccessLog("hpet");
 
     private boolean enabled;
@@ -155,7 +150,7 @@ public final class Hpet implements BusDevice {
      * @param scheduler  wakes the device when a comparator is due
      */
     public Hpet(int timers, long frequency, int vendorId, IrqLine[] routes, IrqLine legacyIrq0, IrqLine legacyIrq8,
-                LongSupplier nanoClock, Scheduler scheduler) {
+                LongSupplier nanoClock, TaskScheduler scheduler) {
         if (timers < MIN_TIMERS || timers > MAX_TIMERS) {
             throw new IllegalArgumentException("an HPET has " + MIN_TIMERS + " to " + MAX_TIMERS + " timers, not "
                     + timers);
@@ -207,7 +202,7 @@ public final class Hpet implements BusDevice {
      * {@link #resume()}.
      */
     public Hpet(long frequency, int vendorId, IrqLine[] routes, IrqLine legacyIrq0, IrqLine legacyIrq8,
-                LongSupplier nanoClock, Scheduler scheduler, State s) {
+                LongSupplier nanoClock, TaskScheduler scheduler, State s) {
         this(s.timerConfig().length, frequency, vendorId, routes, legacyIrq0, legacyIrq8, nanoClock, scheduler);
         for (int t = 0; t < timers; t++) {
             config[t] = s.timerConfig()[t] & writableConfig(t);

@@ -4,6 +4,7 @@ import io.jqvm.device.GuestAccessLog;
 import io.jqvm.common.Hex;
 import io.jqvm.device.BusDevice;
 import io.jqvm.device.IrqLine;
+import io.jqvm.device.TaskScheduler;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -48,12 +49,6 @@ public final class Mc146818 implements BusDevice {
             }
             cmos = cmos.clone();
         }
-    }
-
-    /** Runs a task after a delay; the VM's timer service. */
-    @FunctionalInterface
-    public interface Scheduler {
-        void schedule(long delayNanos, Runnable task);
     }
 
     static final int SECONDS = 0x00;
@@ -104,7 +99,7 @@ public final class Mc146818 implements BusDevice {
 
     private final IrqLine irq;
     private final Clock host;
-    private final Scheduler scheduler;
+    private final TaskScheduler scheduler;
     private final GuestAccessLog log = new GuestAccessLog("mc146818");
     private final int[] cmos = new int[128];
     private long offsetNanos;
@@ -126,7 +121,7 @@ public final class Mc146818 implements BusDevice {
      * @param ramBelow4GiB bytes of RAM from address 0 up to its top below 4 GiB (holes included)
      * @param ramAbove4GiB bytes of RAM above 4 GiB
      */
-    public Mc146818(IrqLine irq, Clock host, Scheduler scheduler, long ramBelow4GiB, long ramAbove4GiB) {
+    public Mc146818(IrqLine irq, Clock host, TaskScheduler scheduler, long ramBelow4GiB, long ramAbove4GiB) {
         this.irq = irq;
         this.host = host;
         this.scheduler = scheduler;
@@ -144,7 +139,7 @@ public final class Mc146818 implements BusDevice {
     }
 
     /** Restores a device saved with {@link #state()}; SET, if it was on, restarts with the running clock. */
-    public Mc146818(IrqLine irq, Clock host, Scheduler scheduler, State s) {
+    public Mc146818(IrqLine irq, Clock host, TaskScheduler scheduler, State s) {
         this(irq, host, scheduler, 0, 0);
         for (int i = 0; i < cmos.length; i++) {
             cmos[i] = s.cmos()[i] & 0xff;

@@ -1,5 +1,6 @@
 package io.jqvm.devices.x86;
 
+import io.jqvm.device.TaskScheduler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,7 +19,7 @@ class HpetTest {
     private static final long ROUTE_CAPABILITY = 1L << 11 | 1L << 20 | 1L << 21;
 
     /** Tasks the test runs by hand when the clock it moves reaches them. */
-    private final class ManualScheduler implements Hpet.Scheduler {
+    private final class ManualScheduler implements TaskScheduler {
         private record Pending(long due, long order, Runnable task) {
         }
 

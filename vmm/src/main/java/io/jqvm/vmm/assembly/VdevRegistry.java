@@ -315,7 +315,7 @@ final class VdevRegistry {
         }
         DeviceClock clock = DeviceClock.host();
         Mc146818 rtc = new Mc146818(interrupts(a, v, owner, null), java.time.Clock.systemUTC(),
-                (delay, task) -> clock.schedule(delay, task), below, above);
+                clock::schedule, below, above);
         for (Value.Pair reg : v.all("reg", Value.Pair.class)) {
             try {
                 rtc.preset((int) reg.first(), (int) reg.second());
@@ -348,7 +348,7 @@ final class VdevRegistry {
         Hpet hpet;
         try {
             hpet = new Hpet(Hpet.DEFAULT_TIMERS, frequency, HPET_VENDOR_INTEL, routes, irq0, irq8, System::nanoTime,
-                    (delay, task) -> clock.schedule(delay, task));
+                    clock::schedule);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(v.option("frequency").map(o -> o.origin()).orElse(v.origin()), "vdev hpet: " + e.getMessage());
         }
