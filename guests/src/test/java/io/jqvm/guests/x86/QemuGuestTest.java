@@ -1,5 +1,6 @@
 package io.jqvm.guests.x86;
 
+import io.jqvm.testkit.Command;
 import io.jqvm.testkit.KvmRequirement;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,12 +8,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,21 +73,12 @@ class QemuGuestTest {
                 "-enable-kvm", "-cpu", "host,-arch-capabilities", "-machine", "pc", "-m", "128", "-smp", "2",
                 "-nodefaults", "-no-reboot", "-display", "none", "-monitor", "none", "-serial", "stdio",
                 "-kernel", image.toString(), "-append", cmdline));
-        Path output = Files.createTempFile("qemu-" + guest + "-", ".log");
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .start();
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-                fail(guest + " did not finish within " + TIMEOUT_SECONDS + " s; output:\n"
-                        + Files.readString(output, StandardCharsets.UTF_8));
-            }
-            return new Run(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8).lines()
-                    .map(line -> line.replace("\r", "")).toList());
-        } finally {
-            Files.deleteIfExists(output);
+        Command.Result r = Command.run(command, guests, Duration.ofSeconds(TIMEOUT_SECONDS));
+        if (r.timedOut()) {
+            fail(guest + " did not finish within " + TIMEOUT_SECONDS + " s; " + r.describe());
         }
+        // The guest's console is QEMU's stdout; QEMU's own warnings go to stderr.
+        return new Run(r.exitStatus(), r.stdout().lines().map(line -> line.replace("\r", "")).toList());
     }
 
     /** The guest's verdict is PASS, and QEMU exited cleanly because the guest entered S5. */

@@ -1,6 +1,6 @@
 package io.jqvm.it.a64;
 
-import io.jqvm.it.support.Command;
+import io.jqvm.testkit.Command;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

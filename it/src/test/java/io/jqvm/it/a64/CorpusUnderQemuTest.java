@@ -1,6 +1,6 @@
 package io.jqvm.it.a64;
 
-import io.jqvm.it.support.Command;
+import io.jqvm.testkit.Command;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;

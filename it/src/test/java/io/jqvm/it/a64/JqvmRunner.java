@@ -1,6 +1,6 @@
 package io.jqvm.it.a64;
 
-import io.jqvm.it.support.Command;
+import io.jqvm.testkit.Command;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

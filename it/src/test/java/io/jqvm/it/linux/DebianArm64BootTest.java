@@ -3,7 +3,7 @@ package io.jqvm.it.linux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jqvm.it.support.Command;
+import io.jqvm.testkit.Command;
 import io.jqvm.it.support.Console;
 import java.nio.file.Files;
 import java.nio.file.Path;

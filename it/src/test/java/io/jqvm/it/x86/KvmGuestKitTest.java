@@ -3,7 +3,7 @@ package io.jqvm.it.x86;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jqvm.it.support.Command;
+import io.jqvm.testkit.Command;
 import io.jqvm.testkit.KvmRequirement;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,4 +1,4 @@
-package io.jqvm.it.support;
+package io.jqvm.testkit;
 
 import java.io.File;
 import java.io.IOException;
