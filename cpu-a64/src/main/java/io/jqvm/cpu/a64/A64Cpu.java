@@ -15,6 +15,7 @@ import io.jqvm.device.IrqLine;
 import io.jqvm.device.SystemRegisterDevice;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -112,6 +113,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     private final GuestIo io;
     private final ExitCounters counters;
     private final GenericTimer timer;
+    private final RegionCompiler regionCompiler; // null: interpret only
     private final FpSimdState fp = new FpSimdState();
     private SimdUnit simd = SimdUnit.NONE;
     private SystemRegisterDevice[] sysregDevices = new SystemRegisterDevice[0];
@@ -216,8 +218,10 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         }
     };
 
-    A64Cpu(int index, PhysicalMemory phys, ExclusiveMonitor monitor, GuestIo io, ExitCounters counters, long epochNanos) {
+    A64Cpu(int index, PhysicalMemory phys, ExclusiveMonitor monitor, GuestIo io, ExitCounters counters, long epochNanos,
+            RegionCompiler regionCompiler) {
         this.index = index;
+        this.regionCompiler = regionCompiler;
         this.phys = phys;
         this.monitor = monitor;
         this.io = io;
@@ -225,6 +229,11 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         this.timer = new GenericTimer(epochNanos);
         monitor.register(this);
         reset();
+    }
+
+    /** A full-privilege lookup of this class: {@link RegionCompiler} defines compiled regions as its nestmates. */
+    static MethodHandles.Lookup regionLookup() {
+        return MethodHandles.lookup();
     }
 
     /** Wires the SIMD&amp;FP data-processing unit ({@code FpSimdExecutor::execute}). */
@@ -558,13 +567,22 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
      */
     private void executeBatch() {
         long pc = this.pc;
+        boolean jumped = true; // the batch starts where a region may start
         while (batchLeft > 0) {
-            batchLeft--;
             CodePage page = currentPage;
             if (pc >>> 12 != currentPageNumber) {
                 page = fetchPage(pc);
             }
             int i = (int) (pc >>> 2) & (CodePage.INSTRUCTIONS - 1);
+            if (jumped && regionCompiler != null) {
+                CompiledRegion region = regionCompiler.regionAt(page, i, pc);
+                if (region != null) {
+                    this.pc = pc;
+                    pc = region.run(this);
+                    continue; // a region ends at a jump or at an instruction it cannot translate
+                }
+            }
+            batchLeft--;
             long entry = page.entries[i];
             if (entry >>> 32 == Op.UNDECODED) {
                 entry = page.decode(i);
@@ -597,8 +615,8 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
                     long r = (x[rd(insn)] & ~(0xFFFFL << (((insn >>> 21) & 3) * 16))) | imm;
                     setX(rd(insn), sf ? r : r & M32);
                 }
-                case Op.SBFM, Op.BFM, Op.UBFM -> bitfield(op, insn);
-                case Op.EXTR -> extract(insn);
+                case Op.SBFM, Op.BFM, Op.UBFM -> setX(rd(insn), bitfield(op, insn, x[rn(insn)], x[rd(insn)]));
+                case Op.EXTR -> setX(rd(insn), extract(insn, x[rn(insn)], x[rm(insn)]));
                 case Op.B -> {
                     next = pc + imm;
                 }
@@ -664,16 +682,16 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
                 case Op.ADDSUB_EXT -> addSubExtended(insn, sf);
                 case Op.ADC_SBC -> addSubCarry(insn, sf);
                 case Op.CCMP -> conditionalCompare(insn, sf);
-                case Op.CSEL -> conditionalSelect(insn, sf);
-                case Op.DP1 -> dataProcessing1(insn, sf);
+                case Op.CSEL -> conditionalSelect(insn);
+                case Op.DP1 -> setX(rd(insn), dataProcessing1(insn, x[rn(insn)]));
                 case Op.UDIV -> setX(rd(insn), sf ? udiv64(x[rn(insn)], x[rm(insn)])
                         : udiv32((int) x[rn(insn)], (int) x[rm(insn)]));
                 case Op.SDIV -> setX(rd(insn), sf ? sdiv64(x[rn(insn)], x[rm(insn)])
                         : sdiv32((int) x[rn(insn)], (int) x[rm(insn)]));
-                case Op.SHIFTV -> setX(rd(insn), shiftVariable(insn, sf));
-                case Op.CRC32 -> setX(rd(insn), crc32(insn));
-                case Op.MADD -> multiplyAdd(insn, sf);
-                case Op.MADDL -> multiplyAddLong(insn);
+                case Op.SHIFTV -> setX(rd(insn), shiftVariable(insn, x[rn(insn)], x[rm(insn)]));
+                case Op.CRC32 -> setX(rd(insn), crc32(insn, x[rn(insn)], x[rm(insn)]));
+                case Op.MADD -> setX(rd(insn), multiplyAdd(insn, x[rn(insn)], x[rm(insn)], x[(insn >>> 10) & 31]));
+                case Op.MADDL -> setX(rd(insn), multiplyAddLong(insn, x[rn(insn)], x[rm(insn)], x[(insn >>> 10) & 31]));
                 case Op.SMULH -> setX(rd(insn), Math.multiplyHigh(x[rn(insn)], x[rm(insn)]));
                 case Op.UMULH -> setX(rd(insn), Math.unsignedMultiplyHigh(x[rn(insn)], x[rm(insn)]));
                 case Op.LDR_X_UIMM -> setX(rd(insn), read64(baseAddress(insn) + imm, el));
@@ -720,6 +738,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
                 }
                 default -> undefined(insn);
             }
+            jumped = next != pc + 4;
             pc = next;
         }
         this.pc = pc;
@@ -729,39 +748,19 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
 
     /** AddWithCarry, setting NZCV; the result is truncated to 32 bits when !sf. */
     private long addWithCarry(long a, long b, int carry, boolean sf) {
-        if (sf) {
-            long r = a + b + carry;
-            boolean c = carry == 0 ? Long.compareUnsigned(r, a) < 0 : Long.compareUnsigned(r, a) <= 0;
-            int v = (int) ((((a ^ r) & (b ^ r)) >>> 63));
-            nzcv = (int) (r >>> 63) << 3 | (r == 0 ? 4 : 0) | (c ? 2 : 0) | v;
-            return r;
-        }
-        long sum = (a & M32) + (b & M32) + carry;
-        int r = (int) sum;
-        int v = (((int) a ^ r) & ((int) b ^ r)) >>> 31;
-        nzcv = (r >>> 31) << 3 | (r == 0 ? 4 : 0) | ((int) (sum >>> 32) & 1) << 1 | v;
-        return r & M32;
+        nzcv = Nzcv.add(a, b, carry, sf);
+        long r = a + b + carry;
+        return sf ? r : r & M32;
     }
 
     private long logicFlags(long r, boolean sf) {
         long value = sf ? r : r & M32;
-        boolean negative = sf ? value < 0 : (int) value < 0;
-        nzcv = (negative ? 8 : 0) | (value == 0 ? 4 : 0);
+        nzcv = Nzcv.logic(value, sf);
         return value;
     }
 
     private boolean condition(int cond) {
-        boolean result = switch (cond >>> 1) {
-            case 0 -> (nzcv & 4) != 0;
-            case 1 -> (nzcv & 2) != 0;
-            case 2 -> (nzcv & 8) != 0;
-            case 3 -> (nzcv & 1) != 0;
-            case 4 -> (nzcv & 6) == 2;
-            case 5 -> ((nzcv >>> 3) & 1) == (nzcv & 1);
-            case 6 -> (nzcv & 4) == 0 && ((nzcv >>> 3) & 1) == (nzcv & 1);
-            default -> true;
-        };
-        return (cond & 1) != 0 && cond != 15 ? !result : result;
+        return Nzcv.holds(nzcv, cond);
     }
 
     private static long shift(long value, int type, int amount, boolean sf) {
@@ -795,22 +794,32 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     }
 
     private void logicRegister(int insn, boolean sf) {
-        long operand = shift(x[rm(insn)], (insn >>> 22) & 3, (insn >>> 10) & 0x3F, sf);
+        long r = logicRegister(insn, x[rn(insn)], x[rm(insn)]);
+        setX(rd(insn), ((insn >>> 29) & 3) == 3 ? logicFlags(r, sf) : r);
+    }
+
+    /** AND, BIC, ORR, ORN, EOR, EON, ANDS, BICS (shifted register) on n and m, truncated to the width. */
+    static long logicRegister(int insn, long n, long m) {
+        boolean sf = insn < 0;
+        long operand = shift(m, (insn >>> 22) & 3, (insn >>> 10) & 0x3F, sf);
         if ((insn & (1 << 21)) != 0) {
             operand = ~operand;
         }
-        long a = x[rn(insn)];
-        int opc = (insn >>> 29) & 3;
-        long r = switch (opc) {
-            case 0, 3 -> a & operand;
-            case 1 -> a | operand;
-            default -> a ^ operand;
+        long r = switch ((insn >>> 29) & 3) {
+            case 0, 3 -> n & operand;
+            case 1 -> n | operand;
+            default -> n ^ operand;
         };
-        setX(rd(insn), opc == 3 ? logicFlags(r, sf) : sf ? r : r & M32);
+        return sf ? r : r & M32;
+    }
+
+    /** The second operand of ADD/SUB (extended register): Rm extended and shifted left by imm3. */
+    static long extendedOperand(int insn, long m) {
+        return extend(m, (insn >>> 13) & 7) << ((insn >>> 10) & 7);
     }
 
     private void addSubExtended(int insn, boolean sf) {
-        long operand = extend(x[rm(insn)], (insn >>> 13) & 7) << ((insn >>> 10) & 7);
+        long operand = extendedOperand(insn, x[rm(insn)]);
         boolean subtract = (insn & (1 << 30)) != 0;
         long a = xsp(rn(insn));
         if ((insn & (1 << 29)) != 0) {
@@ -848,25 +857,30 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         }
     }
 
-    private void conditionalSelect(int insn, boolean sf) {
-        long r;
-        if (condition((insn >>> 12) & 15)) {
-            r = x[rn(insn)];
-        } else {
-            long b = x[rm(insn)];
-            int variant = ((insn >>> 29) & 2) | ((insn >>> 10) & 1);
-            r = switch (variant) {
-                case 0 -> b;
-                case 1 -> b + 1;
-                case 2 -> ~b;
-                default -> -b;
-            };
-        }
-        setX(rd(insn), sf ? r : r & M32);
+    private void conditionalSelect(int insn) {
+        setX(rd(insn), conditionalSelect(insn, condition((insn >>> 12) & 15), x[rn(insn)], x[rm(insn)]));
     }
 
-    private void dataProcessing1(int insn, boolean sf) {
-        long v = x[rn(insn)];
+    /** CSEL, CSINC, CSINV, CSNEG once the condition is known, truncated to the width. */
+    static long conditionalSelect(int insn, boolean holds, long n, long m) {
+        long r;
+        if (holds) {
+            r = n;
+        } else {
+            int variant = ((insn >>> 29) & 2) | ((insn >>> 10) & 1);
+            r = switch (variant) {
+                case 0 -> m;
+                case 1 -> m + 1;
+                case 2 -> ~m;
+                default -> -m;
+            };
+        }
+        return insn < 0 ? r : r & M32;
+    }
+
+    /** RBIT, REV16, REV32, REV, CLZ, CLS of v. */
+    static long dataProcessing1(int insn, long v) {
+        boolean sf = insn < 0;
         long r;
         if (sf) {
             r = switch ((insn >>> 10) & 0x3F) {
@@ -887,7 +901,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
                 default -> Integer.numberOfLeadingZeros((w ^ (w << 1)) | 1);
             }) & M32;
         }
-        setX(rd(insn), r);
+        return r;
     }
 
     private static long udiv64(long n, long d) {
@@ -906,15 +920,18 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         return d == 0 ? 0 : (n / d) & M32;
     }
 
-    private long shiftVariable(int insn, boolean sf) {
-        return shift(x[rn(insn)], (insn >>> 10) & 3, (int) (x[rm(insn)] & (sf ? 63 : 31)), sf);
+    /** LSLV, LSRV, ASRV, RORV. */
+    static long shiftVariable(int insn, long n, long m) {
+        boolean sf = insn < 0;
+        return shift(n, (insn >>> 10) & 3, (int) (m & (sf ? 63 : 31)), sf);
     }
 
-    private long crc32(int insn) {
+    /** CRC32{B,H,W,X} and CRC32C{B,H,W,X} of the accumulator n and the value m. */
+    static long crc32(int insn, long n, long m) {
         int[] table = (insn & (1 << 12)) != 0 ? CRC32C_TABLE : CRC32_TABLE;
         int bytes = 1 << ((insn >>> 10) & 3);
-        int crc = (int) x[rn(insn)];
-        long value = x[rm(insn)];
+        int crc = (int) n;
+        long value = m;
         for (int i = 0; i < bytes; i++) {
             crc = table[(crc ^ (int) (value >>> (8 * i))) & 0xFF] ^ (crc >>> 8);
         }
@@ -933,26 +950,25 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         return table;
     }
 
-    private void multiplyAdd(int insn, boolean sf) {
-        long product = x[rn(insn)] * x[rm(insn)];
-        long a = x[(insn >>> 10) & 31];
+    /** MADD, MSUB: a +/- n * m, truncated to the width. */
+    static long multiplyAdd(int insn, long n, long m, long a) {
+        long product = n * m;
         long r = (insn & (1 << 15)) != 0 ? a - product : a + product;
-        setX(rd(insn), sf ? r : r & M32);
+        return insn < 0 ? r : r & M32;
     }
 
-    private void multiplyAddLong(int insn) {
-        long product = (insn & (1 << 23)) != 0 ? (x[rn(insn)] & M32) * (x[rm(insn)] & M32)
-                : (long) (int) x[rn(insn)] * (int) x[rm(insn)];
-        long a = x[(insn >>> 10) & 31];
-        setX(rd(insn), (insn & (1 << 15)) != 0 ? a - product : a + product);
+    /** SMADDL, SMSUBL, UMADDL, UMSUBL. */
+    static long multiplyAddLong(int insn, long n, long m, long a) {
+        long product = (insn & (1 << 23)) != 0 ? (n & M32) * (m & M32) : (long) (int) n * (int) m;
+        return (insn & (1 << 15)) != 0 ? a - product : a + product;
     }
 
-    private void bitfield(int op, int insn) {
+    /** SBFM, BFM, UBFM ({@code op}) of src into dst, truncated to the width. */
+    static long bitfield(int op, int insn, long src, long dst) {
         boolean sf = insn < 0;
         int width = sf ? 64 : 32;
         int immr = (insn >>> 16) & 0x3F;
         int imms = (insn >>> 10) & 0x3F;
-        long src = x[rn(insn)];
         long r;
         if (imms >= immr) {
             int len = imms - immr + 1;
@@ -960,7 +976,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             r = switch (op) {
                 case Op.SBFM -> (field << (64 - len)) >> (64 - len);
                 case Op.UBFM -> field;
-                default -> (x[rd(insn)] & ~mask(len)) | field;
+                default -> (dst & ~mask(len)) | field;
             };
         } else {
             int len = imms + 1;
@@ -969,27 +985,26 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             r = switch (op) {
                 case Op.SBFM -> ((field << (64 - len)) >> (64 - len)) << position;
                 case Op.UBFM -> field << position;
-                default -> (x[rd(insn)] & ~(mask(len) << position)) | (field << position);
+                default -> (dst & ~(mask(len) << position)) | (field << position);
             };
         }
-        setX(rd(insn), sf ? r : r & M32);
+        return sf ? r : r & M32;
     }
 
     private static long mask(int bits) {
         return bits >= 64 ? -1L : (1L << bits) - 1;
     }
 
-    private void extract(int insn) {
+    /** EXTR of the pair high:low. */
+    static long extract(int insn, long high, long low) {
         int lsb = (insn >>> 10) & 0x3F;
-        long high = x[rn(insn)];
-        long low = x[rm(insn)];
         long r;
         if (insn < 0) {
             r = lsb == 0 ? low : (low >>> lsb) | (high << (64 - lsb));
         } else {
             r = lsb == 0 ? low & M32 : (((low & M32) >>> lsb) | (high << (32 - lsb))) & M32;
         }
-        setX(rd(insn), r);
+        return r;
     }
 
     // ---------------------------------------------------------------- branches and exceptions
@@ -1135,10 +1150,15 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         if (n != 31) {
             return x[n];
         }
+        checkSpAlignment();
+        return sp;
+    }
+
+    /** The SP alignment check of a load or store based on SP (SCTLR_EL1.SA/SA0). */
+    private void checkSpAlignment() {
         if ((sp & 15) != 0 && (sctlr & (el == 0 ? SCTLR_SA0 : SCTLR_SA)) != 0) {
             syncException(EC_SP_ALIGN, 0, pc);
         }
-        return sp;
     }
 
     private long registerOffset(int insn) {
@@ -1606,6 +1626,112 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         if (writeTag[i] == vpn && (va & 0xFFF) <= 0xFF8) {
             writeHost[i].set(U64, writeOffset[i] + (va & 0xFFF), value);
         } else {
+            slowWrite(va, 8, value, accessEl);
+        }
+    }
+
+    // ---------------------------------------------------------------- memory access from compiled regions
+
+    /*
+     * A compiled region keeps pc, SP and the flags in locals. Its accesses take the TLB fast path inline; a
+     * miss first stores that state, so a fault is taken exactly as from the interpreter.
+     */
+
+    private void regionSync(long pc, long sp, int flagKind, long flagA, long flagB) {
+        this.pc = pc;
+        this.sp = sp;
+        this.nzcv = Nzcv.lazy(flagKind, flagA, flagB);
+    }
+
+    private void regionCheckSp(long pc, long sp, int flagKind, long flagA, long flagB) {
+        regionSync(pc, sp, flagKind, flagA, flagB);
+        checkSpAlignment();
+    }
+
+    private int readHit(long va, int accessEl, int size) {
+        long vpn = va >>> 12;
+        int i = slot(vpn, accessEl);
+        return readTag[i] == vpn && (va & 0xFFF) <= 4096 - size ? i : -1;
+    }
+
+    private int writeHit(long va, int accessEl, int size) {
+        long vpn = va >>> 12;
+        int i = slot(vpn, accessEl);
+        return writeTag[i] == vpn && (va & 0xFFF) <= 4096 - size ? i : -1;
+    }
+
+    private long regionRead8(long va, int accessEl, long pc, long sp, int flagKind, long flagA, long flagB) {
+        int i = readHit(va, accessEl, 1);
+        if (i >= 0) {
+            return readHost[i].get(U8, readOffset[i] + (va & 0xFFF)) & 0xFFL;
+        }
+        regionSync(pc, sp, flagKind, flagA, flagB);
+        return slowRead(va, 1, accessEl);
+    }
+
+    private long regionRead16(long va, int accessEl, long pc, long sp, int flagKind, long flagA, long flagB) {
+        int i = readHit(va, accessEl, 2);
+        if (i >= 0) {
+            return readHost[i].get(U16, readOffset[i] + (va & 0xFFF)) & 0xFFFFL;
+        }
+        regionSync(pc, sp, flagKind, flagA, flagB);
+        return slowRead(va, 2, accessEl);
+    }
+
+    private long regionRead32(long va, int accessEl, long pc, long sp, int flagKind, long flagA, long flagB) {
+        int i = readHit(va, accessEl, 4);
+        if (i >= 0) {
+            return readHost[i].get(U32, readOffset[i] + (va & 0xFFF)) & M32;
+        }
+        regionSync(pc, sp, flagKind, flagA, flagB);
+        return slowRead(va, 4, accessEl);
+    }
+
+    private long regionRead64(long va, int accessEl, long pc, long sp, int flagKind, long flagA, long flagB) {
+        int i = readHit(va, accessEl, 8);
+        if (i >= 0) {
+            return readHost[i].get(U64, readOffset[i] + (va & 0xFFF));
+        }
+        regionSync(pc, sp, flagKind, flagA, flagB);
+        return slowRead(va, 8, accessEl);
+    }
+
+    private void regionWrite8(long va, long value, int accessEl, long pc, long sp, int flagKind, long flagA, long flagB) {
+        int i = writeHit(va, accessEl, 1);
+        if (i >= 0) {
+            writeHost[i].set(U8, writeOffset[i] + (va & 0xFFF), (byte) value);
+        } else {
+            regionSync(pc, sp, flagKind, flagA, flagB);
+            slowWrite(va, 1, value, accessEl);
+        }
+    }
+
+    private void regionWrite16(long va, long value, int accessEl, long pc, long sp, int flagKind, long flagA, long flagB) {
+        int i = writeHit(va, accessEl, 2);
+        if (i >= 0) {
+            writeHost[i].set(U16, writeOffset[i] + (va & 0xFFF), (short) value);
+        } else {
+            regionSync(pc, sp, flagKind, flagA, flagB);
+            slowWrite(va, 2, value, accessEl);
+        }
+    }
+
+    private void regionWrite32(long va, long value, int accessEl, long pc, long sp, int flagKind, long flagA, long flagB) {
+        int i = writeHit(va, accessEl, 4);
+        if (i >= 0) {
+            writeHost[i].set(U32, writeOffset[i] + (va & 0xFFF), (int) value);
+        } else {
+            regionSync(pc, sp, flagKind, flagA, flagB);
+            slowWrite(va, 4, value, accessEl);
+        }
+    }
+
+    private void regionWrite64(long va, long value, int accessEl, long pc, long sp, int flagKind, long flagA, long flagB) {
+        int i = writeHit(va, accessEl, 8);
+        if (i >= 0) {
+            writeHost[i].set(U64, writeOffset[i] + (va & 0xFFF), value);
+        } else {
+            regionSync(pc, sp, flagKind, flagA, flagB);
             slowWrite(va, 8, value, accessEl);
         }
     }

@@ -12,17 +12,43 @@ public final class A64Machine {
     private final A64Cpu[] cpus;
     private final PhysicalMemory phys;
 
+    /**
+     * Jumps to an instruction before the CPUs compile a region from it (system property
+     * {@value #JIT_THRESHOLD_PROPERTY}; 0 turns the compiler off and only interprets).
+     */
+    public static final String JIT_THRESHOLD_PROPERTY = "jqvm.a64.jit.threshold";
+    private static final int DEFAULT_JIT_THRESHOLD = 1000;
+
     public A64Machine(GuestMemory memory, int vcpus, GuestIo io, ExitCounters counters) {
         if (vcpus < 1) {
             throw new IllegalArgumentException("a machine needs at least one vCPU, not " + vcpus);
         }
+        int threshold = jitThreshold();
+        RegionCompiler compiler = threshold == 0 ? null : new RegionCompiler(A64Cpu.regionLookup(), threshold);
         phys = new PhysicalMemory(memory);
         ExclusiveMonitor monitor = new ExclusiveMonitor();
         long epoch = System.nanoTime();
         cpus = new A64Cpu[vcpus];
         for (int i = 0; i < vcpus; i++) {
-            cpus[i] = new A64Cpu(i, phys, monitor, io, counters, epoch);
+            cpus[i] = new A64Cpu(i, phys, monitor, io, counters, epoch, compiler);
         }
+    }
+
+    private static int jitThreshold() {
+        String value = System.getProperty(JIT_THRESHOLD_PROPERTY);
+        if (value == null) {
+            return DEFAULT_JIT_THRESHOLD;
+        }
+        try {
+            int threshold = Integer.parseInt(value.strip());
+            if (threshold >= 0) {
+                return threshold;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + JIT_THRESHOLD_PROPERTY + "=" + value
+                + ": expected a jump count (0 turns the region compiler off)");
     }
 
     public int cpuCount() {

@@ -18,6 +18,14 @@ final class CodePage {
     final long[] imm = new long[INSTRUCTIONS];
     /** Cleared when the page is written; read by other vCPUs' threads at their next fetch from it. */
     volatile boolean valid = true;
+    /** The page's compiled regions and jump counts, made when the page is first entered by a jump. */
+    Regions regions;
+
+    /** Per instruction: the region entered there ({@link RegionCompiler}) and how often it was jumped to. */
+    static final class Regions {
+        final CompiledRegion[] compiled = new CompiledRegion[INSTRUCTIONS];
+        final int[] heat = new int[INSTRUCTIONS];
+    }
 
     CodePage(MemorySegment host, long offset) {
         for (int i = 0; i < INSTRUCTIONS; i++) {
