@@ -19,12 +19,23 @@ public final class A64Machine {
     public static final String JIT_THRESHOLD_PROPERTY = "jqvm.a64.jit.threshold";
     private static final int DEFAULT_JIT_THRESHOLD = 1000;
 
+    private final RegionCompiler regionCompiler; // null: interpret only
+
+    /** A machine whose region-compiler threshold comes from {@value #JIT_THRESHOLD_PROPERTY}. */
     public A64Machine(GuestMemory memory, int vcpus, GuestIo io, ExitCounters counters) {
+        this(memory, vcpus, io, counters, jitThresholdProperty());
+    }
+
+    /** @param jitThreshold jumps to an instruction before a region is compiled from it; 0: interpret only */
+    public A64Machine(GuestMemory memory, int vcpus, GuestIo io, ExitCounters counters, int jitThreshold) {
         if (vcpus < 1) {
             throw new IllegalArgumentException("a machine needs at least one vCPU, not " + vcpus);
         }
-        int threshold = jitThreshold();
-        RegionCompiler compiler = threshold == 0 ? null : new RegionCompiler(A64Cpu.regionLookup(), threshold);
+        if (jitThreshold < 0) {
+            throw new IllegalArgumentException("the region compile threshold must not be negative: " + jitThreshold);
+        }
+        RegionCompiler compiler = jitThreshold == 0 ? null : new RegionCompiler(A64Cpu.regionLookup(), jitThreshold);
+        regionCompiler = compiler;
         phys = new PhysicalMemory(memory);
         ExclusiveMonitor monitor = new ExclusiveMonitor();
         long epoch = System.nanoTime();
@@ -34,7 +45,8 @@ public final class A64Machine {
         }
     }
 
-    private static int jitThreshold() {
+    /** The threshold {@value #JIT_THRESHOLD_PROPERTY} sets, or the default. */
+    static int jitThresholdProperty() {
         String value = System.getProperty(JIT_THRESHOLD_PROPERTY);
         if (value == null) {
             return DEFAULT_JIT_THRESHOLD;
@@ -66,6 +78,16 @@ public final class A64Machine {
             sum += cpu.instructionsRetired();
         }
         return sum;
+    }
+
+    /** Regions the vCPUs compiled to bytecode so far (0 when the compiler is off). */
+    public long compiledRegions() {
+        return regionCompiler == null ? 0 : regionCompiler.compiled();
+    }
+
+    /** Regions whose translation failed (a translator bug; they are interpreted instead). */
+    public long failedRegions() {
+        return regionCompiler == null ? 0 : regionCompiler.failed();
     }
 
     /** UNDEFINED (unimplemented or unallocated) instructions all vCPUs met. */

@@ -6,6 +6,7 @@ import static java.lang.constant.ConstantDescs.CD_long;
 import static java.lang.constant.ConstantDescs.CD_void;
 
 import io.jqvm.common.Log;
+import java.lang.classfile.Attributes;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassHierarchyResolver;
 import java.lang.classfile.CodeBuilder;
@@ -17,6 +18,8 @@ import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * The second execution tier of the software CPU: translates hot regions of a code page into JVM bytecode.
@@ -82,7 +85,8 @@ final class RegionCompiler {
     private final MethodHandles.Lookup lookup;
     private final int threshold;
     private final ClassFile classFile;
-    private int failures;
+    private final LongAdder compiled = new LongAdder();
+    private final LongAdder failed = new LongAdder();
 
     /**
      * @param lookup    a full-privilege lookup of {@link A64Cpu}: regions are defined as its nestmates
@@ -135,24 +139,36 @@ final class RegionCompiler {
                 byte[] bytes = translation.build(classFile);
                 if (codeLength(bytes) <= HUGE_METHOD_LIMIT || limit <= 8) {
                     MethodHandles.Lookup hidden = lookup.defineHiddenClass(bytes, true, MethodHandles.Lookup.ClassOption.NESTMATE);
-                    return (CompiledRegion) hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class, long.class))
+                    CompiledRegion region = (CompiledRegion) hidden
+                            .findConstructor(hidden.lookupClass(), MethodType.methodType(void.class, long.class))
                             .invoke(pc >>> 12);
+                    compiled.increment();
+                    return region;
                 }
                 limit = limit * 2 / 3;
             }
         } catch (Throwable e) {
             // a translator bug must not stop the guest: the interpreter runs the code instead
-            if (failures++ < FAILURE_LOG_LIMIT) {
+            failed.increment();
+            if (failed.sum() <= FAILURE_LOG_LIMIT) {
                 Log.warn(String.format("soft cpu: cannot compile the region at %016x, interpreting it: %s", pc, e));
             }
             return CompiledRegion.NONE;
         }
     }
 
+    long compiled() {
+        return compiled.sum();
+    }
+
+    long failed() {
+        return failed.sum();
+    }
+
     private int codeLength(byte[] bytes) {
         return classFile.parse(bytes).methods().stream()
                 .filter(m -> m.methodName().equalsString("run"))
-                .flatMap(m -> m.findAttribute(java.lang.classfile.Attributes.code()).stream())
+                .flatMap(m -> m.findAttribute(Attributes.code()).stream())
                 .mapToInt(CodeAttribute::codeLength).max().orElse(0);
     }
 
@@ -568,7 +584,7 @@ final class RegionCompiler {
         }
 
         /** A conditional branch whose test {@code test} jumps to the label it is given when taken. */
-        private void conditionalBranch(long targetPc, java.util.function.Consumer<Label> test, int index) {
+        private void conditionalBranch(long targetPc, Consumer<Label> test, int index) {
             long offset = targetPc - pageBase;
             int t = offset >= 0 && offset < 4096 ? (int) (offset >>> 2) : -1;
             if (t >= 0 && member[t] && targetPc > pc) {

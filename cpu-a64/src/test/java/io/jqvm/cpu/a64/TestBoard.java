@@ -32,9 +32,14 @@ final class TestBoard implements GuestIo {
     final AtomicBoolean watchdogFired = new AtomicBoolean();
 
     TestBoard(int vcpus) {
+        this(vcpus, A64Machine.jitThresholdProperty());
+    }
+
+    /** A board with the given region-compiler threshold (0: interpret only). */
+    TestBoard(int vcpus, int jitThreshold) {
         Arena arena = Arena.ofAuto();
         memory = GuestMemory.wrap(List.of(new GuestRegion(RAM, RAM_SIZE, false, arena.allocate(RAM_SIZE, 4096), "ram")));
-        machine = new A64Machine(memory, vcpus, this, counters);
+        machine = new A64Machine(memory, vcpus, this, counters, jitThreshold);
     }
 
     static TestBoard withProgram(String source) {
