@@ -8,6 +8,7 @@ import io.jqvm.accel.Vcpu;
 import io.jqvm.accel.VirtualMachine;
 import io.jqvm.common.Arch;
 import io.jqvm.common.ExitStatus;
+import io.jqvm.common.Log;
 import io.jqvm.common.VmmException;
 import io.jqvm.cpu.a64.A64Machine;
 import io.jqvm.cpu.a64.simd.FpSimdExecutor;
@@ -36,7 +37,12 @@ public final class SoftAccelerator implements Accelerator {
             throw new VmmException(ExitStatus.FATAL_BEFORE_START, reason);
         }
         ExitCounters counters = new ExitCounters();
-        A64Machine machine = new A64Machine(spec.memory(), spec.vcpus(), io, counters);
+        A64Machine machine;
+        try {
+            machine = new A64Machine(spec.memory(), spec.vcpus(), io, counters);
+        } catch (IllegalArgumentException e) {
+            throw new VmmException(ExitStatus.FATAL_BEFORE_START, "soft accelerator: " + e.getMessage());
+        }
         machine.setSimdUnit(FpSimdExecutor::execute);
         return new SoftVirtualMachine(machine, counters);
     }
@@ -79,6 +85,8 @@ public final class SoftAccelerator implements Accelerator {
         @Override
         public void close() {
             // the CPUs hold no host resources; guest memory belongs to the caller
+            Log.debug(() -> String.format("soft cpu: %d instructions retired, %d regions compiled, %d UNDEFINED",
+                    machine.instructionsRetired(), machine.compiledRegions(), machine.undefinedInstructions()));
         }
     }
 }

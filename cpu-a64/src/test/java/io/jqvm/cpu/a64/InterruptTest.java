@@ -41,8 +41,9 @@ class InterruptTest {
                     msr cntv_tval_el0, x2
                     mov x3, #1
                     msr cntv_ctl_el0, x3
-                    msr daifclr, #2
-                1:  wfi
+                1:  wfi                              // IRQs masked: wakes when the timer asserts
+                    msr daifclr, #2                  // ... and the IRQ is taken here, however late the wfi ran
+                    msr daifset, #2
                     cbz x19, 1b
                     mrs x5, cntvct_el0
                     sub x5, x5, x4
