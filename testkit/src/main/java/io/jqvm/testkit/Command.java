@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs an external command (jqvm, QEMU, make) with a time limit and captures what it printed. */
@@ -48,10 +49,18 @@ public final class Command {
 
     /** Runs {@code command} in {@code directory}, stdin from /dev/null, killed with its children after {@code timeout}. */
     public static Result run(List<String> command, Path directory, Duration timeout) throws IOException, InterruptedException {
+        return run(command, directory, timeout, Map.of());
+    }
+
+    /** As {@link #run(List, Path, Duration)}, with {@code environment} added to this process's environment. */
+    public static Result run(List<String> command, Path directory, Duration timeout, Map<String, String> environment)
+            throws IOException, InterruptedException {
         Path out = Files.createTempFile("jqvm-it", ".out");
         Path err = Files.createTempFile("jqvm-it", ".err");
         try {
-            Process process = new ProcessBuilder(command).directory(directory.toFile())
+            ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
+            builder.environment().putAll(environment);
+            Process process = builder
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             boolean finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -5,14 +5,28 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** Runs an AArch64 ELF on jqvm's virt board: {@code $JQVM_REPO/jqvm @examples/arm64-virt.qvmconf load <elf>}. */
 final class JqvmRunner {
     private JqvmRunner() {}
 
-    static Command.Result run(Path elf, Duration timeout) throws IOException, InterruptedException {
+    /** How the soft CPU runs the guest: its first tier alone, or with every region compiled at its first jump. */
+    enum Tier {
+        INTERPRETER(0),
+        COMPILED(1);
+
+        private final int jitThreshold;
+
+        Tier(int jitThreshold) {
+            this.jitThreshold = jitThreshold;
+        }
+    }
+
+    static Command.Result run(Path elf, Duration timeout, Tier tier) throws IOException, InterruptedException {
         Path repo = Command.repo();
+        String options = (System.getenv().getOrDefault("JQVM_JAVA_OPTS", "") + " -Djqvm.a64.jit.threshold=" + tier.jitThreshold).strip();
         return Command.run(List.of(repo.resolve("jqvm").toString(), "@examples/arm64-virt.qvmconf", "load",
-                elf.toString()), repo, timeout);
+                elf.toString()), repo, timeout, Map.of("JQVM_JAVA_OPTS", options));
     }
 }

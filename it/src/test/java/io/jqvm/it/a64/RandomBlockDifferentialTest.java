@@ -41,10 +41,13 @@ class RandomBlockDifferentialTest {
         Command.Result qemu = QemuAarch64.run(elf, TIMEOUT);
         A64Guests.assertCleanReferenceRun("seed " + seed, qemu, "\n" + block.listing());
 
-        Command.Result jqvm = JqvmRunner.run(elf, TIMEOUT);
-        assertEquals(0, jqvm.exitStatus(), () -> "jqvm run of seed " + seed + ": " + jqvm.describe() + "\n" + block.listing());
-        // Not assertEquals: its message would repeat both dumps whole.
-        assertTrue(qemu.stdout().equals(jqvm.stdout()), () -> "seed " + seed + ": jqvm's state differs from QEMU's at "
-                + OutputDiff.firstDifference(qemu.stdout(), jqvm.stdout()) + "\nblock (" + source + "):\n" + block.listing());
+        for (JqvmRunner.Tier tier : JqvmRunner.Tier.values()) {
+            Command.Result jqvm = JqvmRunner.run(elf, TIMEOUT, tier);
+            assertEquals(0, jqvm.exitStatus(), () -> "jqvm (" + tier + ") run of seed " + seed + ": " + jqvm.describe()
+                    + "\n" + block.listing());
+            // Not assertEquals: its message would repeat both dumps whole.
+            assertTrue(qemu.stdout().equals(jqvm.stdout()), () -> "seed " + seed + ": jqvm's (" + tier + ") state differs from QEMU's at "
+                    + OutputDiff.firstDifference(qemu.stdout(), jqvm.stdout()) + "\nblock (" + source + "):\n" + block.listing());
+        }
     }
 }
