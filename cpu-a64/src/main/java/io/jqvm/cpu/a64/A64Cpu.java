@@ -1897,7 +1897,11 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
      * IMPLEMENTATION DEFINED for aborts taken to EL1. 0 (ISV clear) for every other instruction.
      */
     private int instructionSyndrome() {
-        long entry = currentPage.entries[(int) (pc >>> 2) & (CodePage.INSTRUCTIONS - 1)];
+        int index = (int) (pc >>> 2) & (CodePage.INSTRUCTIONS - 1);
+        long entry = currentPage.entries[index];
+        if (entry >>> 32 == Op.UNDECODED) {
+            entry = currentPage.decode(index); // ran in a compiled region only
+        }
         int insn = (int) entry;
         int size;
         boolean signed;

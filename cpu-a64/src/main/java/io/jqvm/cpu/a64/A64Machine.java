@@ -17,7 +17,7 @@ public final class A64Machine {
      * {@value #JIT_THRESHOLD_PROPERTY}; 0 turns the compiler off and only interprets).
      */
     public static final String JIT_THRESHOLD_PROPERTY = "jqvm.a64.jit.threshold";
-    private static final int DEFAULT_JIT_THRESHOLD = 1000;
+    private static final int DEFAULT_JIT_THRESHOLD = 2000;
 
     private final RegionCompiler regionCompiler; // null: interpret only
 
@@ -30,9 +30,6 @@ public final class A64Machine {
     public A64Machine(GuestMemory memory, int vcpus, GuestIo io, ExitCounters counters, int jitThreshold) {
         if (vcpus < 1) {
             throw new IllegalArgumentException("a machine needs at least one vCPU, not " + vcpus);
-        }
-        if (jitThreshold < 0) {
-            throw new IllegalArgumentException("the region compile threshold must not be negative: " + jitThreshold);
         }
         RegionCompiler compiler = jitThreshold == 0 ? null : new RegionCompiler(A64Cpu.regionLookup(), jitThreshold);
         regionCompiler = compiler;
@@ -53,14 +50,14 @@ public final class A64Machine {
         }
         try {
             int threshold = Integer.parseInt(value.strip());
-            if (threshold >= 0) {
+            if (threshold >= 0 && threshold <= RegionCompiler.MAX_THRESHOLD) {
                 return threshold;
             }
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("-D" + JIT_THRESHOLD_PROPERTY + "=" + value
-                + ": expected a jump count (0 turns the region compiler off)");
+        throw new IllegalArgumentException("-D" + JIT_THRESHOLD_PROPERTY + "=" + value + ": expected a jump count from 1 to "
+                + RegionCompiler.MAX_THRESHOLD + ", or 0 to turn the region compiler off");
     }
 
     public int cpuCount() {

@@ -21,10 +21,11 @@ final class CodePage {
     /** The page's compiled regions and jump counts, made when the page is first entered by a jump. */
     Regions regions;
 
-    /** Per instruction: the region entered there ({@link RegionCompiler}) and how often it was jumped to. */
+    /** Per instruction: how often it was jumped to and the region entered there ({@link RegionCompiler}). */
     static final class Regions {
-        final CompiledRegion[] compiled = new CompiledRegion[INSTRUCTIONS];
-        final int[] heat = new int[INSTRUCTIONS];
+        final char[] heat = new char[INSTRUCTIONS];
+        /** Made at the page's first compiled region (most pages never have one); written by the compiler thread. */
+        volatile CompiledRegion[] compiled;
     }
 
     CodePage(MemorySegment host, long offset) {

@@ -18,6 +18,9 @@ import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
@@ -45,8 +48,15 @@ import java.util.function.Consumer;
  * {@link CodePage}.
  */
 final class RegionCompiler {
-    /** Most instructions in one region; keeps the method under HotSpot's 8000-byte compilation limit. */
+    /** Most instructions in one region; keeps the method well under HotSpot's 8000-byte compilation limit. */
     static final int MAX_INSTRUCTIONS = 240;
+    /**
+     * How many times hotter than a loop a straight-line region must be: compiling one costs the same and
+     * gains less, and an OS boot runs thousands of such blocks a few thousand times each.
+     */
+    static final int STRAIGHT_LINE_FACTOR = 8;
+    /** The jump counters are chars. */
+    static final int MAX_THRESHOLD = Character.MAX_VALUE;
     private static final int HUGE_METHOD_LIMIT = 7900;
     private static final long M32 = 0xFFFFFFFFL;
     private static final int FAILURE_LOG_LIMIT = 8;
@@ -64,51 +74,68 @@ final class RegionCompiler {
     private static final MethodTypeDesc LONG_OF_LONG = MethodTypeDesc.of(CD_long, CD_long);
     private static final MethodTypeDesc RUN = MethodTypeDesc.of(CD_long, CD_CPU);
 
-    // Fixed local slots of the generated run(A64Cpu) method
+    // Local slots of the generated run(A64Cpu) method: the fixed ones, then two per guest register it uses
     private static final int CPU = 1;
-    private static final int FIRST_REGISTER = 2; // x0..x30: two slots each
-    private static final int SP = 64;
-    private static final int FLAG_A = 66;
-    private static final int FLAG_B = 68;
-    private static final int FLAG_KIND = 70;
-    private static final int BUDGET = 71;
-    private static final int EL = 72;
-    private static final int NEXT = 73;
-    private static final int REGISTERS = 75;
-    private static final int T1 = 76;
-    private static final int T2 = 78;
-    private static final int T3 = 80;
-    private static final int CAUGHT = 82;
+    private static final int SP = 2;
+    private static final int FLAG_A = 4;
+    private static final int FLAG_B = 6;
+    private static final int FLAG_KIND = 8;
+    private static final int BUDGET = 9;
+    private static final int EL = 10;
+    private static final int NEXT = 11;
+    private static final int REGISTERS = 13;
+    private static final int T1 = 14;
+    private static final int T2 = 16;
+    private static final int T3 = 18;
+    private static final int CAUGHT = 20;
+    private static final int FIRST_REGISTER = 21;
 
     private static final int UNKNOWN_FLAGS = -1;
 
     private final MethodHandles.Lookup lookup;
     private final int threshold;
+    private final int straightLineThreshold;
+    /**
+     * The compiler thread, shared by the machines of the process (a reboot makes a new one). Low priority
+     * and a bounded queue: it uses idle host CPU and never holds up a vCPU.
+     */
+    private static final ThreadPoolExecutor BACKGROUND = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(256), runnable -> {
+                Thread thread = new Thread(runnable, "jqvm-region-compiler");
+                thread.setDaemon(true);
+                thread.setPriority(Thread.MIN_PRIORITY);
+                return thread;
+            }, new ThreadPoolExecutor.DiscardPolicy());
+
     private final ClassFile classFile;
     private final LongAdder compiled = new LongAdder();
     private final LongAdder failed = new LongAdder();
 
     /**
      * @param lookup    a full-privilege lookup of {@link A64Cpu}: regions are defined as its nestmates
-     * @param threshold jumps to an instruction before a region is compiled from it
+     * @param threshold jumps to an instruction before a region with a loop is compiled from it; a region
+     *                  without one waits {@link #STRAIGHT_LINE_FACTOR} times longer (1: every region at its
+     *                  first jump, for tests)
      */
     RegionCompiler(MethodHandles.Lookup lookup, int threshold) {
         if (lookup.lookupClass() != A64Cpu.class || !lookup.hasFullPrivilegeAccess()) {
             throw new IllegalArgumentException("regions need a full-privilege lookup of A64Cpu");
         }
-        if (threshold < 1) {
-            throw new IllegalArgumentException("the compile threshold must be at least 1, not " + threshold);
+        if (threshold < 1 || threshold > MAX_THRESHOLD) {
+            throw new IllegalArgumentException("the compile threshold must be 1 to " + MAX_THRESHOLD + ", not " + threshold);
         }
         this.lookup = lookup;
         this.threshold = threshold;
+        this.straightLineThreshold = threshold == 1 ? 1 : Math.min(threshold * STRAIGHT_LINE_FACTOR, MAX_THRESHOLD);
         this.classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
-                ClassHierarchyResolver.ofClassLoading(lookup).orElse(ClassHierarchyResolver.defaultResolver())));
+                ClassHierarchyResolver.ofClassLoading(lookup).orElse(ClassHierarchyResolver.defaultResolver()).cached()));
     }
 
     /**
      * The region to run for the instruction {@code index} of {@code page} at virtual address {@code pc}, reached
-     * by a jump; null to interpret it. Counts the jump and compiles at the threshold. Regions are shared by
-     * the vCPUs running the page; racing vCPUs may both compile one, and the last one stored wins.
+     * by a jump; null to interpret it. Counts the jump; at the threshold it asks for the region, which the
+     * background compiler thread makes while the vCPU goes on interpreting (with threshold 1 the region is
+     * made at once, so tests run every region compiled). Regions are shared by the vCPUs running the page.
      */
     CompiledRegion regionAt(CodePage page, int index, long pc) {
         CodePage.Regions table = page.regions;
@@ -116,25 +143,56 @@ final class RegionCompiler {
             table = new CodePage.Regions();
             page.regions = table;
         }
-        CompiledRegion region = table.compiled[index];
+        CompiledRegion[] compiled = table.compiled;
+        CompiledRegion region = compiled == null ? null : compiled[index];
         if (region == null) {
-            if (++table.heat[index] < threshold) {
+            int heat = ++table.heat[index];
+            if (heat != threshold && heat != straightLineThreshold) {
                 return null;
             }
-            region = compile(page, index, pc);
-            table.compiled[index] = region;
+            boolean evenWithoutLoop = heat == straightLineThreshold;
+            if (threshold > 1) {
+                CodePage.Regions requested = table;
+                // a full queue drops the request: the entry is asked for again at the straight-line threshold
+                BACKGROUND.execute(() -> publish(requested, index, compile(page, index, pc, evenWithoutLoop)));
+                return null;
+            }
+            region = compile(page, index, pc, evenWithoutLoop);
+            publish(table, index, region);
+            if (region == null) {
+                return null;
+            }
         }
         return region.virtualPage == pc >>> 12 ? region : null;
     }
 
-    /** Translates the region entered at {@code index}; {@link CompiledRegion#NONE} if it cannot start there. */
-    CompiledRegion compile(CodePage page, int index, long pc) {
+    /** Stores a region in its page's table (no-op for null: no loop yet); any thread. */
+    private static void publish(CodePage.Regions table, int index, CompiledRegion region) {
+        if (region == null) {
+            return;
+        }
+        CompiledRegion[] compiled = table.compiled;
+        if (compiled == null) {
+            compiled = new CompiledRegion[CodePage.INSTRUCTIONS];
+        }
+        compiled[index] = region;
+        table.compiled = compiled; // volatile: the vCPUs see the element once they see this write
+    }
+
+    /**
+     * Translates the region entered at {@code index}: {@link CompiledRegion#NONE} if it cannot start there,
+     * null if it has no loop and {@code evenWithoutLoop} is false.
+     */
+    CompiledRegion compile(CodePage page, int index, long pc, boolean evenWithoutLoop) {
         int limit = MAX_INSTRUCTIONS;
         try {
             while (true) {
                 Translation translation = new Translation(page, index, pc & ~0xFFFL, limit);
                 if (translation.instructions == 0) {
                     return CompiledRegion.NONE;
+                }
+                if (!evenWithoutLoop && !translation.hasLoop) {
+                    return null;
                 }
                 byte[] bytes = translation.build(classFile);
                 if (codeLength(bytes) <= HUGE_METHOD_LIMIT || limit <= 8) {
@@ -193,11 +251,17 @@ final class RegionCompiler {
         private final CodePage page;
         private final int entry;
         private final long pageBase;
+        private final long[] decoded = new long[CodePage.INSTRUCTIONS];
+        private final long[] imm = new long[CodePage.INSTRUCTIONS];
         private final boolean[] member = new boolean[CodePage.INSTRUCTIONS];
         private final boolean[] target = new boolean[CodePage.INSTRUCTIONS];
-        private final boolean[] used = new boolean[31];
+        /** The local slot of each guest register the region reads or writes, 0 for the others. */
+        private final int[] slots = new int[31];
+        private int nextSlot = FIRST_REGISTER;
         private final boolean[] written = new boolean[31];
         final int instructions;
+        /** Whether a branch in the region jumps back to an instruction of it. */
+        boolean hasLoop;
 
         private CodeBuilder cb;
         private Label[] labels;
@@ -212,14 +276,21 @@ final class RegionCompiler {
             this.instructions = explore(limit);
         }
 
+        /**
+         * The instruction's op and word, decoded here into the region's own arrays: the page's are filled by
+         * the vCPUs as they interpret, and this may run on the compiler thread.
+         */
         private long entryAt(int i) {
-            long e = page.entries[i];
-            return e >>> 32 == Op.UNDECODED ? page.decode(i) : e;
+            if (decoded[i] == 0) {
+                long word = page.entries[i] & 0xFFFFFFFFL;
+                decoded[i] = (long) Decoder.decode((int) word, imm, i) << 32 | word;
+            }
+            return decoded[i];
         }
 
         /** Marks the region's instructions: everything reachable from the entry through translatable ones. */
         private int explore(int limit) {
-            int[] work = new int[CodePage.INSTRUCTIONS * 2];
+            int[] work = new int[2 * limit + 1]; // each member pushes at most two successors
             int top = 0;
             int count = 0;
             work[top++] = entry;
@@ -237,6 +308,7 @@ final class RegionCompiler {
                 }
                 member[i] = true;
                 count++;
+                allocateRegisters(op, insn);
                 if (fallsThrough(op) && i + 1 < CodePage.INSTRUCTIONS) {
                     work[top++] = i + 1;
                 }
@@ -244,9 +316,64 @@ final class RegionCompiler {
                 if (t >= 0) {
                     target[t] = true;
                     work[top++] = t;
+                    hasLoop |= t <= i;
                 }
             }
             return count;
+        }
+
+        /** Gives a local slot to each general register the instruction names (XZR/SP are handled apart). */
+        private void allocateRegisters(int op, int insn) {
+            int d = insn & 31;
+            int n = (insn >>> 5) & 31;
+            int m = (insn >>> 16) & 31;
+            int a = (insn >>> 10) & 31;
+            switch (op) {
+                case Op.B, Op.B_COND, Op.NOP, Op.BARRIER -> {
+                }
+                case Op.BL -> allocate(30);
+                case Op.BR, Op.RET -> allocate(n);
+                case Op.BLR -> {
+                    allocate(n);
+                    allocate(30);
+                }
+                case Op.ADR, Op.ADRP, Op.MOVN, Op.MOVZ, Op.MOVK, Op.CBZ, Op.CBNZ, Op.TBZ, Op.TBNZ, Op.LDR_LITERAL -> allocate(d);
+                case Op.ORR_REG, Op.LOGIC_REG, Op.ADD_REG, Op.ADDS_REG, Op.SUB_REG, Op.SUBS_REG, Op.ADDSUB_EXT, Op.CSEL,
+                     Op.UDIV, Op.SDIV, Op.SHIFTV, Op.CRC32, Op.SMULH, Op.UMULH, Op.EXTR, Op.LDST_REG -> {
+                    allocate(d);
+                    allocate(n);
+                    allocate(m);
+                }
+                case Op.CCMP -> {
+                    allocate(n);
+                    if ((insn & (1 << 11)) == 0) {
+                        allocate(m);
+                    }
+                }
+                case Op.MADD, Op.MADDL -> {
+                    allocate(d);
+                    allocate(n);
+                    allocate(m);
+                    allocate(a);
+                }
+                case Op.LDP_X_OFFSET, Op.STP_X_OFFSET, Op.LDP_X_POST, Op.STP_X_PRE, Op.LDSTP_OFFSET, Op.LDSTP_PRE,
+                     Op.LDSTP_POST -> {
+                    allocate(d);
+                    allocate(n);
+                    allocate(a);
+                }
+                default -> { // immediate data processing, bitfields, single loads and stores
+                    allocate(d);
+                    allocate(n);
+                }
+            }
+        }
+
+        private void allocate(int r) {
+            if (r != 31 && slots[r] == 0) {
+                slots[r] = nextSlot;
+                nextSlot += 2;
+            }
         }
 
         private static boolean fallsThrough(int op) {
@@ -261,7 +388,7 @@ final class RegionCompiler {
             if (op != Op.B && op != Op.B_COND && op != Op.CBZ && op != Op.CBNZ && op != Op.TBZ && op != Op.TBNZ) {
                 return -1;
             }
-            long offset = 4L * i + page.imm[i];
+            long offset = 4L * i + imm[i];
             return offset >= 0 && offset < 4096 ? (int) (offset >>> 2) : -1;
         }
 
@@ -302,10 +429,10 @@ final class RegionCompiler {
                     knownFlags = UNKNOWN_FLAGS;
                 }
                 pc = pageBase + 4L * i;
-                long e = page.entries[i];
+                long e = decoded[i];
                 int op = (int) (e >>> 32);
                 cb.iinc(BUDGET, -1);
-                emitInstruction(op, (int) e, page.imm[i], i);
+                emitInstruction(op, (int) e, imm[i], i);
                 fallsInto = fallsThrough(op);
                 if (fallsInto && (i + 1 == CodePage.INSTRUCTIONS || !member[i + 1])) {
                     exitTo(pc + 4);
@@ -333,8 +460,8 @@ final class RegionCompiler {
             cb.labelBinding(prologue);
             cb.aload(CPU).getfield(CD_CPU, "x", CD_LONG_ARRAY).astore(REGISTERS);
             for (int r = 0; r < 31; r++) {
-                if (used[r]) {
-                    cb.aload(REGISTERS).loadConstant(r).laload().lstore(register(r));
+                if (slots[r] != 0) {
+                    cb.aload(REGISTERS).loadConstant(r).laload().lstore(slots[r]);
                 }
             }
             cb.aload(CPU).getfield(CD_CPU, "sp", CD_long).lstore(SP);
@@ -355,8 +482,11 @@ final class RegionCompiler {
             }
         }
 
-        private static int register(int r) {
-            return FIRST_REGISTER + 2 * r;
+        private int register(int r) {
+            if (slots[r] == 0) {
+                throw new IllegalStateException("x" + r + " has no local slot at pc " + Long.toHexString(pc));
+            }
+            return slots[r];
         }
 
         // ------------------------------------------------------------ registers and values
@@ -366,7 +496,6 @@ final class RegionCompiler {
             if (r == 31) {
                 cb.lconst_0();
             } else {
-                used[r] = true;
                 cb.lload(register(r));
             }
         }
@@ -385,7 +514,6 @@ final class RegionCompiler {
             if (r == 31) {
                 cb.pop2();
             } else {
-                used[r] = true;
                 written[r] = true;
                 cb.lstore(register(r));
             }
