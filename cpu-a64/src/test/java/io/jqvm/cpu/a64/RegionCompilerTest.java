@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jqvm.accel.VcpuExit;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -249,5 +252,29 @@ class RegionCompilerTest {
         assertEquals(TestBoard.FAULTING, compiled.registers()[27]);
         assertEquals(0x6, compiled.registers()[28] >>> 28, "NZCV of cmp x19, #11 with x19 = 11: Z and C");
         assertTrue(compiled.compiled() > 0);
+    }
+
+    @Test
+    void everyEntryOfRandomPagesTranslatesOrIsRefused() {
+        // Random words reach encodings no compiler emits; each entry must give a region or NONE, never a
+        // translator failure (a VerifyError, a register without a local, a method too large).
+        RegionCompiler compiler = new RegionCompiler(A64Cpu.regionLookup(), 1);
+        MemorySegment words = Arena.ofAuto().allocate(4096);
+        long regions = 0;
+        for (int page = 0; page < 8; page++) {
+            for (int i = 0; i < 1024; i++) {
+                words.setAtIndex(ValueLayout.JAVA_INT, i, random.nextInt());
+            }
+            CodePage code = new CodePage(words, 0);
+            for (int i = 0; i < CodePage.INSTRUCTIONS; i++) {
+                CompiledRegion region = compiler.compile(code, i, 0x4000_0000L + 4L * i, true);
+                assertTrue(region != null, "entry " + i);
+                if (region != CompiledRegion.NONE) {
+                    regions++;
+                }
+            }
+        }
+        assertEquals(0, compiler.failed());
+        assertTrue(regions > 1000, "regions: " + regions);
     }
 }
