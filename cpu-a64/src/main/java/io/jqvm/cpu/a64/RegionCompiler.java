@@ -205,6 +205,8 @@ final class RegionCompiler {
                 }
                 limit = limit * 2 / 3;
             }
+        } catch (VirtualMachineError e) {
+            throw e;
         } catch (Throwable e) {
             // a translator bug must not stop the guest: the interpreter runs the code instead
             failed.increment();
