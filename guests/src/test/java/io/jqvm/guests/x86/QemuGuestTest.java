@@ -101,6 +101,15 @@ class QemuGuestTest {
     }
 
     @Test
+    void resetEndsQemuUnderNoReboot() throws Exception {
+        // The reference for jqvm's restart: the keyboard-controller reset takes effect at once.
+        Run run = boot("reset", "");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.has("Resetting through the keyboard controller"), run::toString);
+        assertTrue(run.lines().stream().noneMatch(l -> l.startsWith("FAIL ") || l.startsWith("PASS ")), run::toString);
+    }
+
+    @Test
     void timerCountsPitInterruptsThroughTheIoApic() throws Exception {
         Run run = boot("timer", "");
         assertPassedAndPoweredOff(run, "timer");

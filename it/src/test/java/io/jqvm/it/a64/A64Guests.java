@@ -46,6 +46,11 @@ final class A64Guests {
         make(List.of("make", "-C", sources().toString(), "OUT=" + outputs(), "corpus"));
     }
 
+    /** Builds the life-cycle programs (guests/aarch64/lifecycle), which are not compared with QEMU. */
+    static void buildLifecycle() throws IOException, InterruptedException {
+        make(List.of("make", "-C", sources().toString(), "OUT=" + outputs(), "lifecycle"));
+    }
+
     static Path corpusElf(String name) {
         return outputs().resolve(name + ".elf");
     }

@@ -81,6 +81,11 @@ public final class Console implements AutoCloseable {
         return -1;
     }
 
+    /** What the process wrote to stderr (jqvm's log) so far. */
+    public String log() {
+        return log.toString();
+    }
+
     public String describe() {
         String s = screen.toString();
         String l = log.toString();

@@ -3,10 +3,13 @@ package io.jqvm.it.x86;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jqvm.it.support.Console;
 import io.jqvm.testkit.Command;
 import io.jqvm.testkit.KvmRequirement;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -33,5 +36,20 @@ class KvmGuestKitTest {
         assertTrue(r.stdout().contains("PASS " + guest + "\n"), r::describe);
         assertEquals(0, r.exitStatus(), r::describe);
         assertTrue(r.stderr().contains("guest shut down: guest requested ACPI S5"), r::describe);
+    }
+
+    @Test
+    void keyboardControllerResetRestartsTheMachine() throws Exception {
+        // The guest asks for a reset as soon as it runs; each restart prints its banner again.
+        String banner = "Resetting through the keyboard controller\n";
+        try (Console console = Console.start(List.of(Command.repo().resolve("jqvm").toString(), "@examples/x86-pc.qvmconf",
+                "load", "guests/target/x86/reset.elf"), Command.repo())) {
+            for (int boot = 0; boot < 3; boot++) {
+                String before = console.waitFor(banner, TIMEOUT);
+                assertTrue(!before.contains("FAIL"), () -> "the guest ran on after its reset:" + console.describe());
+            }
+            assertTrue(console.log().contains("guest requested reset: keyboard controller reset"), console::describe);
+            assertTrue(console.log().contains("resetting: assembling the VM again"), console::describe);
+        }
     }
 }

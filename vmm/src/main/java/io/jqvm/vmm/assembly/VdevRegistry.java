@@ -146,7 +146,8 @@ final class VdevRegistry {
             long[] x = {regs.get(0), regs.get(1), regs.get(2), regs.get(3)};
             Psci.Outcome outcome = psci.call(vcpu, x);
             regs.set(0, x[0]);
-            return outcome != Psci.Outcome.CPU_OFF;
+            // CPU_OFF, and SYSTEM_OFF/SYSTEM_RESET, never return to the caller: its vCPU stops at once
+            return outcome == Psci.Outcome.RESUME;
         });
     }
 
