@@ -125,8 +125,13 @@ public final class GuestMemory implements AutoCloseable {
 
     /** Copies an image into guest memory, ROM included: loaders fill ROM before the guest runs. */
     public void load(long gpa, byte[] data) {
-        GuestRegion r = checked(gpa, data.length, false);
-        MemorySegment.copy(MemorySegment.ofArray(data), 0, r.host(), gpa - r.base(), data.length);
+        load(gpa, MemorySegment.ofArray(data));
+    }
+
+    /** As {@link #load(long, byte[])}, from any segment (a file mapped into memory, say). */
+    public void load(long gpa, MemorySegment data) {
+        GuestRegion r = checked(gpa, data.byteSize(), false);
+        MemorySegment.copy(data, 0, r.host(), gpa - r.base(), data.byteSize());
     }
 
     public byte[] read(long gpa, int length) {

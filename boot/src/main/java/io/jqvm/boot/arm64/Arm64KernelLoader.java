@@ -5,7 +5,8 @@ import io.jqvm.boot.elf.ElfImage;
 import io.jqvm.boot.fdt.Arm64Board.Range;
 import io.jqvm.common.Hex;
 import io.jqvm.memory.GuestMemory;
-import java.nio.ByteBuffer;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.OptionalLong;
 import java.util.function.Function;
@@ -28,6 +29,8 @@ import java.util.function.Function;
  * with anything else.
  */
 public final class Arm64KernelLoader {
+    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final long IMAGE_ALIGN = 2L << 20;
     static final long RAW_IMAGE_OFFSET = 0x80000;
     /** Pre-3.17 Images leave image_size zero and use this text_offset. */
@@ -67,28 +70,43 @@ public final class Arm64KernelLoader {
     /** As {@link #load(GuestMemory, Range, byte[], byte[], Function)}, at the addresses {@code placement} fixes. */
     public static Loaded load(GuestMemory memory, Range ram, byte[] kernel, byte[] initrd, Placement placement,
             Function<Range, byte[]> deviceTree) {
+        return load(memory, ram, MemorySegment.ofArray(kernel), initrd == null ? null : MemorySegment.ofArray(initrd),
+                placement, deviceTree);
+    }
+
+    /**
+     * As {@link #load(GuestMemory, Range, byte[], byte[], Placement, Function)}, from files mapped into
+     * memory: an Image, a raw kernel and the initrd are copied straight into guest RAM (an ELF kernel is
+     * parsed from a heap copy).
+     */
+    public static Loaded load(GuestMemory memory, Range ram, MemorySegment kernel, MemorySegment initrd,
+            Placement placement, Function<Range, byte[]> deviceTree) {
         if (!memory.isBacked(ram.base(), ram.size())) {
             throw new IllegalArgumentException("RAM " + describe(ram) + " is not one guest memory region");
         }
         Range kernelRange;
         long entry;
-        if (ElfImage.hasMagic(kernel)) {
+        if (ElfImage.hasMagic(head(kernel, 4))) {
             if (placement.kernel().isPresent()) {
                 throw new KernelLoadException("an ELF kernel loads at the physical addresses of its segments;"
                         + " drop the load address " + Hex.of(placement.kernel().getAsLong()));
             }
-            ElfImage elf = ElfImage.parse(kernel);
+            if (kernel.byteSize() > Integer.MAX_VALUE - 8) {
+                throw new KernelLoadException("ELF kernel of " + kernel.byteSize() + " bytes is too large");
+            }
+            byte[] file = kernel.toArray(ValueLayout.JAVA_BYTE);
+            ElfImage elf = ElfImage.parse(file);
             if (elf.machine() != ElfImage.EM_AARCH64) {
                 throw new KernelLoadException("ELF kernel is for machine " + elf.machine() + ", not AArch64 (183)");
             }
             entry = physicalEntry(elf);
-            kernelRange = loadElf(memory, ram, kernel, elf);
+            kernelRange = loadElf(memory, ram, file, elf);
         } else if (isImage(kernel)) {
             kernelRange = loadImage(memory, ram, kernel, placement.kernel());
             entry = kernelRange.base();
         } else {
             long base = placement.kernel().orElse(alignUp(ram.base(), IMAGE_ALIGN) + RAW_IMAGE_OFFSET);
-            kernelRange = new Range(base, kernel.length);
+            kernelRange = new Range(base, kernel.byteSize());
             requireInRam("raw kernel image", kernelRange, ram);
             memory.load(base, kernel);
             entry = base;
@@ -97,7 +115,7 @@ public final class Arm64KernelLoader {
         Range initrdRange = null;
         long next = kernelRange.end();
         if (initrd != null) {
-            initrdRange = new Range(placement.initrd().orElse(alignUp(next, PAGE)), initrd.length);
+            initrdRange = new Range(placement.initrd().orElse(alignUp(next, PAGE)), initrd.byteSize());
             requireInRam("initrd", initrdRange, ram);
             if (overlap(initrdRange, kernelRange)) {
                 throw new KernelLoadException("initrd " + describe(initrdRange) + " overlaps the kernel " + describe(kernelRange));
@@ -162,25 +180,27 @@ public final class Arm64KernelLoader {
         return new Range(low, high - low);
     }
 
-    static boolean isImage(byte[] kernel) {
-        return kernel.length >= IMAGE_HEADER_SIZE
-                && ByteBuffer.wrap(kernel).order(ByteOrder.LITTLE_ENDIAN).getInt(56) == IMAGE_MAGIC;
+    private static byte[] head(MemorySegment file, int bytes) {
+        return file.asSlice(0, Math.min(file.byteSize(), bytes)).toArray(ValueLayout.JAVA_BYTE);
     }
 
-    private static Range loadImage(GuestMemory memory, Range ram, byte[] kernel, OptionalLong address) {
-        ByteBuffer h = ByteBuffer.wrap(kernel).order(ByteOrder.LITTLE_ENDIAN);
-        long textOffset = h.getLong(8);
-        long imageSize = h.getLong(16);
-        long flags = h.getLong(24);
+    static boolean isImage(MemorySegment kernel) {
+        return kernel.byteSize() >= IMAGE_HEADER_SIZE && kernel.get(LE_INT, 56) == IMAGE_MAGIC;
+    }
+
+    private static Range loadImage(GuestMemory memory, Range ram, MemorySegment kernel, OptionalLong address) {
+        long textOffset = kernel.get(LE_LONG, 8);
+        long imageSize = kernel.get(LE_LONG, 16);
+        long flags = kernel.get(LE_LONG, 24);
         if ((flags & 1) != 0) {
             throw new KernelLoadException("kernel Image is big-endian (flags bit 0); only little-endian guests are supported");
         }
         if (imageSize == 0) {
             textOffset = LEGACY_TEXT_OFFSET;
-            imageSize = kernel.length;
+            imageSize = kernel.byteSize();
         }
-        if (Long.compareUnsigned(imageSize, kernel.length) < 0) {
-            throw new KernelLoadException("kernel Image file is " + kernel.length + " bytes but its header's image_size is only "
+        if (Long.compareUnsigned(imageSize, kernel.byteSize()) < 0) {
+            throw new KernelLoadException("kernel Image file is " + kernel.byteSize() + " bytes but its header's image_size is only "
                     + imageSize + ": the file is not an Image or is corrupt");
         }
         if (textOffset < 0 || textOffset >= ram.size() || imageSize < 0) {

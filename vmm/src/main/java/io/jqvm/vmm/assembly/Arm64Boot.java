@@ -53,7 +53,7 @@ final class Arm64Boot {
                     images.initrd().map(i -> i.load().address()).orElse(OptionalLong.empty()));
             try {
                 Arm64KernelLoader.Loaded loaded = Arm64KernelLoader.load(a.memory, new Arm64Board.Range(ram.base(), ram.size()),
-                        kernel.bytes(), images.initrd().map(BootImages.Blob::bytes).orElse(null), placement,
+                        kernel.contents(), images.initrd().map(BootImages.Blob::contents).orElse(null), placement,
                         initrd -> dtb[0] = deviceTree(a, overlays, initrd));
                 a.entry = loaded.entry();
                 a.note("kernel " + kernel.load().path() + " at " + Hex.of(loaded.kernel().base()) + "+" + Hex.size(loaded.kernel().size()));

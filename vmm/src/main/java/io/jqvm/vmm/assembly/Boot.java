@@ -45,12 +45,12 @@ final class Boot {
                         + ": give the guest-physical address to load it at (data load addr,path)");
             }
             long at = data.load().address().getAsLong();
-            if (!a.memory.isBacked(at, data.bytes().length)) {
+            if (!a.memory.isBacked(at, data.size())) {
                 throw new ConfigException(data.load().origin(), Quote.of(data.load().path().toString()) + " ("
-                        + data.bytes().length + " bytes) does not fit in guest memory at " + Hex.of(at));
+                        + data.size() + " bytes) does not fit in guest memory at " + Hex.of(at));
             }
-            a.memory.load(at, data.bytes());
-            a.note("data " + data.load().path() + " at " + Hex.of(at) + " (" + data.bytes().length + " bytes)");
+            a.memory.load(at, data.contents());
+            a.note("data " + data.load().path() + " at " + Hex.of(at) + " (" + data.size() + " bytes)");
         }
     }
 

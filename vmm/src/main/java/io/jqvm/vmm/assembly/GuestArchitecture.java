@@ -19,7 +19,7 @@ final class GuestArchitecture {
         if (spec.arch().isPresent()) {
             return spec.arch().get();
         }
-        Optional<Arch> fromImage = images.image().flatMap(b -> ImageProbe.detect(b.bytes()));
+        Optional<Arch> fromImage = images.image().flatMap(b -> ImageProbe.detect(b.head()));
         if (fromImage.isPresent()) {
             return fromImage.get();
         }

@@ -54,7 +54,13 @@ public final class VmBuilder {
             Log.warn(w.toString());
         }
         safety(spec);
-        BootImages images = BootImages.read(spec);
+        try (BootImages images = BootImages.read(spec)) {
+            return assemble(spec, name, images, accelerators, dryrun);
+        }
+    }
+
+    private static Assembly assemble(VmSpec spec, String name, BootImages images, List<Accelerator> accelerators,
+                                     boolean dryrun) {
         Arch arch = GuestArchitecture.decide(spec, images);
         spec.checkArchitecture(arch);
         Accelerator accelerator = null;
@@ -196,16 +202,5 @@ public final class VmBuilder {
 
     static Optional<LoadSpec> firstImage(VmSpec spec) {
         return spec.loads().stream().filter(l -> l.type().isEmpty() || l.type().get() == io.jqvm.config.model.BlobType.GUEST).findFirst();
-    }
-
-    static byte[] readFile(LoadSpec load) {
-        try {
-            return Files.readAllBytes(load.path());
-        } catch (IOException e) {
-            throw new ConfigException(load.origin(), "cannot read " + Quote.of(load.path().toString()) + ": "
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-        } catch (OutOfMemoryError e) {
-            throw new ConfigException(load.origin(), Quote.of(load.path().toString()) + " is too large to load");
-        }
     }
 }
