@@ -1,5 +1,6 @@
 package io.jqvm.vmm.assembly;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -15,6 +16,7 @@ import io.jqvm.memory.Space;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -96,5 +98,25 @@ class VmBuilderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> assemble("arch", "aarch64",
                 "ram", "0x40000000,16M", "load", "/nonexistent/kernel"));
         assertTrue(e.getMessage().startsWith("<command line>:1:5:") && e.getMessage().contains("cannot read"), e.getMessage());
+    }
+
+    @Test
+    void dataBlobsAreCopiedFromTheirFilesIntoRamAndRom(@TempDir Path dir) throws Exception {
+        Path image = dir.resolve("raw.bin");
+        Files.write(image, new byte[] {0x1f, 0x20, 0x03, (byte) 0xd5});
+        Path blob = dir.resolve("blob.bin");
+        byte[] bytes = new byte[5000];
+        new Random(7).nextBytes(bytes);
+        Files.write(blob, bytes);
+        Path empty = Files.createFile(dir.resolve("empty.bin"));
+        try (Assembly a = assemble("arch", "aarch64", "ram", "0x40000000,16M", "rom", "0x1000000,64K",
+                "load", image.toString(), "data", "load", "0x40800003," + blob, "data", "load", "0x1000000," + blob,
+                "data", "load", "0x40900000," + empty)) {
+            assertArrayEquals(bytes, a.memory().read(0x40800003L, bytes.length));
+            assertArrayEquals(bytes, a.memory().read(0x1000000L, bytes.length));
+        }
+        ConfigException e = assertThrows(ConfigException.class, () -> assemble("arch", "aarch64",
+                "ram", "0x40000000,16M", "load", image.toString(), "data", "load", "0x40fff000," + blob));
+        assertTrue(e.getMessage().contains("does not fit in guest memory"), e.getMessage());
     }
 }
