@@ -17,7 +17,7 @@ public final class A64Machine {
      * {@value #JIT_THRESHOLD_PROPERTY}; 0 turns the compiler off and only interprets).
      */
     public static final String JIT_THRESHOLD_PROPERTY = "jqvm.a64.jit.threshold";
-    private static final int DEFAULT_JIT_THRESHOLD = 2000;
+    private static final int DEFAULT_JIT_THRESHOLD = 8000;
 
     private final RegionCompiler regionCompiler; // null: interpret only
 
