@@ -48,7 +48,7 @@ import java.util.function.Consumer;
  * {@link CodePage}.
  */
 final class RegionCompiler {
-    /** Most instructions in one region; keeps the method well under HotSpot's 8000-byte compilation limit. */
+    /** Most instructions in one region; fewer when its method would pass {@link #HUGE_METHOD_LIMIT} bytes. */
     static final int MAX_INSTRUCTIONS = 240;
     /**
      * How many times hotter than a loop a straight-line region must be: compiling one costs the same and
@@ -57,6 +57,7 @@ final class RegionCompiler {
     static final int STRAIGHT_LINE_FACTOR = 8;
     /** The jump counters are chars. */
     static final int MAX_THRESHOLD = Character.MAX_VALUE;
+    /** HotSpot does not compile methods over 8000 bytes of bytecode (-XX:+DontCompileHugeMethods). */
     private static final int HUGE_METHOD_LIMIT = 7900;
     private static final long M32 = 0xFFFFFFFFL;
     private static final int FAILURE_LOG_LIMIT = 8;
