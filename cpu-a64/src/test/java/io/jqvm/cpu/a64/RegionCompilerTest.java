@@ -277,4 +277,24 @@ class RegionCompilerTest {
         assertEquals(0, compiler.failed());
         assertTrue(regions > 1000, "regions: " + regions);
     }
+
+    @Test
+    void aHotLoopIsCompiledInTheBackgroundAndThenRun() {
+        // Threshold 100: the request goes to the compiler thread while the vCPU interprets on; the loop
+        // runs long enough (about 20 M instructions) to pick the region up.
+        String program = """
+                    ldr x2, =5000000
+                    mov x1, #0
+                1:  add x1, x1, #3
+                    subs x2, x2, #1
+                    b.ne 1b
+                """ + IntegerInstructionsTest.OFF;
+        TestBoard board = new TestBoard(1, 100);
+        board.memory.load(TestBoard.RAM, GuestAssembler.assemble(program, TestBoard.RAM));
+        assertEquals(VcpuExit.POWERED_OFF, board.run(60), () -> board.cpu().registerDump());
+        assertEquals(15_000_000L, board.cpu().x(1));
+        // the loop's entry, and others where interpreted batches happened to start before it was ready
+        assertTrue(board.machine.compiledRegions() >= 1, "regions: " + board.machine.compiledRegions());
+        assertEquals(0, board.machine.failedRegions());
+    }
 }
