@@ -26,6 +26,35 @@ public final class GuestMemory implements AutoCloseable {
 
     private final GuestRegion[] regions; // sorted by base, non-overlapping
     private final boolean ownsMappings;
+    private volatile WriteListener[] writeListeners = new WriteListener[0];
+
+    /**
+     * Told after every write made through this object (device DMA, loaders), never of the vCPUs' own stores.
+     * The software CPU listens so that its decoded-code cache stays coherent with what devices write, without
+     * any device knowing which accelerator runs the guest.
+     */
+    @FunctionalInterface
+    public interface WriteListener {
+        void written(long gpa, long length);
+    }
+
+    /** Adds a listener; called while the VM is assembled, before any device runs. */
+    public synchronized void addWriteListener(WriteListener listener) {
+        WriteListener[] current = writeListeners;
+        WriteListener[] next = java.util.Arrays.copyOf(current, current.length + 1);
+        next[current.length] = listener;
+        writeListeners = next;
+    }
+
+    /**
+     * Tells the listeners that [gpa, gpa+length) was written. Every write method here calls it; a caller that
+     * wrote through {@link #sliceForWrite} calls it itself once the bytes are in place.
+     */
+    public void written(long gpa, long length) {
+        for (WriteListener l : writeListeners) {
+            l.written(gpa, length);
+        }
+    }
 
     private GuestMemory(List<GuestRegion> regions, boolean ownsMappings) {
         List<GuestRegion> sorted = new ArrayList<>(regions);
@@ -117,7 +146,10 @@ public final class GuestMemory implements AutoCloseable {
         return r.host().asSlice(gpa - r.base(), length);
     }
 
-    /** A view of [gpa, gpa+length) for writing on the guest's behalf; refused on ROM. */
+    /**
+     * A view of [gpa, gpa+length) for writing on the guest's behalf; refused on ROM. The caller must call
+     * {@link #written} after writing, or use {@link #copyIn}, which does.
+     */
     public MemorySegment sliceForWrite(long gpa, long length) {
         GuestRegion r = checked(gpa, length, true);
         return r.host().asSlice(gpa - r.base(), length);
@@ -134,12 +166,18 @@ public final class GuestMemory implements AutoCloseable {
         MemorySegment.copy(data, 0, r.host(), gpa - r.base(), data.byteSize());
     }
 
+    /** Copies {@code length} bytes of {@code src} from {@code srcOffset} into guest RAM at {@code gpa}. */
+    public void copyIn(long gpa, MemorySegment src, long srcOffset, long length) {
+        MemorySegment.copy(src, srcOffset, sliceForWrite(gpa, length), 0, length);
+        written(gpa, length);
+    }
+
     public byte[] read(long gpa, int length) {
         return sliceForRead(gpa, length).toArray(ValueLayout.JAVA_BYTE);
     }
 
     public void write(long gpa, byte[] data) {
-        MemorySegment.copy(MemorySegment.ofArray(data), 0, sliceForWrite(gpa, data.length), 0, data.length);
+        copyIn(gpa, MemorySegment.ofArray(data), 0, data.length);
     }
 
     public int read8(long gpa) {
@@ -165,21 +203,25 @@ public final class GuestMemory implements AutoCloseable {
     public void write8(long gpa, int value) {
         GuestRegion r = checked(gpa, 1, true);
         r.host().set(ValueLayout.JAVA_BYTE, gpa - r.base(), (byte) value);
+        written(gpa, 1);
     }
 
     public void write16(long gpa, int value) {
         GuestRegion r = checked(gpa, 2, true);
         r.host().set(U16, gpa - r.base(), (short) value);
+        written(gpa, 2);
     }
 
     public void write32(long gpa, int value) {
         GuestRegion r = checked(gpa, 4, true);
         r.host().set(U32, gpa - r.base(), value);
+        written(gpa, 4);
     }
 
     public void write64(long gpa, long value) {
         GuestRegion r = checked(gpa, 8, true);
         r.host().set(U64, gpa - r.base(), value);
+        written(gpa, 8);
     }
 
     /** Releases the host mappings; the guest must not run any more. */

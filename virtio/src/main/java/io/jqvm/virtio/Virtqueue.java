@@ -1,0 +1,208 @@
+package io.jqvm.virtio;
+
+import io.jqvm.common.Hex;
+import io.jqvm.memory.GuestMemory;
+import io.jqvm.memory.GuestMemoryException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The device's side of one split virtqueue (virtio 1.2 §2.7): it pops the chains the driver made available
+ * and returns them through the used ring. Everything the driver wrote is treated as hostile: ring addresses
+ * are checked once against guest RAM when the queue is made, every descriptor's buffer when its chain is
+ * popped, and a chain may visit at most {@link #size()} descriptors (an indirect table at most
+ * {@link #MAX_INDIRECT} of its own), which bounds every loop a driver could build. A violation throws
+ * {@link VirtqueueException}; nothing here touches memory outside the guest's RAM.
+ *
+ * <p>Not thread-safe: a device serves each queue from one thread at a time (or under its own lock).
+ */
+public final class Virtqueue {
+    /** The largest queue the split layout allows (§2.7). */
+    public static final int MAX_SIZE = 32768;
+    /** Descriptors one indirect table may hold; Linux never builds longer ones (its sg lists are shorter). */
+    public static final int MAX_INDIRECT = 4096;
+
+    static final int DESC_F_NEXT = 1;
+    static final int DESC_F_WRITE = 2;
+    static final int DESC_F_INDIRECT = 4;
+    static final int AVAIL_F_NO_INTERRUPT = 1;
+    private static final int DESC_SIZE = 16;
+
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final GuestMemory memory;
+    private final int size;
+    private final boolean eventIdx;
+    private final MemorySegment descriptors;
+    private final MemorySegment avail;
+    private final MemorySegment used;
+    private final long usedGpa;
+    private int nextAvail;     // free-running 16-bit index of the next chain to pop
+    private int nextUsed;      // free-running 16-bit index of the next used entry
+    private int signalledUsed; // nextUsed when the driver was last interrupted
+
+    /**
+     * A queue of {@code size} entries whose descriptor table, available ring and used ring the driver placed
+     * at these guest-physical addresses. Throws when the size is not a power of two in [1, 32768], a ring
+     * is misaligned, or a ring does not lie wholly inside guest RAM.
+     */
+    public Virtqueue(GuestMemory memory, int size, long descTable, long availRing, long usedRing, boolean eventIdx)
+            throws VirtqueueException {
+        if (size < 1 || size > MAX_SIZE || Integer.bitCount(size) != 1) {
+            throw new VirtqueueException("queue size " + size + " is not a power of two between 1 and " + MAX_SIZE);
+        }
+        if ((descTable & 15) != 0 || (availRing & 1) != 0 || (usedRing & 3) != 0) {
+            throw new VirtqueueException("misaligned rings: descriptors " + Hex.of(descTable) + ", available "
+                    + Hex.of(availRing) + ", used " + Hex.of(usedRing));
+        }
+        this.memory = memory;
+        this.size = size;
+        this.eventIdx = eventIdx;
+        try {
+            this.descriptors = memory.sliceForRead(descTable, (long) DESC_SIZE * size);
+            this.avail = memory.sliceForRead(availRing, 6L + 2L * size);
+            this.used = memory.sliceForWrite(usedRing, 6L + 8L * size);
+        } catch (GuestMemoryException e) {
+            throw new VirtqueueException("ring outside guest RAM: " + e.getMessage());
+        }
+        this.usedGpa = usedRing;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** True when the driver has made a chain available that is not popped yet. */
+    public boolean hasAvailable() throws VirtqueueException {
+        return pending() != 0;
+    }
+
+    private int pending() throws VirtqueueException {
+        int availIdx = Short.toUnsignedInt(avail.get(U16, 2));
+        VarHandle.acquireFence(); // the ring entries and descriptors are read after the index that published them
+        int pending = (availIdx - nextAvail) & 0xffff;
+        if (pending > size) {
+            throw new VirtqueueException("available index " + availIdx + " is " + pending
+                    + " entries ahead of the device in a queue of " + size);
+        }
+        return pending;
+    }
+
+    /** The next chain the driver made available, or null when there is none. */
+    public DescriptorChain pop() throws VirtqueueException {
+        if (pending() == 0) {
+            return null;
+        }
+        int head = Short.toUnsignedInt(avail.get(U16, 4L + 2L * (nextAvail & (size - 1))));
+        nextAvail = (nextAvail + 1) & 0xffff;
+        if (eventIdx) {
+            // avail_event: ask to be notified of the very next chain, so no kick is lost while we serve.
+            used.set(U16, 4L + 8L * size, (short) nextAvail);
+            memory.written(usedGpa + 4L + 8L * size, 2);
+            VarHandle.fullFence(); // publish avail_event before re-reading the available index
+        }
+        return walk(head);
+    }
+
+    /** Puts back the last popped chain unserved, e.g. when the device has no room for it yet. */
+    public void undoPop() {
+        nextAvail = (nextAvail - 1) & 0xffff;
+    }
+
+    private DescriptorChain walk(int head) throws VirtqueueException {
+        if (head >= size) {
+            throw new VirtqueueException("chain head " + head + " is outside a queue of " + size);
+        }
+        List<DescriptorChain.Buffer> readable = new ArrayList<>();
+        List<DescriptorChain.Buffer> writable = new ArrayList<>();
+        MemorySegment table = descriptors;
+        int tableSize = size;
+        boolean inIndirect = false;
+        int index = head;
+        int visited = 0;
+        while (true) {
+            if (++visited > tableSize) {
+                throw new VirtqueueException("descriptor chain from head " + head + " is longer than its table of "
+                        + tableSize + " (a loop?)");
+            }
+            long at = (long) DESC_SIZE * index;
+            long addr = table.get(U64, at);
+            int len = table.get(U32, at + 8);
+            int flags = Short.toUnsignedInt(table.get(U16, at + 12));
+            int next = Short.toUnsignedInt(table.get(U16, at + 14));
+            if ((flags & DESC_F_INDIRECT) != 0) {
+                if (inIndirect) {
+                    throw new VirtqueueException("nested indirect table in the chain from head " + head);
+                }
+                if ((flags & DESC_F_NEXT) != 0) {
+                    throw new VirtqueueException("indirect descriptor " + index + " also has NEXT set");
+                }
+                long bytes = Integer.toUnsignedLong(len);
+                if (bytes == 0 || bytes % DESC_SIZE != 0 || bytes / DESC_SIZE > MAX_INDIRECT) {
+                    throw new VirtqueueException("indirect table of " + bytes + " bytes (want a non-zero multiple of 16, at most "
+                            + MAX_INDIRECT + " descriptors)");
+                }
+                table = slice(addr, bytes, false, "indirect table");
+                tableSize = (int) (bytes / DESC_SIZE);
+                inIndirect = true;
+                visited = 0;
+                index = 0;
+                continue;
+            }
+            slice(addr, Integer.toUnsignedLong(len), (flags & DESC_F_WRITE) != 0, "buffer");
+            ((flags & DESC_F_WRITE) != 0 ? writable : readable).add(new DescriptorChain.Buffer(addr, len));
+            if ((flags & DESC_F_NEXT) == 0) {
+                return new DescriptorChain(memory, head, readable, writable);
+            }
+            if (next >= tableSize) {
+                throw new VirtqueueException("descriptor " + index + " links to " + next + ", outside its table of " + tableSize);
+            }
+            index = next;
+        }
+    }
+
+    private MemorySegment slice(long gpa, long length, boolean write, String what) throws VirtqueueException {
+        try {
+            return write ? memory.sliceForWrite(gpa, length) : memory.sliceForRead(gpa, length);
+        } catch (GuestMemoryException e) {
+            throw new VirtqueueException(what + " " + Hex.of(gpa) + "+" + length + " is not in guest RAM: " + e.getMessage());
+        }
+    }
+
+    /** Returns {@code chain} to the driver, telling it {@code written} bytes were written into its writable buffers. */
+    public void addUsed(DescriptorChain chain, int written) {
+        long at = 4L + 8L * (nextUsed & (size - 1));
+        used.set(U32, at, chain.head());
+        used.set(U32, at + 4, written);
+        nextUsed = (nextUsed + 1) & 0xffff;
+        VarHandle.releaseFence(); // the entry is visible before the index that publishes it
+        used.set(U16, 2, (short) nextUsed);
+        memory.written(usedGpa + at, 8);
+        memory.written(usedGpa + 2, 2);
+    }
+
+    /**
+     * Whether the driver wants an interrupt for the entries added since the last one (§2.7.7.2): with
+     * VIRTIO_F_EVENT_IDX when the used index passed its used_event, otherwise unless it set NO_INTERRUPT.
+     */
+    public boolean needsInterrupt() {
+        VarHandle.fullFence(); // the used index is published before the driver's suppression fields are read
+        int old = signalledUsed;
+        int now = nextUsed;
+        signalledUsed = now;
+        if (now == old) {
+            return false;
+        }
+        if (eventIdx) {
+            int usedEvent = Short.toUnsignedInt(avail.get(U16, 4L + 2L * size));
+            return ((now - usedEvent - 1) & 0xffff) < ((now - old) & 0xffff);
+        }
+        return (Short.toUnsignedInt(avail.get(U16, 0)) & AVAIL_F_NO_INTERRUPT) == 0;
+    }
+}
