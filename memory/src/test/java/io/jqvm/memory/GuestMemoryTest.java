@@ -43,6 +43,22 @@ class GuestMemoryTest {
     }
 
     @Test
+    void writeListenersHearEveryWriteAfterItLandsButNotRefusedOnes() {
+        try (GuestMemory m = board()) {
+            List<String> heard = new java.util.ArrayList<>();
+            m.addWriteListener((gpa, length) -> heard.add(Long.toHexString(gpa) + "+" + length + "=" + m.read8(gpa)));
+            m.write8(0x1000, 7);
+            m.write16(0x1002, 8);
+            m.write32(0x1004, 9);
+            m.write64(0x1008, 10);
+            m.write(0x1010, new byte[] {11, 12, 13});
+            m.copyIn(0x1020, java.lang.foreign.MemorySegment.ofArray(new byte[] {0, 14}), 1, 1);
+            assertThrows(GuestMemoryException.class, () -> m.write8(0xf0000, 1));
+            assertEquals(List.of("1000+1=7", "1002+2=8", "1004+4=9", "1008+8=10", "1010+3=11", "1020+1=14"), heard);
+        }
+    }
+
+    @Test
     void accessesOutsideOrAcrossRegionsAreRefused() {
         try (GuestMemory m = board()) {
             assertThrows(GuestMemoryException.class, () -> m.read8(0xa0000));
