@@ -85,13 +85,19 @@ final class PhysicalMemory {
         return page != null && page.valid;
     }
 
-    /** Discards the decoded code of the page holding {@code gpa}, if any (a store hit it). */
+    /**
+     * Discards the decoded code of the page holding {@code gpa}, if any (a store hit it). Under the region's
+     * lock, as {@link #codePage} builds pages: a device thread's write (DMA) must not miss a page a vCPU is
+     * decoding at that moment.
+     */
     void invalidateCode(Region region, long gpa) {
         int slot = (int) ((gpa - region.base) >>> PAGE_SHIFT);
-        CodePage page = region.code[slot];
-        if (page != null) {
-            page.valid = false;
-            region.code[slot] = null;
+        synchronized (region) {
+            CodePage page = region.code[slot];
+            if (page != null) {
+                page.valid = false;
+                region.code[slot] = null;
+            }
         }
     }
 
