@@ -263,8 +263,32 @@ class VirtioMmioTransportTest {
         legacy.write(0x044, 4, 1);
         assertEquals(0, legacy.read(0x044, 4));
         assertEquals(0, legacy.read(0x0fc, 4));
+        assertEquals(0xffff_ffffL, legacy.read(0x0b4, 4)); // QEMU answers "no shared memory" in both modes
         legacy.write(0x030, 4, 0);
         legacy.write(0x040, 4, 0x40010);
         assertEquals(0x40010, legacy.read(0x040, 4));
+    }
+
+    @Test
+    void aDeviceThreadSignallingWhileVcpusAcknowledgeNeverLeavesTheLineOutOfStep() throws Exception {
+        VirtioMmioTransport t = transport(false);
+        MmioDriver d = new MmioDriver(t, ram.memory(), RAM);
+        d.negotiate(-1L);
+        d.setupQueue(0, 8, 0x1000);
+        d.driverOk();
+        DeviceQueues q = device.queues;
+        Thread deviceThread = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 20_000; i++) {
+                q.configChanged();
+            }
+        });
+        while (deviceThread.isAlive()) {
+            d.acknowledgeInterrupt();
+        }
+        deviceThread.join();
+        assertEquals(irq.level(), d.interruptStatus() != 0);
+        d.acknowledgeInterrupt();
+        assertFalse(irq.level());
+        assertEquals(20_000, t.state().configGeneration());
     }
 }
