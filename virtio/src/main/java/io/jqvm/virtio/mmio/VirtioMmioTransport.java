@@ -218,8 +218,10 @@ public final class VirtioMmioTransport implements BusDevice {
         if (q == null) {
             accessLog.report("write of " + Hex.of(reg) + " for queue " + Integer.toUnsignedString(queueSel)
                     + ", which the device does not have");
-        } else if (q.queue != null && reg != MmioRegisters.QUEUE_READY && reg != MmioRegisters.QUEUE_PFN) {
-            // §4.2.2.3: the driver must not change a live queue's set-up; the live ring stays as it was made.
+        } else if (q.queue != null && (activation != null
+                || reg != MmioRegisters.QUEUE_READY && reg != MmioRegisters.QUEUE_PFN)) {
+            // §4.2.2.3: the driver must not change a live queue's set-up, nor (without VIRTIO_F_RING_RESET) turn it
+            // off while the device runs; the device keeps the ring it was given.
             accessLog.report("write of " + Hex.of(reg) + " for queue " + queueSel + " while it is live");
         } else {
             change.accept(q);

@@ -2,6 +2,7 @@ package io.jqvm.virtio.mmio;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -143,6 +144,21 @@ class VirtioMmioTransportTest {
         q.add(List.of(new byte[] {1}), List.of(1));
         d.notify(0);
         assertTrue(irq.level());
+    }
+
+    @Test
+    void aLiveQueueCannotBeReconfiguredWhileTheDeviceRuns() {
+        MmioDriver d = new MmioDriver(transport(false), ram.memory(), RAM);
+        d.negotiate(-1L);
+        RingDriver q = d.setupQueue(0, 8, 0x1000);
+        d.driverOk();
+        q.add(List.of(new byte[] {1}), List.of(1));
+        d.write(0x038, 4);
+        d.write(0x044, 0);
+        assertEquals(1, d.read(0x044));
+        d.notify(0);
+        assertNotNull(q.pollUsed()); // served from the ring as first set up
+        assertEquals(0, d.status() & MmioDriver.NEEDS_RESET);
     }
 
     @Test
