@@ -125,6 +125,11 @@ final class BlkDriver implements DeviceQueues {
         return head;
     }
 
+    /** Pops the next chain as the device would (for tests that serve requests synchronously). */
+    io.jqvm.virtio.DescriptorChain pop() throws VirtqueueException {
+        return queue.pop();
+    }
+
     int usedIdx() {
         return memory.read16(USED + 2);
     }
