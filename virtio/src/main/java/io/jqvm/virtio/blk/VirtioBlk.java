@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class VirtioBlk implements VirtioDevice {
     public static final int DEVICE_ID = 2;
+    /** qvm's default for {@code threads}: one I/O thread. */
+    public static final int DEFAULT_THREADS = 1;
     /** qvm's upper bound for {@code threads}. */
     public static final int MAX_THREADS = 32;
 
