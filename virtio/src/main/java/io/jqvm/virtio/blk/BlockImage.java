@@ -14,7 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
- * A raw disk image: a regular file whose bytes are the disk's sectors, read and written at positions, straight
+ * A raw disk image: a regular file or a host block device whose bytes are the disk's sectors, read and written at positions, straight
  * between the file and guest memory (no copy through the heap). Safe for concurrent use: positional I/O on one
  * {@link FileChannel} needs no shared file pointer.
  *
@@ -24,6 +24,8 @@ final class BlockImage implements AutoCloseable {
     static final int SECTOR_SIZE = 512;
     /** The largest transfer handed to one read or write call: a {@link ByteBuffer} is indexed by int. */
     private static final long MAX_TRANSFER = 1L << 30;
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFBLK = 0060000;
     private static final MemorySegment ZEROES = MemorySegment.ofArray(new byte[64 * 1024]);
 
     private final Path path;
@@ -57,8 +59,8 @@ final class BlockImage implements AutoCloseable {
         if (attributes.isDirectory()) {
             throw new BlockImageException("disk image " + path + " is a directory");
         }
-        if (!attributes.isRegularFile()) {
-            throw new BlockImageException("disk image " + path + " is not a regular file (only raw image files are supported)");
+        if (!attributes.isRegularFile() && !isBlockDevice(path)) {
+            throw new BlockImageException("disk image " + path + " is neither a regular file nor a block device");
         }
         FileChannel channel;
         try {
@@ -84,6 +86,15 @@ final class BlockImage implements AutoCloseable {
         } catch (BlockImageException e) {
             closeQuietly(channel);
             throw e;
+        }
+    }
+
+    /** True for a host block device (qvm's {@code hostdev </dev/hd0}); its size is what the kernel reports. */
+    private static boolean isBlockDevice(Path path) {
+        try {
+            return ((Integer) Files.getAttribute(path, "unix:mode") & S_IFMT) == S_IFBLK;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +33,7 @@ class BlockImageTest {
 
     @Test
     void notAFile() {
-        assertEquals("disk image /dev/null is not a regular file (only raw image files are supported)",
+        assertEquals("disk image /dev/null is neither a regular file nor a block device",
                 refusal(Path.of("/dev/null"), false));
     }
 
@@ -66,6 +67,21 @@ class BlockImageTest {
         try (BlockImage image = BlockImage.open(file, true)) {
             assertTrue(image.readOnly());
             assertEquals(8, image.sectors());
+        }
+    }
+
+    @Test
+    void blockDeviceIsADisk() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "attaching a loop device needs root");
+        Path backing = dir.resolve("loop.img");
+        Files.write(backing, new byte[1 << 20]);
+        Process attach = new ProcessBuilder("losetup", "--find", "--show", backing.toString()).redirectErrorStream(true).start();
+        String loop = new String(attach.getInputStream().readAllBytes()).strip();
+        Assumptions.assumeTrue(attach.waitFor() == 0, "no loop device: " + loop);
+        try (BlockImage image = BlockImage.open(Path.of(loop), false)) {
+            assertEquals(2048, image.sectors());
+        } finally {
+            new ProcessBuilder("losetup", "--detach", loop).inheritIO().start().waitFor();
         }
     }
 
