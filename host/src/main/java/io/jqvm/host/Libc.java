@@ -50,9 +50,6 @@ public final class Libc {
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
     public static final int EPERM = 1;
-    public static final int EOPNOTSUPP = 95;
-    public static final int FALLOC_FL_KEEP_SIZE = 1;
-    public static final int FALLOC_FL_PUNCH_HOLE = 2;
     public static final int SCHED_OTHER = 0;
     public static final int SCHED_FIFO = 1;
     public static final int SCHED_RR = 2;
@@ -74,8 +71,6 @@ public final class Libc {
             Linker.Option.firstVariadicArg(2));
     private static final MethodHandle IOCTL_LONG = errnoCall("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
             Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle FALLOCATE = errnoCall("fallocate",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle EVENTFD = errnoCall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SYSCALL3 = errnoCall("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
@@ -255,26 +250,6 @@ public final class Libc {
         throw new HostException(what, e);
     }
 
-    /**
-     * fallocate(2) on [offset, offset+length) of {@code fd}. Returns 0, or -EOPNOTSUPP when the file system
-     * does not support {@code mode} (punching holes, say), so callers can fall back; any other failure throws.
-     */
-    public static int fallocate(int fd, int mode, long offset, long length) {
-        MemorySegment st = CALL_STATE_BUFFER.get();
-        try {
-            if ((int) FALLOCATE.invokeExact(st, fd, mode, offset, length) == 0) {
-                return 0;
-            }
-            int e = errno(st);
-            if (e == EOPNOTSUPP) {
-                return -e;
-            }
-            throw new HostException("fallocate", e);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
     public static int eventfd(int initval, int flags) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
@@ -452,6 +427,35 @@ public final class Libc {
                 throw fail("sigaction(" + signal + ")", st);
             }
             return previous.get(JAVA_LONG, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // Files: virtio-blk deallocates discarded ranges.
+
+    public static final int EOPNOTSUPP = 95;
+    public static final int FALLOC_FL_KEEP_SIZE = 1;
+    public static final int FALLOC_FL_PUNCH_HOLE = 2;
+
+    private static final MethodHandle FALLOCATE = errnoCall("fallocate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+
+    /**
+     * fallocate(2) on [offset, offset+length) of {@code fd}. Returns 0, or -EOPNOTSUPP when the file system
+     * does not support {@code mode} (punching holes, say), so callers can fall back; any other failure throws.
+     */
+    public static int fallocate(int fd, int mode, long offset, long length) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            if ((int) FALLOCATE.invokeExact(st, fd, mode, offset, length) == 0) {
+                return 0;
+            }
+            int e = errno(st);
+            if (e == EOPNOTSUPP) {
+                return -e;
+            }
+            throw new HostException("fallocate", e);
         } catch (Throwable t) {
             throw rethrow(t);
         }
