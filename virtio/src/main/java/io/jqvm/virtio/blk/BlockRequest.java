@@ -83,8 +83,11 @@ final class BlockRequest {
                     chain.write(0, serial, 0, (int) dataIn);
                     status = S_OK;
                 }
-                case T_DISCARD -> status = (features & VirtioBlk.F_DISCARD) == 0 ? S_UNSUPP : request.ranges(false);
-                case T_WRITE_ZEROES -> status = (features & VirtioBlk.F_WRITE_ZEROES) == 0 ? S_UNSUPP : request.ranges(true);
+                // a read-only disk offers neither, whatever a transport let the driver accept
+                case T_DISCARD -> status = (features & VirtioBlk.F_DISCARD) == 0 || image.readOnly()
+                        ? S_UNSUPP : request.ranges(false);
+                case T_WRITE_ZEROES -> status = (features & VirtioBlk.F_WRITE_ZEROES) == 0 || image.readOnly()
+                        ? S_UNSUPP : request.ranges(true);
                 default -> status = S_UNSUPP;
             }
         } catch (IOException e) {

@@ -205,26 +205,24 @@ public final class VirtioBlk implements VirtioDevice {
             Log.internal("virtio-blk " + image.path() + ": request " + chain.head() + " failed: " + e);
             malformed = "internal error: " + e;
         }
-        boolean interrupt = false;
         synchronized (lock) {
             inFlight--;
             lock.notifyAll();
             if (submittedIn != generation) {
                 return; // reset since: the used ring is no longer ours
             }
-            if (malformed != null) {
-                failed = true;
-            } else {
+            if (malformed == null) {
                 queue.addUsed(chain, written);
-                interrupt = queue.needsInterrupt();
+                // under our lock, so the transport's interrupt decision sees every entry added so far; the
+                // transport's signals never wait for the device (see VirtioMmioTransport's locking)
+                target.notifyUsed(0);
+            } else {
+                failed = true;
             }
         }
         if (malformed != null) {
             target.fail(malformed);
             return;
-        }
-        if (interrupt) {
-            target.notifyUsed(0);
         }
         submitAvailable(); // room for chains that waited while a queue's worth was in flight
     }

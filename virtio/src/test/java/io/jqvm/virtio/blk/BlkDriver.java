@@ -172,7 +172,9 @@ final class BlkDriver implements DeviceQueues {
 
     @Override
     public void notifyUsed(int index) {
-        interrupts.incrementAndGet();
+        if (queue.needsInterrupt()) { // as the transport decides
+            interrupts.incrementAndGet();
+        }
     }
 
     @Override
