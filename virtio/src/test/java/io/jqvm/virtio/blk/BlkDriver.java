@@ -1,43 +1,41 @@
 package io.jqvm.virtio.blk;
 
 import io.jqvm.memory.GuestMemory;
-import io.jqvm.memory.GuestRegion;
+import io.jqvm.virtio.DescriptorChain;
 import io.jqvm.virtio.DeviceQueues;
 import io.jqvm.virtio.Virtqueue;
 import io.jqvm.virtio.VirtqueueException;
-import java.lang.foreign.Arena;
+import io.jqvm.virtio.testing.GuardedMemory;
+import io.jqvm.virtio.testing.RingDriver;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Plays the virtio-blk driver for tests: one split queue in 1 MiB of guest RAM, requests built the way Linux's
- * virtio_blk builds them (header, data, status each in their own descriptor), and a {@link DeviceQueues} that
- * records interrupts and failures instead of raising them.
+ * Plays the virtio-blk driver against the device alone (no transport): one queue laid out by {@link RingDriver} in
+ * guarded guest RAM, requests built as Linux's virtio_blk builds them (header, data and status in descriptors
+ * of their own), and a {@link DeviceQueues} that records interrupts and failures instead of raising them.
  */
-final class BlkDriver implements DeviceQueues {
+final class BlkDriver implements DeviceQueues, AutoCloseable {
     static final long RAM_BASE = 0x4000_0000L;
-    static final long RAM_SIZE = 1 << 20;
     static final int QUEUE_SIZE = BlkConfigSpace.QUEUE_SIZE;
-    static final long DESC = RAM_BASE;
-    static final long AVAIL = RAM_BASE + 0x1000;
-    static final long USED = RAM_BASE + 0x2000;
-    static final long DATA = RAM_BASE + 0x4000;
+    private static final long RAM_SIZE = 2 << 20;
 
-    final GuestMemory memory;
+    final GuardedMemory ram = new GuardedMemory(RAM_BASE, RAM_SIZE);
+    final GuestMemory memory = ram.memory();
     final List<String> failures = new CopyOnWriteArrayList<>();
     final AtomicInteger interrupts = new AtomicInteger();
     private final long features;
+    private final List<RingDriver.Used> used = new ArrayList<>();
+    private RingDriver ring;
     private Virtqueue queue;
-    private int nextDescriptor;
-    private int availIdx;
-    private long nextData = DATA;
 
-    /** A request in flight: where its data and status byte live. */
-    record Request(int head, long dataGpa, int dataLength, long statusGpa) {
+    /** A request in flight, by the head of its chain. */
+    record Request(int head) {
     }
 
     /** One buffer of a hand-made chain. */
@@ -45,33 +43,30 @@ final class BlkDriver implements DeviceQueues {
     }
 
     BlkDriver(long features) {
-        this.memory = GuestMemory.wrap(List.of(new GuestRegion(RAM_BASE, RAM_SIZE, false,
-                Arena.ofAuto().allocate(RAM_SIZE, 4096), "ram")));
         this.features = features;
         resetQueue();
     }
 
-    /** A fresh queue as a driver sets it up after a reset: zeroed rings, indices at 0. */
+    /** A fresh queue, as a driver sets one up after a reset: zeroed rings, indices at 0. */
     void resetQueue() {
-        memory.sliceForWrite(RAM_BASE, DATA - RAM_BASE).fill((byte) 0);
-        nextDescriptor = 0;
-        availIdx = 0;
-        nextData = DATA;
+        long ringBytes = RingDriver.ringBytes(QUEUE_SIZE);
+        memory.sliceForWrite(RAM_BASE, ringBytes).fill((byte) 0);
+        ring = new RingDriver(memory, QUEUE_SIZE, RAM_BASE, RAM_BASE + ringBytes, RAM_SIZE - ringBytes);
+        used.clear();
         try {
-            queue = new Virtqueue(memory, QUEUE_SIZE, DESC, AVAIL, USED, false);
+            queue = new Virtqueue(memory, QUEUE_SIZE, ring.descTable(), ring.availRing(), ring.usedRing(), false);
         } catch (VirtqueueException e) {
             throw new AssertionError(e);
         }
     }
 
-    /** Guest memory for a buffer of {@code length} bytes (8-byte aligned, never reused until {@link #resetQueue}). */
+    RingDriver ring() {
+        return ring;
+    }
+
+    /** Guest memory for a buffer of {@code length} bytes. */
     long allocate(int length) {
-        long gpa = nextData;
-        nextData = (nextData + length + 7) & ~7L;
-        if (nextData > RAM_BASE + RAM_SIZE) {
-            throw new IllegalStateException("test driver out of guest memory");
-        }
-        return gpa;
+        return ring.allocate(length);
     }
 
     static byte[] header(int type, long sector) {
@@ -82,77 +77,71 @@ final class BlkDriver implements DeviceQueues {
         return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(sector).putInt(sectors).putInt(flags).array();
     }
 
-    /** A request with {@code out} as its readable data and {@code inLength} bytes of writable data. */
+    /** A request with {@code out} as its readable data and {@code inLength} bytes of writable data, then the status. */
     Request submit(int type, long sector, byte[] out, int inLength) {
-        List<Buffer> chain = new ArrayList<>();
-        long header = allocate(16);
-        memory.write(header, header(type, sector));
-        chain.add(new Buffer(header, 16, false));
-        long dataGpa = 0;
-        if (out.length > 0) {
-            dataGpa = allocate(out.length);
-            memory.write(dataGpa, out);
-            chain.add(new Buffer(dataGpa, out.length, false));
-        }
-        if (inLength > 0) {
-            dataGpa = allocate(inLength);
-            chain.add(new Buffer(dataGpa, inLength, true));
-        }
-        long status = allocate(1);
-        memory.write8(status, 0xff);
-        chain.add(new Buffer(status, 1, true));
-        int head = submitChain(chain);
-        return new Request(head, dataGpa, out.length > 0 ? out.length : inLength, status);
+        List<byte[]> readable = out.length > 0 ? List.of(header(type, sector), out) : List.of(header(type, sector));
+        List<Integer> writable = inLength > 0 ? List.of(inLength, 1) : List.of(1);
+        return new Request(ring.add(readable, writable));
     }
 
-    /** Makes a hand-made chain available; returns its head. */
+    /**
+     * Makes a hand-made chain available, in descriptors counted down from the top of the table (clear of the
+     * ones {@link #submit} takes from the bottom of a fresh queue); returns its head.
+     */
     int submitChain(List<Buffer> buffers) {
-        int head = nextDescriptor;
+        int first = QUEUE_SIZE - buffers.size();
         for (int i = 0; i < buffers.size(); i++) {
             Buffer b = buffers.get(i);
-            int index = (head + i) % QUEUE_SIZE;
-            long at = DESC + 16L * index;
             boolean last = i == buffers.size() - 1;
-            memory.write64(at, b.gpa());
-            memory.write32(at + 8, b.length());
-            memory.write16(at + 12, (last ? 0 : 1) | (b.writable() ? 2 : 0));
-            memory.write16(at + 14, (index + 1) % QUEUE_SIZE);
+            ring.writeDescriptor(ring.descTable(), first + i, b.gpa(), b.length(),
+                    (last ? 0 : RingDriver.F_NEXT) | (b.writable() ? RingDriver.F_WRITE : 0), last ? 0 : first + i + 1);
         }
-        nextDescriptor = (head + buffers.size()) % QUEUE_SIZE;
-        memory.write16(AVAIL + 4 + 2L * (availIdx % QUEUE_SIZE), head);
-        availIdx = (availIdx + 1) & 0xffff;
-        memory.write16(AVAIL + 2, availIdx);
-        return head;
+        ring.publish(first);
+        return first;
     }
 
     /** Pops the next chain as the device would (for tests that serve requests synchronously). */
-    io.jqvm.virtio.DescriptorChain pop() throws VirtqueueException {
+    DescriptorChain pop() throws VirtqueueException {
         return queue.pop();
     }
 
     int usedIdx() {
-        return memory.read16(USED + 2);
+        return ring.usedIndex();
     }
 
-    /** The (head, written) pair of used entry {@code i}. */
-    long[] usedEntry(int i) {
-        long at = USED + 4 + 8L * (i % QUEUE_SIZE);
-        return new long[] {memory.read32(at), Integer.toUnsignedLong(memory.read32(at + 4))};
+    /** Used entry {@code i} since the queue was set up. */
+    RingDriver.Used usedEntry(int i) {
+        collect();
+        return used.get(i);
     }
 
-    /** Waits until {@code count} chains are in the used ring (at most 10 s). */
+    private void collect() {
+        for (RingDriver.Used u = ring.pollUsed(); u != null; u = ring.pollUsed()) {
+            used.add(u);
+        }
+    }
+
+    /** Waits until {@code count} chains were returned since the queue was set up (at most 10 s). */
     void awaitUsed(int count) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (usedIdx() < count) {
+        for (collect(); used.size() < count; collect()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("only " + usedIdx() + " of " + count + " requests completed; failures " + failures);
+                throw new AssertionError("only " + used.size() + " of " + count + " requests completed; failures " + failures);
             }
             Thread.sleep(1);
         }
     }
 
+    /** The status byte the device wrote for {@code r}. */
     int status(Request r) {
-        return memory.read8(r.statusGpa());
+        byte[] in = ring.writableContents(r.head());
+        return Byte.toUnsignedInt(in[in.length - 1]);
+    }
+
+    /** The writable data of {@code r}, without its status byte. */
+    byte[] data(Request r) {
+        byte[] in = ring.writableContents(r.head());
+        return Arrays.copyOf(in, in.length - 1);
     }
 
     @Override
@@ -184,5 +173,17 @@ final class BlkDriver implements DeviceQueues {
     @Override
     public void fail(String why) {
         failures.add(why);
+    }
+
+    /** Checks that nothing outside guest RAM was written, and frees the RAM. */
+    @Override
+    public void close() {
+        try {
+            if (!ram.guardsIntact()) {
+                throw new AssertionError("a guard byte outside guest RAM changed");
+            }
+        } finally {
+            ram.close();
+        }
     }
 }

@@ -34,12 +34,20 @@ class VirtioBlkTest {
     @TempDir
     Path dir;
     private VirtioBlk device;
+    private final List<BlkDriver> drivers = new java.util.ArrayList<>();
 
     @AfterEach
     void close() {
         if (device != null) {
             device.close();
         }
+        drivers.forEach(BlkDriver::close); // each checks its guard bytes
+    }
+
+    private BlkDriver driver(long features) {
+        BlkDriver d = new BlkDriver(features);
+        drivers.add(d);
+        return d;
     }
 
     private Path image(String name, byte[] content) throws IOException {
@@ -56,7 +64,7 @@ class VirtioBlkTest {
 
     private BlkDriver start(Path file, boolean readOnly, String serial, int threads, long features) throws Exception {
         device = VirtioBlk.open(file, readOnly, serial, threads);
-        BlkDriver driver = new BlkDriver(features & device.offeredFeatures());
+        BlkDriver driver = driver(features & device.offeredFeatures());
         device.activate(driver);
         return driver;
     }
@@ -77,14 +85,14 @@ class VirtioBlkTest {
         byte[] data = pattern(4096, 1);
         BlkDriver.Request w = run(driver, T_OUT, 8, data, 0);
         assertEquals(S_OK, driver.status(w));
-        assertEquals(1, driver.usedEntry(0)[1], "a write reports only its status byte as written");
+        assertEquals(1, driver.usedEntry(0).written(), "a write reports only its status byte as written");
         assertArrayEquals(data, Arrays.copyOfRange(Files.readAllBytes(file), 8 * 512, 8 * 512 + 4096));
 
         BlkDriver.Request r = run(driver, T_IN, 8, new byte[0], 4096);
         assertEquals(S_OK, driver.status(r));
-        assertArrayEquals(data, driver.memory.read(r.dataGpa(), 4096));
-        assertEquals(new long[] {r.head(), 4097}[1], driver.usedEntry(1)[1]);
-        assertEquals(r.head(), driver.usedEntry(1)[0]);
+        assertArrayEquals(data, driver.data(r));
+        assertEquals(4097, driver.usedEntry(1).written());
+        assertEquals(r.head(), driver.usedEntry(1).head());
         assertTrue(driver.interrupts.get() >= 2);
         assertEquals(List.of(), driver.failures);
     }
@@ -119,7 +127,7 @@ class VirtioBlkTest {
         assertEquals(S_OK, driver.status(run(driver, T_FLUSH, 0, new byte[0], 0)));
         BlkDriver.Request r = run(driver, T_IN, 4, new byte[0], 1024);
         assertEquals(S_OK, driver.status(r));
-        assertArrayEquals(Arrays.copyOfRange(content, 2048, 3072), driver.memory.read(r.dataGpa(), 1024));
+        assertArrayEquals(Arrays.copyOfRange(content, 2048, 3072), driver.data(r));
         assertArrayEquals(content, Files.readAllBytes(file));
     }
 
@@ -128,7 +136,7 @@ class VirtioBlkTest {
         Path file = image("disk.img", new byte[SECTORS * 512]);
         CountingChannel channel = new CountingChannel(FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE));
         device = new VirtioBlk(new BlockImage(file, channel, -1, false, SECTORS * 512L), "x", 1);
-        BlkDriver driver = new BlkDriver(ALL);
+        BlkDriver driver = driver(ALL);
         device.activate(driver);
         run(driver, T_OUT, 0, pattern(512, 3), 0);
         assertEquals(0, channel.dataSyncs.get(), "a write alone does not sync");
@@ -144,13 +152,13 @@ class VirtioBlkTest {
         BlkDriver.Request r = run(driver, T_GET_ID, 0, new byte[0], 20);
         assertEquals(S_OK, driver.status(r));
         byte[] expected = Arrays.copyOf("debian-root.img".getBytes(), 20);
-        assertArrayEquals(expected, driver.memory.read(r.dataGpa(), 20));
-        assertEquals(21, driver.usedEntry(0)[1]);
+        assertArrayEquals(expected, driver.data(r));
+        assertEquals(21, driver.usedEntry(0).written());
 
         device.close();
         driver = start(file, false, "SERIAL-0123456789-ABCDEF", 1, ALL);
         r = run(driver, T_GET_ID, 0, new byte[0], 20);
-        assertEquals("SERIAL-0123456789-AB", new String(driver.memory.read(r.dataGpa(), 20)), "20 bytes, unterminated");
+        assertEquals("SERIAL-0123456789-AB", new String(driver.data(r)), "20 bytes, unterminated");
         assertEquals("a-very-long-image-fi", VirtioBlk.defaultSerial(Path.of("/x/a-very-long-image-file-name.raw")));
         assertEquals("d_sk.img", VirtioBlk.defaultSerial(Path.of("d\u00e9sk.img")));
     }
@@ -229,7 +237,7 @@ class VirtioBlkTest {
         assertEquals(S_UNSUPP, driver.status(run(driver, 2, 0, new byte[0], 16)), "legacy SCSI command");
         assertEquals(S_UNSUPP, driver.status(run(driver, 10, 0, new byte[0], 16)), "GET_LIFETIME, not offered");
         for (int i = 0; i < 10; i++) {
-            assertEquals(i == 7 ? 513 : 1, driver.usedEntry(i)[1], "a failed request writes only its status");
+            assertEquals(i == 7 ? 513 : 1, driver.usedEntry(i).written(), "a failed request writes only its status");
         }
         assertArrayEquals(content, Files.readAllBytes(file));
         assertEquals(List.of(), driver.failures);
@@ -308,9 +316,9 @@ class VirtioBlkTest {
         driver.awaitUsed(reads.length);
         for (int i = 0; i < reads.length; i++) {
             assertEquals(S_OK, driver.status(reads[i]));
-            assertArrayEquals(blocks[i], driver.memory.read(reads[i].dataGpa(), 1024), "read " + i);
+            assertArrayEquals(blocks[i], driver.data(reads[i]), "read " + i);
         }
-        long heads = java.util.stream.IntStream.range(0, reads.length).mapToLong(i -> driver.usedEntry(i)[0]).distinct().count();
+        long heads = java.util.stream.IntStream.range(0, reads.length).mapToLong(i -> driver.usedEntry(i).head()).distinct().count();
         assertEquals(reads.length, heads);
         assertEquals(List.of(), driver.failures);
     }
@@ -326,10 +334,10 @@ class VirtioBlkTest {
             device.queueNotify(0);
             device.reset();
             int usedAtReset = driver.usedIdx();
-            byte[] ringAtReset = driver.memory.read(BlkDriver.USED, 4 + 8 * BlkDriver.QUEUE_SIZE);
+            byte[] ringAtReset = driver.memory.read(driver.ring().usedRing(), 4 + 8 * BlkDriver.QUEUE_SIZE);
             Thread.sleep(20);
             assertEquals(usedAtReset, driver.usedIdx(), "no completion after reset");
-            assertArrayEquals(ringAtReset, driver.memory.read(BlkDriver.USED, 4 + 8 * BlkDriver.QUEUE_SIZE));
+            assertArrayEquals(ringAtReset, driver.memory.read(driver.ring().usedRing(), 4 + 8 * BlkDriver.QUEUE_SIZE));
             // and the device serves a fresh queue afterwards
             driver.resetQueue();
             device.activate(driver);
