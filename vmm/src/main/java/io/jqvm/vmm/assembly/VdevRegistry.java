@@ -38,7 +38,6 @@ final class VdevRegistry {
 
     /** Types the language knows that jqvm does not build, and why: a configuration using one fails (65). */
     static final Map<String, String> NOT_IMPLEMENTED = Map.ofEntries(
-            Map.entry("virtio-blk", VIRTIO_PENDING),
             Map.entry("virtio-net", VIRTIO_PENDING),
             Map.entry("virtio-console", VIRTIO_PENDING),
             Map.entry("virtio-vsock", VIRTIO_PENDING),

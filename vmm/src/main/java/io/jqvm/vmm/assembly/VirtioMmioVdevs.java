@@ -13,10 +13,14 @@ import io.jqvm.config.model.VdevSpec;
 import io.jqvm.device.IrqLine;
 import io.jqvm.memory.Space;
 import io.jqvm.virtio.VirtioDevice;
+import io.jqvm.virtio.blk.BlockImageException;
+import io.jqvm.virtio.blk.VirtioBlk;
 import io.jqvm.virtio.mmio.VirtioMmioTransport;
 import io.jqvm.virtio.rng.EntropySource;
 import io.jqvm.virtio.rng.VirtioEntropy;
 import java.io.IOException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +43,7 @@ final class VirtioMmioVdevs implements VdevFamily {
 
     private static Map<String, DeviceFactory> devices() {
         Map<String, DeviceFactory> m = new LinkedHashMap<>();
+        m.put("virtio-blk", VirtioMmioVdevs::block);
         m.put("virtio-entropy", VirtioMmioVdevs::entropy);
         return m;
     }
@@ -91,6 +96,22 @@ final class VirtioMmioVdevs implements VdevFamily {
     }
 
     // ---- the devices -----------------------------------------------------------------------------------
+
+    /**
+     * A raw image ({@code hostdev FILE}, or {@code hostdev <FILE} read-only: the guest sees VIRTIO_BLK_F_RO and the
+     * file is opened read-only); a file that cannot serve as a disk is a configuration error at its hostdev.
+     */
+    private static VirtioDevice block(Assembly a, VdevSpec v, String owner) {
+        Value.HostDevice hostdev = v.value("hostdev", Value.HostDevice.class).orElseThrow();
+        boolean readOnly = hostdev.direction() == Value.HostDevice.Direction.INPUT;
+        String serial = v.value("serial", Value.Text.class).map(Value.Text::value).orElse(null);
+        int threads = v.value("threads", Value.Number.class).map(n -> (int) n.value()).orElse(VirtioBlk.DEFAULT_THREADS);
+        try {
+            return VirtioBlk.open(Path.of(hostdev.target()), readOnly, serial, threads);
+        } catch (BlockImageException | InvalidPathException e) {
+            throw new ConfigException(v.option("hostdev").orElseThrow().origin(), "vdev virtio-blk: " + e.getMessage());
+        }
+    }
 
     /** The host's random source, opened now or, with {@code delayed}, when the guest first asks. */
     private static VirtioDevice entropy(Assembly a, VdevSpec v, String owner) {
