@@ -23,7 +23,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * and reset take the lock the device thread holds while it works, which never blocks (all host I/O is
  * non-blocking and each round is bounded by the queue sizes).
  */
-public final class VirtioVsock implements VirtioDevice {
+public final class VirtioVsock implements VirtioDevice, AutoCloseable {
     static final int DEVICE_ID = 19;
     static final long HOST_CID = 2;
     static final int RX = 0;
