@@ -191,6 +191,11 @@ public final class VirtioVsock implements VirtioDevice, AutoCloseable {
                 }
                 selector.selectedKeys().clear();
                 waitMillis = mux.serve();
+            } catch (RuntimeException e) {
+                // A bug of ours, not the guest's: say so once and stop serving rather than spin on it.
+                Log.internal("virtio-vsock " + uds + ": " + e);
+                mux.internalError(e.toString());
+                waitMillis = 0;
             } finally {
                 lock.unlock();
             }

@@ -266,9 +266,12 @@ final class VsockMux {
     long serve() {
         if (queues != null && !failed) {
             try {
-                transmit();
-                sendEvents();
-                receive();
+                boolean backlogged;
+                do { // replies sent make room for the packets the backlog held back
+                    backlogged = transmit();
+                    sendEvents();
+                    receive();
+                } while (backlogged && replies.size() < MAX_BACKLOG);
             } catch (VirtqueueException e) {
                 fail(e.getMessage());
             }
@@ -284,16 +287,33 @@ final class VsockMux {
         return next == 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - System.nanoTime()) + 1);
     }
 
+    /** A host-side bug surfaced: the device stops, as for a guest's protocol error, until the driver resets it. */
+    void internalError(String what) {
+        closeAll();
+        if (queues != null && !failed) {
+            fail("internal error: " + what);
+        }
+    }
+
     private void fail(String why) {
         failed = true;
         queues.fail("virtio-vsock: " + why);
     }
 
-    /** Packets from the guest, as long as the replies they cause have room to wait. */
-    private void transmit() throws VirtqueueException {
+    /**
+     * Packets from the guest, as long as the replies they cause have room to wait; returns true when it
+     * stopped for want of that room.
+     */
+    private boolean transmit() throws VirtqueueException {
         Virtqueue tx = queues.queue(VirtioVsock.TX);
-        DescriptorChain chain;
-        while (replies.size() < MAX_BACKLOG && (chain = tx.pop()) != null) {
+        while (true) {
+            if (replies.size() >= MAX_BACKLOG) {
+                return true;
+            }
+            DescriptorChain chain = tx.pop();
+            if (chain == null) {
+                return false;
+            }
             if (chain.read(0, header, 0, VsockHeader.SIZE) < VsockHeader.SIZE) {
                 throw new VirtqueueException("transmitted packet of " + chain.readableLength()
                         + " readable bytes is shorter than the " + VsockHeader.SIZE + "-byte header");

@@ -245,6 +245,90 @@ class VirtioVsockTest {
     }
 
     @Test
+    void guestDataFarBeyondTheDevicesCreditArrivesWholeAsTheHostReads() throws Exception {
+        byte[] blob = new byte[1 << 20];
+        new java.util.Random(1).nextBytes(blob);
+        try (ServerSocketChannel listener = hostListener(90);
+             SocketChannel host = guestConnects(listener, 6010, 90)) {
+            java.util.concurrent.CompletableFuture<byte[]> hostRead = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+                    ByteBuffer b = ByteBuffer.allocate(3000);
+                    while (got.size() < blob.length) {
+                        b.clear();
+                        int n = host.read(b);
+                        if (n < 0) {
+                            break;
+                        }
+                        got.write(b.array(), 0, n);
+                        Thread.sleep(0, 200_000); // a slow reader: the device must hold the guest back
+                    }
+                    return got.toByteArray();
+                } catch (IOException | InterruptedException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            long devBufAlloc = VsockConnection.BUF_ALLOC;
+            int devFwdCnt = 0;
+            int sent = 0;
+            int updates = 0;
+            while (sent < blob.length) {
+                long credit = devBufAlloc - (sent - devFwdCnt);
+                if (credit == 0) {
+                    Packet p = guest.next();
+                    assertEquals(OP_CREDIT_UPDATE, p.op(), "only credit updates while the guest waits");
+                    devFwdCnt = p.header().fwdCnt();
+                    updates++;
+                    continue;
+                }
+                int n = (int) Math.min(Math.min(credit, 4096), blob.length - sent);
+                guest.send(header(6010, 90, OP_RW, 0, n, GUEST_BUF, 0), java.util.Arrays.copyOfRange(blob, sent, sent + n));
+                guest.awaitTransmitted(1);
+                sent += n;
+            }
+            assertArrayEquals(blob, hostRead.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(updates > 0, "the window was exhausted and reopened " + updates + " times");
+        }
+    }
+
+    @Test
+    void hostDataFarBeyondTheGuestsCreditIsSentOnlyAsTheGuestGrantsIt() throws Exception {
+        byte[] blob = new byte[1 << 20];
+        new java.util.Random(2).nextBytes(blob);
+        int guestBuf = 16 * 1024;
+        try (ServerSocketChannel listener = hostListener(91)) {
+            guest.send(header(6011, 91, OP_REQUEST, 0, 0, guestBuf, 0));
+            try (SocketChannel host = listener.accept()) {
+                assertEquals(OP_RESPONSE, guest.next().op());
+                java.util.concurrent.CompletableFuture<Void> hostWrite = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        host.write(ByteBuffer.wrap(blob));
+                    } catch (IOException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+                java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+                int fwdCnt = 0;
+                int toldFwdCnt = 0;
+                while (got.size() < blob.length) {
+                    Packet p = guest.next();
+                    assertEquals(OP_RW, p.op());
+                    got.writeBytes(p.data());
+                    assertTrue(got.size() - toldFwdCnt <= guestBuf,
+                            "the device sent " + (got.size() - toldFwdCnt) + " bytes on a credit of " + guestBuf);
+                    fwdCnt = got.size(); // the guest application reads at once
+                    if (fwdCnt - toldFwdCnt >= guestBuf / 2) {
+                        guest.send(header(6011, 91, OP_CREDIT_UPDATE, 0, 0, guestBuf, fwdCnt));
+                        toldFwdCnt = fwdCnt;
+                    }
+                }
+                hostWrite.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertArrayEquals(blob, got.toByteArray());
+            }
+        }
+    }
+
+    @Test
     void aCreditRequestIsAnsweredWithTheDevicesCredit() throws IOException {
         try (ServerSocketChannel listener = hostListener(83);
              SocketChannel host = guestConnects(listener, 6003, 83)) {
@@ -318,7 +402,7 @@ class VirtioVsockTest {
     }
 
     @Test
-    void aResetClosesEveryHostSocketAndAReactivatedDeviceWorks() throws IOException {
+    void aDriverResetClosesEveryHostSocket() throws IOException {
         try (ServerSocketChannel listener = hostListener(88);
              SocketChannel host = guestConnects(listener, 6008, 88)) {
             guest.device.reset();
