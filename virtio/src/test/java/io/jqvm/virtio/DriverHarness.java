@@ -24,6 +24,9 @@ public final class DriverHarness implements DeviceQueues, AutoCloseable {
     private final int[] nextDescriptor;
     private final int[] availIdx;
     private final int[] usedSeen;
+    private final int[] descriptorsInFlight;
+    private final int[] reclaimed;
+    private final java.util.Map<Long, Integer> chainLengths = new java.util.HashMap<>(); // (queue, head) -> descriptors
     private final AtomicInteger[] interrupts;
     private final long features;
     private long nextBuffer = BUFFERS;
@@ -47,6 +50,8 @@ public final class DriverHarness implements DeviceQueues, AutoCloseable {
         this.nextDescriptor = new int[n];
         this.availIdx = new int[n];
         this.usedSeen = new int[n];
+        this.descriptorsInFlight = new int[n];
+        this.reclaimed = new int[n];
         this.interrupts = new AtomicInteger[n];
         for (int q = 0; q < n; q++) {
             interrupts[q] = new AtomicInteger();
@@ -103,9 +108,27 @@ public final class DriverHarness implements DeviceQueues, AutoCloseable {
         return new Chain(publish(q, parts), writable);
     }
 
+    /**
+     * Whether a chain of {@code descriptors} fits in {@code q} now, as a driver would check before adding one:
+     * descriptors are handed out in ring order and come back as the device returns chains (in order, as the
+     * devices under test do), so only as many as the queue has may be in flight.
+     */
+    public boolean fits(int q, int descriptors) {
+        int idx = memory.read16(used(q) + 2);
+        while (reclaimed[q] != idx) { // apart from takeUsed's reading, so tests see every entry either way
+            int head = memory.read32(used(q) + 4 + 8L * (reclaimed[q] % size[q]));
+            Integer length = chainLengths.remove(((long) q << 32) | head);
+            descriptorsInFlight[q] -= length == null ? 0 : length;
+            reclaimed[q] = (reclaimed[q] + 1) & 0xffff;
+        }
+        return descriptors >= 1 && descriptorsInFlight[q] + descriptors <= size[q];
+    }
+
     /** Puts raw descriptors {addr, len, flags} in order, linked with NEXT, and makes the first available. */
     public int publish(int q, List<long[]> parts) {
         int head = nextDescriptor[q];
+        descriptorsInFlight[q] += parts.size();
+        chainLengths.put(((long) q << 32) | head, parts.size());
         for (int i = 0; i < parts.size(); i++) {
             int index = (head + i) % size[q];
             boolean more = i + 1 < parts.size();

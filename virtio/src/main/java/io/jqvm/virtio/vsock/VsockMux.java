@@ -587,7 +587,9 @@ final class VsockMux {
             if (c.hasDataForHost()) {
                 ops |= SelectionKey.OP_WRITE;
             }
-            c.key.interestOps(ops);
+            if (c.key.interestOps() != ops) { // each change costs an epoll_ctl at the next select
+                c.key.interestOps(ops);
+            }
         }
     }
 
