@@ -13,7 +13,7 @@ import io.jqvm.device.IrqLine;
  * it cannot be cleared.
  */
 public final class Pl031 implements BusDevice {
-    static final long SIZE = 0x1000;
+    public static final long SIZE = 0x1000;
     static final PrimeCellId ID = new PrimeCellId(0x31, 0x10, 0x14, 0x00);
     static final int DR = 0x000;
     static final int MR = 0x004;

@@ -17,7 +17,7 @@ import io.jqvm.device.VmControl;
  * "kick"). Every register but WDOGLOCK ignores writes while locked.
  */
 public final class Sp805 implements BusDevice {
-    static final long SIZE = 0x1000;
+    public static final long SIZE = 0x1000;
     /** qvm's default counter clock. */
     public static final long DEFAULT_FREQUENCY = 25_000_000;
     static final PrimeCellId ID = new PrimeCellId(0x05, 0x18, 0x14, 0x00);

@@ -21,7 +21,6 @@ import java.util.ArrayDeque;
  * are logged (rate-limited). Lock order: this device, then the IRQ line's controller.
  */
 public final class Uart16550 implements BusDevice {
-    public static final int DEFAULT_IO_BASE = 0x3f8;
     public static final int WINDOW_SIZE = 8;
     static final int FIFO_SIZE = 16;
 

@@ -27,7 +27,6 @@ import java.util.function.LongSupplier;
  */
 public final class AcpiPmBlock implements BusDevice {
     public static final int WINDOW_SIZE = 12;
-    public static final int DEFAULT_CONTROL_PORT = 0x604;
     /** Must equal {@code AcpiTables.S5_SLEEP_TYPE}, the value the DSDT's {@code \_S5} package gives. */
     public static final int S5_SLEEP_TYPE = 5;
     static final int STATUS = 0;

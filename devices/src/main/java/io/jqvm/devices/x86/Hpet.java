@@ -39,7 +39,6 @@ import java.util.function.LongSupplier;
  * and a periodic timer's comparator then skips the periods missed rather than firing a burst.
  */
 public final class Hpet implements BusDevice {
-    public static final long DEFAULT_BASE = 0xfed0_0000L;
     public static final int WINDOW_SIZE = 0x400;
     public static final long DEFAULT_FREQUENCY = 14_318_180;
     public static final int DEFAULT_TIMERS = 3;

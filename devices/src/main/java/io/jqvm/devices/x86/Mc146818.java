@@ -32,7 +32,6 @@ import java.time.ZoneOffset;
  * 4 GiB in 64 KiB units.
  */
 public final class Mc146818 implements BusDevice {
-    public static final int DEFAULT_IO_BASE = 0x70;
     public static final int WINDOW_SIZE = 2;
 
     /**

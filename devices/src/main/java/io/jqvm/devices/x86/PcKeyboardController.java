@@ -21,8 +21,6 @@ import java.util.ArrayDeque;
  * IRQ 1 is asserted while the output buffer is full and the command byte enables keyboard interrupts.
  */
 public final class PcKeyboardController {
-    public static final int DATA_PORT = 0x60;
-    public static final int COMMAND_PORT = 0x64;
     static final int STATUS_OUTPUT_FULL = 0x01;
     static final int STATUS_SYSTEM_FLAG = 0x04;
     static final int STATUS_LAST_WAS_COMMAND = 0x08;
