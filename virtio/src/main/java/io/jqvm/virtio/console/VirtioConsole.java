@@ -128,6 +128,9 @@ public final class VirtioConsole implements VirtioDevice {
                 return;
             }
             Virtqueue rx = q.queue(RECEIVEQ);
+            if (rx == null) {
+                return; // a driver that never enabled the queue gets no input
+            }
             boolean added = false;
             try {
                 DescriptorChain chain;
@@ -176,6 +179,9 @@ public final class VirtioConsole implements VirtioDevice {
                 return;
             }
             Virtqueue tx = q.queue(TRANSMITQ);
+            if (tx == null) {
+                return;
+            }
             boolean added = false;
             try {
                 DescriptorChain chain;

@@ -306,6 +306,9 @@ final class VsockMux {
      */
     private boolean transmit() throws VirtqueueException {
         Virtqueue tx = queues.queue(VirtioVsock.TX);
+        if (tx == null) {
+            return false; // queues the driver did not enable carry nothing
+        }
         while (true) {
             if (replies.size() >= MAX_BACKLOG) {
                 return true;
@@ -435,7 +438,7 @@ final class VsockMux {
             return;
         }
         Virtqueue events = queues.queue(VirtioVsock.EVENT);
-        DescriptorChain chain = events.pop();
+        DescriptorChain chain = events == null ? null : events.pop();
         if (chain == null) {
             return;
         }
@@ -451,7 +454,7 @@ final class VsockMux {
     /** Replies first, then host data, while the guest has receive buffers. */
     private void receive() throws VirtqueueException {
         Virtqueue rx = queues.queue(VirtioVsock.RX);
-        while (!replies.isEmpty() || !hostReadable.isEmpty()) {
+        while (rx != null && (!replies.isEmpty() || !hostReadable.isEmpty())) {
             VsockConnection source = replies.isEmpty() ? nextReadable() : null;
             if (replies.isEmpty() && source == null) {
                 return;

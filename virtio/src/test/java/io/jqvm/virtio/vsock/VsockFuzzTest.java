@@ -130,7 +130,7 @@ class VsockFuzzTest {
         int parts = data.consumeInt(1, 3);
         int[] sizes = new int[parts];
         for (int i = 0; i < parts; i++) {
-            sizes[i] = data.consumeInt(0, 5000);
+            sizes[i] = data.consumeInt(1, 5000);
         }
         if (driver.fits(queue, parts)) {
             driver.send(queue, List.of(), sizes);
