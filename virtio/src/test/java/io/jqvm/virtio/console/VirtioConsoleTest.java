@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jqvm.virtio.DriverHarness;
 import io.jqvm.virtio.DriverHarness.Chain;
-import io.jqvm.virtio.DriverHarness.Used;
+import io.jqvm.virtio.testing.RingDriver;
+import io.jqvm.virtio.testing.RingDriver.Used;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -76,13 +77,13 @@ class VirtioConsoleTest {
         Chain first = driver.send(RX, List.of(), 2);
         console.queueNotify(RX);
         assertEquals(List.of(new Used(first.head(), 2)), driver.takeUsed(RX));
-        assertArrayEquals(ascii("ab"), driver.writtenInto(first, 2));
+        assertArrayEquals(ascii("ab"), driver.writtenInto(RX, first, 2));
         assertEquals(1, host.unread(), "the rest stays in the backend");
 
         Chain second = driver.send(RX, List.of(), 64);
         console.queueNotify(RX);
         assertEquals(List.of(new Used(second.head(), 1)), driver.takeUsed(RX));
-        assertArrayEquals(ascii("c"), driver.writtenInto(second, 1));
+        assertArrayEquals(ascii("c"), driver.writtenInto(RX, second, 1));
         assertEquals(2, driver.interrupts(RX));
     }
 
@@ -94,7 +95,7 @@ class VirtioConsoleTest {
         assertEquals(List.of(), driver.takeUsed(RX), "an empty backend fills nothing");
         host.type(ascii("ls\n"));
         assertEquals(List.of(new Used(chain.head(), 3)), driver.takeUsed(RX));
-        assertArrayEquals(ascii("ls\n"), driver.writtenInto(chain, 3));
+        assertArrayEquals(ascii("ls\n"), driver.writtenInto(RX, chain, 3));
     }
 
     @Test
@@ -104,7 +105,7 @@ class VirtioConsoleTest {
         Chain chain = driver.send(RX, List.of(), 2, 8);
         console.queueNotify(RX);
         assertEquals(List.of(new Used(chain.head(), 5)), driver.takeUsed(RX));
-        assertArrayEquals(ascii("split"), driver.writtenInto(chain, 5));
+        assertArrayEquals(ascii("split"), driver.writtenInto(RX, chain, 5));
     }
 
     @Test
@@ -121,10 +122,10 @@ class VirtioConsoleTest {
     @Test
     void aDescriptorLoopFailsTheDeviceWithoutThrowing() {
         console.activate(driver);
-        long buffer = driver.place(ascii("loop"));
-        driver.descriptor(TX, 0, buffer, 4, 1, 1); // NEXT -> 1
-        driver.descriptor(TX, 1, buffer, 4, 1, 0); // NEXT -> 0
-        driver.makeAvailable(TX, 0);
+        long buffer = driver.place(TX, ascii("loop"));
+        RingDriver ring = driver.ring(TX);
+        ring.writeDescriptor(ring.descTable(), 1, buffer, 4, RingDriver.F_NEXT, 0); // 1 -> 0
+        driver.rawChain(TX, 0, buffer, 4, RingDriver.F_NEXT, 1);                    // 0 -> 1
         console.queueNotify(TX);
         assertNotNull(driver.failure());
         assertTrue(driver.failure().startsWith("virtio-console transmitq: "), driver.failure());
@@ -133,8 +134,7 @@ class VirtioConsoleTest {
     @Test
     void aBufferOutsideGuestRamFailsTheDeviceAndSendsNothing() {
         console.activate(driver);
-        driver.descriptor(TX, 0, DriverHarness.RAM_SIZE - 2, 4, 0, 0);
-        driver.makeAvailable(TX, 0);
+        driver.rawChain(TX, 0, DriverHarness.RAM_SIZE - 2, 4, 0, 0);
         console.queueNotify(TX);
         assertNotNull(driver.failure());
         assertArrayEquals(new byte[0], host.output());
@@ -183,7 +183,7 @@ class VirtioConsoleTest {
                 }
                 for (Used u : guest.takeUsed(RX)) {
                     assertEquals(outstanding.head(), u.head());
-                    received.writeBytes(guest.writtenInto(outstanding, u.written()));
+                    received.writeBytes(guest.writtenInto(RX, outstanding, u.written()));
                     outstanding = null;
                 }
             }

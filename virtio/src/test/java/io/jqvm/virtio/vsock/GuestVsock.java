@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.jqvm.virtio.DriverHarness;
 import io.jqvm.virtio.DriverHarness.Chain;
-import io.jqvm.virtio.DriverHarness.Used;
+import io.jqvm.virtio.testing.RingDriver.Used;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
@@ -32,6 +32,8 @@ final class GuestVsock implements AutoCloseable {
     final VirtioVsock device;
     private final Map<Integer, Chain> rxChains = new HashMap<>();
     private final ArrayDeque<Packet> received = new ArrayDeque<>();
+    private int sent;
+    private int transmitted;
 
     GuestVsock(VirtioVsock device) {
         this.device = device;
@@ -61,7 +63,16 @@ final class GuestVsock implements AutoCloseable {
 
     /** Sends a packet as the given readable buffers, and kicks. */
     void sendRaw(List<byte[]> buffers) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!driver.fits(VirtioVsock.TX, buffers.size())) { // wait for descriptors, as a driver does
+            transmitted += driver.takeUsed(VirtioVsock.TX).size();
+            if (System.nanoTime() > deadline) {
+                fail("the device holds every transmit descriptor");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+        }
         driver.send(VirtioVsock.TX, buffers);
+        sent++;
         device.queueNotify(VirtioVsock.TX);
     }
 
@@ -80,7 +91,7 @@ final class GuestVsock implements AutoCloseable {
             for (Used u : driver.takeUsed(VirtioVsock.RX)) {
                 Chain c = rxChains.remove(u.head());
                 assertTrue(u.written() >= VsockHeader.SIZE, "used length " + u.written());
-                byte[] all = driver.writtenInto(c, u.written());
+                byte[] all = driver.writtenInto(VirtioVsock.RX, c, u.written());
                 VsockHeader h = VsockHeader.decode(all);
                 assertEquals(u.written() - VsockHeader.SIZE, h.len(), "used length and header length agree");
                 received.add(new Packet(h, java.util.Arrays.copyOfRange(all, VsockHeader.SIZE, u.written())));
@@ -104,13 +115,12 @@ final class GuestVsock implements AutoCloseable {
     }
 
     /** Waits until the device returned every transmitted chain. */
-    void awaitTransmitted(int count) {
+    void awaitTransmitted() {
         long deadline = System.nanoTime() + 5_000_000_000L;
-        int seen = 0;
-        while (seen < count) {
-            seen += driver.takeUsed(VirtioVsock.TX).size();
+        while (transmitted < sent) {
+            transmitted += driver.takeUsed(VirtioVsock.TX).size();
             if (System.nanoTime() > deadline) {
-                fail("the device returned " + seen + " of " + count + " transmitted packets");
+                fail("the device returned " + transmitted + " of " + sent + " transmitted packets");
             }
             java.util.concurrent.locks.LockSupport.parkNanos(50_000);
         }

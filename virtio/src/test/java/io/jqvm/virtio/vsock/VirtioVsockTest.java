@@ -283,7 +283,7 @@ class VirtioVsockTest {
                 }
                 int n = (int) Math.min(Math.min(credit, 4096), blob.length - sent);
                 guest.send(header(6010, 90, OP_RW, 0, n, GUEST_BUF, 0), java.util.Arrays.copyOfRange(blob, sent, sent + n));
-                guest.awaitTransmitted(1);
+                guest.awaitTransmitted();
                 sent += n;
             }
             assertArrayEquals(blob, hostRead.get(30, java.util.concurrent.TimeUnit.SECONDS));
@@ -418,12 +418,12 @@ class VirtioVsockTest {
             guest.device.resetTransport();
             assertEquals(-1, host.read(ByteBuffer.allocate(1)));
             long deadline = System.nanoTime() + 5_000_000_000L;
-            List<io.jqvm.virtio.DriverHarness.Used> used;
+            List<io.jqvm.virtio.testing.RingDriver.Used> used;
             while ((used = guest.driver.takeUsed(VirtioVsock.EVENT)).isEmpty() && System.nanoTime() < deadline) {
                 GuestVsock.sleep(1);
             }
-            assertEquals(List.of(new io.jqvm.virtio.DriverHarness.Used(event.head(), 4)), used);
-            assertArrayEquals(new byte[4], guest.driver.writtenInto(event, 4), "VIRTIO_VSOCK_EVENT_TRANSPORT_RESET is 0");
+            assertEquals(List.of(new io.jqvm.virtio.testing.RingDriver.Used(event.head(), 4)), used);
+            assertArrayEquals(new byte[4], guest.driver.writtenInto(VirtioVsock.EVENT, event, 4), "VIRTIO_VSOCK_EVENT_TRANSPORT_RESET is 0");
         }
     }
 
