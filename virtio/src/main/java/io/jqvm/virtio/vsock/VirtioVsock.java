@@ -6,8 +6,6 @@ import io.jqvm.virtio.VirtioDevice;
 import java.io.IOException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -36,19 +34,19 @@ public final class VirtioVsock implements VirtioDevice, AutoCloseable {
 
     private final long guestCid;
     private final Path uds;
-    private final ServerSocketChannel listener;
+    private final HostListener listener;
     private final Selector selector;
     private final ReentrantLock lock = new ReentrantLock();
     private final VsockMux mux; // guarded by lock
     private final Thread thread;
     private volatile boolean closed;
 
-    private VirtioVsock(long guestCid, Path uds, ServerSocketChannel listener, Selector selector) {
+    private VirtioVsock(long guestCid, Path uds, HostListener listener, Selector selector) {
         this.guestCid = guestCid;
         this.uds = uds;
         this.listener = listener;
         this.selector = selector;
-        this.mux = new VsockMux(guestCid, uds, selector);
+        this.mux = new VsockMux(guestCid, uds, selector, listener);
         this.thread = Thread.ofPlatform().daemon().name("virtio-vsock " + uds).unstarted(this::run);
     }
 
@@ -60,14 +58,12 @@ public final class VirtioVsock implements VirtioDevice, AutoCloseable {
         if (guestCid < 3 || guestCid > 0xffffffffL - 1) {
             throw new IllegalArgumentException("guest CID " + guestCid + " is outside 3..4294967294");
         }
-        ServerSocketChannel listener = HostListener.bind(uds);
-        Selector selector;
+        Selector selector = Selector.open();
+        HostListener listener;
         try {
-            selector = Selector.open();
-            listener.register(selector, SelectionKey.OP_ACCEPT);
+            listener = HostListener.open(uds, selector);
         } catch (IOException e) {
-            listener.close();
-            Files.deleteIfExists(uds);
+            selector.close();
             throw e;
         }
         VirtioVsock device = new VirtioVsock(guestCid, uds, listener, selector);
@@ -160,7 +156,6 @@ public final class VirtioVsock implements VirtioDevice, AutoCloseable {
             mux.closeAll();
             listener.close();
             selector.close();
-            Files.deleteIfExists(uds);
         } catch (IOException e) {
             Log.warn("virtio-vsock " + uds + ": closing: " + e.getMessage());
         } finally {
@@ -186,7 +181,7 @@ public final class VirtioVsock implements VirtioDevice, AutoCloseable {
                 }
                 for (SelectionKey key : selector.selectedKeys()) {
                     if (key.isValid()) {
-                        mux.ready(key, listener);
+                        mux.ready(key);
                     }
                 }
                 selector.selectedKeys().clear();

@@ -21,11 +21,9 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -47,30 +45,33 @@ final class VsockMux {
     static final int MAX_PAYLOAD = 64 * 1024;
     /** Replies waiting for receive buffers; beyond this the transmit queue waits (back-pressure on the guest). */
     static final int MAX_BACKLOG = 256;
-    static final long REQUEST_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
-    static final long SHUTDOWN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /**
+     * How long the guest has to answer our REQUEST or SHUTDOWN before we reset the connection. Firecracker
+     * allows 2 s; a guest on the software CPU under load can be slower, and waiting costs only a slot.
+     */
+    static final long ANSWER_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
     static final int EVENT_TRANSPORT_RESET = 0;
 
     /** A header-only packet to the guest, built when a receive buffer is free. */
     private record Reply(long srcCid, int hostPort, int guestPort, int op, int flags) {
     }
 
-    /** A host program on the main socket that has not finished its {@code CONNECT} line. */
-    private static final class HostClient {
-        final SocketChannel channel;
-        final byte[] line = new byte[HostListener.MAX_LINE];
-        int length;
-
-        HostClient(SocketChannel channel) {
-            this.channel = channel;
-        }
-    }
-
     private final long guestCid;
     private final Path uds;
     private final Selector selector;
+    private final HostListener listener;
+    private final HostListener.Requests requests = new HostListener.Requests() {
+        @Override
+        public boolean full() {
+            return connections.size() + listener.handshakes() >= MAX_CONNECTIONS;
+        }
+
+        @Override
+        public void connect(SelectionKey key, SocketChannel channel, int port) {
+            hostConnect(key, channel, port);
+        }
+    };
     private final Map<Long, VsockConnection> connections = new HashMap<>();
-    private final List<HostClient> handshakes = new ArrayList<>();
     private final ArrayDeque<Reply> replies = new ArrayDeque<>();
     /** Connections whose host socket reported input not yet read. */
     private final LinkedHashSet<VsockConnection> hostReadable = new LinkedHashSet<>();
@@ -83,10 +84,11 @@ final class VsockMux {
     private int nextHostPort = 1 << 30;
     private final boolean[] used = new boolean[3];
 
-    VsockMux(long guestCid, Path uds, Selector selector) {
+    VsockMux(long guestCid, Path uds, Selector selector, HostListener listener) {
         this.guestCid = guestCid;
         this.uds = uds;
         this.selector = selector;
+        this.listener = listener;
     }
 
     void activate(DeviceQueues q) {
@@ -110,10 +112,7 @@ final class VsockMux {
     void closeAll() {
         connections.values().forEach(VsockConnection::close);
         connections.clear();
-        for (HostClient c : handshakes) {
-            closeQuietly(c.channel);
-        }
-        handshakes.clear();
+        listener.dropHandshakes();
         hostReadable.clear();
         replies.clear();
     }
@@ -121,13 +120,10 @@ final class VsockMux {
     // ---- host sockets ----
 
     /** A selected key: a client on the main socket, a request line, a connect finishing, input or room. */
-    void ready(SelectionKey key, ServerSocketChannel listener) {
-        Object what = key.attachment();
-        if (what == null) {
-            accept(listener);
-        } else if (what instanceof HostClient client) {
-            readRequestLine(key, client);
-        } else if (what instanceof VsockConnection c) {
+    void ready(SelectionKey key) {
+        if (listener.owns(key)) {
+            listener.ready(key, requests);
+        } else if (key.attachment() instanceof VsockConnection c) {
             if (key.isConnectable()) {
                 finishConnect(c);
             }
@@ -140,76 +136,14 @@ final class VsockMux {
         }
     }
 
-    private void accept(ServerSocketChannel listener) {
-        while (true) {
-            SocketChannel channel;
-            try {
-                channel = listener.accept();
-                if (channel == null) {
-                    return;
-                }
-                if (connections.size() + handshakes.size() >= MAX_CONNECTIONS) {
-                    Log.warn("virtio-vsock " + uds + ": " + MAX_CONNECTIONS + " connections open, refusing another");
-                    channel.close();
-                    continue;
-                }
-                channel.configureBlocking(false);
-                HostClient client = new HostClient(channel);
-                channel.register(selector, SelectionKey.OP_READ, client);
-                handshakes.add(client);
-            } catch (IOException e) {
-                Log.warn("virtio-vsock " + uds + ": accepting: " + e.getMessage());
-                return;
-            }
-        }
-    }
-
-    /** Reads the request line a byte at a time, so no byte of the stream after it is taken early. */
-    private void readRequestLine(SelectionKey key, HostClient client) {
-        ByteBuffer one = ByteBuffer.allocate(1);
-        try {
-            while (true) {
-                one.clear();
-                int n = client.channel.read(one);
-                if (n == 0) {
-                    return;
-                }
-                if (n < 0) {
-                    dropHandshake(client);
-                    return;
-                }
-                byte b = one.get(0);
-                if (b == '\n') {
-                    break;
-                }
-                if (client.length == client.line.length) {
-                    dropHandshake(client);
-                    return;
-                }
-                client.line[client.length++] = b;
-            }
-        } catch (IOException e) {
-            dropHandshake(client);
-            return;
-        }
-        long port = HostListener.requestedPort(client.line, client.length);
-        handshakes.remove(client);
-        if (port < 0) {
-            Log.debug(() -> "virtio-vsock " + uds + ": a host client sent something other than CONNECT <port>");
-            closeQuietly(client.channel);
-            return;
-        }
-        VsockConnection c = new VsockConnection(freeHostPort((int) port), (int) port, client.channel, State.HOST_REQUESTED);
+    /** A host client asked for guest port {@code port}: ask the guest, from a fresh host port. */
+    private void hostConnect(SelectionKey key, SocketChannel channel, int port) {
+        VsockConnection c = new VsockConnection(freeHostPort(port), port, channel, State.HOST_REQUESTED);
         c.key = key;
         key.attach(c);
-        c.deadline = System.nanoTime() + REQUEST_TIMEOUT_NANOS;
+        c.deadline = System.nanoTime() + ANSWER_TIMEOUT_NANOS;
         connections.put(c.key(), c);
         reply(c, OP_REQUEST, 0);
-    }
-
-    private void dropHandshake(HostClient client) {
-        handshakes.remove(client);
-        closeQuietly(client.channel);
     }
 
     private int freeHostPort(int guestPort) {
@@ -406,7 +340,7 @@ final class VsockMux {
 
     private void guestConnect(VsockHeader h) {
         Path path = HostListener.portPath(uds, h.dstPort());
-        if (connections.size() + handshakes.size() >= MAX_CONNECTIONS) {
+        if (requests.full()) {
             Log.warn("virtio-vsock " + uds + ": " + MAX_CONNECTIONS + " connections open, refusing the guest's to " + path);
             replies.add(new Reply(VirtioVsock.HOST_CID, h.dstPort(), h.srcPort(), OP_RST, 0));
             return;
@@ -538,7 +472,7 @@ final class VsockMux {
     private void hostClosed(VsockConnection c) {
         c.hostEof = true;
         c.state = State.CLOSING;
-        c.deadline = System.nanoTime() + SHUTDOWN_TIMEOUT_NANOS;
+        c.deadline = System.nanoTime() + ANSWER_TIMEOUT_NANOS;
         reply(c, OP_SHUTDOWN, VsockHeader.SHUTDOWN_BOTH);
     }
 

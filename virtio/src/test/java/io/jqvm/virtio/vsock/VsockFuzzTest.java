@@ -27,6 +27,7 @@ class VsockFuzzTest {
     private static final Path UDS;
     private static final ServerSocketChannel LISTENER;
     private static final Selector SELECTOR;
+    private static final HostListener MAIN;
 
     static {
         try {
@@ -36,6 +37,8 @@ class VsockFuzzTest {
             LISTENER.bind(UnixDomainSocketAddress.of(UDS + "_" + LISTENED_PORT), 1024);
             LISTENER.configureBlocking(false);
             SELECTOR = Selector.open();
+            MAIN = HostListener.open(UDS, SELECTOR);
+            UDS.toFile().deleteOnExit();
             DIR.toFile().deleteOnExit();
             Path.of(UDS + "_" + LISTENED_PORT).toFile().deleteOnExit();
         } catch (IOException e) {
@@ -45,7 +48,7 @@ class VsockFuzzTest {
 
     @FuzzTest(maxDuration = "60s")
     void guestScripts(FuzzedDataProvider data) throws IOException {
-        VsockMux mux = new VsockMux(CID, UDS, SELECTOR);
+        VsockMux mux = new VsockMux(CID, UDS, SELECTOR, MAIN);
         List<SocketChannel> hostEnds = new ArrayList<>();
         try (DriverHarness driver = new DriverHarness(VirtioVsock.F_STREAM, 64, 64, 8)) {
             mux.activate(driver);
@@ -75,7 +78,7 @@ class VsockFuzzTest {
                 SELECTOR.selectNow();
                 for (var key : SELECTOR.selectedKeys()) {
                     if (key.isValid()) {
-                        mux.ready(key, null);
+                        mux.ready(key);
                     }
                 }
                 SELECTOR.selectedKeys().clear();
