@@ -76,7 +76,7 @@ final class VsockMux {
     /** Connections whose host socket reported input not yet read. */
     private final LinkedHashSet<VsockConnection> hostReadable = new LinkedHashSet<>();
     private final byte[] header = new byte[VsockHeader.SIZE];
-    private final ByteBuffer payload = ByteBuffer.allocateDirect(MAX_PAYLOAD);
+    private final ByteBuffer payload = ByteBuffer.allocate(MAX_PAYLOAD);
     private final MemorySegment payloadSegment = MemorySegment.ofBuffer(payload);
     private DeviceQueues queues;
     private boolean failed;
