@@ -91,7 +91,7 @@ public final class Pl011 implements BusDevice {
     }
 
     @Override
-    public synchronized long read(long offset, int size) {
+    public synchronized long read(int vcpu, long offset, int size) {
         if (!validAccess(offset, size, "read")) {
             return 0;
         }
@@ -124,7 +124,7 @@ public final class Pl011 implements BusDevice {
     }
 
     @Override
-    public synchronized void write(long offset, int size, long value) {
+    public synchronized void write(int vcpu, long offset, int size, long value) {
         if (!validAccess(offset, size, "write")) {
             return;
         }

@@ -49,7 +49,7 @@ public final class Pl031 implements BusDevice {
     }
 
     @Override
-    public synchronized long read(long off, int size) {
+    public synchronized long read(int vcpu, long off, int size) {
         if (size != 4 || (off & 3) != 0) {
             log.report(size + "-byte read at " + Hex.of(off) + " is not a word access");
             return 0;
@@ -73,7 +73,7 @@ public final class Pl031 implements BusDevice {
     }
 
     @Override
-    public synchronized void write(long off, int size, long value) {
+    public synchronized void write(int vcpu, long off, int size, long value) {
         if (size != 4 || (off & 3) != 0) {
             log.report(size + "-byte write at " + Hex.of(off) + " is not a word access");
             return;

@@ -146,7 +146,7 @@ public final class Uart16550 implements BusDevice {
     }
 
     @Override
-    public synchronized long read(long offset, int size) {
+    public synchronized long read(int vcpu, long offset, int size) {
         checkWidth(offset, size, "read");
         int value = switch ((int) offset) {
             case RBR_THR_DLL -> dlab() ? dll : readRbr();
@@ -167,7 +167,7 @@ public final class Uart16550 implements BusDevice {
     }
 
     @Override
-    public synchronized void write(long offset, int size, long value) {
+    public synchronized void write(int vcpu, long offset, int size, long value) {
         checkWidth(offset, size, "write");
         int v = (int) value & 0xff;
         switch ((int) offset) {

@@ -79,7 +79,7 @@ public final class AcpiPmBlock implements BusDevice {
     }
 
     @Override
-    public synchronized long read(long offset, int size) {
+    public synchronized long read(int vcpu, long offset, int size) {
         long value = 0;
         for (int i = 0; i < size; i++) {
             value |= (long) readByte(offset + i) << (8 * i);
@@ -110,7 +110,7 @@ public final class AcpiPmBlock implements BusDevice {
     }
 
     @Override
-    public synchronized void write(long offset, int size, long value) {
+    public synchronized void write(int vcpu, long offset, int size, long value) {
         // Gather the bytes written to each 16-bit register, so byte and word accesses act alike.
         int[] bits = new int[WINDOW_SIZE / 2];
         int[] mask = new int[WINDOW_SIZE / 2];

@@ -233,7 +233,7 @@ public final class Hpet implements BusDevice {
     }
 
     @Override
-    public synchronized long read(long offset, int size) {
+    public synchronized long read(int vcpu, long offset, int size) {
         if (catchUp()) {
             updateLines();
         }
@@ -249,7 +249,7 @@ public final class Hpet implements BusDevice {
     }
 
     @Override
-    public synchronized void write(long offset, int size, long value) {
+    public synchronized void write(int vcpu, long offset, int size, long value) {
         catchUp();
         for (int done = 0; done < size; ) {
             long at = offset + done;

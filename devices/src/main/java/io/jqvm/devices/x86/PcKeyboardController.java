@@ -79,13 +79,13 @@ public final class PcKeyboardController {
         }
 
         @Override
-        public long read(long offset, int size) {
+        public long read(int vcpu, long offset, int size) {
             // The ports are 8 bits wide; a wider access reads the byte zero-extended.
             return isData ? readData() : readStatus();
         }
 
         @Override
-        public void write(long offset, int size, long value) {
+        public void write(int vcpu, long offset, int size, long value) {
             if (isData) {
                 writeData((int) value & 0xff);
             } else {

@@ -39,7 +39,7 @@ final class GicVdev implements VdevFamily {
             }
             long gicd = number(v, "gicd").or(() -> memoryLocation(v)).orElse(VirtLayout.QVM_GICV2_DISTRIBUTOR);
             long gicc = number(v, "gicc").orElse(VirtLayout.QVM_GICV2_CPU_INTERFACE);
-            GicV2 gic = new GicV2(VirtLayout.GIC_SPIS, pins, io.jqvm.vmm.VcpuThread::currentIndex);
+            GicV2 gic = new GicV2(VirtLayout.GIC_SPIS, pins);
             a.mapDevice(v, owner + " distributor", Space.MEM, gicd, GicV2.DISTRIBUTOR_SIZE, gic.distributor());
             a.mapDevice(v, owner + " CPU interface", Space.MEM, gicc, GicV2.CPU_INTERFACE_SIZE, gic.cpuInterface());
             a.addController(name, gic, owner, v.origin());
