@@ -188,6 +188,23 @@ public final class Virtqueue {
     }
 
     /**
+     * Returns several chains in one step: the driver sees the used index move once, past all of them, so it never
+     * finds part of a group (the receive buffers of one mergeable virtio-net frame, §5.1.6.4) without the rest.
+     */
+    public void addUsed(List<DescriptorChain> chains, int[] written) {
+        for (int i = 0; i < chains.size(); i++) {
+            long at = 4L + 8L * ((nextUsed + i) & (size - 1));
+            used.set(U32, at, chains.get(i).head());
+            used.set(U32, at + 4, written[i]);
+            memory.written(usedGpa + at, 8);
+        }
+        nextUsed = (nextUsed + chains.size()) & 0xffff;
+        VarHandle.releaseFence(); // the entries are visible before the index that publishes them
+        used.set(U16, 2, (short) nextUsed);
+        memory.written(usedGpa + 2, 2);
+    }
+
+    /**
      * Whether the driver wants an interrupt for the entries added since the last one (§2.7.7.2): with
      * VIRTIO_F_EVENT_IDX when the used index passed its used_event, otherwise unless it set NO_INTERRUPT.
      */

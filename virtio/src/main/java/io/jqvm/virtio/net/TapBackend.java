@@ -1,0 +1,100 @@
+package io.jqvm.virtio.net;
+
+import io.jqvm.host.HostException;
+import io.jqvm.host.TapDevice;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The {@code tapdev IFNAME} backend: frames go to and come from an existing host TAP interface (made by the user
+ * with {@code ip tuntap add IFNAME mode tap}, and configured like any interface). The link is always up.
+ */
+public final class TapBackend implements NetBackend {
+    private final TapDevice tap;
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private Thread reader;
+    private volatile boolean closed;
+
+    private TapBackend(TapDevice tap) {
+        this.tap = tap;
+    }
+
+    /**
+     * Attaches to TAP interface {@code name}. Throws with a message for the configuration line when the interface
+     * does not exist, is not a TAP interface, or cannot be attached (permission, another process holds it).
+     */
+    public static TapBackend open(String name) throws IOException {
+        if (name.isEmpty() || name.length() >= TapDevice.NAME_LIMIT || name.contains("/")) {
+            throw new IOException("'" + name + "' is not an interface name (1 to " + (TapDevice.NAME_LIMIT - 1)
+                    + " characters, no '/')");
+        }
+        Path sys = Path.of("/sys/class/net", name);
+        if (!Files.isDirectory(sys)) {
+            throw new IOException("there is no network interface '" + name + "' (create it first: ip tuntap add "
+                    + name + " mode tap)");
+        }
+        if (!Files.exists(sys.resolve("tun_flags"))) {
+            throw new IOException("network interface '" + name + "' is not a TAP interface");
+        }
+        try {
+            return new TapBackend(TapDevice.open(name));
+        } catch (HostException e) {
+            throw new IOException("cannot attach to TAP interface '" + name + "': " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void start(Sink sink) {
+        reader = Thread.ofPlatform().daemon().name("tap-rx " + tap.name()).start(() -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buffer = arena.allocate(VirtioNet.MAX_FRAME);
+                int n;
+                while ((n = tap.receive(buffer)) >= 0) {
+                    sink.receive(buffer.asSlice(0, n).asByteBuffer());
+                }
+            }
+        });
+    }
+
+    @Override
+    public boolean linkUp() {
+        return true;
+    }
+
+    @Override
+    public boolean send(ByteBuffer frame) {
+        sendLock.lock();
+        try {
+            return !closed && tap.send(MemorySegment.ofBuffer(frame));
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        tap.interrupt();
+        if (reader != null) {
+            try {
+                reader.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        sendLock.lock(); // a send in progress has returned (interrupt released it) before the descriptor goes
+        try {
+            tap.close();
+        } finally {
+            sendLock.unlock();
+        }
+    }
+}
