@@ -61,7 +61,7 @@ public final class VirtioNet implements VirtioDevice {
     private record Active(DeviceQueues queues, int header, boolean mergeable, boolean status) {
     }
 
-    private enum Delivery { DELIVERED, NO_BUFFERS, DROPPED }
+    enum Delivery { DELIVERED, NO_BUFFERS, DROPPED }
 
     private final String name;
     private final MacAddress mac;
@@ -234,42 +234,51 @@ public final class VirtioNet implements VirtioDevice {
     }
 
     private void transmitAll() {
-        while (!closed) {
-            Active a;
-            boolean haveFrame = false;
-            String failure = null;
-            txLock.lock();
-            try {
-                a = active;
-                if (a == null) {
-                    return;
-                }
-                Virtqueue queue = a.queues().queue(TRANSMITQ);
-                DescriptorChain chain = queue.pop();
-                if (chain == null) {
-                    return;
-                }
-                haveFrame = takeFrame(a, chain);
-                queue.addUsed(chain, 0);
-            } catch (VirtqueueException e) {
-                a = stopServing();
-                failure = "transmit queue: " + e.getMessage();
-            } finally {
-                txLock.unlock();
-            }
-            if (failure != null) {
-                fail(a, failure);
-                return;
-            }
-            a.queues().notifyUsed(TRANSMITQ);
-            if (!haveFrame) {
-                txDropped.incrementAndGet();
-            } else if (backend.send(txFrame)) {
-                txFrames.incrementAndGet();
-            } else {
-                txDropped.incrementAndGet();
-            }
+        while (!closed && transmitOne()) {
+            // one frame per turn, each returned to the driver before the backend takes it
         }
+    }
+
+    /**
+     * Serves the next transmit request: copies its frame out, returns the buffer, and hands the frame to the
+     * backend. False when there was none (or the device is not serving). The fuzz target calls it directly.
+     */
+    boolean transmitOne() {
+        Active a;
+        boolean haveFrame = false;
+        String failure = null;
+        txLock.lock();
+        try {
+            a = active;
+            if (a == null) {
+                return false;
+            }
+            Virtqueue queue = a.queues().queue(TRANSMITQ);
+            DescriptorChain chain = queue.pop();
+            if (chain == null) {
+                return false;
+            }
+            haveFrame = takeFrame(a, chain);
+            queue.addUsed(chain, 0);
+        } catch (VirtqueueException e) {
+            a = stopServing();
+            failure = "transmit queue: " + e.getMessage();
+        } finally {
+            txLock.unlock();
+        }
+        if (failure != null) {
+            fail(a, failure);
+            return false;
+        }
+        a.queues().notifyUsed(TRANSMITQ);
+        if (!haveFrame) {
+            txDropped.incrementAndGet();
+        } else if (backend.send(txFrame)) {
+            txFrames.incrementAndGet();
+        } else {
+            txDropped.incrementAndGet();
+        }
+        return true;
     }
 
     /** Copies the frame after the header into {@link #txFrame}; false when it is too short or too long to send. */
@@ -292,51 +301,54 @@ public final class VirtioNet implements VirtioDevice {
     // Receive: the backend's thread.
 
     private void receive(ByteBuffer frame) {
-        if (frame.remaining() > MAX_FRAME) {
-            rxDropped.incrementAndGet();
-            return;
-        }
         rxWaiter = Thread.currentThread();
         while (!closed) {
             rxKicked = false; // cleared before looking, so a kick that comes after the look is not lost
-            Active a;
-            Delivery outcome = Delivery.DROPPED;
-            String failure = null;
-            rxLock.lock();
-            try {
-                a = active;
-                if (a == null) {
-                    rxDropped.incrementAndGet();
-                    return;
-                }
-                outcome = deliver(a, MemorySegment.ofBuffer(frame));
-            } catch (VirtqueueException e) {
-                a = stopServing();
-                failure = "receive queue: " + e.getMessage();
-            } finally {
-                rxLock.unlock();
+            Active a = active;
+            if (offer(frame) != Delivery.NO_BUFFERS) {
+                return;
             }
-            if (failure != null) {
-                fail(a, failure);
-            }
-            switch (outcome) {
-                case DELIVERED -> {
-                    rxFrames.incrementAndGet();
-                    a.queues().notifyUsed(RECEIVEQ);
-                    return;
-                }
-                case DROPPED -> {
-                    rxDropped.incrementAndGet();
-                    return;
-                }
-                case NO_BUFFERS -> {
-                    while (!rxKicked && !closed && active == a) {
-                        LockSupport.park(this);
-                    }
-                }
+            while (!rxKicked && !closed && active == a) {
+                LockSupport.park(this);
             }
         }
         rxDropped.incrementAndGet();
+    }
+
+    /**
+     * One attempt to deliver {@code frame}: delivered (and the driver notified), dropped (and counted), or no
+     * receive buffer yet. Never waits. The fuzz target calls it directly.
+     */
+    Delivery offer(ByteBuffer frame) {
+        if (frame.remaining() > MAX_FRAME) {
+            rxDropped.incrementAndGet();
+            return Delivery.DROPPED;
+        }
+        Active a;
+        Delivery outcome = Delivery.DROPPED;
+        String failure = null;
+        rxLock.lock();
+        try {
+            a = active;
+            if (a != null) {
+                outcome = deliver(a, MemorySegment.ofBuffer(frame));
+            }
+        } catch (VirtqueueException e) {
+            a = stopServing();
+            failure = "receive queue: " + e.getMessage();
+        } finally {
+            rxLock.unlock();
+        }
+        if (failure != null) {
+            fail(a, failure);
+        }
+        if (outcome == Delivery.DELIVERED) {
+            rxFrames.incrementAndGet();
+            a.queues().notifyUsed(RECEIVEQ);
+        } else if (outcome == Delivery.DROPPED) {
+            rxDropped.incrementAndGet();
+        }
+        return outcome;
     }
 
     /**
