@@ -16,6 +16,16 @@ public final class TapDevice implements AutoCloseable {
     private static final long TUNSETIFF = 0x400454caL;
     private static final short IFF_TAP = 0x0002;
     private static final short IFF_NO_PI = 0x1000;
+    private static final short IFF_VNET_HDR = 0x4000;
+    private static final long TUNSETOFFLOAD = 0x400454d0L;
+    private static final long TUNSETVNETHDRSZ = 0x400454d8L;
+    /** The virtio-net header (with num_buffers, which a TAP ignores) that precedes each frame with IFF_VNET_HDR. */
+    public static final int VNET_HEADER = 12;
+    /** TUNSETOFFLOAD flags: the reader accepts partial checksums, TCP segmentation for IPv4, IPv6, with ECN. */
+    public static final int TUN_F_CSUM = 0x01;
+    public static final int TUN_F_TSO4 = 0x02;
+    public static final int TUN_F_TSO6 = 0x04;
+    public static final int TUN_F_TSO_ECN = 0x08;
     /** IFNAMSIZ, including the terminating NUL. */
     public static final int NAME_LIMIT = 16;
     private static final long IFREQ_BYTES = 40;
@@ -51,10 +61,12 @@ public final class TapDevice implements AutoCloseable {
     }
 
     /**
-     * Attaches to the TAP interface {@code name}. Throws {@link HostException} naming the failing call: EPERM
-     * without CAP_NET_ADMIN on an interface the user does not own, EBUSY when another process holds it.
+     * Attaches to the TAP interface {@code name}; with {@code vnetHeader} every frame read or written is preceded by
+     * a {@link #VNET_HEADER}-byte virtio-net header (checksum and segmentation offloads, see {@link #setOffload}).
+     * Throws {@link HostException} naming the failing call: EPERM without CAP_NET_ADMIN on an interface the user
+     * does not own, EBUSY when another process holds it, EINVAL when the flags do not match a persistent interface's.
      */
-    public static TapDevice open(String name) {
+    public static TapDevice open(String name, boolean vnetHeader) {
         if (name.isEmpty() || name.length() >= NAME_LIMIT) {
             throw new IllegalArgumentException("interface name '" + name + "' must have 1 to " + (NAME_LIMIT - 1) + " characters");
         }
@@ -63,8 +75,11 @@ public final class TapDevice implements AutoCloseable {
             MemorySegment ifreq = a.allocate(IFREQ_BYTES, 8);
             byte[] bytes = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             MemorySegment.copy(bytes, 0, ifreq, ValueLayout.JAVA_BYTE, 0, bytes.length);
-            ifreq.set(ValueLayout.JAVA_SHORT, FLAGS_OFFSET, (short) (IFF_TAP | IFF_NO_PI));
+            ifreq.set(ValueLayout.JAVA_SHORT, FLAGS_OFFSET, (short) (IFF_TAP | IFF_NO_PI | (vnetHeader ? IFF_VNET_HDR : 0)));
             Libc.ioctl(fd, TUNSETIFF, ifreq, "TUNSETIFF(" + name + ")");
+            if (vnetHeader) {
+                Libc.ioctl(fd, TUNSETVNETHDRSZ, a.allocateFrom(ValueLayout.JAVA_INT, VNET_HEADER), "TUNSETVNETHDRSZ(" + name + ")");
+            }
             return new TapDevice(name, fd, Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK));
         } catch (RuntimeException e) {
             Libc.close(fd);
@@ -74,6 +89,11 @@ public final class TapDevice implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** Tells the kernel which offloads the reader accepts ({@code TUN_F_*} flags; 0: complete frames only). */
+    public void setOffload(int flags) {
+        Libc.ioctl(fd, TUNSETOFFLOAD, (long) flags, "TUNSETOFFLOAD(" + name + ")");
     }
 
     /**
@@ -93,7 +113,10 @@ public final class TapDevice implements AutoCloseable {
         return -1;
     }
 
-    /** Sends one frame; waits while the interface's queue is full. Returns false once interrupted. */
+    /**
+     * Sends one frame; waits while the interface's queue is full. Returns false once interrupted; throws
+     * {@link HostException} when the kernel refuses the frame (EINVAL for a malformed virtio-net header, EIO).
+     */
     public boolean send(MemorySegment frame) {
         while (!interrupted) {
             long n = Libc.write(fd, frame, frame.byteSize());

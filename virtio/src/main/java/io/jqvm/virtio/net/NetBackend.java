@@ -20,6 +20,24 @@ public interface NetBackend extends AutoCloseable {
         void linkChanged(boolean up);
     }
 
+    /** The kinds of incomplete frames a guest accepts (its GUEST_CSUM, GUEST_TSO4, GUEST_TSO6, GUEST_ECN). */
+    record GuestOffloads(boolean csum, boolean tso4, boolean tso6, boolean ecn) {
+        public static final GuestOffloads NONE = new GuestOffloads(false, false, false, false);
+    }
+
+    /**
+     * Whether each frame, both ways, is preceded by a {@value VirtioNet#HEADER}-byte virtio_net_hdr (num_buffers
+     * unused), so checksum and segmentation offloads pass through to the host: a TAP with IFF_VNET_HDR. Otherwise
+     * frames are bare and complete, and the device offers no offloads.
+     */
+    default boolean carriesHeader() {
+        return false;
+    }
+
+    /** Which incomplete frames the backend may deliver from now on; only called when it {@link #carriesHeader}. */
+    default void acceptOffloads(GuestOffloads offloads) {
+    }
+
     /** Starts delivering to {@code sink}; called once. */
     void start(Sink sink);
 

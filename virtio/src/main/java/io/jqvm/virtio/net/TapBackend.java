@@ -1,5 +1,6 @@
 package io.jqvm.virtio.net;
 
+import io.jqvm.common.Log;
 import io.jqvm.host.HostException;
 import io.jqvm.host.TapDevice;
 import java.io.IOException;
@@ -8,17 +9,22 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The {@code tapdev IFNAME} backend: frames go to and come from an existing host TAP interface (made by the user
- * with {@code ip tuntap add IFNAME mode tap}, and configured like any interface). The link is always up.
+ * with {@code ip tuntap add IFNAME mode tap}, and configured like any interface). The link is always up. Frames
+ * carry the virtio-net header (IFF_VNET_HDR), so the guest's checksum and segmentation offloads reach the host
+ * kernel, which saves a software CPU most of its per-packet work.
  */
 public final class TapBackend implements NetBackend {
     private final TapDevice tap;
-    private final ReentrantLock sendLock = new ReentrantLock();
+    /** Uses of the descriptor hold it shared; closing it holds it exclusively, so no call sees a closed fd. */
+    private final ReadWriteLock fdLock = new ReentrantReadWriteLock();
     private Thread reader;
     private volatile boolean closed;
+    private volatile boolean refusalLogged;
 
     private TapBackend(TapDevice tap) {
         this.tap = tap;
@@ -42,7 +48,7 @@ public final class TapBackend implements NetBackend {
             throw new IOException("network interface '" + name + "' is not a TAP interface");
         }
         try {
-            return new TapBackend(TapDevice.open(name));
+            return new TapBackend(TapDevice.open(name, true));
         } catch (HostException e) {
             throw new IOException("cannot attach to TAP interface '" + name + "': " + e.getMessage());
         }
@@ -52,7 +58,7 @@ public final class TapBackend implements NetBackend {
     public void start(Sink sink) {
         reader = Thread.ofPlatform().daemon().name("tap-rx " + tap.name()).start(() -> {
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment buffer = arena.allocate(VirtioNet.MAX_FRAME);
+                MemorySegment buffer = arena.allocate(TapDevice.VNET_HEADER + VirtioNet.MAX_FRAME);
                 int n;
                 while ((n = tap.receive(buffer)) >= 0) {
                     sink.receive(buffer.asSlice(0, n).asByteBuffer());
@@ -67,12 +73,41 @@ public final class TapBackend implements NetBackend {
     }
 
     @Override
+    public boolean carriesHeader() {
+        return true;
+    }
+
+    @Override
+    public void acceptOffloads(GuestOffloads offloads) {
+        int flags = (offloads.csum() ? TapDevice.TUN_F_CSUM : 0);
+        if (offloads.csum()) { // segmentation offloads need checksum offload (virtio 1.2 §5.1.3.1)
+            flags |= (offloads.tso4() ? TapDevice.TUN_F_TSO4 : 0) | (offloads.tso6() ? TapDevice.TUN_F_TSO6 : 0);
+            flags |= (offloads.ecn() && (offloads.tso4() || offloads.tso6()) ? TapDevice.TUN_F_TSO_ECN : 0);
+        }
+        fdLock.readLock().lock();
+        try {
+            if (!closed) {
+                tap.setOffload(flags);
+            }
+        } finally {
+            fdLock.readLock().unlock();
+        }
+    }
+
+    @Override
     public boolean send(ByteBuffer frame) {
-        sendLock.lock();
+        fdLock.readLock().lock();
         try {
             return !closed && tap.send(MemorySegment.ofBuffer(frame));
+        } catch (HostException e) {
+            // The kernel refused this frame (a virtio-net header it finds inconsistent): drop it, as hardware would.
+            if (!refusalLogged) {
+                refusalLogged = true;
+                Log.warn("virtio-net: TAP " + tap.name() + " refused a frame from the guest (logged once): " + e.getMessage());
+            }
+            return false;
         } finally {
-            sendLock.unlock();
+            fdLock.readLock().unlock();
         }
     }
 
@@ -90,11 +125,11 @@ public final class TapBackend implements NetBackend {
                 Thread.currentThread().interrupt();
             }
         }
-        sendLock.lock(); // a send in progress has returned (interrupt released it) before the descriptor goes
+        fdLock.writeLock().lock(); // a send in progress has returned (interrupt released it) before the descriptor goes
         try {
             tap.close();
         } finally {
-            sendLock.unlock();
+            fdLock.writeLock().unlock();
         }
     }
 }

@@ -18,7 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * A virtio network device (virtio 1.2 §5.1) with one receive and one transmit queue, in front of a
  * {@link NetBackend}. It offers its MAC address (VIRTIO_NET_F_MAC), link state (VIRTIO_NET_F_STATUS, with a
  * configuration interrupt when the backend's link changes) and mergeable receive buffers
- * (VIRTIO_NET_F_MRG_RXBUF), and no offloads: every frame the guest sends is complete and checksummed.
+ * (VIRTIO_NET_F_MRG_RXBUF). Checksum and TCP segmentation offloads are offered when the backend carries the
+ * virtio-net header to the host (a TAP); otherwise every frame is complete and checksummed both ways.
  *
  * <p>Threads: a vCPU's kick only wakes a thread. Transmission runs on this device's own thread, which copies a
  * frame out of the guest, returns the buffer and then hands the frame to the backend (which may wait for room).
@@ -36,7 +37,18 @@ public final class VirtioNet implements VirtioDevice {
     static final int TRANSMITQ = 1;
     /** QEMU's default ring size for both queues. */
     static final int QUEUE_SIZE = 256;
+    static final long F_CSUM = 1L << 0;
+    static final long F_GUEST_CSUM = 1L << 1;
     static final long F_MAC = 1L << 5;
+    static final long F_GUEST_TSO4 = 1L << 7;
+    static final long F_GUEST_TSO6 = 1L << 8;
+    static final long F_GUEST_ECN = 1L << 9;
+    static final long F_HOST_TSO4 = 1L << 11;
+    static final long F_HOST_TSO6 = 1L << 12;
+    static final long F_HOST_ECN = 1L << 13;
+    /** What a backend that carries the virtio-net header lets the guest use (the same offloads QEMU's TAP offers). */
+    static final long OFFLOADS = F_CSUM | F_GUEST_CSUM | F_GUEST_TSO4 | F_GUEST_TSO6 | F_GUEST_ECN
+            | F_HOST_TSO4 | F_HOST_TSO6 | F_HOST_ECN;
     static final long F_MRG_RXBUF = 1L << 15;
     static final long F_STATUS = 1L << 16;
     static final long F_VERSION_1 = 1L << 32;
@@ -58,7 +70,12 @@ public final class VirtioNet implements VirtioDevice {
     }
 
     /** The negotiated state while the driver has the device running. */
-    private record Active(DeviceQueues queues, int header, boolean mergeable, boolean status) {
+    /**
+     * The negotiated state while the driver has the device running: the header size the driver uses, and whether
+     * the backend's headers pass through (with the offloads negotiated in each direction).
+     */
+    private record Active(DeviceQueues queues, int header, boolean mergeable, boolean status, boolean passHeader,
+                          boolean guestCsum, boolean hostCsum) {
     }
 
     enum Delivery { DELIVERED, NO_BUFFERS, DROPPED }
@@ -116,7 +133,7 @@ public final class VirtioNet implements VirtioDevice {
 
     @Override
     public long offeredFeatures() {
-        return F_MAC | F_STATUS | F_MRG_RXBUF;
+        return F_MAC | F_STATUS | F_MRG_RXBUF | (backend.carriesHeader() ? OFFLOADS : 0);
     }
 
     @Override
@@ -154,7 +171,13 @@ public final class VirtioNet implements VirtioDevice {
         long features = queues.features();
         boolean mergeable = (features & F_MRG_RXBUF) != 0;
         boolean modern = (features & F_VERSION_1) != 0;
-        Active a = new Active(queues, modern || mergeable ? HEADER : LEGACY_HEADER, mergeable, (features & F_STATUS) != 0);
+        boolean passHeader = backend.carriesHeader();
+        Active a = new Active(queues, modern || mergeable ? HEADER : LEGACY_HEADER, mergeable, (features & F_STATUS) != 0,
+                passHeader, (features & F_GUEST_CSUM) != 0, (features & F_CSUM) != 0);
+        if (passHeader) {
+            backend.acceptOffloads(new NetBackend.GuestOffloads((features & F_GUEST_CSUM) != 0,
+                    (features & F_GUEST_TSO4) != 0, (features & F_GUEST_TSO6) != 0, (features & F_GUEST_ECN) != 0));
+        }
         rxLock.lock();
         txLock.lock();
         try {
@@ -187,6 +210,9 @@ public final class VirtioNet implements VirtioDevice {
             rxLock.unlock();
         }
         wakeReceiver();
+        if (backend.carriesHeader()) {
+            backend.acceptOffloads(NetBackend.GuestOffloads.NONE);
+        }
     }
 
     @Override
@@ -281,7 +307,11 @@ public final class VirtioNet implements VirtioDevice {
         return true;
     }
 
-    /** Copies the frame after the header into {@link #txFrame}; false when it is too short or too long to send. */
+    /**
+     * Copies the frame after the header into {@link #txFrame}, behind a {@value #HEADER}-byte header when the
+     * backend takes one (the driver's, or zeros unless it negotiated checksum offload); false when the frame is
+     * too short or too long to send.
+     */
     private boolean takeFrame(Active a, DescriptorChain chain) throws VirtqueueException {
         long total = chain.readableLength();
         if (total < a.header()) {
@@ -292,9 +322,17 @@ public final class VirtioNet implements VirtioDevice {
         if (length < MIN_FRAME || length > MAX_FRAME) {
             return false;
         }
-        txFrame.clear();
-        chain.read(a.header(), MemorySegment.ofBuffer(txFrame), 0, length);
-        txFrame.limit((int) length);
+        MemorySegment out = MemorySegment.ofBuffer(txFrame.clear());
+        int at = 0;
+        if (a.passHeader()) {
+            out.asSlice(0, HEADER).fill((byte) 0);
+            if (a.hostCsum()) {
+                chain.read(0, out, 0, NUM_BUFFERS_OFFSET); // num_buffers means nothing on transmit
+            }
+            at = HEADER;
+        }
+        chain.read(a.header(), out, at, length);
+        txFrame.limit(at + (int) length);
         return true;
     }
 
@@ -320,10 +358,12 @@ public final class VirtioNet implements VirtioDevice {
      * receive buffer yet. Never waits. The fuzz target calls it directly.
      */
     Delivery offer(ByteBuffer frame) {
-        if (frame.remaining() > MAX_FRAME) {
+        int headerBytes = backend.carriesHeader() ? HEADER : 0;
+        if (frame.remaining() > headerBytes + MAX_FRAME || frame.remaining() < headerBytes) {
             rxDropped.incrementAndGet();
             return Delivery.DROPPED;
         }
+        MemorySegment bytes = MemorySegment.ofBuffer(frame);
         Active a;
         Delivery outcome = Delivery.DROPPED;
         String failure = null;
@@ -331,7 +371,7 @@ public final class VirtioNet implements VirtioDevice {
         try {
             a = active;
             if (a != null) {
-                outcome = deliver(a, MemorySegment.ofBuffer(frame));
+                outcome = deliver(a, bytes.asSlice(0, headerBytes), bytes.asSlice(headerBytes));
             }
         } catch (VirtqueueException e) {
             a = stopServing();
@@ -353,9 +393,11 @@ public final class VirtioNet implements VirtioDevice {
 
     /**
      * Writes header and frame into the next receive buffer, or (mergeable buffers) into as many as it takes, all
-     * returned at once. A frame that does not fit leaves the buffers where they were.
+     * returned at once. A frame that does not fit leaves the buffers where they were. The header is the backend's
+     * ({@code backendHeader}, empty when it has none) when the driver accepts checksum offload, else all zeros: a
+     * complete frame.
      */
-    private static Delivery deliver(Active a, MemorySegment frame) throws VirtqueueException {
+    private static Delivery deliver(Active a, MemorySegment backendHeader, MemorySegment frame) throws VirtqueueException {
         Virtqueue queue = a.queues().queue(RECEIVEQ);
         long length = frame.byteSize();
         long needed = a.header() + length;
@@ -380,6 +422,9 @@ public final class VirtioNet implements VirtioDevice {
             }
         }
         byte[] header = new byte[a.header()];
+        if (a.guestCsum() && backendHeader.byteSize() == HEADER) {
+            MemorySegment.copy(backendHeader, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, header, 0, NUM_BUFFERS_OFFSET);
+        }
         if (a.header() == HEADER) {
             header[NUM_BUFFERS_OFFSET] = (byte) chains.size();
             header[NUM_BUFFERS_OFFSET + 1] = (byte) (chains.size() >>> 8);

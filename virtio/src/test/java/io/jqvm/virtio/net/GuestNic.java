@@ -19,11 +19,16 @@ final class GuestNic implements AutoCloseable {
     private final RingDriver tx;
 
     GuestNic(String name, MacAddress mac, NetBackend backend) throws VirtqueueException {
+        this(name, mac, backend, 0);
+    }
+
+    /** A device whose driver negotiates {@code extraFeatures} (offloads, say) besides the usual ones. */
+    GuestNic(String name, MacAddress mac, NetBackend backend, long extraFeatures) throws VirtqueueException {
         memory = GuestMemory.allocate(List.of(new GuestMemory.RegionSpec(0, 16 << 20, false, "ram")));
         rx = new RingDriver(memory, 0, 256, 8 << 20);
         tx = new RingDriver(memory, 10 << 20, 256, 4 << 20);
         net = new VirtioNet(name, mac, backend);
-        transport = new FakeTransport(VirtioNet.F_VERSION_1 | VirtioNet.F_MAC | VirtioNet.F_STATUS | VirtioNet.F_MRG_RXBUF,
+        transport = new FakeTransport(VirtioNet.F_VERSION_1 | VirtioNet.F_MAC | VirtioNet.F_STATUS | VirtioNet.F_MRG_RXBUF | extraFeatures,
                 memory, rx.queue(true), tx.queue(true));
         net.activate(transport);
         for (int i = 0; i < BUFFERS; i++) {
@@ -34,12 +39,23 @@ final class GuestNic implements AutoCloseable {
 
     /** Queues {@code frame} for transmission and kicks the device. The test ring has room for a few dozen. */
     void send(byte[] frame) {
-        tx.post(List.of(new byte[VirtioNet.HEADER], frame));
+        send(new byte[VirtioNet.HEADER], frame);
+    }
+
+    /** Queues {@code frame} behind the virtio-net header {@code header} (offload requests, say). */
+    void send(byte[] header, byte[] frame) {
+        tx.post(List.of(header, frame));
         net.queueNotify(VirtioNet.TRANSMITQ);
     }
 
     /** The next frame received within {@code seconds}, or null. Frames here fit one 2 KiB buffer. */
     byte[] receive(double seconds) throws InterruptedException {
+        byte[] withHeader = receiveWithHeader(seconds);
+        return withHeader == null ? null : Arrays.copyOfRange(withHeader, VirtioNet.HEADER, withHeader.length);
+    }
+
+    /** Like {@link #receive} but with the virtio-net header the device wrote in front. */
+    byte[] receiveWithHeader(double seconds) throws InterruptedException {
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         while (System.nanoTime() < deadline) {
             RingDriver.Used used = rx.nextUsed();
@@ -47,7 +63,7 @@ final class GuestNic implements AutoCloseable {
                 byte[] got = rx.written(used.head(), used.length());
                 rx.post(List.of(), 2048);
                 net.queueNotify(VirtioNet.RECEIVEQ);
-                return Arrays.copyOfRange(got, VirtioNet.HEADER, got.length);
+                return got;
             }
             Thread.sleep(1);
         }

@@ -7,9 +7,30 @@ import java.util.concurrent.LinkedBlockingQueue;
 /** A backend the test drives: it records what the device sends and delivers what the test injects. */
 final class ScriptedBackend implements NetBackend {
     final BlockingQueue<byte[]> sent = new LinkedBlockingQueue<>();
+    final BlockingQueue<GuestOffloads> offloads = new LinkedBlockingQueue<>();
+    private final boolean carriesHeader;
     private volatile Sink sink;
     private volatile boolean up = true;
     volatile boolean closed;
+
+    ScriptedBackend() {
+        this(false);
+    }
+
+    /** With {@code carriesHeader}, frames both ways start with a 12-byte virtio-net header, as a TAP's do. */
+    ScriptedBackend(boolean carriesHeader) {
+        this.carriesHeader = carriesHeader;
+    }
+
+    @Override
+    public boolean carriesHeader() {
+        return carriesHeader;
+    }
+
+    @Override
+    public void acceptOffloads(GuestOffloads accepted) {
+        offloads.add(accepted);
+    }
 
     @Override
     public void start(Sink sink) {
