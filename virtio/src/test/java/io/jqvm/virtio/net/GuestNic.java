@@ -17,6 +17,7 @@ final class GuestNic implements AutoCloseable {
     private final GuestMemory memory;
     private final RingDriver rx;
     private final RingDriver tx;
+    private int sent;
 
     GuestNic(String name, MacAddress mac, NetBackend backend) throws VirtqueueException {
         this(name, mac, backend, 0);
@@ -42,8 +43,15 @@ final class GuestNic implements AutoCloseable {
         send(new byte[VirtioNet.HEADER], frame);
     }
 
-    /** Queues {@code frame} behind the virtio-net header {@code header} (offload requests, say). */
+    /**
+     * Queues {@code frame} behind the virtio-net header {@code header} (offload requests, say), first waiting while
+     * the transmit ring is nearly full, as a driver stops its queue.
+     */
     void send(byte[] header, byte[] frame) {
+        while (((sent - tx.usedIndex()) & 0xffff) > 100) {
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+        }
+        sent = (sent + 1) & 0xffff;
         tx.post(List.of(header, frame));
         net.queueNotify(VirtioNet.TRANSMITQ);
     }

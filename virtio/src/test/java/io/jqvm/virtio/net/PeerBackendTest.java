@@ -72,6 +72,30 @@ class PeerBackendTest {
     }
 
     @Test
+    void aSlowReceiverHoldsTheSenderBackAndLosesNothing() throws Exception {
+        int count = 5000;
+        try (GuestNic a = end("a.sock", "b.sock", MAC_A); GuestNic b = end("b.sock", "a.sock", MAC_B)) {
+            awaitLink(a, true);
+            awaitLink(b, true);
+            Thread sender = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < count; i++) {
+                    a.send(frame(MAC_B, MAC_A, 60 + (i * 97) % 1455, i));
+                }
+            });
+            for (int i = 0; i < count; i++) {
+                if (i < 300) {
+                    Thread.sleep(1); // slower than the sender: its frames back up behind the 64 posted buffers
+                }
+                byte[] got = b.receive(10);
+                assertArrayEquals(frame(MAC_B, MAC_A, 60 + (i * 97) % 1455, i), got, "frame " + i + " in order");
+            }
+            sender.join();
+            assertEquals(new VirtioNet.Counters(count, 0, 0, 0), a.net.counters());
+            assertEquals(new VirtioNet.Counters(0, 0, count, 0), b.net.counters());
+        }
+    }
+
+    @Test
     void aStaleSocketFileIsReplaced() throws Exception {
         Path stale = dir.resolve("a.sock");
         try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {

@@ -25,6 +25,7 @@ final class RingDriver {
     private final long descriptors;
     private final long avail;
     private final long used;
+    private final long bufferStart;
     private long nextBuffer;
     private final long bufferEnd;
     private int nextDescriptor;
@@ -39,8 +40,9 @@ final class RingDriver {
         this.descriptors = base;
         this.avail = base + 16L * size;
         this.used = (avail + 6 + 2L * size + 3) & ~3L;
-        this.nextBuffer = (used + 6 + 8L * size + 15) & ~15L;
-        this.bufferEnd = nextBuffer + bufferBytes;
+        this.bufferStart = (used + 6 + 8L * size + 15) & ~15L;
+        this.nextBuffer = bufferStart;
+        this.bufferEnd = bufferStart + bufferBytes;
     }
 
     Virtqueue queue(boolean eventIdx) throws VirtqueueException {
@@ -119,12 +121,16 @@ final class RingDriver {
         return out.toByteArray();
     }
 
+    /** Buffer space, reused from the start once used up: callers keep far fewer chains in flight than it holds. */
     private long allocate(int length) {
+        if (length > bufferEnd - bufferStart) {
+            throw new IllegalStateException("a buffer of " + length + " bytes is larger than the test ring's space");
+        }
+        if (nextBuffer + length > bufferEnd) {
+            nextBuffer = bufferStart;
+        }
         long gpa = nextBuffer;
         nextBuffer = (nextBuffer + length + 15) & ~15L;
-        if (nextBuffer > bufferEnd) {
-            throw new IllegalStateException("test ring out of buffer space");
-        }
         return gpa;
     }
 }
