@@ -280,7 +280,7 @@ public final class VirtioNet implements VirtioDevice {
                 return false;
             }
             Virtqueue queue = a.queues().queue(TRANSMITQ);
-            DescriptorChain chain = queue.pop();
+            DescriptorChain chain = queue == null ? null : queue.pop(); // a driver may leave a queue disabled
             if (chain == null) {
                 return false;
             }
@@ -399,6 +399,9 @@ public final class VirtioNet implements VirtioDevice {
      */
     private static Delivery deliver(Active a, MemorySegment backendHeader, MemorySegment frame) throws VirtqueueException {
         Virtqueue queue = a.queues().queue(RECEIVEQ);
+        if (queue == null) {
+            return Delivery.DROPPED; // the driver does not receive at all
+        }
         long length = frame.byteSize();
         long needed = a.header() + length;
         List<DescriptorChain> chains = new ArrayList<>();

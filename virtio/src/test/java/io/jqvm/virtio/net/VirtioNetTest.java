@@ -245,6 +245,17 @@ class VirtioNetTest {
     }
 
     @Test
+    void queuesTheDriverLeftDisabledAreNeitherServedNorWaitedFor() throws Exception {
+        transport = new FakeTransport(MODERN, memory, null, null);
+        net.activate(transport);
+        net.queueNotify(VirtioNet.TRANSMITQ);
+        assertFalse(net.transmitOne());
+        backend.inject(frame(60, 1));
+        assertEquals(new VirtioNet.Counters(0, 0, 0, 1), net.counters());
+        assertTrue(transport.failures.isEmpty());
+    }
+
+    @Test
     void framesBeforeTheDriverIsReadyAreDropped() {
         backend.inject(frame(60, 1));
         assertEquals(new VirtioNet.Counters(0, 0, 0, 1), net.counters());
