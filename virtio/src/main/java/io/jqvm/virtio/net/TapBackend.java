@@ -14,7 +14,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The {@code tapdev IFNAME} backend: frames go to and come from an existing host TAP interface (made by the user
- * with {@code ip tuntap add IFNAME mode tap}, and configured like any interface). The link is always up. Frames
+ * with {@code ip tuntap add IFNAME mode tap}, and configured like any interface). The link is up until the
+ * interface fails (is deleted while attached). Frames
  * carry the virtio-net header (IFF_VNET_HDR), so the guest's checksum and segmentation offloads reach the host
  * kernel, which saves a software CPU most of its per-packet work.
  */
@@ -24,6 +25,7 @@ public final class TapBackend implements NetBackend {
     private final ReadWriteLock fdLock = new ReentrantReadWriteLock();
     private Thread reader;
     private volatile boolean closed;
+    private volatile boolean up = true;
     private volatile boolean refusalLogged;
 
     private TapBackend(TapDevice tap) {
@@ -63,13 +65,18 @@ public final class TapBackend implements NetBackend {
                 while ((n = tap.receive(buffer)) >= 0) {
                     sink.receive(buffer.asSlice(0, n).asByteBuffer());
                 }
+            } catch (HostException e) {
+                // The interface went away under us (ip link del): nothing more will come from it.
+                Log.error("virtio-net: TAP " + tap.name() + " failed, its link is down: " + e.getMessage());
+                up = false;
+                sink.linkChanged(false);
             }
         });
     }
 
     @Override
     public boolean linkUp() {
-        return true;
+        return up;
     }
 
     @Override
@@ -98,7 +105,7 @@ public final class TapBackend implements NetBackend {
     public boolean send(ByteBuffer frame) {
         fdLock.readLock().lock();
         try {
-            return !closed && tap.send(MemorySegment.ofBuffer(frame));
+            return !closed && up && tap.send(MemorySegment.ofBuffer(frame));
         } catch (HostException e) {
             // The kernel refused this frame (a virtio-net header it finds inconsistent): drop it, as hardware would.
             if (!refusalLogged) {

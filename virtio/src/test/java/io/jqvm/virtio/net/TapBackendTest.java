@@ -195,6 +195,17 @@ class TapBackendTest {
     }
 
     @Test
+    void deletingTheInterfaceTakesTheLinkDown() throws Exception {
+        inNamespace(0, (nic, ns, tap) -> {
+            ip("-n", ns, "link", "del", tap);
+            GuestNic.awaitLink(nic, false);
+            assertTrue(nic.transport.configChanges.get() >= 1);
+            nic.send(arpRequest());
+            VirtioNetTest.await(() -> nic.net.counters().txDropped() == 1, "the frame sent without a link to be dropped");
+        });
+    }
+
+    @Test
     void aMissingInterfaceOrOneThatIsNotATapIsAPreciseError() {
         IOException e = assertThrows(IOException.class, () -> TapBackend.open("jqnosuch0"));
         assertEquals("there is no network interface 'jqnosuch0' (create it first: ip tuntap add jqnosuch0 mode tap)", e.getMessage());
