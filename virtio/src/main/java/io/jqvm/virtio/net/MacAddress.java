@@ -26,24 +26,20 @@ public record MacAddress(byte[] bytes) {
     }
 
     /**
-     * Parses {@code xx:xx:xx:xx:xx:xx} (hex, ':' or '-' between bytes). A multicast address (lowest bit of the
-     * first byte set) cannot name a NIC, so it is refused as well.
+     * The address whose 48 bits are the low bits of {@code value}, most significant byte first (the configuration
+     * language's {@code mac} value). A multicast address (lowest bit of the first byte set) cannot name a NIC.
      */
-    public static MacAddress parse(String text) {
-        String[] parts = text.split("[:-]", -1);
-        if (parts.length != LENGTH) {
-            throw new IllegalArgumentException("'" + text + "' is not a MAC address (want six hex bytes like 52:54:00:12:34:56)");
+    public static MacAddress of(long value) {
+        if ((value >>> 48) != 0) {
+            throw new IllegalArgumentException(Long.toHexString(value) + " has more than 48 bits");
         }
         byte[] b = new byte[LENGTH];
         for (int i = 0; i < LENGTH; i++) {
-            if (parts[i].length() != 2 || !HexFormat.isHexDigit(parts[i].charAt(0)) || !HexFormat.isHexDigit(parts[i].charAt(1))) {
-                throw new IllegalArgumentException("'" + text + "' is not a MAC address: byte " + (i + 1) + " '" + parts[i]
-                        + "' is not two hex digits");
-            }
-            b[i] = (byte) HexFormat.fromHexDigits(parts[i]);
+            b[i] = (byte) (value >>> (40 - 8 * i));
         }
         if ((b[0] & 1) != 0) {
-            throw new IllegalArgumentException("'" + text + "' is a multicast address; a NIC needs a unicast one");
+            throw new IllegalArgumentException(HexFormat.ofDelimiter(":").formatHex(b)
+                    + " is a multicast address; a network card needs a unicast one");
         }
         return new MacAddress(b);
     }

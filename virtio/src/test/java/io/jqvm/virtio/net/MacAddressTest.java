@@ -5,25 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
 
 class MacAddressTest {
     @Test
-    void parsesColonsAndDashes() {
-        assertEquals("52:54:00:ab:cd:ef", MacAddress.parse("52:54:00:AB:CD:EF").toString());
-        assertEquals(MacAddress.parse("02-00-00-00-00-01"), MacAddress.parse("02:00:00:00:00:01"));
+    void takesTheFortyEightBitsMostSignificantByteFirst() {
+        MacAddress m = MacAddress.of(0x525400abcdefL);
+        assertEquals("52:54:00:ab:cd:ef", m.toString());
+        assertEquals(0x52, m.byteAt(0));
+        assertEquals(0xef, m.byteAt(5));
+        assertEquals(m, MacAddress.of(0x525400abcdefL));
     }
 
     @Test
     void refusesWhatIsNotAUnicastAddress() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> MacAddress.parse("52:54:00:12:34"))
-                .getMessage().contains("want six hex bytes"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> MacAddress.parse("52:54:00:12:34:5g"))
-                .getMessage().contains("byte 6 '5g'"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> MacAddress.parse("01:00:5e:00:00:01"))
-                .getMessage().contains("multicast"));
+        assertEquals("01:00:5e:00:00:01 is a multicast address; a network card needs a unicast one",
+                assertThrows(IllegalArgumentException.class, () -> MacAddress.of(0x01005e000001L)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> MacAddress.of(1L << 48));
     }
 
     @Test
@@ -32,15 +30,5 @@ class MacAddressTest {
         assertEquals(a, MacAddress.derived("vm1/0x0a000000"));
         assertTrue(a.toString().startsWith("52:54:00:"));
         assertNotEquals(a, MacAddress.derived("vm1/0x0a000200"));
-    }
-
-    @Property
-    void anythingParsedPrintsBackTheSame(@ForAll String text) {
-        try {
-            MacAddress m = MacAddress.parse(text);
-            assertEquals(text.toLowerCase().replace('-', ':'), m.toString());
-        } catch (IllegalArgumentException e) {
-            assertTrue(e.getMessage().startsWith("'"), e.getMessage());
-        }
     }
 }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The passt backend against the real passt: it answers ARP for the addresses beyond the guest. */
 class PasstBackendTest {
-    static final MacAddress MAC = MacAddress.parse("52:54:00:aa:bb:02");
+    static final MacAddress MAC = MacAddress.of(0x525400aabb02L);
     /** An address from TEST-NET-3: never the guest's own, which passt does not answer for. */
     static final byte[] ASKED = {(byte) 203, 0, 113, 77};
     static final byte[] GUEST = {(byte) 203, 0, 113, 78};

@@ -24,7 +24,7 @@ final class VirtioNetFuzzTarget {
 
     private static final GuestMemory MEMORY = GuestMemory.allocate(List.of(new GuestMemory.RegionSpec(RAM, RAM_SIZE, false, "ram")));
     private static final CountingBackend BACKEND = new CountingBackend();
-    private static final VirtioNet NET = new VirtioNet("fuzz", MacAddress.parse("52:54:00:00:00:01"), BACKEND);
+    private static final VirtioNet NET = new VirtioNet("fuzz", MacAddress.of(0x525400000001L), BACKEND);
 
     static {
         MEMORY.addWriteListener((gpa, length) -> {
