@@ -83,9 +83,9 @@ class MmioTransportFuzzTest {
         RingDriver ring = null;
         for (int ops = 0; ops < 64 && !in.exhausted(); ops++) {
             switch (in.u8() % 10) {
-                case 0, 1, 2 -> t.write(register(in), 4, value(in));
-                case 3 -> t.write(in.u16() % 0x140, (int) in.pick(1, 2, 4, 8), value(in));
-                case 4 -> t.read(in.bool() ? register(in) : in.u16() % 0x140, (int) in.pick(1, 2, 4, 8));
+                case 0, 1, 2 -> t.write(0, register(in), 4, value(in));
+                case 3 -> t.write(0, in.u16() % 0x140, (int) in.pick(1, 2, 4, 8), value(in));
+                case 4 -> t.read(0, in.bool() ? register(in) : in.u16() % 0x140, (int) in.pick(1, 2, 4, 8));
                 case 5 -> {
                     long at = RAM_BASE + (in.u16() & (RAM_SIZE - 8));
                     RAM.memory().write64(at, in.u64());
