@@ -60,7 +60,7 @@ class BlkFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "8m")
     void request(byte[] input) {
         run(input);
     }
