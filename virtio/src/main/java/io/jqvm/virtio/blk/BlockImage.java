@@ -33,21 +33,37 @@ final class BlockImage implements AutoCloseable {
     private final int holeFd; // a second descriptor for fallocate (a FileChannel hides its own), -1 when read-only
     private final boolean readOnly;
     private final long sizeBytes;
+    private final DirectChannel direct; // null without dio
+    private final boolean directWrites;
 
-    BlockImage(Path path, FileChannel channel, int holeFd, boolean readOnly, long sizeBytes) {
+    BlockImage(Path path, FileChannel channel, int holeFd, boolean readOnly, long sizeBytes, DirectChannel direct,
+               boolean directWrites) {
         this.path = path;
         this.channel = channel;
         this.holeFd = holeFd;
         this.readOnly = readOnly;
         this.sizeBytes = sizeBytes;
+        this.direct = direct;
+        this.directWrites = direct != null && directWrites;
+    }
+
+    /** As {@link #open(Path, boolean, DirectIo)}, through the page cache. */
+    static BlockImage open(Path path, boolean readOnly) throws BlockImageException {
+        return open(path, readOnly, DirectIo.DISABLE);
+    }
+
+    /** Transfers that bypassed the page cache so far. */
+    long directTransfers() {
+        return direct == null ? 0 : direct.transfers();
     }
 
     /**
      * Opens {@code path} as a disk, read-only when asked (the file is then opened read-only too). Throws with a
      * precise message when the file is missing, a directory or another non-regular file, not accessible, or
-     * not a whole number of 512-byte sectors.
+     * not a whole number of 512-byte sectors. With {@code dio} (qvm's option) some transfers bypass the host's
+     * page cache.
      */
-    static BlockImage open(Path path, boolean readOnly) throws BlockImageException {
+    static BlockImage open(Path path, boolean readOnly, DirectIo dio) throws BlockImageException {
         BasicFileAttributes attributes;
         try {
             attributes = Files.readAttributes(path, BasicFileAttributes.class);
@@ -79,7 +95,9 @@ final class BlockImage implements AutoCloseable {
                         + " bytes, not a whole number of " + SECTOR_SIZE + "-byte sectors");
             }
             int holeFd = readOnly ? -1 : Libc.open(path.toString(), Libc.O_RDWR);
-            return new BlockImage(path, channel, holeFd, readOnly, size);
+            boolean directWrites = !readOnly && dio.writes();
+            DirectChannel direct = dio.reads() ? DirectChannel.open(path, directWrites) : null;
+            return new BlockImage(path, channel, holeFd, readOnly, size, direct, directWrites);
         } catch (IOException | HostException e) {
             closeQuietly(channel);
             throw new BlockImageException("disk image " + path + " cannot be opened: " + e.getMessage());
@@ -126,7 +144,7 @@ final class BlockImage implements AutoCloseable {
 
     /** Fills {@code dst} with the disk's bytes from {@code offset}; bytes past the file's end (it shrank) read as zeros. */
     void read(long offset, MemorySegment dst) throws IOException {
-        for (long done = 0; done < dst.byteSize(); ) {
+        for (long done = direct == null ? 0 : direct.read(offset, dst); done < dst.byteSize(); ) {
             long n = Math.min(dst.byteSize() - done, MAX_TRANSFER);
             ByteBuffer buffer = dst.asSlice(done, n).asByteBuffer();
             while (buffer.hasRemaining()) {
@@ -141,7 +159,7 @@ final class BlockImage implements AutoCloseable {
 
     /** Writes {@code src} to the disk at {@code offset}. */
     void write(long offset, MemorySegment src) throws IOException {
-        for (long done = 0; done < src.byteSize(); ) {
+        for (long done = directWrites ? direct.write(offset, src) : 0; done < src.byteSize(); ) {
             long n = Math.min(src.byteSize() - done, MAX_TRANSFER);
             ByteBuffer buffer = src.asSlice(done, n).asByteBuffer();
             while (buffer.hasRemaining()) {
@@ -186,7 +204,7 @@ final class BlockImage implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        try {
+        try (DirectChannel d = direct) {
             channel.close();
         } finally {
             if (holeFd >= 0) {

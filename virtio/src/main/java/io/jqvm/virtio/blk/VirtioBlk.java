@@ -83,7 +83,13 @@ public final class VirtioBlk implements VirtioDevice {
      * directory, inaccessible or not a whole number of 512-byte sectors.
      */
     public static VirtioBlk open(Path file, boolean readOnly, String serial, int threads) throws BlockImageException {
-        BlockImage image = BlockImage.open(file, readOnly);
+        return open(file, readOnly, serial, threads, DirectIo.DISABLE);
+    }
+
+    /** As {@link #open(Path, boolean, String, int)}, with qvm's {@code dio}: which transfers bypass the host's page cache. */
+    public static VirtioBlk open(Path file, boolean readOnly, String serial, int threads, DirectIo dio)
+            throws BlockImageException {
+        BlockImage image = BlockImage.open(file, readOnly, dio);
         try {
             return new VirtioBlk(image, serial != null ? serial : defaultSerial(file), threads);
         } catch (RuntimeException e) {

@@ -135,7 +135,7 @@ class VirtioBlkTest {
     void flushIsAnFdatasync() throws Exception {
         Path file = image("disk.img", new byte[SECTORS * 512]);
         CountingChannel channel = new CountingChannel(FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE));
-        device = new VirtioBlk(new BlockImage(file, channel, -1, false, SECTORS * 512L), "x", 1);
+        device = new VirtioBlk(new BlockImage(file, channel, -1, false, SECTORS * 512L, null, false), "x", 1);
         BlkDriver driver = driver(ALL);
         device.activate(driver);
         run(driver, T_OUT, 0, pattern(512, 3), 0);

@@ -14,6 +14,7 @@ import io.jqvm.device.IrqLine;
 import io.jqvm.memory.Space;
 import io.jqvm.virtio.VirtioDevice;
 import io.jqvm.virtio.blk.BlockImageException;
+import io.jqvm.virtio.blk.DirectIo;
 import io.jqvm.virtio.blk.VirtioBlk;
 import io.jqvm.virtio.mmio.VirtioMmioTransport;
 import io.jqvm.virtio.net.MacAddress;
@@ -117,8 +118,13 @@ final class VirtioMmioVdevs implements VdevFamily {
         boolean readOnly = hostdev.direction() == Value.HostDevice.Direction.INPUT;
         String serial = v.value("serial", Value.Text.class).map(Value.Text::value).orElse(null);
         int threads = v.value("threads", Value.Number.class).map(n -> (int) n.value()).orElse(VirtioBlk.DEFAULT_THREADS);
+        DirectIo dio = v.value("dio", Value.Text.class).map(t -> DirectIo.of(t.value())).orElse(DirectIo.DISABLE);
+        if (v.has("delayed")) {
+            throw new ConfigException(v.option("delayed").orElseThrow().origin(),
+                    "vdev virtio-blk: delayed is not implemented yet (the disk image is opened when the VM starts)");
+        }
         try {
-            return VirtioBlk.open(Path.of(hostdev.target()), readOnly, serial, threads);
+            return VirtioBlk.open(Path.of(hostdev.target()), readOnly, serial, threads, dio);
         } catch (BlockImageException | InvalidPathException e) {
             throw new ConfigException(v.option("hostdev").orElseThrow().origin(), "vdev virtio-blk: " + e.getMessage());
         }

@@ -156,6 +156,20 @@ class VirtioMmioVdevsTest {
                 + "socket too (name PATH)", e.getMessage());
     }
 
+    @Test
+    void blockDeviceTakesDioAndRefusesDelayed(@TempDir Path dir) throws Exception {
+        Path disk = Files.write(dir.resolve("disk.img"), new byte[4096]);
+        try (Assembly a = assemble("arch", "aarch64", "ram", "0x40000000,16M",
+                "vdev", "virtio-blk", "loc", "0x0a000000", "intr", "gic:48", "hostdev", disk.toString(), "dio", "enable")) {
+            assertEquals(2, a.mmio().find(0x0a000000L, 4).device().read(0, 0x008, 4), "block device ID");
+        }
+        ConfigException e = assertThrows(ConfigException.class, () -> assemble("arch", "aarch64", "ram", "0x40000000,16M",
+                "vdev", "virtio-blk", "loc", "0x0a000000", "intr", "gic:48", "hostdev", disk.toString(), "delayed", "5"));
+        assertEquals("<command line>:1:13: vdev virtio-blk: delayed is not implemented yet (the disk image is opened when "
+                + "the VM starts)", e.getMessage());
+        assertEquals(65, e.status().code());
+    }
+
     private static byte[] cells(int... cells) {
         ByteBuffer b = ByteBuffer.allocate(cells.length * 4);
         for (int c : cells) {
