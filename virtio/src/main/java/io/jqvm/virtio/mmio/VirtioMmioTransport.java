@@ -77,7 +77,7 @@ public final class VirtioMmioTransport implements BusDevice {
     }
 
     @Override
-    public synchronized long read(long offset, int size) {
+    public synchronized long read(int vcpu, long offset, int size) {
         if (offset >= MmioRegisters.CONFIG) {
             return readConfig((int) (offset - MmioRegisters.CONFIG), size);
         }
@@ -113,7 +113,7 @@ public final class VirtioMmioTransport implements BusDevice {
     }
 
     @Override
-    public synchronized void write(long offset, int size, long value) {
+    public synchronized void write(int vcpu, long offset, int size, long value) {
         if (offset >= MmioRegisters.CONFIG) {
             writeConfig((int) (offset - MmioRegisters.CONFIG), size, value);
             return;

@@ -247,24 +247,24 @@ class VirtioMmioTransportTest {
     @Test
     void registerAccessesOfTheWrongSizeAreIgnored() {
         VirtioMmioTransport t = transport(false);
-        t.write(0x070, 2, 1);
-        assertEquals(0, t.read(0x070, 4));
-        assertEquals(0, t.read(0x000, 2));
-        assertEquals(0, t.read(0x000, 8));
+        t.write(0, 0x070, 2, 1);
+        assertEquals(0, t.read(0, 0x070, 4));
+        assertEquals(0, t.read(0, 0x000, 2));
+        assertEquals(0, t.read(0, 0x000, 8));
     }
 
     @Test
     void legacyRegistersAreAbsentInModernModeAndModernOnesInLegacyMode() {
         VirtioMmioTransport modern = transport(false);
-        modern.write(0x040, 4, 0x1234);
-        assertEquals(0, modern.read(0x040, 4));
-        assertEquals(0xffff_ffffL, modern.read(0x0b0, 4)); // no shared memory region
+        modern.write(0, 0x040, 4, 0x1234);
+        assertEquals(0, modern.read(0, 0x040, 4));
+        assertEquals(0xffff_ffffL, modern.read(0, 0x0b0, 4)); // no shared memory region
         VirtioMmioTransport legacy = transport(true);
-        legacy.write(0x044, 4, 1);
-        assertEquals(0, legacy.read(0x044, 4));
-        assertEquals(0, legacy.read(0x0fc, 4));
-        legacy.write(0x030, 4, 0);
-        legacy.write(0x040, 4, 0x40010);
-        assertEquals(0x40010, legacy.read(0x040, 4));
+        legacy.write(0, 0x044, 4, 1);
+        assertEquals(0, legacy.read(0, 0x044, 4));
+        assertEquals(0, legacy.read(0, 0x0fc, 4));
+        legacy.write(0, 0x030, 4, 0);
+        legacy.write(0, 0x040, 4, 0x40010);
+        assertEquals(0x40010, legacy.read(0, 0x040, 4));
     }
 }

@@ -4,7 +4,6 @@ import io.jqvm.memory.GuestMemory;
 import io.jqvm.memory.GuestRegion;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 /**
@@ -16,6 +15,7 @@ import java.util.List;
 public final class GuardedMemory implements AutoCloseable {
     public static final long GUARD = 4096;
     private static final byte PATTERN = (byte) 0xa5;
+    private static final MemorySegment GUARD_PATTERN = Arena.global().allocate(GUARD).fill(PATTERN);
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment whole;
@@ -52,26 +52,24 @@ public final class GuardedMemory implements AutoCloseable {
         return size;
     }
 
-    /** Fills RAM with {@code bytes}, repeated: random contents for fuzzing. */
-    public void fillRam(byte[] bytes) {
-        if (bytes.length == 0) {
-            return;
-        }
-        MemorySegment ram = whole.asSlice(GUARD, size);
-        for (long at = 0; at < size; at += bytes.length) {
-            MemorySegment.copy(MemorySegment.ofArray(bytes), 0, ram, at, Math.min(bytes.length, size - at));
+    /** Copies {@code bytes} from {@code offset} into RAM at its start, as many as fit: fuzzed guest memory. */
+    public void loadRam(byte[] bytes, int offset) {
+        long n = Math.min(bytes.length - (long) offset, size);
+        if (n > 0) {
+            MemorySegment.copy(MemorySegment.ofArray(bytes), offset, whole, GUARD, n);
         }
     }
 
     /** True when no byte of either guard was changed. */
     public boolean guardsIntact() {
         long romEnd = whole.byteSize() - GUARD;
-        for (long i = 0; i < GUARD; i++) {
-            if (whole.get(ValueLayout.JAVA_BYTE, i) != PATTERN || whole.get(ValueLayout.JAVA_BYTE, romEnd + i) != PATTERN) {
-                return false;
-            }
-        }
-        return true;
+        return whole.asSlice(0, GUARD).mismatch(GUARD_PATTERN) < 0
+                && whole.asSlice(romEnd, GUARD).mismatch(GUARD_PATTERN) < 0;
+    }
+
+    /** Zeroes RAM, for the next fuzz input. */
+    public void clearRam() {
+        whole.asSlice(GUARD, size).fill((byte) 0);
     }
 
     @Override

@@ -33,11 +33,11 @@ public final class MmioDriver {
     }
 
     public long read(int offset) {
-        return regs.read(offset, 4);
+        return regs.read(0, offset, 4);
     }
 
     public void write(int offset, long value) {
-        regs.write(offset, 4, value);
+        regs.write(0, offset, 4, value);
     }
 
     public int version() {
@@ -137,6 +137,6 @@ public final class MmioDriver {
     }
 
     public long readConfig(int offset, int size) {
-        return regs.read(0x100 + offset, size);
+        return regs.read(0, 0x100 + offset, size);
     }
 }
