@@ -34,6 +34,7 @@ class VirtioNetFuzzTest {
     private static final CheckingBackend WITH_HEADER = new CheckingBackend(true);
     private static final VirtioNet NET = new VirtioNet("fuzz", MacAddress.of(0x525400000001L), PLAIN);
     private static final VirtioNet NET_WITH_HEADER = new VirtioNet("fuzz-offload", MacAddress.of(0x525400000002L), WITH_HEADER);
+    private static final ByteBuffer FRAME = ByteBuffer.allocate(VirtioNet.HEADER + VirtioNet.MAX_FRAME + 1);
 
     /** A backend that checks what the device sends it. */
     static final class CheckingBackend implements NetBackend {
@@ -71,7 +72,7 @@ class VirtioNetFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "15m")
     void parse(byte[] input) throws VirtqueueException {
         run(input);
     }
@@ -94,7 +95,7 @@ class VirtioNetFuzzTest {
         writeRing(in, RX_RING, true);
         writeRing(in, TX_RING, false);
         net.activate(new FakeTransport(features, MEMORY.memory(), ring(RX_RING, eventIdx), ring(TX_RING, eventIdx)));
-        ByteBuffer frame = ByteBuffer.allocate(VirtioNet.HEADER + VirtioNet.MAX_FRAME + 1);
+        ByteBuffer frame = FRAME;
         while (!in.exhausted()) {
             int op = in.u8();
             switch (op & 3) {
