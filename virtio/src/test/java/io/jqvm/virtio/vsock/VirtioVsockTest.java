@@ -206,16 +206,46 @@ class VirtioVsockTest {
     }
 
     @Test
-    void theHostClosingItsSocketShutsTheGuestsSideAndTheGuestsResetEndsIt() throws IOException {
+    void theHostClosingItsSocketEndsTheGuestsInputAndTheGuestsCloseIsAnsweredWithReset() throws IOException {
         try (ServerSocketChannel listener = hostListener(80)) {
             SocketChannel host = guestConnects(listener, 6000, 80);
             host.close();
             Packet p = guest.next();
             assertEquals(OP_SHUTDOWN, p.op());
-            assertEquals(VsockHeader.SHUTDOWN_BOTH, p.header().flags());
-            guest.send(header(6000, 80, OP_RST, 0, 0, GUEST_BUF, 0));
+            assertEquals(VsockHeader.SHUTDOWN_SEND, p.header().flags(), "no more data from the host");
+            guest.send(header(6000, 80, OP_SHUTDOWN, VsockHeader.SHUTDOWN_BOTH, 0, GUEST_BUF, 0));
+            assertEquals(OP_RST, guest.next().op(), "the clean disconnect ends with our RST");
             guest.send(header(6000, 80, OP_RW, 0, 1, GUEST_BUF, 0), ascii("x"));
             assertEquals(OP_RST, guest.next().op(), "the connection is gone");
+        }
+    }
+
+    @Test
+    void aHostThatOnlyShutsItsWritingSideStillGetsTheGuestsAnswer() throws IOException {
+        try (ServerSocketChannel listener = hostListener(79);
+             SocketChannel host = guestConnects(listener, 5999, 79)) {
+            host.write(ByteBuffer.wrap(ascii("question")));
+            host.shutdownOutput();
+            assertArrayEquals(ascii("question"), guest.next().data());
+            Packet eof = guest.next();
+            assertEquals(OP_SHUTDOWN, eof.op());
+            assertEquals(VsockHeader.SHUTDOWN_SEND, eof.header().flags());
+            guest.send(header(5999, 79, OP_RW, 0, 6, GUEST_BUF, 8), ascii("answer"));
+            assertArrayEquals(ascii("answer"), readExactly(host, 6));
+            guest.send(header(5999, 79, OP_SHUTDOWN, VsockHeader.SHUTDOWN_BOTH, 0, GUEST_BUF, 8));
+            assertEquals(OP_RST, guest.next().op());
+            assertEquals(-1, host.read(ByteBuffer.allocate(1)), "then the host reads EOF");
+        }
+    }
+
+    @Test
+    void aGuestWritingToAHostThatClosedIsReset() throws IOException {
+        try (ServerSocketChannel listener = hostListener(78)) {
+            SocketChannel host = guestConnects(listener, 5998, 78);
+            host.close();
+            assertEquals(OP_SHUTDOWN, guest.next().op());
+            guest.send(header(5998, 78, OP_RW, 0, 5, GUEST_BUF, 0), ascii("hello"));
+            assertEquals(OP_RST, guest.next().op(), "writing to a closed Unix socket fails: the connection resets");
         }
     }
 
