@@ -50,6 +50,7 @@ final class VsockMux {
      * guest on the software CPU under load can be slower, and waiting costs only a slot.
      */
     static final long ANSWER_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private final long answerTimeoutNanos;
     static final int EVENT_TRANSPORT_RESET = 0;
 
     /** A header-only packet to the guest, built when a receive buffer is free. */
@@ -84,7 +85,8 @@ final class VsockMux {
     private int nextHostPort = 1 << 30;
     private final boolean[] used = new boolean[3];
 
-    VsockMux(long guestCid, Path uds, Selector selector, HostListener listener) {
+    VsockMux(long guestCid, Path uds, Selector selector, HostListener listener, long answerTimeoutNanos) {
+        this.answerTimeoutNanos = answerTimeoutNanos;
         this.guestCid = guestCid;
         this.uds = uds;
         this.selector = selector;
@@ -141,7 +143,7 @@ final class VsockMux {
         VsockConnection c = new VsockConnection(freeHostPort(port), port, channel, State.HOST_REQUESTED);
         c.key = key;
         key.attach(c);
-        c.deadline = System.nanoTime() + ANSWER_TIMEOUT_NANOS;
+        c.deadline = System.nanoTime() + answerTimeoutNanos;
         connections.put(c.key(), c);
         reply(c, OP_REQUEST, 0);
     }
@@ -205,6 +207,7 @@ final class VsockMux {
 
     /** Serves the queues and timeouts; returns how long the selector may sleep (0: until woken). */
     long serve() {
+        long next = expireDeadlines(); // first, so the resets it queues go out in this round
         if (queues != null && !failed) {
             try {
                 boolean backlogged;
@@ -223,7 +226,6 @@ final class VsockMux {
                 }
             }
         }
-        long next = expireDeadlines();
         updateInterest();
         return next == 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - System.nanoTime()) + 1);
     }

@@ -174,6 +174,20 @@ class VirtioVsockTest {
     }
 
     @Test
+    void aGuestThatNeverAnswersTheHostsRequestIsResetAndTheHostClientClosed() throws IOException {
+        try (GuestVsock quick = new GuestVsock(VirtioVsock.open(GuestVsock.CID, dir.resolve("q.sock"), 200_000_000L));
+             SocketChannel host = SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("q.sock")))) {
+            host.write(ByteBuffer.wrap(ascii("CONNECT 8\n")));
+            Packet request = quick.next();
+            assertEquals(OP_REQUEST, request.op());
+            Packet reset = quick.next(); // no RESPONSE from the guest: after 200 ms the device gives up
+            assertEquals(OP_RST, reset.op());
+            assertEquals(request.header().srcPort(), reset.header().srcPort());
+            assertNull(readLine(host), "EOF, and no OK");
+        }
+    }
+
+    @Test
     void aMalformedRequestLineClosesTheHostClientAndTheGuestHearsNothing() throws IOException {
         for (String line : List.of("HELLO 5\n", "CONNECT\n", "CONNECT -1\n", "CONNECT 99999999999\n",
                 "CONNECT 5 extra\n", "CONNECT " + "1".repeat(40) + "\n")) {
