@@ -41,12 +41,12 @@ public final class VirtioVsock implements VirtioDevice, AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    private VirtioVsock(long guestCid, Path uds, HostListener listener, Selector selector) {
+    private VirtioVsock(long guestCid, Path uds, HostListener listener, Selector selector, long answerTimeoutNanos) {
         this.guestCid = guestCid;
         this.uds = uds;
         this.listener = listener;
         this.selector = selector;
-        this.mux = new VsockMux(guestCid, uds, selector, listener);
+        this.mux = new VsockMux(guestCid, uds, selector, listener, answerTimeoutNanos);
         this.thread = Thread.ofPlatform().daemon().name("virtio-vsock " + uds).unstarted(this::run);
     }
 
@@ -55,6 +55,11 @@ public final class VirtioVsock implements VirtioDevice, AutoCloseable {
      * an {@link IOException} whose message names the path when the socket cannot be made.
      */
     public static VirtioVsock open(long guestCid, Path uds) throws IOException {
+        return open(guestCid, uds, VsockMux.ANSWER_TIMEOUT_NANOS);
+    }
+
+    /** As {@link #open(long, Path)}, giving the guest {@code answerTimeoutNanos} to answer a host's connection. */
+    static VirtioVsock open(long guestCid, Path uds, long answerTimeoutNanos) throws IOException {
         if (guestCid < 3 || guestCid > 0xffffffffL - 1) {
             throw new IllegalArgumentException("guest CID " + guestCid + " is outside 3..4294967294");
         }
@@ -66,7 +71,7 @@ public final class VirtioVsock implements VirtioDevice, AutoCloseable {
             selector.close();
             throw e;
         }
-        VirtioVsock device = new VirtioVsock(guestCid, uds, listener, selector);
+        VirtioVsock device = new VirtioVsock(guestCid, uds, listener, selector, answerTimeoutNanos);
         device.thread.start();
         return device;
     }

@@ -24,9 +24,7 @@ final class VsockConnection {
         HOST_REQUESTED,
         /** The guest sent REQUEST; we are connecting to the host's {@code PATH_port}. */
         GUEST_REQUESTED,
-        ESTABLISHED,
-        /** We told the guest the host side is gone (SHUTDOWN) and wait for its RST. */
-        CLOSING
+        ESTABLISHED
     }
 
     final int hostPort;
@@ -34,7 +32,7 @@ final class VsockConnection {
     final SocketChannel channel;
     SelectionKey key;
     State state;
-    /** When a pending REQUEST or SHUTDOWN gives up waiting for the guest (System.nanoTime), or 0. */
+    /** When our pending REQUEST gives up waiting for the guest's answer (System.nanoTime), or 0. */
     long deadline;
 
     // guest -> host
@@ -45,6 +43,7 @@ final class VsockConnection {
     private int lineBytesPending; // bytes of the "OK port\n" line at the front of toHost, outside the credit
     boolean guestSendDone;        // the guest said SHUTDOWN SEND: once toHost drains, end the host's input
     boolean guestReceiveDone;     // the guest said SHUTDOWN RCV: read no more from the host
+    boolean hostInputEnded;       // we shut the host socket's output after the guest's SHUTDOWN SEND
     boolean creditUpdateQueued;
 
     // host -> guest

@@ -41,17 +41,4 @@ record VsockHeader(long srcCid, long dstCid, int srcPort, int dstPort, int len, 
                 .putLong(srcCid).putLong(dstCid).putInt(srcPort).putInt(dstPort).putInt(len)
                 .putShort((short) type).putShort((short) op).putInt(flags).putInt(bufAlloc).putInt(fwdCnt);
     }
-
-    static String opName(int op) {
-        return switch (op) {
-            case OP_REQUEST -> "REQUEST";
-            case OP_RESPONSE -> "RESPONSE";
-            case OP_RST -> "RST";
-            case OP_SHUTDOWN -> "SHUTDOWN";
-            case OP_RW -> "RW";
-            case OP_CREDIT_UPDATE -> "CREDIT_UPDATE";
-            case OP_CREDIT_REQUEST -> "CREDIT_REQUEST";
-            default -> "op " + op;
-        };
-    }
 }

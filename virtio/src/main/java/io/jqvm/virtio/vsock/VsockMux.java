@@ -46,10 +46,11 @@ final class VsockMux {
     /** Replies waiting for receive buffers; beyond this the transmit queue waits (back-pressure on the guest). */
     static final int MAX_BACKLOG = 256;
     /**
-     * How long the guest has to answer our REQUEST or SHUTDOWN before we reset the connection. Firecracker
-     * allows 2 s; a guest on the software CPU under load can be slower, and waiting costs only a slot.
+     * How long the guest has to answer our REQUEST before we reset the connection. Firecracker allows 2 s; a
+     * guest on the software CPU under load can be slower, and waiting costs only a slot.
      */
     static final long ANSWER_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private final long answerTimeoutNanos;
     static final int EVENT_TRANSPORT_RESET = 0;
 
     /** A header-only packet to the guest, built when a receive buffer is free. */
@@ -84,7 +85,8 @@ final class VsockMux {
     private int nextHostPort = 1 << 30;
     private final boolean[] used = new boolean[3];
 
-    VsockMux(long guestCid, Path uds, Selector selector, HostListener listener) {
+    VsockMux(long guestCid, Path uds, Selector selector, HostListener listener, long answerTimeoutNanos) {
+        this.answerTimeoutNanos = answerTimeoutNanos;
         this.guestCid = guestCid;
         this.uds = uds;
         this.selector = selector;
@@ -141,7 +143,7 @@ final class VsockMux {
         VsockConnection c = new VsockConnection(freeHostPort(port), port, channel, State.HOST_REQUESTED);
         c.key = key;
         key.attach(c);
-        c.deadline = System.nanoTime() + ANSWER_TIMEOUT_NANOS;
+        c.deadline = System.nanoTime() + answerTimeoutNanos;
         connections.put(c.key(), c);
         reply(c, OP_REQUEST, 0);
     }
@@ -170,7 +172,11 @@ final class VsockMux {
         reply(c, OP_RESPONSE, 0);
     }
 
-    /** Writes what waits for the host; afterwards ends the host's input if the guest shut its sending side. */
+    /**
+     * Writes what waits for the host. Once the guest has said it sends no more and all it sent is out, the
+     * host's input ends (EOF); and when the host's output has ended too, or the guest will not receive either,
+     * the connection is over: RST answers the guest's SHUTDOWN, as virtio 1.2 §5.10.6.5's clean disconnect asks.
+     */
     private void flush(VsockConnection c) {
         if (!c.flushToHost()) {
             Log.debug(() -> "virtio-vsock: " + c + ": the host socket closed while the guest was sending");
@@ -182,14 +188,17 @@ final class VsockMux {
             reply(c, OP_CREDIT_UPDATE, 0);
         }
         if (c.guestSendDone && !c.hasDataForHost()) {
-            if (c.guestReceiveDone) {
-                reset(c); // the guest closed: the host socket sees EOF, the guest gets the RST it waits for
+            if (c.guestReceiveDone || c.hostEof) {
+                reset(c);
                 return;
             }
-            try {
-                c.channel.shutdownOutput();
-            } catch (IOException e) {
-                reset(c);
+            if (!c.hostInputEnded) {
+                c.hostInputEnded = true;
+                try {
+                    c.channel.shutdownOutput();
+                } catch (IOException e) {
+                    reset(c);
+                }
             }
         }
     }
@@ -198,6 +207,7 @@ final class VsockMux {
 
     /** Serves the queues and timeouts; returns how long the selector may sleep (0: until woken). */
     long serve() {
+        long next = expireDeadlines(); // first, so the resets it queues go out in this round
         if (queues != null && !failed) {
             try {
                 boolean backlogged;
@@ -216,7 +226,6 @@ final class VsockMux {
                 }
             }
         }
-        long next = expireDeadlines();
         updateInterest();
         return next == 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - System.nanoTime()) + 1);
     }
@@ -308,9 +317,6 @@ final class VsockMux {
     }
 
     private void data(VsockConnection c, VsockHeader h, DescriptorChain chain) {
-        if (c.state == State.CLOSING) {
-            return; // the host side is gone; what was in flight has nowhere to go
-        }
         long len = Integer.toUnsignedLong(h.len());
         if (c.state != State.ESTABLISHED || c.guestSendDone || len > c.room()
                 || len > chain.readableLength() - VsockHeader.SIZE) {
@@ -326,10 +332,6 @@ final class VsockMux {
     }
 
     private void shutdown(VsockConnection c, int flags) {
-        if (c.state == State.CLOSING) {
-            reset(c); // both sides are done: the guest's SHUTDOWN answers ours
-            return;
-        }
         c.guestReceiveDone |= (flags & VsockHeader.SHUTDOWN_RCV) != 0;
         c.guestSendDone |= (flags & VsockHeader.SHUTDOWN_SEND) != 0;
         if (c.guestReceiveDone) {
@@ -468,12 +470,15 @@ final class VsockMux {
         return VsockHeader.SIZE + n;
     }
 
-    /** The host program closed its socket: tell the guest neither direction carries data any more. */
+    /**
+     * The host's output ended: the guest hears SHUTDOWN with SEND (no more data from us). A Unix socket does
+     * not tell a close from a half-close, so the guest may still send: a host that only shut its writing
+     * side gets the answer, and one that closed makes the next write fail, which resets the connection.
+     */
     private void hostClosed(VsockConnection c) {
         c.hostEof = true;
-        c.state = State.CLOSING;
-        c.deadline = System.nanoTime() + ANSWER_TIMEOUT_NANOS;
-        reply(c, OP_SHUTDOWN, VsockHeader.SHUTDOWN_BOTH);
+        reply(c, OP_SHUTDOWN, VsockHeader.SHUTDOWN_SEND);
+        flush(c); // the guest may have finished sending already: then the connection is over
     }
 
     // ---- connection bookkeeping ----

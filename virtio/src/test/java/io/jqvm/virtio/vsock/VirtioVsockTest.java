@@ -174,6 +174,20 @@ class VirtioVsockTest {
     }
 
     @Test
+    void aGuestThatNeverAnswersTheHostsRequestIsResetAndTheHostClientClosed() throws IOException {
+        try (GuestVsock quick = new GuestVsock(VirtioVsock.open(GuestVsock.CID, dir.resolve("q.sock"), 200_000_000L));
+             SocketChannel host = SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("q.sock")))) {
+            host.write(ByteBuffer.wrap(ascii("CONNECT 8\n")));
+            Packet request = quick.next();
+            assertEquals(OP_REQUEST, request.op());
+            Packet reset = quick.next(); // no RESPONSE from the guest: after 200 ms the device gives up
+            assertEquals(OP_RST, reset.op());
+            assertEquals(request.header().srcPort(), reset.header().srcPort());
+            assertNull(readLine(host), "EOF, and no OK");
+        }
+    }
+
+    @Test
     void aMalformedRequestLineClosesTheHostClientAndTheGuestHearsNothing() throws IOException {
         for (String line : List.of("HELLO 5\n", "CONNECT\n", "CONNECT -1\n", "CONNECT 99999999999\n",
                 "CONNECT 5 extra\n", "CONNECT " + "1".repeat(40) + "\n")) {
@@ -206,16 +220,46 @@ class VirtioVsockTest {
     }
 
     @Test
-    void theHostClosingItsSocketShutsTheGuestsSideAndTheGuestsResetEndsIt() throws IOException {
+    void theHostClosingItsSocketEndsTheGuestsInputAndTheGuestsCloseIsAnsweredWithReset() throws IOException {
         try (ServerSocketChannel listener = hostListener(80)) {
             SocketChannel host = guestConnects(listener, 6000, 80);
             host.close();
             Packet p = guest.next();
             assertEquals(OP_SHUTDOWN, p.op());
-            assertEquals(VsockHeader.SHUTDOWN_BOTH, p.header().flags());
-            guest.send(header(6000, 80, OP_RST, 0, 0, GUEST_BUF, 0));
+            assertEquals(VsockHeader.SHUTDOWN_SEND, p.header().flags(), "no more data from the host");
+            guest.send(header(6000, 80, OP_SHUTDOWN, VsockHeader.SHUTDOWN_BOTH, 0, GUEST_BUF, 0));
+            assertEquals(OP_RST, guest.next().op(), "the clean disconnect ends with our RST");
             guest.send(header(6000, 80, OP_RW, 0, 1, GUEST_BUF, 0), ascii("x"));
             assertEquals(OP_RST, guest.next().op(), "the connection is gone");
+        }
+    }
+
+    @Test
+    void aHostThatOnlyShutsItsWritingSideStillGetsTheGuestsAnswer() throws IOException {
+        try (ServerSocketChannel listener = hostListener(79);
+             SocketChannel host = guestConnects(listener, 5999, 79)) {
+            host.write(ByteBuffer.wrap(ascii("question")));
+            host.shutdownOutput();
+            assertArrayEquals(ascii("question"), guest.next().data());
+            Packet eof = guest.next();
+            assertEquals(OP_SHUTDOWN, eof.op());
+            assertEquals(VsockHeader.SHUTDOWN_SEND, eof.header().flags());
+            guest.send(header(5999, 79, OP_RW, 0, 6, GUEST_BUF, 8), ascii("answer"));
+            assertArrayEquals(ascii("answer"), readExactly(host, 6));
+            guest.send(header(5999, 79, OP_SHUTDOWN, VsockHeader.SHUTDOWN_BOTH, 0, GUEST_BUF, 8));
+            assertEquals(OP_RST, guest.next().op());
+            assertEquals(-1, host.read(ByteBuffer.allocate(1)), "then the host reads EOF");
+        }
+    }
+
+    @Test
+    void aGuestWritingToAHostThatClosedIsReset() throws IOException {
+        try (ServerSocketChannel listener = hostListener(78)) {
+            SocketChannel host = guestConnects(listener, 5998, 78);
+            host.close();
+            assertEquals(OP_SHUTDOWN, guest.next().op());
+            guest.send(header(5998, 78, OP_RW, 0, 5, GUEST_BUF, 0), ascii("hello"));
+            assertEquals(OP_RST, guest.next().op(), "writing to a closed Unix socket fails: the connection resets");
         }
     }
 

@@ -48,7 +48,7 @@ class VsockFuzzTest {
 
     @FuzzTest(maxDuration = "60s")
     void guestScripts(FuzzedDataProvider data) throws IOException {
-        VsockMux mux = new VsockMux(CID, UDS, SELECTOR, MAIN);
+        VsockMux mux = new VsockMux(CID, UDS, SELECTOR, MAIN, VsockMux.ANSWER_TIMEOUT_NANOS);
         List<SocketChannel> hostEnds = new ArrayList<>();
         try (DriverHarness driver = new DriverHarness(VirtioVsock.F_STREAM, 64, 64, 8)) {
             mux.activate(driver);
