@@ -121,6 +121,9 @@ void acpi_read_madt(struct madt_facts *facts);
 struct poweroff_method {
     uint16_t pm1a_control_port;
     uint16_t pm1b_control_port;    /* 0 when absent */
+    /* Hardware-reduced ACPI (QEMU's microvm): no PM1 blocks, one sleep control register. */
+    uint64_t sleep_control_address;    /* 0 unless the FADT says HW_REDUCED_ACPI */
+    bool sleep_control_in_io_space;
     uint8_t sleep_type_a;
     uint8_t sleep_type_b;
     bool from_fadt;                /* false: QEMU's documented defaults were used */
