@@ -242,12 +242,15 @@ _Noreturn void acpi_poweroff(void)
         printf("poweroff: no FADT, using QEMU's PM1a_CNT port %x\n", method.pm1a_control_port);
     if (!method.sleep_type_from_dsdt)
         printf("poweroff: no \\_S5 in the DSDT, using SLP_TYP %u\n", method.sleep_type_a);
-    if (method.sleep_control_address)
+    /* A VMM may act on the request asynchronously; give it a second before saying so. A
+     * hardware-reduced platform need not have the PIT's gate port, so its second is the LAPIC's. */
+    if (method.sleep_control_address) {
         write_sleep_control(&method);
-    else
+        lapic_delay_us(1000000);
+    } else {
         write_pm1_control(&method);
-    /* A VMM may act on the request asynchronously; give it a second before saying so. */
-    pit_delay_us(1000000);
+        pit_delay_us(1000000);
+    }
     print("poweroff: still running after S5 request; halting\n");
     halt_forever();
 }

@@ -37,8 +37,6 @@
 #define STATUS_FAILED       128u
 
 /* The LAPIC timer bounds every wait. KVM's in-kernel LAPIC counts at 1 GHz: about 4.3 s. */
-#define LAPIC_TIMER_CURRENT  0x390
-#define LAPIC_DIVIDE_BY_1    0x0B
 #define WATCHDOG_COUNT       0xFFFFFFFFu
 #define WATCHDOG_VECTOR      0x3F
 

@@ -2,6 +2,7 @@ package io.jqvm.guests.x86;
 
 import io.jqvm.testkit.Command;
 import io.jqvm.testkit.KvmRequirement;
+import io.jqvm.testkit.X86VirtioGuest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -13,10 +14,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Boots each x86 guest under QEMU's PC machine with KVM, exactly as an ordinary Multiboot kernel
@@ -67,11 +70,15 @@ class QemuGuestTest {
     }
 
     private static Run boot(String guest, String cmdline) throws IOException, InterruptedException {
+        return boot(guest, cmdline, List.of("-machine", "pc", "-m", "128", "-smp", "2"));
+    }
+
+    private static Run boot(String guest, String cmdline, List<String> machine) throws IOException, InterruptedException {
         Path image = guests.resolve(guest + ".elf");
         assertTrue(Files.isRegularFile(image), image + " is missing; build it with: make -C guests x86");
-        List<String> command = new ArrayList<>(List.of(qemu.toString(),
-                "-enable-kvm", "-cpu", "host,-arch-capabilities", "-machine", "pc", "-m", "128", "-smp", "2",
-                "-nodefaults", "-no-reboot", "-display", "none", "-monitor", "none", "-serial", "stdio",
+        List<String> command = new ArrayList<>(List.of(qemu.toString(), "-enable-kvm", "-cpu", "host,-arch-capabilities"));
+        command.addAll(machine);
+        command.addAll(List.of("-nodefaults", "-no-reboot", "-display", "none", "-monitor", "none", "-serial", "stdio",
                 "-kernel", image.toString(), "-append", cmdline));
         Command.Result r = Command.run(command, guests, Duration.ofSeconds(TIMEOUT_SECONDS));
         if (r.timedOut()) {
@@ -173,5 +180,37 @@ class QemuGuestTest {
         Run run = boot("mmio-loop", "12345");
         assertPassedAndPoweredOff(run, "mmio-loop");
         assertTrue(run.has("writing d0000000 12345 times"), run::toString);
+    }
+
+    /**
+     * virtio-blk and virtio-entropy over virtio-mmio on QEMU's {@code microvm}, the x86 machine that has
+     * virtio-mmio transports (the PC machine has none). {@code -kernel} loads the Multiboot image there
+     * too, and the firmware's ACPI is hardware-reduced (power-off through the GED sleep register). With
+     * {@code ioapic2=off} all interrupts are on the one IOAPIC, as on jqvm's PC board; QEMU 7.2 then
+     * puts transport i at 0xfeb00000 + 0x200 i on GSI 16 + i (measured: on GSI 5 + i, the guest's
+     * first interrupt never comes), and {@code bus=virtio-mmio-bus.i} picks the transport. microvm
+     * announces its devices with {@code virtio_mmio.device=} only on a Linux kernel's command line,
+     * not on a Multiboot one, so the test announces them.
+     */
+    @Test
+    void virtioDrivesBlockAndEntropyOverVirtioMmio(@TempDir Path dir) throws Exception {
+        Path disk = dir.resolve("disk.img");
+        X86VirtioGuest.createDisk(disk);
+        Run run = boot(X86VirtioGuest.NAME, X86VirtioGuest.announcements(), List.of(
+                "-machine", "microvm,ioapic2=off", "-m", "128", "-global", "virtio-mmio.force-legacy=false",
+                "-drive", "if=none,id=disk,format=raw,file=" + disk,
+                "-device", "virtio-blk-device,drive=disk,bus=virtio-mmio-bus.0",
+                "-device", "virtio-rng-device,bus=virtio-mmio-bus.1"));
+        assertPassedAndPoweredOff(run, X86VirtioGuest.NAME);
+        assertEquals(X86VirtioGuest.CHECK_LINES,
+                run.lines().stream().filter(X86VirtioGuest.CHECK_LINES::contains).toList(), run::toString);
+        assertEquals(Optional.empty(), X86VirtioGuest.differenceAfterGuestRun(disk), run::toString);
+    }
+
+    @Test
+    void acpiOffFindsMicrovmsHardwareReducedSleepRegister() throws Exception {
+        Run run = boot("acpi-off", "", List.of("-machine", "microvm", "-m", "128"));
+        assertPassedAndPoweredOff(run, "acpi-off");
+        assertTrue(run.has("FADT: hardware-reduced ACPI, sleep control register at address fea00200"), run::toString);
     }
 }
