@@ -231,7 +231,9 @@ void virtio_mmio_acknowledge_interrupt(struct virtio_mmio_device *device)
 {
     uint32_t status = reg_read(device, REG_INTERRUPT_STATUS);
     if (!status) {
-        /* Not this device's doing (or already acknowledged): it must not count as a completion. */
+        /* Nothing to acknowledge: must not count as a completion. KVM's in-kernel IOAPIC now and then
+         * delivers a level-triggered input once more after the driver lowered it (seen under QEMU
+         * with kernel-irqchip=on as under jqvm; QEMU's own IOAPIC does not). */
         device->interrupts_without_status++;
         return;
     }
