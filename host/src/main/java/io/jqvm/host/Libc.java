@@ -431,4 +431,33 @@ public final class Libc {
             throw rethrow(t);
         }
     }
+
+    // Files: virtio-blk deallocates discarded ranges.
+
+    public static final int EOPNOTSUPP = 95;
+    public static final int FALLOC_FL_KEEP_SIZE = 1;
+    public static final int FALLOC_FL_PUNCH_HOLE = 2;
+
+    private static final MethodHandle FALLOCATE = errnoCall("fallocate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+
+    /**
+     * fallocate(2) on [offset, offset+length) of {@code fd}. Returns 0, or -EOPNOTSUPP when the file system
+     * does not support {@code mode} (punching holes, say), so callers can fall back; any other failure throws.
+     */
+    public static int fallocate(int fd, int mode, long offset, long length) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            if ((int) FALLOCATE.invokeExact(st, fd, mode, offset, length) == 0) {
+                return 0;
+            }
+            int e = errno(st);
+            if (e == EOPNOTSUPP) {
+                return -e;
+            }
+            throw new HostException("fallocate", e);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
 }
