@@ -205,6 +205,7 @@ static uint32_t ioapic_pins(uint64_t io_apic_address)
 static const char *find_devices(const struct madt_facts *madt)
 {
     struct virtio_mmio_announcement found[VIRTIO_MMIO_MAX_DEVICES];
+    printf("command line: \"%s\"\n", multiboot_cmdline());
     int count = virtio_mmio_announcements(found, VIRTIO_MMIO_MAX_DEVICES);
     if (count < 0)
         return "a malformed virtio_mmio.device= announcement";
@@ -212,11 +213,12 @@ static const char *find_devices(const struct madt_facts *madt)
     for (int i = 0; i < count; i++) {
         uint32_t device_id;
         const char *failure = virtio_mmio_probe(found[i].base, &device_id);
-        printf("virtio_mmio.device %lx@%lx:%u: %s%s", found[i].size, found[i].base, found[i].irq,
-               failure ? failure : "device ID ", failure ? "\n" : "");
-        if (failure)
+        printf("virtio-mmio at %lx (%lx bytes, GSI %u): ", found[i].base, found[i].size, found[i].irq);
+        if (failure) {
+            printf("%s\n", failure);
             return failure;
-        printf("%u\n", device_id);
+        }
+        printf("device ID %u\n", device_id);
         if (found[i].irq < madt->io_apic_gsi_base || found[i].irq - madt->io_apic_gsi_base >= pins)
             return "an announced interrupt is not an input of the IOAPIC";
         struct virtio_mmio_device *device = &devices[device_count];
