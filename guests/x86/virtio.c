@@ -106,7 +106,8 @@ static const char *read_and_compare(struct virtio_mmio_device *disk, uint64_t se
     return failure;
 }
 
-static const char *write_sector(struct virtio_mmio_device *disk, uint64_t sector)
+/* Writes the complement of the sector's pattern; expected_status is OK, or IOERR on a read-only disk. */
+static const char *write_sector(struct virtio_mmio_device *disk, uint64_t sector, uint8_t expected_status)
 {
     for (unsigned j = 0; j < WORDS_PER_SECTOR; j++) {
         uint32_t word = ~pattern_word(sector, j);
@@ -116,18 +117,43 @@ static const char *write_sector(struct virtio_mmio_device *disk, uint64_t sector
     const char *failure = block_request(disk, VIRTIO_BLK_T_OUT, sector, 1, VIRTIO_WAIT_INTERRUPT, &used);
     if (failure)
         return failure;
-    return request_status == VIRTIO_BLK_S_OK ? NULL : "the write's status is not OK";
+    if (request_status == expected_status)
+        return NULL;
+    return expected_status == VIRTIO_BLK_S_OK ? "the write's status is not OK" : "the write's status is not IOERR";
 }
 
-static const char *test_block(struct virtio_mmio_device *disk)
+/* Writes sector 1 and reads it back; a read-only disk must refuse the write and keep the sector. */
+static const char *test_write(struct virtio_mmio_device *disk, bool read_only)
+{
+    static const char name[] = "virtio-blk";
+    if (read_only) {
+        if (check(name, "write sector 1 is refused with IOERR (interrupt)", write_sector(disk, WRITTEN_SECTOR, VIRTIO_BLK_S_IOERR)))
+            return "the read-only disk did not refuse a write";
+        if (check(name, "sector 1 is unchanged (interrupt)", read_and_compare(disk, WRITTEN_SECTOR, 1, VIRTIO_WAIT_INTERRUPT, false)))
+            return "the read-only disk changed";
+        return NULL;
+    }
+    if (check(name, "write sector 1 (interrupt)", write_sector(disk, WRITTEN_SECTOR, VIRTIO_BLK_S_OK)))
+        return "writing sector 1 failed";
+    if (check(name, "read sector 1 back (interrupt)", read_and_compare(disk, WRITTEN_SECTOR, 1, VIRTIO_WAIT_INTERRUPT, true)))
+        return "sector 1 does not read back what was written";
+    return NULL;
+}
+
+/* read_only: the command line says the disk is read-only (virtio-blk.read-only=1), so it must offer
+ * VIRTIO_BLK_F_RO; otherwise it must not. */
+static const char *test_block(struct virtio_mmio_device *disk, bool read_only)
 {
     static const char name[] = "virtio-blk";
     const char *failure = virtio_mmio_init(disk, 1ull << VIRTIO_BLK_F_FLUSH | 1ull << VIRTIO_BLK_F_RO);
     if (check(name, "initialisation", failure))
         return failure;
     virtio_mmio_driver_ok(disk);
-    if (disk->features & 1ull << VIRTIO_BLK_F_RO)
-        return "the disk is read-only (VIRTIO_BLK_F_RO); the test needs a writable image";
+    bool offered_read_only = disk->features & 1ull << VIRTIO_BLK_F_RO;
+    printf("%s: %s\n", name, offered_read_only ? "read-only (VIRTIO_BLK_F_RO)" : "writable");
+    if (offered_read_only != read_only)
+        return read_only ? "the disk should be read-only but does not offer VIRTIO_BLK_F_RO"
+                         : "the disk is read-only (VIRTIO_BLK_F_RO); the test needs a writable image";
     if (!(disk->features & 1ull << VIRTIO_BLK_F_FLUSH))
         return "the disk does not offer VIRTIO_BLK_F_FLUSH";
     uint64_t capacity = virtio_mmio_config64(disk, VIRTIO_BLK_CONFIG_CAPACITY);
@@ -142,10 +168,9 @@ static const char *test_block(struct virtio_mmio_device *disk)
         return "reading the last sector failed";
     if (check(name, "read sectors 2-3 into two buffers (interrupt)", read_and_compare(disk, 2, 2, VIRTIO_WAIT_INTERRUPT, false)))
         return "reading two sectors failed";
-    if (check(name, "write sector 1 (interrupt)", write_sector(disk, WRITTEN_SECTOR)))
-        return "writing sector 1 failed";
-    if (check(name, "read sector 1 back (interrupt)", read_and_compare(disk, WRITTEN_SECTOR, 1, VIRTIO_WAIT_INTERRUPT, true)))
-        return "sector 1 does not read back what was written";
+    failure = test_write(disk, read_only);
+    if (failure)
+        return failure;
 
     uint32_t used;
     failure = block_request(disk, VIRTIO_BLK_T_FLUSH, 0, 0, VIRTIO_WAIT_INTERRUPT, &used);
@@ -262,6 +287,6 @@ const char *guest_main(void)
         return "no virtio-blk device announced";
     if (!rng)
         return "no virtio-entropy device announced";
-    failure = test_block(disk);
+    failure = test_block(disk, cmdline_option("virtio-blk.read-only", 0) != 0);
     return failure ? failure : test_entropy(rng);
 }

@@ -29,24 +29,37 @@ public final class X86VirtioGuest {
     public static final long ENTROPY_ADDRESS = 0xfeb00200L;
     public static final int ENTROPY_GSI = 17;
 
-    /** The result line of every check, in the order the guest prints them; then comes {@code PASS virtio}. */
-    public static final List<String> CHECK_LINES = List.of(
-            "virtio-blk: initialisation: ok",
-            "virtio-blk: capacity " + DISK_SECTORS + " sectors",
-            "virtio-blk: read sector 0 (interrupt): ok",
-            "virtio-blk: read the last sector (polling): ok",
-            "virtio-blk: read sectors 2-3 into two buffers (interrupt): ok",
-            "virtio-blk: write sector 1 (interrupt): ok",
-            "virtio-blk: read sector 1 back (interrupt): ok",
-            "virtio-blk: flush (interrupt): ok",
-            "virtio-blk: read past the end is refused with IOERR (polling): ok",
-            "virtio-entropy: initialisation: ok",
-            "virtio-entropy: 64 bytes (interrupt): ok",
-            "virtio-entropy: the bytes are not all equal: ok");
+    /** The command-line word that tells the guest its disk is read-only: it must refuse the write. */
+    public static final String READ_ONLY_WORD = "virtio-blk.read-only=1";
 
     private static final int WORDS_PER_SECTOR = SECTOR_SIZE / Integer.BYTES;
 
     private X86VirtioGuest() {
+    }
+
+    /** The result line of every check, in the order the guest prints them; then comes {@code PASS virtio}. */
+    public static List<String> checkLines(boolean readOnly) {
+        List<String> writes = readOnly
+                ? List.of("virtio-blk: read-only (VIRTIO_BLK_F_RO)",
+                        "virtio-blk: write sector 1 is refused with IOERR (interrupt): ok",
+                        "virtio-blk: sector 1 is unchanged (interrupt): ok")
+                : List.of("virtio-blk: writable",
+                        "virtio-blk: write sector 1 (interrupt): ok",
+                        "virtio-blk: read sector 1 back (interrupt): ok");
+        return List.of(
+                "virtio-blk: initialisation: ok",
+                writes.get(0),
+                "virtio-blk: capacity " + DISK_SECTORS + " sectors",
+                "virtio-blk: read sector 0 (interrupt): ok",
+                "virtio-blk: read the last sector (polling): ok",
+                "virtio-blk: read sectors 2-3 into two buffers (interrupt): ok",
+                writes.get(1),
+                writes.get(2),
+                "virtio-blk: flush (interrupt): ok",
+                "virtio-blk: read past the end is refused with IOERR (polling): ok",
+                "virtio-entropy: initialisation: ok",
+                "virtio-entropy: 64 bytes (interrupt): ok",
+                "virtio-entropy: the bytes are not all equal: ok");
     }
 
     /** Linux's {@code virtio_mmio.device=<size>@<base>:<irq>} announcement of both devices. */
@@ -73,10 +86,10 @@ public final class X86VirtioGuest {
     }
 
     /**
-     * Empty when the image is what the guest leaves behind: the pattern everywhere, except
-     * {@link #WRITTEN_SECTOR}, which holds the pattern's complement. Otherwise the first difference.
+     * Empty when the image is what the guest leaves behind: the pattern everywhere, except on a writable
+     * disk {@link #WRITTEN_SECTOR}, which holds the pattern's complement. Otherwise the first difference.
      */
-    public static Optional<String> differenceAfterGuestRun(Path image) throws IOException {
+    public static Optional<String> differenceAfterGuestRun(Path image, boolean readOnly) throws IOException {
         byte[] bytes = Files.readAllBytes(image);
         if (bytes.length != DISK_SECTORS * SECTOR_SIZE) {
             return Optional.of("the image is " + bytes.length + " bytes long, not " + DISK_SECTORS * SECTOR_SIZE);
@@ -84,7 +97,8 @@ public final class X86VirtioGuest {
         ByteBuffer disk = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         for (int sector = 0; sector < DISK_SECTORS; sector++) {
             for (int word = 0; word < WORDS_PER_SECTOR; word++) {
-                int expected = sector == WRITTEN_SECTOR ? ~patternWord(sector, word) : patternWord(sector, word);
+                boolean written = sector == WRITTEN_SECTOR && !readOnly;
+                int expected = written ? ~patternWord(sector, word) : patternWord(sector, word);
                 int actual = disk.getInt();
                 if (actual != expected) {
                     return Optional.of("sector %d word %d is %08x, expected %08x".formatted(sector, word, actual, expected));

@@ -1,6 +1,7 @@
 package io.jqvm.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -37,7 +38,7 @@ class X86VirtioGuestTest {
     void anUntouchedImageIsNotWhatTheGuestLeaves(@TempDir Path dir) throws IOException {
         Path image = dir.resolve("disk.img");
         X86VirtioGuest.createDisk(image);
-        assertEquals(Optional.of("sector 1 word 0 is 00010000, expected fffeffff"), X86VirtioGuest.differenceAfterGuestRun(image));
+        assertEquals(Optional.of("sector 1 word 0 is 00010000, expected fffeffff"), X86VirtioGuest.differenceAfterGuestRun(image, false));
     }
 
     @Test
@@ -45,10 +46,26 @@ class X86VirtioGuestTest {
         Path image = dir.resolve("disk.img");
         X86VirtioGuest.createDisk(image);
         complementSector(image, X86VirtioGuest.WRITTEN_SECTOR);
-        assertEquals(Optional.empty(), X86VirtioGuest.differenceAfterGuestRun(image));
+        assertEquals(Optional.empty(), X86VirtioGuest.differenceAfterGuestRun(image, false));
 
         complementSector(image, 700);
-        assertEquals(Optional.of("sector 700 word 0 is fd43ffff, expected 02bc0000"), X86VirtioGuest.differenceAfterGuestRun(image));
+        assertEquals(Optional.of("sector 700 word 0 is fd43ffff, expected 02bc0000"), X86VirtioGuest.differenceAfterGuestRun(image, false));
+    }
+
+    @Test
+    void aReadOnlyDiskMustKeepEverySector(@TempDir Path dir) throws IOException {
+        Path image = dir.resolve("disk.img");
+        X86VirtioGuest.createDisk(image);
+        assertEquals(Optional.empty(), X86VirtioGuest.differenceAfterGuestRun(image, true));
+        complementSector(image, X86VirtioGuest.WRITTEN_SECTOR);
+        assertEquals(Optional.of("sector 1 word 0 is fffeffff, expected 00010000"), X86VirtioGuest.differenceAfterGuestRun(image, true));
+    }
+
+    @Test
+    void theCheckLinesSayWhetherTheDiskWasWritable() {
+        assertTrue(X86VirtioGuest.checkLines(false).contains("virtio-blk: read sector 1 back (interrupt): ok"));
+        assertTrue(X86VirtioGuest.checkLines(true).contains("virtio-blk: write sector 1 is refused with IOERR (interrupt): ok"));
+        assertEquals(X86VirtioGuest.checkLines(false).size(), X86VirtioGuest.checkLines(true).size());
     }
 
     @Test
@@ -58,7 +75,7 @@ class X86VirtioGuestTest {
         try (FileChannel channel = FileChannel.open(image, StandardOpenOption.WRITE)) {
             channel.truncate(4096);
         }
-        assertEquals(Optional.of("the image is 4096 bytes long, not 1048576"), X86VirtioGuest.differenceAfterGuestRun(image));
+        assertEquals(Optional.of("the image is 4096 bytes long, not 1048576"), X86VirtioGuest.differenceAfterGuestRun(image, false));
     }
 
     private static void complementSector(Path image, long sector) throws IOException {

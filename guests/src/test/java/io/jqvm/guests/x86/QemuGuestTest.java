@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Boots each x86 guest under QEMU's PC machine with KVM, exactly as an ordinary Multiboot kernel
@@ -190,21 +192,23 @@ class QemuGuestTest {
      * puts transport i at 0xfeb00000 + 0x200 i on GSI 16 + i (measured: on GSI 5 + i, the guest's
      * first interrupt never comes), and {@code bus=virtio-mmio-bus.i} picks the transport. microvm
      * announces its devices with {@code virtio_mmio.device=} only on a Linux kernel's command line,
-     * not on a Multiboot one, so the test announces them.
+     * not on a Multiboot one, so the test announces them. A read-only drive must refuse the write.
      */
-    @Test
-    void virtioDrivesBlockAndEntropyOverVirtioMmio(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "read-only {0}")
+    @ValueSource(booleans = {false, true})
+    void virtioDrivesBlockAndEntropyOverVirtioMmio(boolean readOnly, @TempDir Path dir) throws Exception {
         Path disk = dir.resolve("disk.img");
         X86VirtioGuest.createDisk(disk);
-        Run run = boot(X86VirtioGuest.NAME, X86VirtioGuest.announcements(), List.of(
+        String cmdline = X86VirtioGuest.announcements() + (readOnly ? " " + X86VirtioGuest.READ_ONLY_WORD : "");
+        Run run = boot(X86VirtioGuest.NAME, cmdline, List.of(
                 "-machine", "microvm,ioapic2=off", "-m", "128", "-global", "virtio-mmio.force-legacy=false",
-                "-drive", "if=none,id=disk,format=raw,file=" + disk,
+                "-drive", "if=none,id=disk,format=raw,file=" + disk + (readOnly ? ",readonly=on" : ""),
                 "-device", "virtio-blk-device,drive=disk,bus=virtio-mmio-bus.0",
                 "-device", "virtio-rng-device,bus=virtio-mmio-bus.1"));
         assertPassedAndPoweredOff(run, X86VirtioGuest.NAME);
-        assertEquals(X86VirtioGuest.CHECK_LINES,
-                run.lines().stream().filter(X86VirtioGuest.CHECK_LINES::contains).toList(), run::toString);
-        assertEquals(Optional.empty(), X86VirtioGuest.differenceAfterGuestRun(disk), run::toString);
+        List<String> checks = X86VirtioGuest.checkLines(readOnly);
+        assertEquals(checks, run.lines().stream().filter(checks::contains).toList(), run::toString);
+        assertEquals(Optional.empty(), X86VirtioGuest.differenceAfterGuestRun(disk, readOnly), run::toString);
     }
 
     @Test

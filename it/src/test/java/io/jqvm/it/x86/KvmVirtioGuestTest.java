@@ -30,29 +30,28 @@ class KvmVirtioGuestTest {
         KvmRequirement.assumeDevice();
     }
 
-    private static List<String> devices(Path disk) {
+    private static List<String> devices(String hostdev) {
         return List.of(
                 "vdev", "virtio-blk", "loc", "0x" + Long.toHexString(X86VirtioGuest.BLOCK_ADDRESS),
-                "intr", "ioapic:" + X86VirtioGuest.BLOCK_GSI, "hostdev", disk.toString(),
+                "intr", "ioapic:" + X86VirtioGuest.BLOCK_GSI, "hostdev", hostdev,
                 "vdev", "virtio-entropy", "loc", "0x" + Long.toHexString(X86VirtioGuest.ENTROPY_ADDRESS),
                 "intr", "ioapic:" + X86VirtioGuest.ENTROPY_GSI);
     }
 
-    private static Command.Result boot(Path disk, String cmdline) throws Exception {
+    private static Command.Result boot(String hostdev, String cmdline) throws Exception {
         List<String> args = new ArrayList<>(List.of("@examples/x86-pc.qvmconf"));
-        args.addAll(devices(disk));
+        args.addAll(devices(hostdev));
         args.addAll(List.of("load", GUEST, "cmdline", cmdline));
         return Command.jqvm(TIMEOUT, args.toArray(String[]::new));
     }
 
-    private static void assertEveryCheckPassed(Command.Result r, Path disk) throws Exception {
+    private static void assertEveryCheckPassed(Command.Result r, Path disk, boolean readOnly) throws Exception {
         assertTrue(r.stdout().contains("PASS " + X86VirtioGuest.NAME + "\n"), r::describe);
-        List<String> lines = r.stdout().lines().toList();
-        assertEquals(X86VirtioGuest.CHECK_LINES, lines.stream().filter(X86VirtioGuest.CHECK_LINES::contains).toList(),
-                r::describe);
+        List<String> checks = X86VirtioGuest.checkLines(readOnly);
+        assertEquals(checks, r.stdout().lines().filter(checks::contains).toList(), r::describe);
         assertEquals(0, r.exitStatus(), r::describe);
         assertTrue(r.stderr().contains("guest shut down: guest requested ACPI S5"), r::describe);
-        assertEquals(Optional.empty(), X86VirtioGuest.differenceAfterGuestRun(disk), r::describe);
+        assertEquals(Optional.empty(), X86VirtioGuest.differenceAfterGuestRun(disk, readOnly), r::describe);
     }
 
     /** The PC board announces its virtio-mmio transports on the command line, as Linux's virtio_mmio expects. */
@@ -60,8 +59,8 @@ class KvmVirtioGuestTest {
     void virtioGuestFindsTheDevicesTheBoardAnnounces(@TempDir Path dir) throws Exception {
         Path disk = dir.resolve("disk.img");
         X86VirtioGuest.createDisk(disk);
-        Command.Result r = boot(disk, "");
-        assertEveryCheckPassed(r, disk);
+        Command.Result r = boot(disk.toString(), "");
+        assertEveryCheckPassed(r, disk, false);
         assertTrue(r.stdout().contains("command line: \"" + X86VirtioGuest.announcements() + "\"\n"), r::describe);
         assertTrue(r.stdout().contains("virtio-mmio at feb00000 (200 bytes, GSI 16): device ID 2\n"), r::describe);
         assertTrue(r.stdout().contains("virtio-mmio at feb00200 (200 bytes, GSI 17): device ID 4\n"), r::describe);
@@ -72,6 +71,14 @@ class KvmVirtioGuestTest {
     void virtioGuestRunsWithTheCommandLineOfItsQemuRun(@TempDir Path dir) throws Exception {
         Path disk = dir.resolve("disk.img");
         X86VirtioGuest.createDisk(disk);
-        assertEveryCheckPassed(boot(disk, X86VirtioGuest.announcements()), disk);
+        assertEveryCheckPassed(boot(disk.toString(), X86VirtioGuest.announcements()), disk, false);
+    }
+
+    /** qvm's {@code hostdev <FILE}: the guest sees VIRTIO_BLK_F_RO, its write fails with IOERR, the file is unchanged. */
+    @Test
+    void aReadOnlyDiskRefusesTheGuestsWrite(@TempDir Path dir) throws Exception {
+        Path disk = dir.resolve("disk.img");
+        X86VirtioGuest.createDisk(disk);
+        assertEveryCheckPassed(boot("<" + disk, X86VirtioGuest.READ_ONLY_WORD), disk, true);
     }
 }
