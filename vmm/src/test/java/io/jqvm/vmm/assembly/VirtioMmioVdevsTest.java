@@ -134,6 +134,28 @@ class VirtioMmioVdevsTest {
         }
     }
 
+    @Test
+    void networkCardOnAPeerLinkShowsItsMac(@TempDir Path dir) {
+        String self = dir.resolve("a.sock").toString();
+        String other = dir.resolve("b.sock").toString();
+        try (Assembly a = assemble("arch", "aarch64", "ram", "0x40000000,16M", "vdev", "virtio-net", "loc", "0x0a000000",
+                "intr", "gic:48", "mac", "02:00:00:00:00:07", "peer", other, "name", self)) {
+            Bus.Window w = a.mmio().find(0x0a000000L, 4);
+            assertEquals(1, w.device().read(0, 0x008, 4), "network device ID");
+            assertEquals(0x02, w.device().read(0, 0x100, 1));
+            assertEquals(0x07, w.device().read(0, 0x105, 1));
+            assertTrue(Files.exists(Path.of(self)), "this end listens on its socket");
+        }
+    }
+
+    @Test
+    void aPeerLinkNeedsThisEndsSocket() {
+        ConfigException e = assertThrows(ConfigException.class, () -> assemble("arch", "aarch64", "ram", "0x40000000,16M",
+                "vdev", "virtio-net", "loc", "0x0a000000", "intr", "gic:48", "peer", "/tmp/other"));
+        assertEquals("<command line>:1:11: vdev virtio-net peer: jqvm links two VMs over Unix sockets; give this end's "
+                + "socket too (name PATH)", e.getMessage());
+    }
+
     private static byte[] cells(int... cells) {
         ByteBuffer b = ByteBuffer.allocate(cells.length * 4);
         for (int c : cells) {
