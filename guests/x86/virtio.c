@@ -36,9 +36,16 @@ struct virtio_blk_request_header {
 static struct virtio_mmio_device devices[VIRTIO_MMIO_MAX_DEVICES];
 static unsigned device_count;
 
+/* Reads in flight together: three descriptors each, so as many as fit a 16-entry queue. */
+#define BATCH_REQUESTS 4
+#define BATCH_FIRST_SECTOR 4
+
 static struct virtio_blk_request_header header;
 static uint8_t sectors[2][SECTOR_SIZE] __attribute__((aligned(16)));
 static uint8_t request_status;
+static struct virtio_blk_request_header batch_headers[BATCH_REQUESTS];
+static uint8_t batch_sectors[BATCH_REQUESTS][SECTOR_SIZE] __attribute__((aligned(16)));
+static uint8_t batch_status[BATCH_REQUESTS];
 static uint8_t entropy[ENTROPY_BYTES];
 
 static void on_device_interrupt(struct interrupt_frame *frame)
@@ -106,6 +113,38 @@ static const char *read_and_compare(struct virtio_mmio_device *disk, uint64_t se
     return failure;
 }
 
+/* Sectors BATCH_FIRST_SECTOR onwards, one read request each, all made available before one notify. */
+static const char *read_batch(struct virtio_mmio_device *disk)
+{
+    struct virtio_buffer buffers[BATCH_REQUESTS * 3];
+    for (unsigned i = 0; i < BATCH_REQUESTS; i++) {
+        batch_headers[i] = (struct virtio_blk_request_header){ .type = VIRTIO_BLK_T_IN, .sector = BATCH_FIRST_SECTOR + i };
+        batch_status[i] = 0xFF;
+        memset(batch_sectors[i], 0, SECTOR_SIZE);
+        buffers[3 * i] = (struct virtio_buffer){ &batch_headers[i], sizeof batch_headers[i], false };
+        buffers[3 * i + 1] = (struct virtio_buffer){ batch_sectors[i], SECTOR_SIZE, true };
+        buffers[3 * i + 2] = (struct virtio_buffer){ &batch_status[i], 1, true };
+    }
+    uint16_t heads[BATCH_REQUESTS];
+    uint32_t lengths[BATCH_REQUESTS];
+    const char *failure = virtio_mmio_requests(disk, buffers, BATCH_REQUESTS, 3, VIRTIO_WAIT_INTERRUPT, heads, lengths);
+    if (failure)
+        return failure;
+    printf("virtio-blk: the %u reads completed as requests", BATCH_REQUESTS);
+    for (unsigned c = 0; c < BATCH_REQUESTS; c++)
+        printf(" %u", heads[c] / 3);
+    print("\n");
+    for (unsigned c = 0; c < BATCH_REQUESTS && !failure; c++) {
+        unsigned i = heads[c] / 3;
+        if (batch_status[i] != VIRTIO_BLK_S_OK)
+            return "a read's status is not OK";
+        if (lengths[c] != SECTOR_SIZE + 1)
+            return "the used length is not the data read plus the status byte";
+        failure = expect_pattern(batch_sectors[i], BATCH_FIRST_SECTOR + i, false);
+    }
+    return failure;
+}
+
 /* Writes the complement of the sector's pattern; expected_status is OK, or IOERR on a read-only disk. */
 static const char *write_sector(struct virtio_mmio_device *disk, uint64_t sector, uint8_t expected_status)
 {
@@ -158,8 +197,8 @@ static const char *test_block(struct virtio_mmio_device *disk, bool read_only)
         return "the disk does not offer VIRTIO_BLK_F_FLUSH";
     uint64_t capacity = virtio_mmio_config64(disk, VIRTIO_BLK_CONFIG_CAPACITY);
     printf("%s: capacity %lu sectors\n", name, capacity);
-    if (capacity < 4)
-        return "the disk is smaller than the four sectors the test uses";
+    if (capacity < BATCH_FIRST_SECTOR + BATCH_REQUESTS)
+        return "the disk is smaller than the eight sectors the test uses";
 
     if (check(name, "read sector 0 (interrupt)", read_and_compare(disk, 0, 1, VIRTIO_WAIT_INTERRUPT, false)))
         return "reading sector 0 failed";
@@ -168,6 +207,8 @@ static const char *test_block(struct virtio_mmio_device *disk, bool read_only)
         return "reading the last sector failed";
     if (check(name, "read sectors 2-3 into two buffers (interrupt)", read_and_compare(disk, 2, 2, VIRTIO_WAIT_INTERRUPT, false)))
         return "reading two sectors failed";
+    if (check(name, "read sectors 4-7 as four requests in flight (interrupt)", read_batch(disk)))
+        return "reading four sectors at once failed";
     failure = test_write(disk, read_only);
     if (failure)
         return failure;

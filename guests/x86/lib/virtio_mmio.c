@@ -255,20 +255,22 @@ static void on_watchdog(struct interrupt_frame *frame)
 
 static uint16_t used_index(const struct virtq *q) { return __atomic_load_n(&q->used.index, __ATOMIC_ACQUIRE); }
 
+static uint16_t chains_used(const struct virtq *q) { return (uint16_t)(used_index(q) - q->last_used_index); }
+
 /* Polls with the LAPIC timer masked (it still counts), so no stale watchdog interrupt lingers. */
-static bool wait_polling(const struct virtq *q)
+static bool wait_polling(const struct virtq *q, unsigned chains)
 {
     lapic_write(LAPIC_TIMER_DIVIDE, LAPIC_DIVIDE_BY_1);
     lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | WATCHDOG_VECTOR);
     lapic_write(LAPIC_TIMER_INITIAL, WATCHDOG_COUNT);
-    while (used_index(q) == q->last_used_index && lapic_read(LAPIC_TIMER_CURRENT) != 0)
+    while (chains_used(q) < chains && lapic_read(LAPIC_TIMER_CURRENT) != 0)
         cpu_pause();
     lapic_write(LAPIC_TIMER_INITIAL, 0);
-    return used_index(q) != q->last_used_index;
+    return chains_used(q) >= chains;
 }
 
-/* Halts until an interrupt; the one-shot watchdog interrupt ends the wait if the device's never comes. */
-static bool wait_for_interrupt(const struct virtio_mmio_device *device, unsigned interrupts_before)
+/* Halts until interrupts; the one-shot watchdog interrupt ends the wait if the device's never come. */
+static bool wait_for_interrupt(const struct virtio_mmio_device *device, unsigned chains, unsigned interrupts_before)
 {
     const struct virtq *q = &device->queue;
     watchdog_expired = false;
@@ -276,49 +278,70 @@ static bool wait_for_interrupt(const struct virtio_mmio_device *device, unsigned
     lapic_write(LAPIC_TIMER_DIVIDE, LAPIC_DIVIDE_BY_1);
     lapic_write(LAPIC_LVT_TIMER, WATCHDOG_VECTOR);
     lapic_write(LAPIC_TIMER_INITIAL, WATCHDOG_COUNT);
-    while ((used_index(q) == q->last_used_index || device->interrupts == interrupts_before) && !watchdog_expired)
+    while ((chains_used(q) < chains || device->interrupts == interrupts_before) && !watchdog_expired)
         cpu_halt_with_interrupts();
     lapic_write(LAPIC_TIMER_INITIAL, 0);
-    return device->interrupts != interrupts_before && used_index(q) != q->last_used_index;
+    return device->interrupts != interrupts_before && chains_used(q) >= chains;
+}
+
+/* Chain c takes descriptors [c * per_chain, (c + 1) * per_chain): the driver's whole table, no free list. */
+static void put_chain(struct virtq *q, uint16_t head, const struct virtio_buffer *buffers, unsigned count)
+{
+    for (unsigned i = 0; i < count; i++) {
+        bool more = i + 1 < count;
+        q->descriptors[head + i] = (struct virtq_desc){
+            .address = (uint64_t)buffers[i].address,
+            .length = buffers[i].length,
+            .flags = (uint16_t)((buffers[i].device_writes ? VIRTQ_DESC_F_WRITE : 0) | (more ? VIRTQ_DESC_F_NEXT : 0)),
+            .next = (uint16_t)(more ? head + i + 1 : 0),
+        };
+    }
+}
+
+const char *virtio_mmio_requests(struct virtio_mmio_device *device, const struct virtio_buffer *buffers,
+                                 unsigned chains, unsigned per_chain, enum virtio_wait wait,
+                                 uint16_t *used_heads, uint32_t *used_lengths)
+{
+    struct virtq *q = &device->queue;
+    if (chains == 0 || per_chain == 0 || chains * per_chain > q->size)
+        return "the requests need between 1 and queue-size descriptors";
+    uint16_t index = q->avail.index;
+    for (unsigned c = 0; c < chains; c++) {
+        put_chain(q, (uint16_t)(c * per_chain), buffers + c * per_chain, per_chain);
+        q->avail.ring[(uint16_t)(index + c) % q->size] = (uint16_t)(c * per_chain);
+    }
+    q->avail.flags = wait == VIRTIO_WAIT_POLL ? VIRTQ_AVAIL_F_NO_INTERRUPT : 0;
+    unsigned interrupts_before = device->interrupts;
+    /* The device must see the descriptors and the ring entries before the new index (section 2.7.13). */
+    __atomic_store_n(&q->avail.index, (uint16_t)(index + chains), __ATOMIC_RELEASE);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    reg_write(device, REG_QUEUE_NOTIFY, 0);
+
+    bool used = wait == VIRTIO_WAIT_POLL ? wait_polling(q, chains) : wait_for_interrupt(device, chains, interrupts_before);
+    if (!used) {
+        if (virtio_mmio_status(device) & STATUS_NEEDS_RESET)
+            return "the device set DEVICE_NEEDS_RESET";
+        if (chains_used(q) >= chains)
+            return "the requests were used but no interrupt arrived within the watchdog time";
+        return "the device did not use every request within the watchdog time";
+    }
+    if (chains_used(q) != chains)
+        return "the device used more chains than the driver made available";
+    bool seen[VIRTQ_SIZE] = { false };
+    for (unsigned c = 0; c < chains; c++) {
+        const struct virtq_used_element *element = &q->used.ring[q->last_used_index++ % q->size];
+        if (element->id >= chains * per_chain || element->id % per_chain != 0 || seen[element->id])
+            return "the used ring names a descriptor that is not the head of an outstanding chain";
+        seen[element->id] = true;
+        used_heads[c] = (uint16_t)element->id;
+        used_lengths[c] = element->length;
+    }
+    return NULL;
 }
 
 const char *virtio_mmio_request(struct virtio_mmio_device *device, const struct virtio_buffer *buffers,
                                 unsigned count, enum virtio_wait wait, uint32_t *used_length)
 {
-    struct virtq *q = &device->queue;
-    if (count == 0 || count > q->size)
-        return "a request needs between 1 and queue-size buffers";
-    /* One request in flight at a time, so every chain starts at descriptor 0. */
-    for (unsigned i = 0; i < count; i++) {
-        q->descriptors[i] = (struct virtq_desc){
-            .address = (uint64_t)buffers[i].address,
-            .length = buffers[i].length,
-            .flags = (uint16_t)((buffers[i].device_writes ? VIRTQ_DESC_F_WRITE : 0) | (i + 1 < count ? VIRTQ_DESC_F_NEXT : 0)),
-            .next = (uint16_t)(i + 1 < count ? i + 1 : 0),
-        };
-    }
-    q->avail.flags = wait == VIRTIO_WAIT_POLL ? VIRTQ_AVAIL_F_NO_INTERRUPT : 0;
-    q->avail.ring[q->avail.index % q->size] = 0;
-    unsigned interrupts_before = device->interrupts;
-    /* The device must see the descriptors and the ring entry before the new index (section 2.7.13). */
-    __atomic_store_n(&q->avail.index, (uint16_t)(q->avail.index + 1), __ATOMIC_RELEASE);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    reg_write(device, REG_QUEUE_NOTIFY, 0);
-
-    bool used = wait == VIRTIO_WAIT_POLL ? wait_polling(q) : wait_for_interrupt(device, interrupts_before);
-    if (!used) {
-        if (virtio_mmio_status(device) & STATUS_NEEDS_RESET)
-            return "the device set DEVICE_NEEDS_RESET";
-        if (used_index(q) != q->last_used_index)
-            return "the request was used but no interrupt arrived within the watchdog time";
-        return "the device did not use the request within the watchdog time";
-    }
-    const struct virtq_used_element *element = &q->used.ring[q->last_used_index % q->size];
-    q->last_used_index++;
-    if (used_index(q) != q->last_used_index)
-        return "the device used more chains than the driver made available";
-    if (element->id != 0)
-        return "the used ring names a descriptor that is not the chain's head";
-    *used_length = element->length;
-    return NULL;
+    uint16_t head;
+    return virtio_mmio_requests(device, buffers, 1, count, wait, &head, used_length);
 }

@@ -1,5 +1,5 @@
 /* A minimal virtio 1.2 driver core: the virtio-mmio transport (version 2 only) and one split
- * virtqueue per device, with one request in flight at a time. Enough for a guest to prove a
+ * virtqueue per device, with one batch of requests in flight at a time. Enough for a guest to prove a
  * device works the way Linux's drivers use it, not a general driver. */
 #ifndef GUESTKIT_VIRTIO_MMIO_H
 #define GUESTKIT_VIRTIO_MMIO_H
@@ -109,5 +109,11 @@ enum virtio_wait { VIRTIO_WAIT_INTERRUPT, VIRTIO_WAIT_POLL };
  * the used length, or why it failed. */
 const char *virtio_mmio_request(struct virtio_mmio_device *device, const struct virtio_buffer *buffers,
                                 unsigned count, enum virtio_wait wait, uint32_t *used_length);
+/* The same for several chains in flight at once, each of per_chain buffers (chain c is
+ * buffers[c * per_chain ...] and starts at descriptor c * per_chain). The device may use them in
+ * any order: used_heads and used_lengths receive each chain's head and length in the order used. */
+const char *virtio_mmio_requests(struct virtio_mmio_device *device, const struct virtio_buffer *buffers,
+                                 unsigned chains, unsigned per_chain, enum virtio_wait wait,
+                                 uint16_t *used_heads, uint32_t *used_lengths);
 
 #endif

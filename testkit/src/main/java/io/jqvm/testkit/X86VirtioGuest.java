@@ -53,6 +53,7 @@ public final class X86VirtioGuest {
                 "virtio-blk: read sector 0 (interrupt): ok",
                 "virtio-blk: read the last sector (polling): ok",
                 "virtio-blk: read sectors 2-3 into two buffers (interrupt): ok",
+                "virtio-blk: read sectors 4-7 as four requests in flight (interrupt): ok",
                 writes.get(1),
                 writes.get(2),
                 "virtio-blk: flush (interrupt): ok",
