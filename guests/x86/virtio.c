@@ -1,7 +1,8 @@
 /* Drives a virtio-blk and a virtio-entropy device over virtio-mmio (version 2) as a minimal
  * driver would: the devices are announced on the command line in Linux's syntax
  * (virtio_mmio.device=<size>@<base>:<irq>, irq being the IOAPIC GSI), and the disk image holds
- * a pattern the test wrote: 32-bit little-endian word j of sector s is (s << 16 | j). */
+ * a pattern the test wrote: 32-bit little-endian word j of sector s is (s << 16 | j). With
+ * virtio-blk.read-only=1 on the command line the disk must be read-only and refuse the write. */
 #include "virtio_mmio.h"
 
 const char guest_name[] = "virtio";
@@ -36,7 +37,7 @@ struct virtio_blk_request_header {
 static struct virtio_mmio_device devices[VIRTIO_MMIO_MAX_DEVICES];
 static unsigned device_count;
 
-/* Reads in flight together: three descriptors each, so as many as fit a 16-entry queue. */
+/* Reads in flight together, three descriptors each: 12 of the driver's 16-entry queue. */
 #define BATCH_REQUESTS 4
 #define BATCH_FIRST_SECTOR 4
 
