@@ -27,6 +27,8 @@
 #define REG_CONFIG              0x100
 
 #define MAGIC_VIRT 0x74726976u   /* "virt", little-endian */
+/* Each read is a VM exit, so this is a few seconds even on a busy host. */
+#define RESET_STATUS_READS 1000000u
 
 /* Device status bits (section 2.1) */
 #define STATUS_ACKNOWLEDGE  1u
@@ -172,9 +174,12 @@ const char *virtio_mmio_init(struct virtio_mmio_device *device, uint64_t wanted_
     const char *failure = virtio_mmio_probe(device->base, &device->device_id);
     if (failure)
         return failure;
+    /* A reset may take the device a while (requests in flight): wait for the status to read 0 (4.2.3.1.1). */
     reg_write(device, REG_STATUS, 0);
-    if (reg_read(device, REG_STATUS) != 0)
-        return "the status does not read 0 after a reset";
+    unsigned reads = 0;
+    while (reg_read(device, REG_STATUS) != 0)
+        if (++reads == RESET_STATUS_READS)
+            return "the status does not read 0 after a reset";
     reg_write(device, REG_STATUS, STATUS_ACKNOWLEDGE);
     reg_write(device, REG_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
     uint64_t offered = device_features(device);
