@@ -21,6 +21,8 @@ const char guest_name[] = "virtio";
 #define VIRTIO_BLK_T_IN    0
 #define VIRTIO_BLK_T_OUT   1
 #define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_ID_BYTES 20
 #define VIRTIO_BLK_S_OK    0
 #define VIRTIO_BLK_S_IOERR 1
 
@@ -146,6 +148,31 @@ static const char *read_batch(struct virtio_mmio_device *disk)
     return failure;
 }
 
+/* The device ID string (the configured serial): up to 20 bytes, NUL-terminated only when shorter. */
+static const char *print_serial(struct virtio_mmio_device *disk)
+{
+    char id[VIRTIO_BLK_ID_BYTES + 1];
+    memset(sectors[0], 0, VIRTIO_BLK_ID_BYTES);
+    header = (struct virtio_blk_request_header){ .type = VIRTIO_BLK_T_GET_ID };
+    request_status = 0xFF;
+    struct virtio_buffer buffers[] = {
+        { &header, sizeof header, false }, { sectors[0], VIRTIO_BLK_ID_BYTES, true }, { &request_status, 1, true },
+    };
+    uint32_t used;
+    const char *failure = virtio_mmio_request(disk, buffers, 3, VIRTIO_WAIT_INTERRUPT, &used);
+    if (failure)
+        return failure;
+    if (request_status != VIRTIO_BLK_S_OK)
+        return "GET_ID's status is not OK";
+    memcpy(id, sectors[0], VIRTIO_BLK_ID_BYTES);
+    id[VIRTIO_BLK_ID_BYTES] = '\0';
+    for (char *c = id; *c; c++)
+        if (*c < ' ' || *c > '~')
+            *c = '?';
+    printf("virtio-blk: device ID \"%s\"\n", id);
+    return NULL;
+}
+
 /* Writes the complement of the sector's pattern; expected_status is OK, or IOERR on a read-only disk. */
 static const char *write_sector(struct virtio_mmio_device *disk, uint64_t sector, uint8_t expected_status)
 {
@@ -208,6 +235,8 @@ static const char *test_block(struct virtio_mmio_device *disk, bool read_only)
         return "reading the last sector failed";
     if (check(name, "read sectors 2-3 into two buffers (interrupt)", read_and_compare(disk, 2, 2, VIRTIO_WAIT_INTERRUPT, false)))
         return "reading two sectors failed";
+    if (check(name, "device ID (interrupt)", print_serial(disk)))
+        return "GET_ID failed";
     if (check(name, "read sectors 4-7 as four requests in flight (interrupt)", read_batch(disk)))
         return "reading four sectors at once failed";
     failure = test_write(disk, read_only);

@@ -29,6 +29,9 @@ public final class X86VirtioGuest {
     public static final long ENTROPY_ADDRESS = 0xfeb00200L;
     public static final int ENTROPY_GSI = 17;
 
+    /** The disk's serial, which the guest reads with GET_ID (QEMU's {@code serial=}, jqvm's {@code serial}). */
+    public static final String SERIAL = "jqvm-virtio-guest";
+
     /** The command-line word that tells the guest its disk is read-only: it must refuse the write. */
     public static final String READ_ONLY_WORD = "virtio-blk.read-only=1";
 
@@ -53,6 +56,8 @@ public final class X86VirtioGuest {
                 "virtio-blk: read sector 0 (interrupt): ok",
                 "virtio-blk: read the last sector (polling): ok",
                 "virtio-blk: read sectors 2-3 into two buffers (interrupt): ok",
+                "virtio-blk: device ID \"" + SERIAL + "\"",
+                "virtio-blk: device ID (interrupt): ok",
                 "virtio-blk: read sectors 4-7 as four requests in flight (interrupt): ok",
                 writes.get(1),
                 writes.get(2),

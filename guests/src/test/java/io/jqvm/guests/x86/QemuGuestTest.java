@@ -203,7 +203,7 @@ class QemuGuestTest {
         Run run = boot(X86VirtioGuest.NAME, cmdline, List.of(
                 "-machine", "microvm,ioapic2=off", "-m", "128", "-global", "virtio-mmio.force-legacy=false",
                 "-drive", "if=none,id=disk,format=raw,file=" + disk + (readOnly ? ",readonly=on" : ""),
-                "-device", "virtio-blk-device,drive=disk,bus=virtio-mmio-bus.0",
+                "-device", "virtio-blk-device,drive=disk,bus=virtio-mmio-bus.0,serial=" + X86VirtioGuest.SERIAL,
                 "-device", "virtio-rng-device,bus=virtio-mmio-bus.1"));
         assertPassedAndPoweredOff(run, X86VirtioGuest.NAME);
         List<String> checks = X86VirtioGuest.checkLines(readOnly);

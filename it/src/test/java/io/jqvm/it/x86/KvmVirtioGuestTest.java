@@ -34,6 +34,7 @@ class KvmVirtioGuestTest {
         return List.of(
                 "vdev", "virtio-blk", "loc", "0x" + Long.toHexString(X86VirtioGuest.BLOCK_ADDRESS),
                 "intr", "ioapic:" + X86VirtioGuest.BLOCK_GSI, "hostdev", hostdev, "threads", Integer.toString(ioThreads),
+                "serial", X86VirtioGuest.SERIAL,
                 "vdev", "virtio-entropy", "loc", "0x" + Long.toHexString(X86VirtioGuest.ENTROPY_ADDRESS),
                 "intr", "ioapic:" + X86VirtioGuest.ENTROPY_GSI);
     }
