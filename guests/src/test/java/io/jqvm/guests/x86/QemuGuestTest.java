@@ -200,15 +200,31 @@ class QemuGuestTest {
         Path disk = dir.resolve("disk.img");
         X86VirtioGuest.createDisk(disk);
         String cmdline = X86VirtioGuest.announcements() + (readOnly ? " " + X86VirtioGuest.READ_ONLY_WORD : "");
-        Run run = boot(X86VirtioGuest.NAME, cmdline, List.of(
-                "-machine", "microvm,ioapic2=off", "-m", "128", "-global", "virtio-mmio.force-legacy=false",
-                "-drive", "if=none,id=disk,format=raw,file=" + disk + (readOnly ? ",readonly=on" : ""),
-                "-device", "virtio-blk-device,drive=disk,bus=virtio-mmio-bus.0,serial=" + X86VirtioGuest.SERIAL,
-                "-device", "virtio-rng-device,bus=virtio-mmio-bus.1"));
+        Run run = bootVirtioGuest(cmdline, disk + (readOnly ? ",readonly=on" : ""));
         assertPassedAndPoweredOff(run, X86VirtioGuest.NAME);
         List<String> checks = X86VirtioGuest.checkLines(readOnly);
         assertEquals(checks, run.lines().stream().filter(checks::contains).toList(), run::toString);
         assertEquals(Optional.empty(), X86VirtioGuest.differenceAfterGuestRun(disk, readOnly), run::toString);
+    }
+
+    /** The virtio guest on microvm: the disk ({@code file=...}) on transport 0, the entropy device on transport 1. */
+    private static Run bootVirtioGuest(String cmdline, String driveFile) throws IOException, InterruptedException {
+        return boot(X86VirtioGuest.NAME, cmdline, List.of(
+                "-machine", "microvm,ioapic2=off", "-m", "128", "-global", "virtio-mmio.force-legacy=false",
+                "-drive", "if=none,id=disk,format=raw,file=" + driveFile,
+                "-device", "virtio-blk-device,drive=disk,bus=virtio-mmio-bus.0,serial=" + X86VirtioGuest.SERIAL,
+                "-device", "virtio-rng-device,bus=virtio-mmio-bus.1"));
+    }
+
+    /** The guest's checks can fail: on a disk of zeros the first read differs from the pattern at word 1. */
+    @Test
+    void virtioFailsOnADiskWithoutThePattern(@TempDir Path dir) throws Exception {
+        Path disk = dir.resolve("zeros.img");
+        Files.write(disk, new byte[X86VirtioGuest.DISK_SECTORS * X86VirtioGuest.SECTOR_SIZE]);
+        Run run = bootVirtioGuest(X86VirtioGuest.announcements(), disk.toString());
+        assertTrue(run.has("sector 0 word 1 is 0, expected 1"), run::toString);
+        assertTrue(run.has("FAIL virtio: reading sector 0 failed"), run::toString);
+        assertEquals(0, run.exitCode(), () -> "the guest powers off after its verdict; " + run);
     }
 
     @Test
