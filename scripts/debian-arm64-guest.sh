@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the arm64 Linux test guest from Debian bookworm packages: the 6.1 kernel Image and a busybox
-# initramfs whose /init prints JQVM-INIT-READY and starts a shell on the console (or, with jqvm.poweroff
-# on the kernel command line, powers the VM off).
+# initramfs whose /init loads the virtio modules (from the same kernel package), prints JQVM-INIT-READY and
+# starts a shell on the console (or, with jqvm.poweroff on the kernel command line, powers the VM off).
+# The initramfs also holds /bin/vsock-line (guests/aarch64/linux/vsock-line.c, cross-compiled static).
 #
 #   scripts/debian-arm64-guest.sh [CACHE_DIR]      (default build/guest-cache; run as root for apt)
 #
@@ -53,10 +54,54 @@ else
 fi
 [ "$(dd if=Image bs=1 skip=56 count=4 2>/dev/null)" = $'ARM\x64' ] || { echo "$vmlinuz is not an arm64 Image" >&2; exit 1; }
 
+# The virtio drivers the integration tests use, and ext4. Their dependencies come from modules.dep, which
+# Debian's package leaves to depmod at install time: depmod generates it here for the unpacked tree.
+# Modules Debian builds in (=y, listed in modules.builtin) need no loading.
+# crc32c_generic first: ext4 and jbd2 ask the crypto API for crc32c at mount time, and the guest has no modprobe.
+wanted_modules=(crc32c_generic virtio_mmio virtio_blk virtio_net virtio_console virtio-rng vmw_vsock_virtio_transport
+                ext4)
+kver=$(ls unpacked/kernel/lib/modules)
+depmod -b unpacked/kernel "$kver"
+moddir=unpacked/kernel/lib/modules/$kver
+declare -A module_path=() loaded=()
+while IFS=: read -r path _; do
+    name=$(basename "$path"); name=${name%%.ko*}
+    module_path[${name//-/_}]=$path
+done < "$moddir/modules.dep"
+load_order=()
+add_module() { # name: its dependencies first (depth first over modules.dep), then itself
+    local key=${1//-/_} path deps dep
+    [ -z "${loaded[$key]:-}" ] || return 0
+    loaded[$key]=1
+    path=${module_path[$key]:-}
+    if [ -z "$path" ]; then
+        grep -q "/${1}.ko" "$moddir/modules.builtin" && return 0
+        echo "module $1 is neither in $kver's modules.dep nor built in" >&2; exit 1
+    fi
+    deps=$(grep "^$path:" "$moddir/modules.dep" | cut -d: -f2)
+    for dep in $deps; do
+        dep=$(basename "$dep"); add_module "${dep%%.ko*}"
+    done
+    load_order+=("$path")
+}
+for m in "${wanted_modules[@]}"; do add_module "$m"; done
+
 mkdir -p staging/bin staging/dev staging/proc staging/sys staging/tmp staging/etc staging/root
 cp unpacked/busybox/bin/busybox staging/bin/busybox
 chmod 755 staging/bin/busybox
 ln -s busybox staging/bin/sh
+mkdir -p staging/lib/modules
+: > staging/lib/modules/load-order
+for path in "${load_order[@]}"; do
+    ko=$(basename "$path"); ko=${ko%.xz}
+    case "$path" in
+        *.ko.xz) xz -dc "$moddir/$path" > "staging/lib/modules/$ko" ;;
+        *.ko) cp "$moddir/$path" "staging/lib/modules/$ko" ;;
+        *) echo "unexpected module file $path" >&2; exit 1 ;;
+    esac
+    echo "$ko" >> staging/lib/modules/load-order
+done
+aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -s -o staging/bin/vsock-line "$repo/guests/aarch64/linux/vsock-line.c"
 cat > staging/init <<'INIT'
 #!/bin/sh
 /bin/busybox --install -s /bin
@@ -64,6 +109,13 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# Dependencies come first in load-order (scripts/debian-arm64-guest.sh resolved them from modules.dep).
+while read -r ko; do
+    insmod "/lib/modules/$ko" || echo "jqvm-init: insmod $ko failed"
+done < /lib/modules/load-order
+# With console=hvc0 the kernel had no console when it started /init (virtio_console is a module): reopen
+# /dev/console now that the driver is loaded.
+exec </dev/console >/dev/console 2>&1
 echo JQVM-INIT-READY
 # Automated runs boot with jqvm.poweroff: the guest then ends through PSCI SYSTEM_OFF.
 if grep -qw jqvm.poweroff /proc/cmdline; then
