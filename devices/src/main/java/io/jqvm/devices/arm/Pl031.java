@@ -13,7 +13,7 @@ import io.jqvm.device.IrqLine;
  * it cannot be cleared.
  */
 public final class Pl031 implements BusDevice {
-    static final long SIZE = 0x1000;
+    public static final long SIZE = 0x1000;
     static final PrimeCellId ID = new PrimeCellId(0x31, 0x10, 0x14, 0x00);
     static final int DR = 0x000;
     static final int MR = 0x004;
@@ -49,7 +49,7 @@ public final class Pl031 implements BusDevice {
     }
 
     @Override
-    public synchronized long read(long off, int size) {
+    public synchronized long read(int vcpu, long off, int size) {
         if (size != 4 || (off & 3) != 0) {
             log.report(size + "-byte read at " + Hex.of(off) + " is not a word access");
             return 0;
@@ -73,7 +73,7 @@ public final class Pl031 implements BusDevice {
     }
 
     @Override
-    public synchronized void write(long off, int size, long value) {
+    public synchronized void write(int vcpu, long off, int size, long value) {
         if (size != 4 || (off & 3) != 0) {
             log.report(size + "-byte write at " + Hex.of(off) + " is not a word access");
             return;

@@ -27,7 +27,6 @@ import java.util.function.LongSupplier;
  */
 public final class AcpiPmBlock implements BusDevice {
     public static final int WINDOW_SIZE = 12;
-    public static final int DEFAULT_CONTROL_PORT = 0x604;
     /** Must equal {@code AcpiTables.S5_SLEEP_TYPE}, the value the DSDT's {@code \_S5} package gives. */
     public static final int S5_SLEEP_TYPE = 5;
     static final int STATUS = 0;
@@ -80,7 +79,7 @@ public final class AcpiPmBlock implements BusDevice {
     }
 
     @Override
-    public synchronized long read(long offset, int size) {
+    public synchronized long read(int vcpu, long offset, int size) {
         long value = 0;
         for (int i = 0; i < size; i++) {
             value |= (long) readByte(offset + i) << (8 * i);
@@ -111,7 +110,7 @@ public final class AcpiPmBlock implements BusDevice {
     }
 
     @Override
-    public synchronized void write(long offset, int size, long value) {
+    public synchronized void write(int vcpu, long offset, int size, long value) {
         // Gather the bytes written to each 16-bit register, so byte and word accesses act alike.
         int[] bits = new int[WINDOW_SIZE / 2];
         int[] mask = new int[WINDOW_SIZE / 2];

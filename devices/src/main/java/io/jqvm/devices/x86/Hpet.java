@@ -39,7 +39,6 @@ import java.util.function.LongSupplier;
  * and a periodic timer's comparator then skips the periods missed rather than firing a burst.
  */
 public final class Hpet implements BusDevice {
-    public static final long DEFAULT_BASE = 0xfed0_0000L;
     public static final int WINDOW_SIZE = 0x400;
     public static final long DEFAULT_FREQUENCY = 14_318_180;
     public static final int DEFAULT_TIMERS = 3;
@@ -234,7 +233,7 @@ public final class Hpet implements BusDevice {
     }
 
     @Override
-    public synchronized long read(long offset, int size) {
+    public synchronized long read(int vcpu, long offset, int size) {
         if (catchUp()) {
             updateLines();
         }
@@ -250,7 +249,7 @@ public final class Hpet implements BusDevice {
     }
 
     @Override
-    public synchronized void write(long offset, int size, long value) {
+    public synchronized void write(int vcpu, long offset, int size, long value) {
         catchUp();
         for (int done = 0; done < size; ) {
             long at = offset + done;

@@ -32,7 +32,6 @@ import java.time.ZoneOffset;
  * 4 GiB in 64 KiB units.
  */
 public final class Mc146818 implements BusDevice {
-    public static final int DEFAULT_IO_BASE = 0x70;
     public static final int WINDOW_SIZE = 2;
 
     /**
@@ -195,7 +194,7 @@ public final class Mc146818 implements BusDevice {
     }
 
     @Override
-    public synchronized long read(long offset, int size) {
+    public synchronized long read(int vcpu, long offset, int size) {
         if (offset != 1) {
             return 0xff; // the index port is write-only
         }
@@ -207,7 +206,7 @@ public final class Mc146818 implements BusDevice {
     }
 
     @Override
-    public synchronized void write(long offset, int size, long value) {
+    public synchronized void write(int vcpu, long offset, int size, long value) {
         int v = (int) value & 0xff;
         if (offset == 0) {
             index = v & 0x7f;

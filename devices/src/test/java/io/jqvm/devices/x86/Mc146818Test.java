@@ -46,13 +46,13 @@ class Mc146818Test {
     }, 512 * MIB, 1024 * MIB);
 
     private int in(int register) {
-        rtc.write(0, 1, register);
-        return (int) rtc.read(1, 1);
+        rtc.write(0, 0, 1, register);
+        return (int) rtc.read(0, 1, 1);
     }
 
     private void out(int register, int value) {
-        rtc.write(0, 1, register);
-        rtc.write(1, 1, value);
+        rtc.write(0, 0, 1, register);
+        rtc.write(0, 1, 1, value);
     }
 
     private void runWakeUps() {
@@ -194,10 +194,10 @@ class Mc146818Test {
         out(0x7f, 0xa5);
         assertEquals(0xa5, in(0x7f));
         Mc146818 small = new Mc146818(irq, clock, (d, t) -> { }, 8 * MIB, 0);
-        small.write(0, 1, 0x17);
-        assertEquals(7 * 1024 & 0xff, small.read(1, 1));
-        small.write(0, 1, 0x34);
-        assertEquals(0, small.read(1, 1), "nothing above 16 MiB");
+        small.write(0, 0, 1, 0x17);
+        assertEquals(7 * 1024 & 0xff, small.read(0, 1, 1));
+        small.write(0, 0, 1, 0x34);
+        assertEquals(0, small.read(0, 1, 1), "nothing above 16 MiB");
     }
 
     @Test
@@ -210,11 +210,11 @@ class Mc146818Test {
         assertThrows(IllegalArgumentException.class, () -> rtc.preset(0x0c, 1));
         assertEquals("mc146818 register 0x32 cannot be preset: only A (0x0a), B (0x0b) and CMOS bytes 0x0e-0x7f"
                 + " except 0x32 can", assertThrows(IllegalArgumentException.class, () -> rtc.preset(0x32, 1)).getMessage());
-        rtc.write(0, 1, 0x80 | 0x40);
+        rtc.write(0, 0, 1, 0x80 | 0x40);
         assertTrue(rtc.nmiMasked());
-        assertEquals(0x12, rtc.read(1, 1));
-        assertEquals(0xff, rtc.read(0, 1), "index port is write-only");
-        rtc.write(0, 1, 0x40);
+        assertEquals(0x12, rtc.read(0, 1, 1));
+        assertEquals(0xff, rtc.read(0, 0, 1), "index port is write-only");
+        rtc.write(0, 0, 1, 0x40);
         assertFalse(rtc.nmiMasked());
     }
 
@@ -229,12 +229,12 @@ class Mc146818Test {
         Mc146818 copy = new Mc146818(otherIrq, clock, (d, t) -> otherWakeUps.add(t), saved);
         copy.resume();
         assertEquals(1, otherWakeUps.size(), "update interrupt timer restarted");
-        copy.write(0, 1, Mc146818.YEAR);
-        assertEquals(0x31, copy.read(1, 1));
-        copy.write(0, 1, 0x50);
-        assertEquals(0x77, copy.read(1, 1));
-        copy.write(0, 1, 0x17);
-        assertEquals(0xff, copy.read(1, 1), "memory-size bytes come from the state");
+        copy.write(0, 0, 1, Mc146818.YEAR);
+        assertEquals(0x31, copy.read(0, 1, 1));
+        copy.write(0, 0, 1, 0x50);
+        assertEquals(0x77, copy.read(0, 1, 1));
+        copy.write(0, 0, 1, 0x17);
+        assertEquals(0xff, copy.read(0, 1, 1), "memory-size bytes come from the state");
         assertThrows(IllegalArgumentException.class, () -> new Mc146818.State(0, 0, false, 0, 0, 0, new byte[4]));
     }
 
@@ -244,9 +244,9 @@ class Mc146818Test {
         for (int i = 0; i < 30_000; i++) {
             long offset = random.nextInt(3);
             if (random.nextBoolean()) {
-                rtc.write(offset, 1, random.nextInt(256));
+                rtc.write(0, offset, 1, random.nextInt(256));
             } else {
-                rtc.read(offset, 1);
+                rtc.read(0, offset, 1);
             }
             if (random.nextInt(100) == 0) {
                 clock.advance(Duration.ofMillis(random.nextInt(3000)));

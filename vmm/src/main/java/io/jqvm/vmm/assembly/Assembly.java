@@ -20,6 +20,8 @@ import io.jqvm.memory.Space;
 import io.jqvm.vmm.DeferredIrqLine;
 import io.jqvm.vmm.VcpuScheduling;
 import io.jqvm.vmm.VmControlRelay;
+import io.jqvm.vmm.board.PcLayout;
+import io.jqvm.device.DeviceClock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -39,7 +41,8 @@ public final class Assembly implements AutoCloseable {
 
     /** Where the ACPI PM1a event block, control register and PM timer answer. */
     record AcpiPmPorts(int eventPort, int controlPort, int timerPort) {
-        static final AcpiPmPorts PC = new AcpiPmPorts(0x600, 0x604, 0x608);
+        static final AcpiPmPorts PC = new AcpiPmPorts(PcLayout.ACPI_PM1A_EVENT_PORT, PcLayout.ACPI_PM1A_CONTROL_PORT,
+                PcLayout.ACPI_PM_TIMER_PORT);
     }
 
     /** A named interrupt controller other vdevs may reference, with where it was configured. */
@@ -55,6 +58,8 @@ public final class Assembly implements AutoCloseable {
     final Bus mmio = new Bus();
     final Bus pio = new Bus();
     final VmControlRelay control = new VmControlRelay();
+    /** The one clock every device of this VM reads and schedules on. */
+    final DeviceClock clock;
     final List<VcpuScheduling> scheduling = new ArrayList<>();
     final List<Wire> wires = new ArrayList<>();
     final Map<String, Controller> controllers = new LinkedHashMap<>();
@@ -84,6 +89,7 @@ public final class Assembly implements AutoCloseable {
         this.arch = arch;
         this.accelerator = accelerator;
         this.acceleratorProblem = acceleratorProblem;
+        this.clock = DeviceClock.host();
     }
 
     public VmSpec spec() { return spec; }
