@@ -6,7 +6,8 @@
 #
 #   scripts/debian-arm64-guest.sh [CACHE_DIR]      (default build/guest-cache; run as root for apt)
 #
-# Leaves CACHE_DIR/Image and CACHE_DIR/initramfs.cpio. Downloaded .deb files are kept in CACHE_DIR and
+# Leaves CACHE_DIR/Image, CACHE_DIR/initramfs.cpio and an empty ext4 CACHE_DIR/disk.img (kept once made).
+# Downloaded .deb files are kept in CACHE_DIR and
 # reused; nothing built here is committed. Try the result with:
 #   qemu-system-aarch64 -M virt -cpu cortex-a57 -m 512 -nographic -kernel Image -initrd initramfs.cpio \
 #     -append "console=ttyAMA0 nokaslr cryptomgr.notests"
@@ -86,7 +87,7 @@ add_module() { # name: its dependencies first (depth first over modules.dep), th
 }
 for m in "${wanted_modules[@]}"; do add_module "$m"; done
 
-mkdir -p staging/bin staging/dev staging/proc staging/sys staging/tmp staging/etc staging/root
+mkdir -p staging/bin staging/dev staging/proc staging/sys staging/tmp staging/etc staging/root staging/mnt
 cp unpacked/busybox/bin/busybox staging/bin/busybox
 chmod 755 staging/bin/busybox
 ln -s busybox staging/bin/sh
@@ -129,7 +130,7 @@ setsid cttyhack sh &
 wait
 poweroff -f
 INIT
-chmod 755 staging/init staging/bin staging/dev staging/proc staging/sys staging/etc staging/root
+chmod 755 staging/init staging/bin staging/dev staging/proc staging/sys staging/etc staging/root staging/mnt
 chmod 1777 staging/tmp
 
 classes="$repo/boot/target/classes"
@@ -140,6 +141,9 @@ fi
 jqvm_find_java
 "$JAVA_HOME/bin/java" -cp "$classes" io.jqvm.boot.initramfs.MakeInitramfs initramfs.cpio staging \
     --char /dev/console:5:1:600 --char /dev/null:1:3:666
+
+# The disk of examples/arm64-linux.qvmconf: made once, never overwritten (it holds what the guest wrote).
+[ -e disk.img ] || mke2fs -q -t ext4 disk.img 64M
 
 echo "kernel:    $cache/Image ($kernel_pkg)"
 echo "initramfs: $cache/initramfs.cpio"
