@@ -27,6 +27,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
@@ -69,6 +72,10 @@ public final class Assembly implements AutoCloseable {
     final List<AutoCloseable> resources = new ArrayList<>();
     /** Connections to make once the accelerator's VM exists (platform interrupts, vCPU pins). */
     final List<Consumer<RunningPlatform>> onStart = new ArrayList<>();
+    /** x86: parameters the devices append to a Linux kernel's command line (virtio_mmio.device=...). */
+    final List<String> kernelParameters = new ArrayList<>();
+    /** Threads for device work that must not run on a vCPU; made on first use, stopped with the VM. */
+    private ExecutorService deviceWorker;
     /** What the AArch64 device tree describes; filled as the vdevs are built. */
     final Board board = new Board();
     /** Set by {@link #start} before the deferred connections run. */
@@ -113,6 +120,16 @@ public final class Assembly implements AutoCloseable {
     public boolean x86Pit() { return x86Pit; }
     public long x86IoapicBase() { return x86IoapicBase; }
     public int vcpuCount() { return scheduling.size(); }
+
+    /** The VM's pool of device worker threads (daemons, named after the VM). */
+    Executor deviceWorker() {
+        if (deviceWorker == null) {
+            ExecutorService pool = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name(name + "-device-", 0).factory());
+            deviceWorker = pool;
+            resources.add(pool::shutdownNow);
+        }
+        return deviceWorker;
+    }
 
     /** Runs the deferred connections once the accelerator's VM exists. */
     public void start(RunningPlatform platform) {

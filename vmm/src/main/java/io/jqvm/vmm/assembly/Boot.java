@@ -82,11 +82,22 @@ final class Boot {
         X86Loader loader = new X86Loader(a.memory, reserved);
         try {
             a.entry = loader.load(new X86Loader.Request(image.bytes(), image.load().address(),
-                    a.spec.cmdline().orElse(""), images.initrd().map(BootImages.Blob::bytes)));
+                    commandLine(a), images.initrd().map(BootImages.Blob::bytes)));
         } catch (ImageFormatException | ImageLoadException e) {
             throw new ConfigException(image.load().origin(), Quote.of(image.load().path().toString()) + ": " + e.getMessage());
         }
         a.note("image " + image.load().path() + ": entry " + a.entry);
+    }
+
+    /** The configuration's cmdline with what the devices announce appended (virtio-mmio transports). */
+    static String commandLine(Assembly a) {
+        List<String> words = new ArrayList<>();
+        a.spec.cmdline().filter(c -> !c.isBlank()).ifPresent(words::add);
+        words.addAll(a.kernelParameters);
+        if (!a.kernelParameters.isEmpty()) {
+            a.note("kernel command line: " + String.join(" ", words));
+        }
+        return String.join(" ", words);
     }
 
     private static List<Integer> cpuIds(int cpus) {

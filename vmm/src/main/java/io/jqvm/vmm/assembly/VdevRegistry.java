@@ -34,14 +34,13 @@ final class VdevRegistry {
 
     static final List<VdevFamily> FAMILIES = List.of(new GicVdev(), new Pl011Vdev(), new Pl031Vdev(), new Sp805Vdev(),
             new PcChipsetVdevs(), new Ser8250Vdev(), new PcKeyboardVdev(), new Mc146818Vdev(), new HpetVdev(),
-            new AcpiPmVdev());
+            new AcpiPmVdev(), new VirtioMmioVdevs());
 
     /** Types the language knows that jqvm does not build, and why: a configuration using one fails (65). */
     static final Map<String, String> NOT_IMPLEMENTED = Map.ofEntries(
             Map.entry("virtio-blk", VIRTIO_PENDING),
             Map.entry("virtio-net", VIRTIO_PENDING),
             Map.entry("virtio-console", VIRTIO_PENDING),
-            Map.entry("virtio-entropy", VIRTIO_PENDING),
             Map.entry("virtio-vsock", VIRTIO_PENDING),
             Map.entry("virtio-input", "it needs QNX Screen's display and input services, which jqvm does not have"),
             Map.entry("shmem", "shared memory between VMs is not implemented yet"),

@@ -1,0 +1,112 @@
+package io.jqvm.vmm.assembly;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jqvm.accel.A64Entry;
+import io.jqvm.boot.fdt.Fdt;
+import io.jqvm.boot.fdt.FdtNode;
+import io.jqvm.config.ConfigException;
+import io.jqvm.config.QvmConf;
+import io.jqvm.device.Bus;
+import io.jqvm.virtio.mmio.VirtioMmioTransport;
+import io.jqvm.vmm.board.VirtLayout;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** virtio vdevs in VM assembly: the window, the interrupt, and how each board tells the guest about them. */
+class VirtioMmioVdevsTest {
+    private static Assembly assemble(String... tokens) {
+        return VmBuilder.assemble(QvmConf.parse(List.of(tokens), Path.of(".")), List.of(), true);
+    }
+
+    private static final long MAGIC_VALUE = 0x74726976L; // "virt"
+
+    @Test
+    void arm64TransportSitsAtLocAndIsAVirtioMmioNodeOnItsSpi(@TempDir Path dir) throws Exception {
+        Path image = dir.resolve("raw.bin");
+        Files.write(image, new byte[] {0x1f, 0x20, 0x03, (byte) 0xd5});
+        long base = VirtLayout.virtioMmioBase(1);
+        int intid = VirtLayout.virtioMmioIntid(1);
+        try (Assembly a = assemble("arch", "aarch64", "ram", "0x40000000,16M", "load", image.toString(),
+                "vdev", "virtio-entropy", "loc", Long.toString(base), "intr", "gic:" + intid)) {
+            Bus.Window w = a.mmio().find(base, 4);
+            assertNotNull(w);
+            assertEquals(VirtioMmioTransport.WINDOW_SIZE, w.size());
+            assertEquals(MAGIC_VALUE, w.device().read(0, 0x000, 4));
+            assertEquals(2, w.device().read(0, 0x004, 4), "version 2 (modern) by default");
+            assertEquals(4, w.device().read(0, 0x008, 4), "entropy device ID");
+
+            A64Entry entry = (A64Entry) a.entry();
+            int size = Integer.reverseBytes(a.memory().read32(entry.x0() + 4));
+            Fdt fdt = Fdt.parse(a.memory().read(entry.x0(), size));
+            FdtNode node = fdt.root().findChild("virtio_mmio@" + Long.toHexString(base));
+            assertNotNull(node, "a virtio_mmio node named by its base, as on QEMU virt");
+            assertEquals("virtio,mmio", node.string("compatible"));
+            assertArrayEquals(cells((int) (base >>> 32), (int) base, 0, 0x200), node.property("reg"));
+            assertArrayEquals(cells(0, intid - 32, 1), node.property("interrupts"), "GIC_SPI, SPI number, edge rising");
+            assertNotNull(node.property("dma-coherent"));
+        }
+    }
+
+    @Test
+    void legacyIsVersion1() {
+        try (Assembly a = assemble("arch", "aarch64", "ram", "0x40000000,16M",
+                "vdev", "virtio-entropy", "loc", "0x0a000000", "intr", "gic:48", "legacy")) {
+            assertEquals(1, a.mmio().find(0x0a000000L, 4).device().read(0, 0x004, 4));
+        }
+    }
+
+    @Test
+    void pcAnnouncesTransportsOnTheLinuxCommandLine() {
+        try (Assembly a = assemble("arch", "x86_64", "ram", "0,16M", "vdev", "ioapic", "cmdline", "console=ttyS0",
+                "vdev", "virtio-entropy", "loc", "0xfeb00000", "intr", "ioapic:16")) {
+            assertEquals(List.of("virtio_mmio.device=512@0xfeb00000:16"), a.kernelParameters);
+            assertEquals("console=ttyS0 virtio_mmio.device=512@0xfeb00000:16", Boot.commandLine(a));
+            assertEquals(MAGIC_VALUE, a.mmio().find(0xfeb00000L, 4).device().read(0, 0, 4));
+        }
+    }
+
+    @Test
+    void withoutLocItWouldBePciWhichIsAConfigurationError() {
+        ConfigException e = assertThrows(ConfigException.class, () -> assemble("arch", "aarch64", "ram", "0x40000000,16M",
+                "vdev", "virtio-entropy", "intr", "gic:48"));
+        assertEquals("<command line>:1:5: vdev virtio-entropy without loc would be a PCI device, and jqvm has no PCI yet: "
+                + "give loc and intr to make it virtio-mmio (e.g. loc 0x0a000000 intr gic:48 on the virt board)", e.getMessage());
+        assertEquals(65, e.status().code());
+        ConfigException pci = assertThrows(ConfigException.class, () -> assemble("arch", "aarch64", "ram", "0x40000000,16M",
+                "vdev", "virtio-entropy", "loc", "pci:0:1", "intr", "gic:48"));
+        assertTrue(pci.getMessage().startsWith("<command line>:1:7: vdev virtio-entropy loc \"pci:0:1\": jqvm has no PCI yet"),
+                pci.getMessage());
+    }
+
+    @Test
+    void aTransportNeedsAnInterrupt() {
+        ConfigException e = assertThrows(ConfigException.class, () -> assemble("arch", "aarch64", "ram", "0x40000000,16M",
+                "vdev", "virtio-entropy", "loc", "0x0a000000"));
+        assertEquals("<command line>:1:5: vdev virtio-entropy needs intr (e.g. intr gic:48)", e.getMessage());
+    }
+
+    @Test
+    void overlappingTransportsAreRefusedAtTheSecond() {
+        ConfigException e = assertThrows(ConfigException.class, () -> assemble("arch", "aarch64", "ram", "0x40000000,16M",
+                "vdev", "virtio-entropy", "loc", "0x0a000000", "intr", "gic:48",
+                "vdev", "virtio-entropy", "loc", "0x0a000100", "intr", "gic:49"));
+        assertTrue(e.getMessage().startsWith("<command line>:1:11:"), e.getMessage());
+    }
+
+    private static byte[] cells(int... cells) {
+        ByteBuffer b = ByteBuffer.allocate(cells.length * 4);
+        for (int c : cells) {
+            b.putInt(c);
+        }
+        return b.array();
+    }
+}
