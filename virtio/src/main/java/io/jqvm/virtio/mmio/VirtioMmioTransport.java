@@ -103,7 +103,7 @@ public final class VirtioMmioTransport implements BusDevice {
                  MmioRegisters.QUEUE_DEVICE_LOW, MmioRegisters.QUEUE_DEVICE_HIGH ->
                     legacy ? unimplemented(reg, "modern") : q == null ? 0 : q.addressHalf(reg);
             // No shared-memory regions: Linux reads a length of all ones as "this region does not exist", as QEMU answers.
-            case MmioRegisters.SHM_LEN_LOW, MmioRegisters.SHM_LEN_HIGH -> legacy ? unimplemented(reg, "modern") : 0xffff_ffffL;
+            case MmioRegisters.SHM_LEN_LOW, MmioRegisters.SHM_LEN_HIGH -> 0xffff_ffffL;
             case MmioRegisters.CONFIG_GENERATION -> legacy ? unimplemented(reg, "modern") : signals.configGeneration();
             default -> {
                 accessLog.report("read of write-only or unknown register " + Hex.of(offset));
@@ -218,8 +218,10 @@ public final class VirtioMmioTransport implements BusDevice {
         if (q == null) {
             accessLog.report("write of " + Hex.of(reg) + " for queue " + Integer.toUnsignedString(queueSel)
                     + ", which the device does not have");
-        } else if (q.queue != null && reg != MmioRegisters.QUEUE_READY && reg != MmioRegisters.QUEUE_PFN) {
-            // §4.2.2.3: the driver must not change a live queue's set-up; the live ring stays as it was made.
+        } else if (q.queue != null && (activation != null
+                || reg != MmioRegisters.QUEUE_READY && reg != MmioRegisters.QUEUE_PFN)) {
+            // §4.2.2.3: the driver must not change a live queue's set-up, nor (without VIRTIO_F_RING_RESET) turn it
+            // off while the device runs; the device keeps the ring it was given.
             accessLog.report("write of " + Hex.of(reg) + " for queue " + queueSel + " while it is live");
         } else {
             change.accept(q);
@@ -244,7 +246,8 @@ public final class VirtioMmioTransport implements BusDevice {
         q.queue = null;
         q.pfn = Integer.toUnsignedLong(pfn);
         if (pfn == 0) {
-            return; // the driver stopped using the queue
+            // The queue is unused (§4.2.4). QEMU resets the whole device here; Linux writes 0 only after a reset.
+            return;
         }
         long align = Integer.toUnsignedLong(q.align);
         if (Long.bitCount(align) != 1 || align < 4) {

@@ -2,6 +2,7 @@ package io.jqvm.virtio.mmio;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -146,6 +147,21 @@ class VirtioMmioTransportTest {
     }
 
     @Test
+    void aLiveQueueCannotBeReconfiguredWhileTheDeviceRuns() {
+        MmioDriver d = new MmioDriver(transport(false), ram.memory(), RAM);
+        d.negotiate(-1L);
+        RingDriver q = d.setupQueue(0, 8, 0x1000);
+        d.driverOk();
+        q.add(List.of(new byte[] {1}), List.of(1));
+        d.write(0x038, 4);
+        d.write(0x044, 0);
+        assertEquals(1, d.read(0x044));
+        d.notify(0);
+        assertNotNull(q.pollUsed()); // served from the ring as first set up
+        assertEquals(0, d.status() & MmioDriver.NEEDS_RESET);
+    }
+
+    @Test
     void notificationsBeforeDriverOkAreNotDelivered() {
         MmioDriver d = new MmioDriver(transport(false), ram.memory(), RAM);
         d.negotiate(-1L);
@@ -263,8 +279,32 @@ class VirtioMmioTransportTest {
         legacy.write(0, 0x044, 4, 1);
         assertEquals(0, legacy.read(0, 0x044, 4));
         assertEquals(0, legacy.read(0, 0x0fc, 4));
+        assertEquals(0xffff_ffffL, legacy.read(0, 0x0b4, 4)); // QEMU answers "no shared memory" in both modes
         legacy.write(0, 0x030, 4, 0);
         legacy.write(0, 0x040, 4, 0x40010);
         assertEquals(0x40010, legacy.read(0, 0x040, 4));
+    }
+
+    @Test
+    void aDeviceThreadSignallingWhileVcpusAcknowledgeNeverLeavesTheLineOutOfStep() throws Exception {
+        VirtioMmioTransport t = transport(false);
+        MmioDriver d = new MmioDriver(t, ram.memory(), RAM);
+        d.negotiate(-1L);
+        d.setupQueue(0, 8, 0x1000);
+        d.driverOk();
+        DeviceQueues q = device.queues;
+        Thread deviceThread = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 20_000; i++) {
+                q.configChanged();
+            }
+        });
+        while (deviceThread.isAlive()) {
+            d.acknowledgeInterrupt();
+        }
+        deviceThread.join();
+        assertEquals(irq.level(), d.interruptStatus() != 0);
+        d.acknowledgeInterrupt();
+        assertFalse(irq.level());
+        assertEquals(20_000, t.state().configGeneration());
     }
 }
