@@ -40,8 +40,6 @@ final class VdevRegistry {
     static final Map<String, String> NOT_IMPLEMENTED = Map.ofEntries(
             Map.entry("virtio-blk", VIRTIO_PENDING),
             Map.entry("virtio-net", VIRTIO_PENDING),
-            Map.entry("virtio-console", VIRTIO_PENDING),
-            Map.entry("virtio-vsock", VIRTIO_PENDING),
             Map.entry("virtio-input", "it needs QNX Screen's display and input services, which jqvm does not have"),
             Map.entry("shmem", "shared memory between VMs is not implemented yet"),
             Map.entry("wdt-ib700", "the IB700 watchdog is not implemented yet (wdt-sp805 is)"),

@@ -15,8 +15,12 @@ import io.jqvm.memory.Space;
 import io.jqvm.virtio.VirtioDevice;
 import io.jqvm.virtio.mmio.VirtioMmioTransport;
 import io.jqvm.virtio.rng.EntropySource;
+import io.jqvm.virtio.console.VirtioConsole;
 import io.jqvm.virtio.rng.VirtioEntropy;
+import io.jqvm.virtio.vsock.VirtioVsock;
 import java.io.IOException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +44,8 @@ final class VirtioMmioVdevs implements VdevFamily {
     private static Map<String, DeviceFactory> devices() {
         Map<String, DeviceFactory> m = new LinkedHashMap<>();
         m.put("virtio-entropy", VirtioMmioVdevs::entropy);
+        m.put("virtio-console", (a, v, owner) -> new VirtioConsole(HostDevices.open(a, v)));
+        m.put("virtio-vsock", VirtioMmioVdevs::vsock);
         return m;
     }
 
@@ -105,6 +111,20 @@ final class VirtioMmioVdevs implements VdevFamily {
         } catch (IOException e) {
             throw new ConfigException(v.origin(), "vdev virtio-entropy: cannot open the host's random source: " + e.getMessage()
                     + " (add delayed to wait for it)");
+        }
+    }
+
+    /** Guest CID {@code cid}; the host's main socket {@code uds}, made now (Firecracker's convention). */
+    private static VirtioDevice vsock(Assembly a, VdevSpec v, String owner) {
+        long cid = v.value("cid", Value.Number.class).orElseThrow().value();
+        String uds = v.value("uds", Value.Text.class).orElseThrow().value();
+        Origin at = v.option("uds").orElseThrow().origin();
+        try {
+            return VirtioVsock.open(cid, Path.of(uds));
+        } catch (InvalidPathException e) {
+            throw new ConfigException(at, "vdev virtio-vsock uds " + Quote.of(uds) + " is not a valid path: " + e.getReason());
+        } catch (IOException e) {
+            throw new ConfigException(at, "vdev virtio-vsock uds " + e.getMessage());
         }
     }
 }
