@@ -48,7 +48,7 @@ class NetworkTapTest {
                         + " && nc " + HOST_IP + " " + PORT + " < /tmp/blob").split("\\s+")[0];
                 assertTrue(listener.waitFor(60, TimeUnit.SECONDS), "socat did not see the end of the transfer");
                 assertEquals(0, listener.exitValue());
-                assertEquals(sent, StorageAndEntropyTest.sha256(received));
+                assertEquals(sent, StorageTest.sha256(received));
             } finally {
                 listener.destroyForcibly();
             }
