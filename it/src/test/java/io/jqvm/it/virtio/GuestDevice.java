@@ -50,6 +50,23 @@ sealed interface GuestDevice {
         }
     }
 
+    /**
+     * One end of a VM-to-VM Ethernet link with its own {@code mac}: jqvm's {@code peer} (this end listens on
+     * {@code name} and connects to {@code peer}); QEMU's {@code -netdev stream} on the Unix socket
+     * {@code qemuLink}, which the end with {@code qemuServer} makes (the other must start after it).
+     */
+    record PeerLink(Path name, Path peer, String mac, Path qemuLink, boolean qemuServer) implements GuestDevice {
+        public List<String> qemu(String bus, String id) {
+            return List.of("-netdev", "stream,id=" + id + ",server=" + (qemuServer ? "on" : "off")
+                            + ",addr.type=unix,addr.path=" + qemuLink,
+                    "-device", "virtio-net-device,netdev=" + id + ",mac=" + mac + ",bus=" + bus);
+        }
+
+        public String jqvm(String placement) {
+            return "virtio-net " + placement + " mac " + mac + " peer " + peer + " name " + name;
+        }
+    }
+
     /** A virtio console on a Unix socket the VMM listens on, or on stdio when {@code socket} is null. */
     record Console(Path socket) implements GuestDevice {
         public List<String> qemu(String bus, String id) {

@@ -67,6 +67,18 @@ final class LinuxVm {
 
     /** Starts the VM; {@code dir} receives jqvm's configuration. Returns at the initramfs's shell prompt. */
     Console boot(Path dir) throws Exception {
+        return awaitShell(start(dir));
+    }
+
+    /** Waits for the shell prompt of a VM {@link #start}ed (several VMs boot at the same time so). */
+    static Console awaitShell(Console c) throws InterruptedException {
+        c.waitFor("JQVM-INIT-READY", BOOT);
+        c.waitFor("# ", Duration.ofSeconds(60));
+        return c;
+    }
+
+    /** Starts the VM without waiting for it; {@code dir} receives jqvm's configuration. */
+    Console start(Path dir) throws Exception {
         GuestImages.ensure();
         List<String> command = new ArrayList<>();
         if (netns != null) {
@@ -75,15 +87,12 @@ final class LinuxVm {
         if (vmm == Vmm.QEMU) {
             command.addAll(qemu());
         } else {
-            Path conf = dir.resolve("linux-virtio.qvmconf");
+            Path conf = Files.createTempFile(dir, "linux-virtio", ".qvmconf");
             Files.writeString(conf, jqvmConfig(), StandardCharsets.UTF_8);
             assumeJqvmBuildsTheDevices(conf);
             command.addAll(List.of(Command.repo().resolve("jqvm").toString(), "@" + conf));
         }
-        Console c = Console.start(command, Command.repo());
-        c.waitFor("JQVM-INIT-READY", BOOT);
-        c.waitFor("# ", Duration.ofSeconds(60));
-        return c;
+        return Console.start(command, Command.repo());
     }
 
     List<String> qemu() {
