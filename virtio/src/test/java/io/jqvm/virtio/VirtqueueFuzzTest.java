@@ -1,13 +1,18 @@
 package io.jqvm.virtio;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.jqvm.common.Log;
 import io.jqvm.virtio.testing.FuzzInput;
 import io.jqvm.virtio.testing.GuardedMemory;
+import java.io.InputStream;
 import java.util.List;
+import java.util.Map;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
 
 /**
  * The virtqueue walker against a hostile driver. One input is: queue size, event-idx flag, where the three
@@ -35,12 +40,24 @@ class VirtqueueFuzzTest {
         run(input);
     }
 
+    /** The committed seeds are well-formed rings whose chains (direct, indirect, direct ending in indirect) are served. */
+    @Test
+    void seedsAreServed() throws Exception {
+        Map<String, Integer> expected = Map.of("direct-chains", 2, "indirect-chain-event-idx", 2, "direct-then-indirect", 1);
+        for (var e : expected.entrySet()) {
+            try (InputStream in = getClass().getResourceAsStream("VirtqueueFuzzTestInputs/walk/" + e.getKey())) {
+                assertEquals(e.getValue(), run(in.readAllBytes()), e.getKey());
+            }
+        }
+    }
+
     @Property(tries = 2000)
     void randomQueues(@ForAll @Size(max = 400) byte[] input) {
         run(input);
     }
 
-    static void run(byte[] data) {
+    /** Runs one input; returns the chains served, or -1 when the queue refused the driver's rings or chains. */
+    static int run(byte[] data) {
         FuzzInput in = new FuzzInput(data);
         int size = in.bool() ? 1 << (in.u8() % 9) : in.u16();
         boolean eventIdx = in.bool();
@@ -54,17 +71,19 @@ class VirtqueueFuzzTest {
         }
         RAM.clearRam();
         RAM.loadRam(data, in.position());
+        int served = 0;
         try {
             Virtqueue q = new Virtqueue(RAM.memory(), size, desc, avail, used, eventIdx);
             for (long step : script) {
-                step(q, step);
+                served += step(q, step) ? 1 : 0;
             }
         } catch (VirtqueueException expected) {
-            // the driver broke the protocol: the device would ask for a reset
+            served = -1; // the driver broke the protocol: the device would ask for a reset
         }
         if (!RAM.guardsIntact()) {
             throw new IllegalStateException("a write landed outside guest memory");
         }
+        return served;
     }
 
     /** Mostly inside RAM (aligned or not), sometimes at its edges, sometimes anywhere. */
@@ -76,18 +95,19 @@ class VirtqueueFuzzTest {
         };
     }
 
-    private static void step(Virtqueue q, long step) throws VirtqueueException {
+    private static boolean step(Virtqueue q, long step) throws VirtqueueException {
         switch ((int) (step & 3)) {
             case 0, 1 -> {
                 DescriptorChain chain = q.pop();
                 if (chain == null) {
-                    return;
+                    return false;
                 }
                 byte[] buffer = new byte[1024];
                 long offset = (step >>> 8) & 0xfff;
                 chain.read(offset, buffer, 0, buffer.length);
                 int written = chain.write(offset, buffer, 0, (int) Math.min(buffer.length, (step >>> 20) & 0x7ff));
                 q.addUsed(chain, written);
+                return true;
             }
             case 2 -> {
                 if (q.pop() != null) {
@@ -99,5 +119,6 @@ class VirtqueueFuzzTest {
                 q.needsInterrupt();
             }
         }
+        return false;
     }
 }

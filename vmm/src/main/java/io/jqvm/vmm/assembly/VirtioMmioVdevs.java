@@ -13,7 +13,15 @@ import io.jqvm.config.model.VdevSpec;
 import io.jqvm.device.IrqLine;
 import io.jqvm.memory.Space;
 import io.jqvm.virtio.VirtioDevice;
+import io.jqvm.virtio.blk.BlockImageException;
+import io.jqvm.virtio.blk.VirtioBlk;
 import io.jqvm.virtio.mmio.VirtioMmioTransport;
+import io.jqvm.virtio.net.MacAddress;
+import io.jqvm.virtio.net.NetBackend;
+import io.jqvm.virtio.net.PasstBackend;
+import io.jqvm.virtio.net.PeerBackend;
+import io.jqvm.virtio.net.TapBackend;
+import io.jqvm.virtio.net.VirtioNet;
 import io.jqvm.virtio.rng.EntropySource;
 import io.jqvm.virtio.console.VirtioConsole;
 import io.jqvm.virtio.rng.VirtioEntropy;
@@ -43,7 +51,9 @@ final class VirtioMmioVdevs implements VdevFamily {
 
     private static Map<String, DeviceFactory> devices() {
         Map<String, DeviceFactory> m = new LinkedHashMap<>();
+        m.put("virtio-blk", VirtioMmioVdevs::block);
         m.put("virtio-entropy", VirtioMmioVdevs::entropy);
+        m.put("virtio-net", VirtioMmioVdevs::net);
         m.put("virtio-console", (a, v, owner) -> new VirtioConsole(HostDevices.open(a, v)));
         m.put("virtio-vsock", VirtioMmioVdevs::vsock);
         return m;
@@ -98,6 +108,22 @@ final class VirtioMmioVdevs implements VdevFamily {
 
     // ---- the devices -----------------------------------------------------------------------------------
 
+    /**
+     * A raw image ({@code hostdev FILE}, or {@code hostdev <FILE} read-only: the guest sees VIRTIO_BLK_F_RO and the
+     * file is opened read-only); a file that cannot serve as a disk is a configuration error at its hostdev.
+     */
+    private static VirtioDevice block(Assembly a, VdevSpec v, String owner) {
+        Value.HostDevice hostdev = v.value("hostdev", Value.HostDevice.class).orElseThrow();
+        boolean readOnly = hostdev.direction() == Value.HostDevice.Direction.INPUT;
+        String serial = v.value("serial", Value.Text.class).map(Value.Text::value).orElse(null);
+        int threads = v.value("threads", Value.Number.class).map(n -> (int) n.value()).orElse(VirtioBlk.DEFAULT_THREADS);
+        try {
+            return VirtioBlk.open(Path.of(hostdev.target()), readOnly, serial, threads);
+        } catch (BlockImageException | InvalidPathException e) {
+            throw new ConfigException(v.option("hostdev").orElseThrow().origin(), "vdev virtio-blk: " + e.getMessage());
+        }
+    }
+
     /** The host's random source, opened now or, with {@code delayed}, when the guest first asks. */
     private static VirtioDevice entropy(Assembly a, VdevSpec v, String owner) {
         EntropySource.Opener opener = EntropySource.hostRandom();
@@ -112,6 +138,38 @@ final class VirtioMmioVdevs implements VdevFamily {
             throw new ConfigException(v.origin(), "vdev virtio-entropy: cannot open the host's random source: " + e.getMessage()
                     + " (add delayed to wait for it)");
         }
+    }
+
+    /**
+     * A network card on its one backend: a host TAP interface ({@code tapdev}), another jqvm ({@code peer}, this
+     * end's socket {@code name}) or passt (started by jqvm, or its socket). Without {@code mac} the address is
+     * derived from the VM and the device, the same on every run.
+     */
+    private static VirtioDevice net(Assembly a, VdevSpec v, String owner) {
+        MacAddress mac;
+        try {
+            mac = v.value("mac", Value.Mac.class).map(m -> MacAddress.of(m.address()))
+                    .orElseGet(() -> MacAddress.derived(a.name + " " + owner + " " + v.location().orElseThrow()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(v.option("mac").orElseThrow().origin(), "vdev virtio-net mac: " + e.getMessage());
+        }
+        String backendOption = v.has("tapdev") ? "tapdev" : v.has("peer") ? "peer" : "passt";
+        NetBackend backend;
+        try {
+            backend = switch (backendOption) {
+                case "tapdev" -> TapBackend.open(v.value("tapdev", Value.Text.class).orElseThrow().value());
+                case "peer" -> PeerBackend.open(Path.of(v.name().orElseThrow(() -> new ConfigException(
+                                v.option("peer").orElseThrow().origin(), "vdev virtio-net peer: jqvm links two VMs over Unix "
+                                + "sockets; give this end's socket too (name PATH)"))),
+                        Path.of(v.value("peer", Value.Text.class).orElseThrow().value()));
+                default -> v.value("passt", Value.class).orElseThrow() instanceof Value.Text socket
+                        ? PasstBackend.connect(Path.of(socket.value())) : PasstBackend.launch();
+            };
+        } catch (IOException | InvalidPathException e) {
+            throw new ConfigException(v.option(backendOption).orElseThrow().origin(), "vdev virtio-net " + backendOption + ": "
+                    + e.getMessage());
+        }
+        return new VirtioNet(owner, mac, backend);
     }
 
     /** Guest CID {@code cid}; the host's main socket {@code uds}, made now (Firecracker's convention). */

@@ -102,6 +102,60 @@ class VirtioMmioVdevsTest {
         assertTrue(e.getMessage().startsWith("<command line>:1:11:"), e.getMessage());
     }
 
+    @Test
+    void blockDeviceOnAnImageAndReadOnlyWithLessThan(@TempDir Path dir) throws Exception {
+        Path disk = Files.write(dir.resolve("disk.img"), new byte[4096]);
+        long featuresWord0 = 0x010;
+        try (Assembly a = assemble("arch", "aarch64", "ram", "0x40000000,16M",
+                "vdev", "virtio-blk", "loc", "0x0a000000", "intr", "gic:48", "hostdev", disk.toString(),
+                "vdev", "virtio-blk", "loc", "0x0a000200", "intr", "gic:49", "hostdev", "<" + disk, "serial", "d1")) {
+            Bus.Window rw = a.mmio().find(0x0a000000L, 4);
+            Bus.Window ro = a.mmio().find(0x0a000200L, 4);
+            assertEquals(2, rw.device().read(0, 0x008, 4), "block device ID");
+            rw.device().write(0, 0x014, 4, 0); // DeviceFeaturesSel = 0
+            ro.device().write(0, 0x014, 4, 0);
+            long rwFeatures = rw.device().read(0, featuresWord0, 4);
+            long roFeatures = ro.device().read(0, featuresWord0, 4);
+            long featureRo = 1L << 5;
+            assertEquals(0, rwFeatures & featureRo);
+            assertEquals(featureRo, roFeatures & featureRo, "hostdev <file: VIRTIO_BLK_F_RO");
+            assertEquals(8, rw.device().read(0, 0x100, 4), "capacity in 512-byte sectors");
+        }
+    }
+
+    @Test
+    void unusableImagesAreConfigurationErrorsAtTheirHostdev(@TempDir Path dir) throws Exception {
+        Path odd = Files.write(dir.resolve("odd.img"), new byte[1000]);
+        for (String target : List.of(dir.resolve("missing.img").toString(), dir.toString(), odd.toString())) {
+            ConfigException e = assertThrows(ConfigException.class, () -> assemble("arch", "aarch64", "ram", "0x40000000,16M",
+                    "vdev", "virtio-blk", "loc", "0x0a000000", "intr", "gic:48", "hostdev", target));
+            assertTrue(e.getMessage().startsWith("<command line>:1:11: vdev virtio-blk: disk image " + target), e.getMessage());
+            assertEquals(65, e.status().code());
+        }
+    }
+
+    @Test
+    void networkCardOnAPeerLinkShowsItsMac(@TempDir Path dir) {
+        String self = dir.resolve("a.sock").toString();
+        String other = dir.resolve("b.sock").toString();
+        try (Assembly a = assemble("arch", "aarch64", "ram", "0x40000000,16M", "vdev", "virtio-net", "loc", "0x0a000000",
+                "intr", "gic:48", "mac", "02:00:00:00:00:07", "peer", other, "name", self)) {
+            Bus.Window w = a.mmio().find(0x0a000000L, 4);
+            assertEquals(1, w.device().read(0, 0x008, 4), "network device ID");
+            assertEquals(0x02, w.device().read(0, 0x100, 1));
+            assertEquals(0x07, w.device().read(0, 0x105, 1));
+            assertTrue(Files.exists(Path.of(self)), "this end listens on its socket");
+        }
+    }
+
+    @Test
+    void aPeerLinkNeedsThisEndsSocket() {
+        ConfigException e = assertThrows(ConfigException.class, () -> assemble("arch", "aarch64", "ram", "0x40000000,16M",
+                "vdev", "virtio-net", "loc", "0x0a000000", "intr", "gic:48", "peer", "/tmp/other"));
+        assertEquals("<command line>:1:11: vdev virtio-net peer: jqvm links two VMs over Unix sockets; give this end's "
+                + "socket too (name PATH)", e.getMessage());
+    }
+
     private static byte[] cells(int... cells) {
         ByteBuffer b = ByteBuffer.allocate(cells.length * 4);
         for (int c : cells) {
