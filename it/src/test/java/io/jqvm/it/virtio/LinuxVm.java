@@ -89,8 +89,8 @@ final class LinuxVm {
         } else {
             Path conf = Files.createTempFile(dir, "linux-virtio", ".qvmconf");
             Files.writeString(conf, jqvmConfig(), StandardCharsets.UTF_8);
-            assumeJqvmBuildsTheDevices(conf);
             command.addAll(List.of(Command.repo().resolve("jqvm").toString(), "@" + conf));
+            assumeJqvmBuildsTheDevices(command);
         }
         return Console.start(command, Command.repo());
     }
@@ -131,8 +131,10 @@ final class LinuxVm {
      * until the virtio-mmio wiring lands the jqvm runs are skipped with that line, and they run by
      * themselves once it is there. Any other dry-run failure fails the test.
      */
-    private static void assumeJqvmBuildsTheDevices(Path conf) throws IOException, InterruptedException {
-        Command.Result dry = Command.jqvm(Duration.ofMinutes(3), "@" + conf, "dryrun");
+    private static void assumeJqvmBuildsTheDevices(List<String> command) throws IOException, InterruptedException {
+        List<String> dryrun = new ArrayList<>(command);
+        dryrun.add("dryrun");
+        Command.Result dry = Command.run(dryrun, Command.repo(), Duration.ofMinutes(3));
         String pending = dry.stderr().lines().filter(l -> l.contains("not implemented")).findFirst().orElse(null);
         Assumptions.assumeTrue(dry.exitStatus() != 65 || pending == null, () -> "jqvm cannot build this VM yet: " + pending);
         assertEquals(0, dry.exitStatus(), dry::describe);
