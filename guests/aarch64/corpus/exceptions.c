@@ -87,8 +87,8 @@ static void el1_traps(void)
     TRAP("svc #0", "svc #0");
     TRAP("brk #0x42", "brk #0x42");
     TRAP("udf #7", "udf #7");
-    /* No "smc #0": without EL3 QEMU makes it UNDEFINED while jqvm hands SMC, like HVC, to the VMM as a
-       hypercall (the issue's platform choice); the two boards rightly differ there. */
+    TRAP("smc #0 (no EL3: UNDEFINED)", "smc #0");
+    TRAP("smc #0x42", "smc #0x42");
     TRAP("mrs hcr_el2 at EL1", "mrs x9, hcr_el2");
     TRAP("ldxr misaligned", "ldxr x9, [%[a]]", [a] "r"(misaligned));
     TRAP("ldr from unmapped VA", "ldr x9, [%[a]]", [a] "r"(UNMAPPED_VA + 0x123));
