@@ -1931,12 +1931,14 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     private long mmioRead(long va, long pa, int size) {
         counters.count(ExitCounters.Reason.MMIO);
         currentPageNumber = -1; // the device may have rewritten code (memoryWritten): fetch afresh
+        long value = 0;
         try {
-            return io.mmioRead(index, pa, size) & mask(size * 8);
+            value = io.mmioRead(index, pa, size) & mask(size * 8);
         } catch (GuestFault fault) {
             abort(va, READ, FSC_EXTERNAL);
-            return 0;
         }
+        stopIfRequested();
+        return value;
     }
 
     private void mmioWrite(long va, long pa, int size, long value) {
@@ -1947,6 +1949,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         } catch (GuestFault fault) {
             abort(va, WRITE, FSC_EXTERNAL);
         }
+        stopIfRequested();
     }
 
     private void updateDataChecks() {
@@ -1972,6 +1975,16 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
                 far = hit;
                 syncException(el == 0 ? EC_WATCHPOINT_LOWER : EC_WATCHPOINT_SAME, (write ? 1 << 6 : 0) | FSC_DEBUG, pc);
             }
+        }
+    }
+
+    /**
+     * After a device access: when it stopped the VM (unsupported reference abort, a device powering off),
+     * the vCPU stops at once, at this instruction and without completing it, rather than at the batch's end.
+     */
+    private void stopIfRequested() {
+        if (stopRequested) {
+            throw ExceptionTaken.INSTANCE;
         }
     }
 
@@ -2002,48 +2015,8 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         if (type == EXEC) {
             syncException(el == 0 ? EC_IABORT_LOWER : EC_IABORT_SAME, fsc, va);
         }
-        int syndrome = fsc == FSC_EXTERNAL ? instructionSyndrome() : 0;
-        syncException(el == 0 ? EC_DABORT_LOWER : EC_DABORT_SAME, syndrome | (type == WRITE ? 1 << 6 : 0) | fsc, pc);
-    }
-
-    /**
-     * ISS[24:14] for a synchronous external abort (an MMIO access the VM refused) by a load or store of one
-     * general-purpose register without writeback, so the guest can emulate the access; reporting it is
-     * IMPLEMENTATION DEFINED for aborts taken to EL1. 0 (ISV clear) for every other instruction.
-     */
-    private int instructionSyndrome() {
-        int index = (int) (pc >>> 2) & (CodePage.INSTRUCTIONS - 1);
-        long entry = currentPage.entries[index];
-        if (entry >>> 32 == Op.UNDECODED) {
-            entry = currentPage.decode(index); // ran in a compiled region only
-        }
-        int insn = (int) entry;
-        int size;
-        boolean signed;
-        boolean wide;
-        boolean acquireRelease = false;
-        switch ((int) (entry >>> 32)) {
-            case Op.LDST_UIMM, Op.LDST_UNSCALED, Op.LDST_REG, Op.LDST_UNPRIV, Op.LDR_X_UIMM, Op.STR_X_UIMM,
-                    Op.LDR_W_UIMM, Op.STR_W_UIMM, Op.LDRB_UIMM, Op.STRB_UIMM -> {
-                int kind = Decoder.loadStoreKind(insn);
-                if ((kind & 4) != 0) {
-                    return 0;
-                }
-                size = kind >>> 3;
-                signed = (kind & 3) >= 2;
-                wide = size == 3 || (kind & 3) == 2;
-            }
-            case Op.LDAR, Op.STLR -> {
-                size = insn >>> 30;
-                signed = false;
-                wide = size == 3;
-                acquireRelease = true;
-            }
-            default -> {
-                return 0;
-            }
-        }
-        return 1 << 24 | size << 22 | (signed ? 1 << 21 : 0) | rd(insn) << 16 | (wide ? 1 << 15 : 0) | (acquireRelease ? 1 << 14 : 0);
+        // no instruction syndrome (ISV = 0): reporting it to EL1 is optional, and QEMU does not
+        syncException(el == 0 ? EC_DABORT_LOWER : EC_DABORT_SAME, (type == WRITE ? 1 << 6 : 0) | fsc, pc);
     }
 
     /**
