@@ -29,7 +29,7 @@ public final class AcpiPmBlock implements BusDevice {
     public static final int WINDOW_SIZE = 12;
     public static final int DEFAULT_CONTROL_PORT = 0x604;
     /** Must equal {@code AcpiTables.S5_SLEEP_TYPE}, the value the DSDT's {@code \_S5} package gives. */
-    public static final int S5_SLEEP_TYPE = 5;
+    public static final int S5_SLEEP_TYPE = 0;
     static final int STATUS = 0;
     static final int ENABLE = 2;
     static final int CONTROL = 4;
