@@ -1277,6 +1277,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             case 2 -> low = read32(address, accessEl);
             case 3 -> low = read64(address, accessEl);
             default -> {
+                checkAlignmentFlag(address, 16, READ); // one 16-byte access, though made of two halves here
                 low = read64(address, accessEl);
                 high = read64(address + 8, accessEl);
             }
@@ -1293,6 +1294,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             case 2 -> write32(address, low, accessEl);
             case 3 -> write64(address, low, accessEl);
             default -> {
+                checkAlignmentFlag(address, 16, WRITE);
                 write64(address, low, accessEl);
                 write64(address + 8, fp.v[2 * t + 1], accessEl);
             }
