@@ -582,14 +582,16 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     /**
      * One instruction under the self-hosted debug rules (ARM ARM D2): a pending software step is taken before
      * it, then a breakpoint on it; a stepped instruction that completes takes the step exception right after
-     * it, as QEMU does. SVC and HVC complete the step before their exception (SPSR.SS = 0); an instruction
-     * that faults does not (SPSR.SS = 1, it is stepped again after the return).
+     * it. SVC and HVC complete the step before their exception (SPSR.SS = 0); an instruction that faults
+     * does not (SPSR.SS = 1, it is stepped again after the return). As on QEMU, the step exception follows
+     * even an instruction that masked debug exceptions (MSR DAIFSet with D), where the architecture would
+     * leave the step pending.
      */
     private void executeWithDebugChecks() {
         boolean enabled = debug.enabledFrom(el, (daif & DAIF_D) != 0);
         boolean stepping = enabled && debug.stepEnabled();
         if (stepping && !pstateSs) {
-            softwareStep(false, false); // active-pending: nothing stepped since the step was armed
+            softwareStep(el, false, false); // active-pending: nothing stepped since the step was armed
         }
         if (enabled && debug.breakpointsEnabled() && debug.breakpointAt(pc, el, contextidr)) {
             far = 0; // UNKNOWN for breakpoints; QEMU reports 0
@@ -606,19 +608,21 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             }
             loadExclusive = op == Op.LDXR || op == Op.LDXP;
         }
+        int steppedEl = el;
         executeBatch();
         if (stepping) {
             pstateSs = false;
-            if (debug.stepEnabled() && debug.enabledFrom(el, (daif & DAIF_D) != 0)) {
-                softwareStep(true, loadExclusive);
-            }
+            softwareStep(steppedEl, true, loadExclusive);
         }
     }
 
-    /** The software step exception; ISV says whether an instruction was stepped (EX: a load-exclusive). */
-    private void softwareStep(boolean stepped, boolean loadExclusive) {
+    /**
+     * The software step exception for code at {@code steppedEl}; ISV says whether an instruction was
+     * stepped (EX: a load-exclusive).
+     */
+    private void softwareStep(int steppedEl, boolean stepped, boolean loadExclusive) {
         int iss = (stepped ? 1 << 24 : 0) | (loadExclusive ? 1 << 6 : 0) | FSC_DEBUG;
-        syncException(el == 0 ? EC_STEP_LOWER : EC_STEP_SAME, iss, pc);
+        syncException(steppedEl == 0 ? EC_STEP_LOWER : EC_STEP_SAME, iss, pc);
     }
 
     /**
