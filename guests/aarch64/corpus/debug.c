@@ -1,7 +1,7 @@
 /* The self-hosted debug architecture: hardware breakpoints (address, linked to a context-ID breakpoint,
    privilege filters, MDSCR_EL1.MDE/KDE, PSTATE.D, the OS lock), watchpoints (every BAS pattern against
    aligned byte, halfword, word and doubleword loads and stores, MASK, LSC, EL0 and unprivileged accesses), and
-   software step of EL0 code through branches, an SVC, a load-exclusive and an UNDEFINED instruction, and
+   software step of EL0 code through branches, an SVC, WFI, a load-exclusive and an UNDEFINED instruction, and
    of EL1 code entered by ERET. Each debug exception prints its ESR and where it was taken.
    Not compared, because QEMU 7.2 departs from the architecture there: the OS lock (QEMU ignores OSLSR.OSLK
    for breakpoints and watchpoints) and watchpoints on unaligned accesses (QEMU matches the bytes of the
@@ -20,6 +20,8 @@
 #define MDSCR_KDE (1UL << 13)
 #define MDSCR_MDE (1UL << 15)
 #define SPSR_SS (1UL << 21)
+#define SCTLR_NTWI (1UL << 16)
+#define SCTLR_NTWE (1UL << 18)
 #define BCR_E 1UL
 #define PMC_EL1 (1UL << 1)
 #define PMC_EL0 (1UL << 2)
@@ -280,6 +282,8 @@ static void watchpoints(void)
 static void software_step(void)
 {
     puts("software step of EL0 code (KDE clear)\n");
+    u64 sctlr = READ_SYSREG(sctlr_el1);
+    WRITE_SYSREG(sctlr_el1, sctlr | SCTLR_NTWI | SCTLR_NTWE); /* EL0 may wait: a stepped WFI does not */
     WRITE_SYSREG(mdscr_el1, MDSCR_SS);
     ISB();
     step_keep_going = 1;
@@ -287,9 +291,10 @@ static void software_step(void)
     printf("  back at EL1, x0 %lx\n", x0);
     puts("eret to EL0 with SPSR.SS clear: a step exception before the first instruction\n");
     step_keep_going = 0;
-    x0 = el0_run(EL0_CODE_VA + ((u64)el0_step - (u64)el0_code), 0, 0x3c0, EL0_DATA_VA);
+    x0 = el0_run(EL0_CODE_VA, 0, 0x3c0, EL0_DATA_VA);
     printf("  back at EL1, x0 %lx\n", x0);
     WRITE_SYSREG(mdscr_el1, 0);
+    WRITE_SYSREG(sctlr_el1, sctlr);
     ISB();
 
     puts("software step of EL1 code entered by eret with SPSR.D clear and SPSR.SS set (KDE set)\n");
@@ -369,6 +374,7 @@ __asm__(".text\n"
         "    b 4f\n"
         "3:  ret\n"
         "4:  svc #0x77\n"
+        "    wfi\n"
         "    ldr x3, [x1]\n"
         "    ldxr x4, [x1]\n"
         "    udf #0\n"

@@ -606,6 +606,12 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             if (op == Op.SVC || op == Op.HVC) {
                 pstateSs = false;
             }
+            boolean trapped = el == 0 && (sctlr & (op == Op.WFE ? SCTLR_NTWE : SCTLR_NTWI)) == 0;
+            if ((op == Op.WFI || op == Op.WFE) && !trapped) {
+                pc += 4; // a stepped WFI or WFE completes at once, as on QEMU, rather than sleep past the step
+                pstateSs = false;
+                softwareStep(el, true, false);
+            }
             loadExclusive = op == Op.LDXR || op == Op.LDXP;
         }
         int steppedEl = el;
