@@ -131,7 +131,7 @@ class AcpiTablesTest {
         assertEquals("DSDT", signature(dsdt));
         byte[] aml = memory.read(dsdt + 36, length(dsdt) - 36);
         HexFormat hex = HexFormat.of();
-        String s5 = "085f53355f1208040a050a050000"; // Name(_S5, Package(){5, 5, 0, 0})
+        String s5 = "085f53355f12060400000000"; // Name(_S5, Package(){0, 0, 0, 0}), as QEMU's pc
         String pwrb = "10175c5f53425f5b820f505752420" + "85f4849440c41d00c0c"; // Scope(\_SB){Device(PWRB){Name(_HID, EisaId("PNP0C0C"))}}
         assertEquals(s5 + pwrb, hex.formatHex(aml));
         assertChecksumZero(dsdt, length(dsdt));

@@ -28,7 +28,7 @@ import io.jqvm.device.VmControl;
 public final class AcpiPmBlock implements BusDevice {
     public static final int WINDOW_SIZE = 12;
     /** Must equal {@code AcpiTables.S5_SLEEP_TYPE}, the value the DSDT's {@code \_S5} package gives. */
-    public static final int S5_SLEEP_TYPE = 5;
+    public static final int S5_SLEEP_TYPE = 0;
     static final int STATUS = 0;
     static final int ENABLE = 2;
     static final int CONTROL = 4;

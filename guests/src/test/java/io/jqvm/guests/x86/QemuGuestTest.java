@@ -167,7 +167,17 @@ class QemuGuestTest {
         Run run = boot("acpi-off", "");
         assertPassedAndPoweredOff(run, "acpi-off");
         assertTrue(run.has("FADT: PM1a_CNT at port 604, PM1b_CNT 0"), run::toString);
+        assertTrue(run.has("DSDT: \\_S5 SLP_TYPa 0, SLP_TYPb 0"), run::toString);
         run.firstStartingWith("MADT: 2 CPUs, local APIC at fee00000, IOAPIC at fec00000");
+    }
+
+    @Test
+    void pcOffPowersOffWithSleepType0AtPort604() throws Exception {
+        // The reference for jqvm's PC board: no tables read, SLP_EN with SLP_TYP 0 written to 0x604.
+        Run run = boot("pc-off", "");
+        assertTrue(run.has("powering off: outw(0x604, SLP_EN | SLP_TYP 0), as on QEMU's pc"), run::toString);
+        assertTrue(run.lines().stream().noneMatch(l -> l.startsWith("FAIL ") || l.startsWith("PASS ")), run::toString);
+        assertEquals(0, run.exitCode(), run::toString);
     }
 
     @Test
