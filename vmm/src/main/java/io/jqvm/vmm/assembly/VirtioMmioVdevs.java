@@ -85,7 +85,9 @@ final class VirtioMmioVdevs implements VdevFamily {
             VdevRegistry.describe(a, owner, base, (int) intr.line(), spi -> Arm64Board.Peripheral.virtioMmio(base, spi));
         } else {
             // Linux's documented form: virtio_mmio.device=<size>@<baseaddr>:<irq>
-            a.kernelParameters.add("virtio_mmio.device=" + VirtioMmioTransport.WINDOW_SIZE + "@" + Hex.of(base) + ":" + intr.line());
+            String parameter = "virtio_mmio.device=" + VirtioMmioTransport.WINDOW_SIZE + "@" + Hex.of(base) + ":" + intr.line();
+            a.kernelParameters.add(parameter);
+            a.note(owner + ": announced to Linux by " + parameter + " on the kernel command line");
         }
     }
 

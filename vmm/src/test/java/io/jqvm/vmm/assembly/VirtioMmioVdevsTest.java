@@ -70,6 +70,8 @@ class VirtioMmioVdevsTest {
                 "vdev", "virtio-entropy", "loc", "0xfeb00000", "intr", "ioapic:16")) {
             assertEquals(List.of("virtio_mmio.device=512@0xfeb00000:16"), a.kernelParameters);
             assertEquals("console=ttyS0 virtio_mmio.device=512@0xfeb00000:16", Boot.commandLine(a));
+            assertTrue(a.bootNotes().contains("virtio-entropy: announced to Linux by virtio_mmio.device=512@0xfeb00000:16 "
+                    + "on the kernel command line"), "dryrun shows it: " + a.bootNotes());
             assertEquals(MAGIC_VALUE, a.mmio().find(0xfeb00000L, 4).device().read(0, 0, 4));
         }
     }
