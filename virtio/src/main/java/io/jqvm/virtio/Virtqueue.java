@@ -194,17 +194,29 @@ public final class Virtqueue {
 
     /** Returns {@code chain} to the driver, telling it {@code written} bytes were written into its writable buffers. */
     public void addUsed(DescriptorChain chain, int written) {
-        if (Integer.toUnsignedLong(written) > chain.writableLength()) {
-            throw new IllegalArgumentException("device claims " + Integer.toUnsignedString(written)
-                    + " bytes written into " + chain.writableLength() + " writable bytes");
+        addUsed(List.of(chain), new int[] {written});
+    }
+
+    /**
+     * Returns several chains in one step: the driver sees the used index move once, past all of them, so it never
+     * finds part of a group (the receive buffers of one mergeable virtio-net frame, §5.1.6.4) without the rest.
+     */
+    public void addUsed(List<DescriptorChain> chains, int[] written) {
+        for (int i = 0; i < chains.size(); i++) {
+            if (Integer.toUnsignedLong(written[i]) > chains.get(i).writableLength()) {
+                throw new IllegalArgumentException("device claims " + Integer.toUnsignedString(written[i])
+                        + " bytes written into " + chains.get(i).writableLength() + " writable bytes");
+            }
         }
-        long at = 4L + 8L * (nextUsed & (size - 1));
-        used.set(U32, at, chain.head());
-        used.set(U32, at + 4, written);
-        nextUsed = (nextUsed + 1) & 0xffff;
-        VarHandle.releaseFence(); // the entry is visible before the index that publishes it
+        for (int i = 0; i < chains.size(); i++) {
+            long at = 4L + 8L * ((nextUsed + i) & (size - 1));
+            used.set(U32, at, chains.get(i).head());
+            used.set(U32, at + 4, written[i]);
+            memory.written(usedGpa + at, 8);
+        }
+        nextUsed = (nextUsed + chains.size()) & 0xffff;
+        VarHandle.releaseFence(); // the entries are visible before the index that publishes them
         used.set(U16, 2, (short) nextUsed);
-        memory.written(usedGpa + at, 8);
         memory.written(usedGpa + 2, 2);
     }
 

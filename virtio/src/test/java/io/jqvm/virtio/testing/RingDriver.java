@@ -67,6 +67,11 @@ public final class RingDriver {
         return size;
     }
 
+    /** Descriptors not in any chain the device holds, as a driver counts before adding a chain. */
+    public int freeDescriptors() {
+        return free.size();
+    }
+
     public long descTable() {
         return desc;
     }

@@ -17,8 +17,16 @@ import io.jqvm.virtio.blk.BlockImageException;
 import io.jqvm.virtio.blk.DirectIo;
 import io.jqvm.virtio.blk.VirtioBlk;
 import io.jqvm.virtio.mmio.VirtioMmioTransport;
+import io.jqvm.virtio.net.MacAddress;
+import io.jqvm.virtio.net.NetBackend;
+import io.jqvm.virtio.net.PasstBackend;
+import io.jqvm.virtio.net.PeerBackend;
+import io.jqvm.virtio.net.TapBackend;
+import io.jqvm.virtio.net.VirtioNet;
 import io.jqvm.virtio.rng.EntropySource;
+import io.jqvm.virtio.console.VirtioConsole;
 import io.jqvm.virtio.rng.VirtioEntropy;
+import io.jqvm.virtio.vsock.VirtioVsock;
 import java.io.IOException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -46,6 +54,9 @@ final class VirtioMmioVdevs implements VdevFamily {
         Map<String, DeviceFactory> m = new LinkedHashMap<>();
         m.put("virtio-blk", VirtioMmioVdevs::block);
         m.put("virtio-entropy", VirtioMmioVdevs::entropy);
+        m.put("virtio-net", VirtioMmioVdevs::net);
+        m.put("virtio-console", (a, v, owner) -> new VirtioConsole(HostDevices.open(a, v)));
+        m.put("virtio-vsock", VirtioMmioVdevs::vsock);
         return m;
     }
 
@@ -74,7 +85,9 @@ final class VirtioMmioVdevs implements VdevFamily {
             VdevRegistry.describe(a, owner, base, (int) intr.line(), spi -> Arm64Board.Peripheral.virtioMmio(base, spi));
         } else {
             // Linux's documented form: virtio_mmio.device=<size>@<baseaddr>:<irq>
-            a.kernelParameters.add("virtio_mmio.device=" + VirtioMmioTransport.WINDOW_SIZE + "@" + Hex.of(base) + ":" + intr.line());
+            String parameter = "virtio_mmio.device=" + VirtioMmioTransport.WINDOW_SIZE + "@" + Hex.of(base) + ":" + intr.line();
+            a.kernelParameters.add(parameter);
+            a.note(owner + ": announced to Linux by " + parameter + " on the kernel command line");
         }
     }
 
@@ -132,6 +145,52 @@ final class VirtioMmioVdevs implements VdevFamily {
         } catch (IOException e) {
             throw new ConfigException(v.origin(), "vdev virtio-entropy: cannot open the host's random source: " + e.getMessage()
                     + " (add delayed to wait for it)");
+        }
+    }
+
+    /**
+     * A network card on its one backend: a host TAP interface ({@code tapdev}), another jqvm ({@code peer}, this
+     * end's socket {@code name}) or passt (started by jqvm, or its socket). Without {@code mac} the address is
+     * derived from the VM and the device, the same on every run.
+     */
+    private static VirtioDevice net(Assembly a, VdevSpec v, String owner) {
+        MacAddress mac;
+        try {
+            mac = v.value("mac", Value.Mac.class).map(m -> MacAddress.of(m.address()))
+                    .orElseGet(() -> MacAddress.derived(a.name + " " + owner + " " + v.location().orElseThrow()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(v.option("mac").orElseThrow().origin(), "vdev virtio-net mac: " + e.getMessage());
+        }
+        String backendOption = v.has("tapdev") ? "tapdev" : v.has("peer") ? "peer" : "passt";
+        NetBackend backend;
+        try {
+            backend = switch (backendOption) {
+                case "tapdev" -> TapBackend.open(v.value("tapdev", Value.Text.class).orElseThrow().value());
+                case "peer" -> PeerBackend.open(Path.of(v.name().orElseThrow(() -> new ConfigException(
+                                v.option("peer").orElseThrow().origin(), "vdev virtio-net peer: jqvm links two VMs over Unix "
+                                + "sockets; give this end's socket too (name PATH)"))),
+                        Path.of(v.value("peer", Value.Text.class).orElseThrow().value()));
+                default -> v.value("passt", Value.class).orElseThrow() instanceof Value.Text socket
+                        ? PasstBackend.connect(Path.of(socket.value())) : PasstBackend.launch();
+            };
+        } catch (IOException | InvalidPathException e) {
+            throw new ConfigException(v.option(backendOption).orElseThrow().origin(), "vdev virtio-net " + backendOption + ": "
+                    + e.getMessage());
+        }
+        return new VirtioNet(owner, mac, backend);
+    }
+
+    /** Guest CID {@code cid}; the host's main socket {@code uds}, made now (Firecracker's convention). */
+    private static VirtioDevice vsock(Assembly a, VdevSpec v, String owner) {
+        long cid = v.value("cid", Value.Number.class).orElseThrow().value();
+        String uds = v.value("uds", Value.Text.class).orElseThrow().value();
+        Origin at = v.option("uds").orElseThrow().origin();
+        try {
+            return VirtioVsock.open(cid, Path.of(uds));
+        } catch (InvalidPathException e) {
+            throw new ConfigException(at, "vdev virtio-vsock uds " + Quote.of(uds) + " is not a valid path: " + e.getReason());
+        } catch (IOException e) {
+            throw new ConfigException(at, "vdev virtio-vsock uds " + e.getMessage());
         }
     }
 }

@@ -70,6 +70,8 @@ class VirtioMmioVdevsTest {
                 "vdev", "virtio-entropy", "loc", "0xfeb00000", "intr", "ioapic:16")) {
             assertEquals(List.of("virtio_mmio.device=512@0xfeb00000:16"), a.kernelParameters);
             assertEquals("console=ttyS0 virtio_mmio.device=512@0xfeb00000:16", Boot.commandLine(a));
+            assertTrue(a.bootNotes().contains("virtio-entropy: announced to Linux by virtio_mmio.device=512@0xfeb00000:16 "
+                    + "on the kernel command line"), "dryrun shows it: " + a.bootNotes());
             assertEquals(MAGIC_VALUE, a.mmio().find(0xfeb00000L, 4).device().read(0, 0, 4));
         }
     }
@@ -146,6 +148,28 @@ class VirtioMmioVdevsTest {
         assertEquals("<command line>:1:13: vdev virtio-blk: delayed is not implemented yet (the disk image is opened when "
                 + "the VM starts)", e.getMessage());
         assertEquals(65, e.status().code());
+    }
+
+    @Test
+    void networkCardOnAPeerLinkShowsItsMac(@TempDir Path dir) {
+        String self = dir.resolve("a.sock").toString();
+        String other = dir.resolve("b.sock").toString();
+        try (Assembly a = assemble("arch", "aarch64", "ram", "0x40000000,16M", "vdev", "virtio-net", "loc", "0x0a000000",
+                "intr", "gic:48", "mac", "02:00:00:00:00:07", "peer", other, "name", self)) {
+            Bus.Window w = a.mmio().find(0x0a000000L, 4);
+            assertEquals(1, w.device().read(0, 0x008, 4), "network device ID");
+            assertEquals(0x02, w.device().read(0, 0x100, 1));
+            assertEquals(0x07, w.device().read(0, 0x105, 1));
+            assertTrue(Files.exists(Path.of(self)), "this end listens on its socket");
+        }
+    }
+
+    @Test
+    void aPeerLinkNeedsThisEndsSocket() {
+        ConfigException e = assertThrows(ConfigException.class, () -> assemble("arch", "aarch64", "ram", "0x40000000,16M",
+                "vdev", "virtio-net", "loc", "0x0a000000", "intr", "gic:48", "peer", "/tmp/other"));
+        assertEquals("<command line>:1:11: vdev virtio-net peer: jqvm links two VMs over Unix sockets; give this end's "
+                + "socket too (name PATH)", e.getMessage());
     }
 
     private static byte[] cells(int... cells) {
