@@ -60,7 +60,7 @@ class BlkFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "8m")
+    @FuzzTest(maxDuration = "10m")
     void request(byte[] input) {
         run(input);
     }
