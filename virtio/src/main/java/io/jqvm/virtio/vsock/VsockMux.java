@@ -297,9 +297,13 @@ final class VsockMux {
         }
         c.peerCredit(h);
         switch (h.op()) {
-            case OP_RST -> remove(c);
+            case OP_RST -> {
+                Log.debug(() -> "virtio-vsock: " + c + ": the guest reset it (" + c.state + ")");
+                remove(c);
+            }
             case OP_RESPONSE -> {
                 if (c.state != State.HOST_REQUESTED) {
+                    Log.debug(() -> "virtio-vsock: " + c + ": RESPONSE in state " + c.state + ", resetting");
                     reset(c);
                     return;
                 }
