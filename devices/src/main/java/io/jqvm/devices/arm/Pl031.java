@@ -44,6 +44,21 @@ public final class Pl031 implements BusDevice {
         this.clock = clock;
     }
 
+    /**
+     * What the clock shows, for status reports.
+     *
+     * @param seconds          the guest's counter (RTCDR): seconds since the Unix epoch, modulo 2^32
+     * @param match            the match register (RTCMR)
+     * @param interruptEnabled RTCIMSC
+     * @param matched          the raw interrupt (RTCRIS): the counter reached the match value
+     */
+    public record State(long seconds, long match, boolean interruptEnabled, boolean matched) {
+    }
+
+    public synchronized State state() {
+        return new State(Integer.toUnsignedLong(counter()), Integer.toUnsignedLong(match), maskSet, raw);
+    }
+
     private int counter() {
         return (int) Math.floorDiv(clock.epochNanos(), NANOS_PER_SECOND) + offset;
     }

@@ -79,6 +79,25 @@ public final class Sp805 implements BusDevice {
         this.fiq = fiq;
     }
 
+    /**
+     * What the watchdog shows, for status reports.
+     *
+     * @param load         WDOGLOAD, the value the counter restarts from
+     * @param value        WDOGVALUE, the counter now
+     * @param counting     INTEN: the counter runs
+     * @param resetEnabled RESEN: a second expiry fires the configured action
+     * @param interrupted  the raw interrupt (first expiry, not yet cleared)
+     * @param locked       WDOGLOCK: register writes are ignored
+     * @param fired        the action has been taken
+     */
+    public record State(long load, long value, boolean counting, boolean resetEnabled, boolean interrupted,
+                        boolean locked, boolean fired) {
+    }
+
+    public synchronized State state() {
+        return new State(Integer.toUnsignedLong(load), currentValue(), counting(), (control & RESEN) != 0, raw, locked, fired);
+    }
+
     private boolean counting() {
         return (control & INTEN) != 0;
     }

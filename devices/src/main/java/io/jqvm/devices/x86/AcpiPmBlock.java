@@ -4,9 +4,9 @@ import io.jqvm.device.GuestAccessLog;
 import io.jqvm.common.ExitStatus;
 import io.jqvm.common.Hex;
 import io.jqvm.device.BusDevice;
+import io.jqvm.device.DeviceClock;
 import io.jqvm.device.IrqLine;
 import io.jqvm.device.VmControl;
-import java.util.function.LongSupplier;
 
 /**
  * The ACPI fixed-hardware power-management registers of jqvm's acpi-pm vdev, laid out as on QEMU's PC
@@ -43,7 +43,7 @@ public final class AcpiPmBlock implements BusDevice {
 
     private final IrqLine sci;
     private final VmControl vm;
-    private final LongSupplier nanoClock;
+    private final DeviceClock clock;
     private final long timerEpoch;
     private final GuestAccessLog log = new GuestAccessLog("acpi-pm");
     private int status;
@@ -54,17 +54,13 @@ public final class AcpiPmBlock implements BusDevice {
     /**
      * @param sci       the SCI line (the FADT's SCI_INT)
      * @param vm        where S5 requests go
-     * @param nanoClock monotonic nanoseconds for the PM timer
+     * @param clock monotonic nanoseconds for the PM timer
      */
-    public AcpiPmBlock(IrqLine sci, VmControl vm, LongSupplier nanoClock) {
+    public AcpiPmBlock(IrqLine sci, VmControl vm, DeviceClock clock) {
         this.sci = sci;
         this.vm = vm;
-        this.nanoClock = nanoClock;
-        this.timerEpoch = nanoClock.getAsLong();
-    }
-
-    public AcpiPmBlock(IrqLine sci, VmControl vm) {
-        this(sci, vm, System::nanoTime);
+        this.clock = clock;
+        this.timerEpoch = clock.nanoTime();
     }
 
     /** The bus window base for a configured PM1a control port. */
@@ -104,7 +100,7 @@ public final class AcpiPmBlock implements BusDevice {
     }
 
     private long timer() {
-        long elapsed = nanoClock.getAsLong() - timerEpoch;
+        long elapsed = clock.nanoTime() - timerEpoch;
         long ticks = elapsed / NANOS_PER_SECOND * TIMER_HZ + elapsed % NANOS_PER_SECOND * TIMER_HZ / NANOS_PER_SECOND;
         return ticks & 0xffffff;
     }

@@ -135,4 +135,14 @@ class Pl031Test {
         int logged = log.lines().size();
         assertTrue(logged > 0 && logged < 100, "bad accesses logged, rate-limited: " + logged + " lines");
     }
+
+    @Test
+    void stateShowsTheCounterAndTheMatch() {
+        rtc.write(0, LR, 4, 1000);
+        rtc.write(0, MR, 4, 1003);
+        rtc.write(0, IMSC, 4, 1);
+        assertEquals(new Pl031.State(1000, 1003, true, false), rtc.state());
+        clock.advanceSeconds(3);
+        assertEquals(new Pl031.State(1003, 1003, true, true), rtc.state());
+    }
 }

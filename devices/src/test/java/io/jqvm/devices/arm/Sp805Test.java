@@ -177,4 +177,15 @@ class Sp805Test {
         int logged = log.lines().size();
         assertTrue(logged > 0 && logged < 100, "bad accesses logged, rate-limited: " + logged + " lines");
     }
+
+    @Test
+    void stateShowsTheCounter() {
+        assertEquals(new Sp805.State(0xFFFF_FFFFL, 0xFFFF_FFFFL, false, false, false, false, false), wdt.state());
+        wdt.write(0, LOAD, 4, 1000);
+        wdt.write(0, CONTROL, 4, INTEN | RESEN);
+        clock.advance(250 * MS);
+        assertEquals(new Sp805.State(1000, 750, true, true, false, false, false), wdt.state());
+        wdt.write(0, LOCK, 4, 0);
+        assertEquals(true, wdt.state().locked());
+    }
 }

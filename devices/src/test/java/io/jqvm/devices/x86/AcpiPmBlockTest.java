@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jqvm.device.DeviceClock;
 import io.jqvm.devices.RecordingIrq;
 import io.jqvm.devices.RecordingVmControl;
 import java.util.List;
@@ -14,7 +15,13 @@ class AcpiPmBlockTest {
     private long now = 5_000_000_000L;
     private final RecordingIrq sci = new RecordingIrq();
     private final RecordingVmControl vm = new RecordingVmControl();
-    private final AcpiPmBlock pm = new AcpiPmBlock(sci, vm, () -> now);
+    /** The PM timer reads {@code now}; the block schedules nothing. */
+    private final DeviceClock clock = new DeviceClock() {
+        @Override public long nanoTime() { return now; }
+        @Override public long epochNanos() { return now; }
+        @Override public Timer schedule(long delayNanos, Runnable task) { throw new AssertionError("the PM block schedules nothing"); }
+    };
+    private final AcpiPmBlock pm = new AcpiPmBlock(sci, vm, clock);
 
     @Test
     void s5SleepRequestShutsDown() {

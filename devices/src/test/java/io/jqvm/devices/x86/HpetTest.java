@@ -1,6 +1,6 @@
 package io.jqvm.devices.x86;
 
-import io.jqvm.device.TaskScheduler;
+import io.jqvm.device.DeviceClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,8 +18,8 @@ class HpetTest {
     private static final long PERIOD_FS = 69_841_279;
     private static final long ROUTE_CAPABILITY = 1L << 11 | 1L << 20 | 1L << 21;
 
-    /** Tasks the test runs by hand when the clock it moves reaches them. */
-    private final class ManualScheduler implements TaskScheduler {
+    /** The clock the test moves by hand ({@code now}), running each task when it reaches it. */
+    private final class ManualScheduler implements DeviceClock {
         private record Pending(long due, long order, Runnable task) {
         }
 
@@ -28,9 +28,21 @@ class HpetTest {
         private long scheduled;
 
         @Override
-        public void schedule(long delayNanos, Runnable task) {
+        public long nanoTime() {
+            return now;
+        }
+
+        @Override
+        public long epochNanos() {
+            return now;
+        }
+
+        @Override
+        public Timer schedule(long delayNanos, Runnable task) {
             assertTrue(delayNanos >= 0, "delay " + delayNanos);
-            pending.add(new Pending(now + delayNanos, scheduled++, task));
+            Pending p = new Pending(now + delayNanos, scheduled++, task);
+            pending.add(p);
+            return () -> pending.remove(p);
         }
 
         /** Moves the clock, running each task at its due time. */
@@ -62,8 +74,7 @@ class HpetTest {
     private final RecordingIrq irq21 = new RecordingIrq();
     private final RecordingIrq legacy0 = new RecordingIrq();
     private final RecordingIrq legacy8 = new RecordingIrq();
-    private final Hpet hpet = new Hpet(Hpet.DEFAULT_TIMERS, Hpet.DEFAULT_FREQUENCY, 0x8086, routes(), legacy0, legacy8, () -> now,
-            scheduler);
+    private final Hpet hpet = new Hpet(Hpet.DEFAULT_TIMERS, Hpet.DEFAULT_FREQUENCY, 0x8086, routes(), legacy0, legacy8, scheduler);
 
     private IrqLine[] routes() {
         IrqLine[] routes = new IrqLine[24];
@@ -115,8 +126,7 @@ class HpetTest {
         assertEquals(0x86, hpet.read(0, Hpet.CAPABILITIES + 2, 1));
         write64(Hpet.CAPABILITIES, 0);
         assertEquals(expected, read64(Hpet.CAPABILITIES), "read-only");
-        Hpet slow = new Hpet(24, 10_000_000, 0x1234, new IrqLine[0], IrqLine.NONE, IrqLine.NONE, () -> 0,
-                (d, t) -> { });
+        Hpet slow = new Hpet(24, 10_000_000, 0x1234, new IrqLine[0], IrqLine.NONE, IrqLine.NONE, new ManualScheduler());
         assertEquals(100_000_000L << 32 | 0x1234L << 16 | 1 << 15 | 1 << 13 | 23 << 8 | 1, slow.read(0, 0, 8));
     }
 
@@ -126,19 +136,19 @@ class HpetTest {
         assertEquals("HPET frequency 9999999 Hz gives a period of 100000010 fs; the specification needs 1 to"
                         + " 100000000 fs (at least 10 MHz)",
                 assertThrows(IllegalArgumentException.class, () -> new Hpet(3, 9_999_999, 0, none, IrqLine.NONE,
-                        IrqLine.NONE, () -> 0, (d, t) -> { })).getMessage());
+                        IrqLine.NONE, new ManualScheduler())).getMessage());
         assertThrows(IllegalArgumentException.class,
-                () -> new Hpet(3, 0, 0, none, IrqLine.NONE, IrqLine.NONE, () -> 0, (d, t) -> { }));
+                () -> new Hpet(3, 0, 0, none, IrqLine.NONE, IrqLine.NONE, new ManualScheduler()));
         assertThrows(IllegalArgumentException.class,
-                () -> new Hpet(3, 3_000_000_000_000_000L, 0, none, IrqLine.NONE, IrqLine.NONE, () -> 0, (d, t) -> { }));
+                () -> new Hpet(3, 3_000_000_000_000_000L, 0, none, IrqLine.NONE, IrqLine.NONE, new ManualScheduler()));
         assertThrows(IllegalArgumentException.class,
-                () -> new Hpet(2, 14_318_180, 0, none, IrqLine.NONE, IrqLine.NONE, () -> 0, (d, t) -> { }));
+                () -> new Hpet(2, 14_318_180, 0, none, IrqLine.NONE, IrqLine.NONE, new ManualScheduler()));
         assertThrows(IllegalArgumentException.class,
-                () -> new Hpet(25, 14_318_180, 0, none, IrqLine.NONE, IrqLine.NONE, () -> 0, (d, t) -> { }));
+                () -> new Hpet(25, 14_318_180, 0, none, IrqLine.NONE, IrqLine.NONE, new ManualScheduler()));
         assertThrows(IllegalArgumentException.class,
-                () -> new Hpet(3, 14_318_180, 0x10000, none, IrqLine.NONE, IrqLine.NONE, () -> 0, (d, t) -> { }));
+                () -> new Hpet(3, 14_318_180, 0x10000, none, IrqLine.NONE, IrqLine.NONE, new ManualScheduler()));
         assertThrows(IllegalArgumentException.class, () -> new Hpet(3, 14_318_180, 0, new IrqLine[33],
-                IrqLine.NONE, IrqLine.NONE, () -> 0, (d, t) -> { }));
+                IrqLine.NONE, IrqLine.NONE, new ManualScheduler()));
         assertEquals(24, Hpet.MAX_TIMERS);
     }
 
@@ -452,8 +462,7 @@ class HpetTest {
         IrqLine[] otherRoutes = new IrqLine[22];
         otherRoutes[20] = other20;
         otherRoutes[21] = other21;
-        Hpet copy = new Hpet(Hpet.DEFAULT_FREQUENCY, 0x8086, otherRoutes, IrqLine.NONE, IrqLine.NONE, () -> now,
-                scheduler, saved);
+        Hpet copy = new Hpet(Hpet.DEFAULT_FREQUENCY, 0x8086, otherRoutes, IrqLine.NONE, IrqLine.NONE, scheduler, saved);
         assertEquals(500, copy.read(0, Hpet.MAIN_COUNTER, 8), "time stood still while saved");
         assertFalse(other21.level());
         copy.resume();

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jqvm.device.DeviceClock;
 import io.jqvm.devices.RecordingIrq;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -19,31 +17,49 @@ import org.junit.jupiter.api.Test;
 class Mc146818Test {
     private static final long MIB = 1 << 20;
 
-    /** A host clock the test moves by hand. */
-    private static final class ManualClock extends Clock {
+    /** A host wall clock the test moves by hand; wake-ups are collected for the test to run. */
+    private static final class ManualClock implements DeviceClock {
         Instant now;
+        final List<Long> delays;
+        final List<Runnable> wakeUps;
 
-        ManualClock(Instant now) {
+        ManualClock(Instant now, List<Long> delays, List<Runnable> wakeUps) {
             this.now = now;
+            this.delays = delays;
+            this.wakeUps = wakeUps;
         }
 
         void advance(Duration d) {
             now = now.plus(d);
         }
 
-        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(ZoneId zone) { return this; }
-        @Override public Instant instant() { return now; }
+        Instant instant() {
+            return now;
+        }
+
+        @Override
+        public long nanoTime() {
+            return epochNanos();
+        }
+
+        @Override
+        public long epochNanos() {
+            return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        }
+
+        @Override
+        public Timer schedule(long delayNanos, Runnable task) {
+            delays.add(delayNanos);
+            wakeUps.add(task);
+            return () -> wakeUps.remove(task);
+        }
     }
 
-    private final ManualClock clock = new ManualClock(Instant.parse("2026-11-22T15:42:07.250Z"));
     private final List<Runnable> wakeUps = new ArrayList<>();
     private final List<Long> delays = new ArrayList<>();
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-11-22T15:42:07.250Z"), delays, wakeUps);
     private final RecordingIrq irq = new RecordingIrq();
-    private final Mc146818 rtc = new Mc146818(irq, clock, (delay, task) -> {
-        delays.add(delay);
-        wakeUps.add(task);
-    }, 512 * MIB, 1024 * MIB);
+    private final Mc146818 rtc = new Mc146818(irq, clock, 512 * MIB, 1024 * MIB);
 
     private int in(int register) {
         rtc.write(0, 0, 1, register);
@@ -193,7 +209,7 @@ class Mc146818Test {
         assertEquals(0x00, in(0x5d));
         out(0x7f, 0xa5);
         assertEquals(0xa5, in(0x7f));
-        Mc146818 small = new Mc146818(irq, clock, (d, t) -> { }, 8 * MIB, 0);
+        Mc146818 small = new Mc146818(irq, new ManualClock(clock.now, new ArrayList<>(), new ArrayList<>()), 8 * MIB, 0);
         small.write(0, 0, 1, 0x17);
         assertEquals(7 * 1024 & 0xff, small.read(0, 1, 1));
         small.write(0, 0, 1, 0x34);
@@ -226,7 +242,7 @@ class Mc146818Test {
         Mc146818.State saved = rtc.state();
         RecordingIrq otherIrq = new RecordingIrq();
         List<Runnable> otherWakeUps = new ArrayList<>();
-        Mc146818 copy = new Mc146818(otherIrq, clock, (d, t) -> otherWakeUps.add(t), saved);
+        Mc146818 copy = new Mc146818(otherIrq, new ManualClock(clock.now, new ArrayList<>(), otherWakeUps), saved);
         copy.resume();
         assertEquals(1, otherWakeUps.size(), "update interrupt timer restarted");
         copy.write(0, 0, 1, Mc146818.YEAR);

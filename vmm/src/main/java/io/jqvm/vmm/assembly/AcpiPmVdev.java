@@ -19,7 +19,7 @@ final class AcpiPmVdev implements VdevFamily {
     public void create(Assembly a, VdevSpec v, String owner) {
         long control = VdevRegistry.ioLocation(v).orElseThrow();
         long base = AcpiPmBlock.windowBaseForControlPort((int) control);
-        AcpiPmBlock pm = new AcpiPmBlock(VdevRegistry.interrupts(a, v, owner, null), a.control, a.clock::nanoTime);
+        AcpiPmBlock pm = new AcpiPmBlock(VdevRegistry.interrupts(a, v, owner, null), a.control, a.clock);
         a.mapDevice(v, owner, Space.IO, base, AcpiPmBlock.WINDOW_SIZE, pm);
         a.acpiPm = new Assembly.AcpiPmPorts((int) base, (int) control, (int) base + 8);
     }

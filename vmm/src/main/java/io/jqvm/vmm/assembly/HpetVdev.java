@@ -41,8 +41,7 @@ final class HpetVdev implements VdevFamily {
         long frequency = VdevRegistry.number(v, "frequency").orElse(Hpet.DEFAULT_FREQUENCY);
         Hpet hpet;
         try {
-            hpet = new Hpet(Hpet.DEFAULT_TIMERS, frequency, HPET_VENDOR_INTEL, routes, irq0, irq8, a.clock::nanoTime,
-                    a.clock::schedule);
+            hpet = new Hpet(Hpet.DEFAULT_TIMERS, frequency, HPET_VENDOR_INTEL, routes, irq0, irq8, a.clock);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(v.option("frequency").map(o -> o.origin()).orElse(v.origin()), "vdev hpet: " + e.getMessage());
         }

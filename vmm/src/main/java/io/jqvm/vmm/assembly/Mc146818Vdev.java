@@ -36,8 +36,7 @@ final class Mc146818Vdev implements VdevFamily {
                 }
             }
         }
-        Mc146818 rtc = new Mc146818(VdevRegistry.interrupts(a, v, owner, null), java.time.Clock.systemUTC(), a.clock::schedule,
-                below, above);
+        Mc146818 rtc = new Mc146818(VdevRegistry.interrupts(a, v, owner, null), a.clock, below, above);
         for (Value.Pair reg : v.all("reg", Value.Pair.class)) {
             try {
                 rtc.preset((int) reg.first(), (int) reg.second());

@@ -22,7 +22,7 @@ package io.jqvm.vmm.board;
  *  0x0a00_4000 +---------------------------------+
  *  0x1000_0000 +---------------------------------+
  *              | PCIe MMIO window (later)        |  0x1c09_0000 PL011, INTID 37
- *              |                                 |  0x1c0f_0000 SP805 watchdog
+ *              |                                 |  0x1c0f_0000 SP805 (the language's default loc)
  *              |                                 |  0x1c17_0000 PL031
  *              |                                 |  0x2c00_1000 GICv2 distributor
  *              |                                 |  0x2c00_2000 GICv2 CPU interface
@@ -87,8 +87,6 @@ public final class VirtLayout {
     /** A pl011 without {@code intr} raises this INTID when a {@code gic} exists, as on qvm. */
     public static final int QVM_PL011_INTID = 37;
     public static final long QVM_PL031 = 0x1c17_0000L;
-    /** The watchdog's window; the configuration language documents it as wdt-sp805's default {@code loc}. */
-    public static final long QVM_SP805 = 0x1c0f_0000L;
 
     /** The GIC INTID of virtio-mmio slot {@code n}'s transport. */
     public static int virtioMmioIntid(int slot) {
