@@ -1,5 +1,8 @@
 package io.jqvm.virtio.mmio;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.jqvm.common.Log;
 import io.jqvm.virtio.rng.EntropySource;
@@ -11,11 +14,14 @@ import io.jqvm.virtio.testing.MmioDriver;
 import io.jqvm.virtio.testing.RecordingIrq;
 import io.jqvm.virtio.testing.RingDriver;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
 
 /**
  * The whole virtio-mmio transport with a virtio-entropy device behind it, driven by a hostile driver's script of
@@ -24,7 +30,8 @@ import net.jqwik.api.constraints.Size;
  * quickly. For every input: nothing escapes {@code read}/{@code write} (no exception at all), the interrupt line
  * is asserted exactly while InterruptStatus is non-zero, and the guard bytes around guest RAM stay untouched.
  *
- * <p>A normal run replays {@code MmioTransportFuzzTestInputs/registers/} and 1,000 jqwik inputs;
+ * <p>A normal run replays {@code MmioTransportFuzzTestInputs/registers/} (checking each ends in the state its name
+ * gives) and 1,000 jqwik inputs;
  * {@code JAZZER_FUZZ=1} searches with coverage guidance (virtio/README.md).
  */
 class MmioTransportFuzzTest {
@@ -53,12 +60,37 @@ class MmioTransportFuzzTest {
         run(input);
     }
 
+    /**
+     * The committed inputs are the smallest the search found for each state a script can end in (modern or legacy,
+     * active or not, interrupts pending, DEVICE_NEEDS_RESET, features negotiated); each is named after that state
+     * and must still end in it.
+     */
+    @Test
+    void committedInputsEndInTheStatesTheirNamesSay() throws Exception {
+        Path dir = Path.of(getClass().getResource("MmioTransportFuzzTestInputs/registers").toURI());
+        List<Path> inputs;
+        try (var files = Files.list(dir)) {
+            inputs = files.toList();
+        }
+        assertTrue(inputs.size() >= 10, "committed inputs: " + inputs.size());
+        for (Path p : inputs) {
+            assertEquals(p.getFileName().toString(), stateName(run(Files.readAllBytes(p))));
+        }
+    }
+
+    /** A file name for the state a script ends in. */
+    static String stateName(VirtioMmioTransport.TransportState s) {
+        return s == null ? "unbuilt" : String.format("status-%02x-interrupt-%d-features-%x-%s", s.status(),
+                s.interruptStatus(), s.features(), s.active() ? "active" : "inactive");
+    }
+
     @Property(tries = 1000)
     void randomScripts(@ForAll @Size(max = 300) byte[] input) {
         run(input);
     }
 
-    static void run(byte[] data) {
+    /** Runs one script; returns the transport's state at its end (null when the device could not be built). */
+    static VirtioMmioTransport.TransportState run(byte[] data) {
         FuzzInput in = new FuzzInput(data);
         RAM.clearRam();
         ManualClock clock = new ManualClock();
@@ -76,7 +108,7 @@ class MmioTransportFuzzTest {
             rng = in.bool() ? VirtioEntropy.open("fuzz-rng", opener, clock, Runnable::run)
                     : VirtioEntropy.delayed("fuzz-rng", opener, in.u8() * 1_000_000_000L, clock, Runnable::run);
         } catch (IOException e) {
-            return; // an eager open that fails is a configuration error, before any guest runs
+            return null; // an eager open that fails is a configuration error, before any guest runs
         }
         VirtioMmioTransport t = new VirtioMmioTransport("fuzz", rng, RAM.memory(), irq, in.bool());
         MmioDriver driver = new MmioDriver(t, RAM.memory(), RAM_BASE + 0x8000);
@@ -130,6 +162,7 @@ class MmioTransportFuzzTest {
         if (!RAM.guardsIntact()) {
             throw new IllegalStateException("a write landed outside guest memory");
         }
+        return t.state();
     }
 
     private static int register(FuzzInput in) {

@@ -16,7 +16,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /** Well-formed requests of any shape come out of the queue byte for byte, and answers land where the driver looks. */
-class VirtqueueProperties {
+class VirtqueueRoundTripTest {
     record Request(List<byte[]> readable, List<Integer> writable, boolean indirect) {
     }
 
