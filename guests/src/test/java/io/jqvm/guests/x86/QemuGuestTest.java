@@ -24,9 +24,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Boots each x86 guest under QEMU's PC machine with KVM, exactly as an ordinary Multiboot kernel
- * ({@code -kernel}), and checks its verdict line and that it powered itself off through ACPI.
- * Passing here shows the guests are ordinary PC guests, not tuned to jqvm.
+ * Boots each x86 guest under QEMU's PC machine with KVM (the virtio guest under {@code microvm}, which
+ * has virtio-mmio), exactly as an ordinary Multiboot kernel ({@code -kernel}), and checks its verdict
+ * line and that it powered itself off through ACPI. Passing here shows the guests are ordinary PC
+ * guests, not tuned to jqvm.
  */
 class QemuGuestTest {
 
