@@ -1,4 +1,4 @@
-/* Drives a virtio-blk and a virtio-entropy device over virtio-mmio (version 2) as a minimal
+/* Drives a virtio-blk and a virtio-entropy device over virtio-mmio (version 2, or legacy 1) as a minimal
  * driver would: the devices are announced on the command line in Linux's syntax
  * (virtio_mmio.device=<size>@<base>:<irq>, irq being the IOAPIC GSI), and the disk image holds
  * a pattern the test wrote: 32-bit little-endian word j of sector s is (s << 16 | j). With
@@ -307,14 +307,14 @@ static const char *find_devices(const struct madt_facts *madt)
         return "a malformed virtio_mmio.device= announcement";
     uint32_t pins = ioapic_pins(madt->io_apic_address);
     for (int i = 0; i < count; i++) {
-        uint32_t device_id;
-        const char *failure = virtio_mmio_probe(found[i].base, &device_id);
+        uint32_t version, device_id;
+        const char *failure = virtio_mmio_probe(found[i].base, &version, &device_id);
         printf("virtio-mmio at %lx (%lx bytes, GSI %u): ", found[i].base, found[i].size, found[i].irq);
         if (failure) {
             printf("%s\n", failure);
             return failure;
         }
-        printf("device ID %u\n", device_id);
+        printf("version %u, device ID %u\n", version, device_id);
         if (found[i].irq < madt->io_apic_gsi_base || found[i].irq - madt->io_apic_gsi_base >= pins)
             return "an announced interrupt is not an input of the IOAPIC";
         struct virtio_mmio_device *device = &devices[device_count];

@@ -1,4 +1,4 @@
-/* virtio-mmio (version 2) transport and split-virtqueue driver core; see virtio_mmio.h. */
+/* virtio-mmio transport (version 2, and the legacy version 1) and split-virtqueue driver core; see virtio_mmio.h. */
 #include "virtio_mmio.h"
 
 /* Register offsets (virtio 1.2 section 4.2.2) */
@@ -12,6 +12,9 @@
 #define REG_QUEUE_SEL           0x030
 #define REG_QUEUE_NUM_MAX       0x034
 #define REG_QUEUE_NUM           0x038
+#define REG_LEGACY_GUEST_PAGE_SIZE 0x028
+#define REG_LEGACY_QUEUE_ALIGN  0x03c
+#define REG_LEGACY_QUEUE_PFN    0x040
 #define REG_QUEUE_READY         0x044
 #define REG_QUEUE_NOTIFY        0x050
 #define REG_INTERRUPT_STATUS    0x060
@@ -27,6 +30,7 @@
 #define REG_CONFIG              0x100
 
 #define MAGIC_VIRT 0x74726976u   /* "virt", little-endian */
+#define LEGACY_PAGE_SIZE 4096u
 /* Each read is a VM exit, so this is a few seconds even on a busy host. */
 #define RESET_STATUS_READS 1000000u
 
@@ -123,40 +127,64 @@ int virtio_mmio_announcements(struct virtio_mmio_announcement *out, int capacity
 
 /* ---- Initialisation (section 3.1.1 and 4.2.3) ---- */
 
-const char *virtio_mmio_probe(uint64_t base, uint32_t *device_id)
+const char *virtio_mmio_probe(uint64_t base, uint32_t *version, uint32_t *device_id)
 {
     if (mmio_read32(base + REG_MAGIC) != MAGIC_VIRT)
         return "no virtio-mmio magic value";
-    if (mmio_read32(base + REG_VERSION) != 2)
-        return "not a version 2 (modern) virtio-mmio transport";
+    *version = mmio_read32(base + REG_VERSION);
+    if (*version != 1 && *version != 2)
+        return "neither a version 2 (modern) nor a version 1 (legacy) virtio-mmio transport";
     *device_id = mmio_read32(base + REG_DEVICE_ID);
     return NULL;
 }
 
+static bool legacy(const struct virtio_mmio_device *device) { return device->version == 1; }
+
 uint32_t virtio_mmio_status(struct virtio_mmio_device *device) { return reg_read(device, REG_STATUS); }
 
+/* A legacy device has only the first 32 feature bits. */
 static uint64_t device_features(const struct virtio_mmio_device *device)
 {
+    reg_write(device, REG_DEVICE_FEATURES_SEL, 0);
+    if (legacy(device))
+        return reg_read(device, REG_DEVICE_FEATURES);
     reg_write(device, REG_DEVICE_FEATURES_SEL, 1);
     uint64_t high = reg_read(device, REG_DEVICE_FEATURES);
     reg_write(device, REG_DEVICE_FEATURES_SEL, 0);
     return high << 32 | reg_read(device, REG_DEVICE_FEATURES);
 }
 
+/* Version 1 has one page-aligned area (section 4.2.4): descriptors, then the available ring, then
+ * the used ring at the next QueueAlign boundary; struct virtq has that layout for VIRTQ_SIZE entries. */
+static const char *setup_legacy_queue(struct virtio_mmio_device *device, uint32_t maximum)
+{
+    struct virtq *q = &device->queue;
+    if (maximum < VIRTQ_SIZE)
+        return "queue 0 is shorter than the 16 entries of the driver's legacy ring layout";
+    q->size = VIRTQ_SIZE;
+    reg_write(device, REG_LEGACY_GUEST_PAGE_SIZE, LEGACY_PAGE_SIZE);
+    reg_write(device, REG_QUEUE_NUM, q->size);
+    reg_write(device, REG_LEGACY_QUEUE_ALIGN, LEGACY_PAGE_SIZE);
+    reg_write(device, REG_LEGACY_QUEUE_PFN, (uint32_t)((uint64_t)q->descriptors / LEGACY_PAGE_SIZE));
+    return reg_read(device, REG_LEGACY_QUEUE_PFN) != 0 ? NULL : "QueuePFN does not read back";
+}
+
 static const char *setup_queue(struct virtio_mmio_device *device)
 {
     struct virtq *q = &device->queue;
     reg_write(device, REG_QUEUE_SEL, 0);
-    if (reg_read(device, REG_QUEUE_READY) != 0)
-        return "queue 0 is ready before the driver set it up";
+    if (reg_read(device, legacy(device) ? REG_LEGACY_QUEUE_PFN : REG_QUEUE_READY) != 0)
+        return "queue 0 is in use before the driver set it up";
     uint32_t maximum = reg_read(device, REG_QUEUE_NUM_MAX);
     if (maximum == 0)
         return "queue 0 is not available (QueueNumMax 0)";
-    q->size = maximum < VIRTQ_SIZE ? (uint16_t)maximum : VIRTQ_SIZE;
     q->last_used_index = 0;
     memset(q->descriptors, 0, sizeof q->descriptors);
     memset(&q->avail, 0, sizeof q->avail);
     memset(&q->used, 0, sizeof q->used);
+    if (legacy(device))
+        return setup_legacy_queue(device, maximum);
+    q->size = maximum < VIRTQ_SIZE ? (uint16_t)maximum : VIRTQ_SIZE;
     reg_write(device, REG_QUEUE_NUM, q->size);
     uint64_t desc = (uint64_t)q->descriptors, driver = (uint64_t)&q->avail, dev = (uint64_t)&q->used;
     reg_write(device, REG_QUEUE_DESC_LOW, (uint32_t)desc);
@@ -171,7 +199,7 @@ static const char *setup_queue(struct virtio_mmio_device *device)
 
 const char *virtio_mmio_init(struct virtio_mmio_device *device, uint64_t wanted_features)
 {
-    const char *failure = virtio_mmio_probe(device->base, &device->device_id);
+    const char *failure = virtio_mmio_probe(device->base, &device->version, &device->device_id);
     if (failure)
         return failure;
     /* A reset may take the device a while (requests in flight): wait for the status to read 0 (4.2.3.1.1). */
@@ -183,19 +211,22 @@ const char *virtio_mmio_init(struct virtio_mmio_device *device, uint64_t wanted_
     reg_write(device, REG_STATUS, STATUS_ACKNOWLEDGE);
     reg_write(device, REG_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
     uint64_t offered = device_features(device);
-    if (!(offered & (1ull << VIRTIO_F_VERSION_1)))
+    if (!legacy(device) && !(offered & (1ull << VIRTIO_F_VERSION_1)))
         return "the device does not offer VIRTIO_F_VERSION_1";
-    device->features = offered & (wanted_features | 1ull << VIRTIO_F_VERSION_1);
-    printf("virtio-mmio %lx: device %u offers features %lx, driver accepts %lx\n",
-           device->base, device->device_id, offered, device->features);
+    device->features = offered & (wanted_features | (legacy(device) ? 0 : 1ull << VIRTIO_F_VERSION_1));
+    printf("virtio-mmio %lx: version %u, device %u offers features %lx, driver accepts %lx\n",
+           device->base, device->version, device->device_id, offered, device->features);
     reg_write(device, REG_DRIVER_FEATURES_SEL, 0);
     reg_write(device, REG_DRIVER_FEATURES, (uint32_t)device->features);
-    reg_write(device, REG_DRIVER_FEATURES_SEL, 1);
-    reg_write(device, REG_DRIVER_FEATURES, (uint32_t)(device->features >> 32));
-    reg_write(device, REG_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
-    if (!(reg_read(device, REG_STATUS) & STATUS_FEATURES_OK)) {
-        reg_write(device, REG_STATUS, STATUS_FAILED);
-        return "the device refused the negotiated features (FEATURES_OK cleared)";
+    if (!legacy(device)) {
+        /* A legacy device has no FEATURES_OK step: it takes the features as written. */
+        reg_write(device, REG_DRIVER_FEATURES_SEL, 1);
+        reg_write(device, REG_DRIVER_FEATURES, (uint32_t)(device->features >> 32));
+        reg_write(device, REG_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
+        if (!(reg_read(device, REG_STATUS) & STATUS_FEATURES_OK)) {
+            reg_write(device, REG_STATUS, STATUS_FAILED);
+            return "the device refused the negotiated features (FEATURES_OK cleared)";
+        }
     }
     failure = setup_queue(device);
     if (failure)
@@ -205,18 +236,25 @@ const char *virtio_mmio_init(struct virtio_mmio_device *device, uint64_t wanted_
 
 void virtio_mmio_driver_ok(struct virtio_mmio_device *device)
 {
-    reg_write(device, REG_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
+    uint32_t features_ok = legacy(device) ? 0 : STATUS_FEATURES_OK;
+    reg_write(device, REG_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | features_ok | STATUS_DRIVER_OK);
+}
+
+/* Version 1 has no ConfigGeneration register: a legacy driver reads the fields once. */
+static uint32_t config_generation(struct virtio_mmio_device *device)
+{
+    return legacy(device) ? 0 : reg_read(device, REG_CONFIG_GENERATION);
 }
 
 static uint32_t config_read32_stable(struct virtio_mmio_device *device, uint32_t offset, uint32_t *high)
 {
     uint32_t generation, low;
     do {
-        generation = reg_read(device, REG_CONFIG_GENERATION);
+        generation = config_generation(device);
         low = reg_read(device, REG_CONFIG + offset);
         if (high)
             *high = reg_read(device, REG_CONFIG + offset + 4);
-    } while (reg_read(device, REG_CONFIG_GENERATION) != generation);
+    } while (config_generation(device) != generation);
     return low;
 }
 

@@ -1,4 +1,5 @@
-/* A minimal virtio 1.2 driver core: the virtio-mmio transport (version 2 only) and one split
+/* A minimal virtio 1.2 driver core: the virtio-mmio transport (version 2, and version 1 as legacy
+ * drivers use it) and one split
  * virtqueue per device, with one batch of requests in flight at a time. Enough for a guest to prove a
  * device works the way Linux's drivers use it, not a general driver. */
 #ifndef GUESTKIT_VIRTIO_MMIO_H
@@ -58,10 +59,12 @@ struct virtq_used {
     uint16_t avail_event;
 } __attribute__((packed));
 
-/* The device-visible parts each get their own page: the spec's alignment (16, 2, 4) with room. */
+/* The layout a legacy (version 1) device computes from the queue's page number with QueueAlign
+ * 4096: descriptors, the available ring right after them, the used ring on the next page. It also
+ * meets version 2's alignments (16, 2, 4), where each part's address is given on its own. */
 struct virtq {
     struct virtq_desc descriptors[VIRTQ_SIZE] __attribute__((aligned(4096)));
-    struct virtq_avail avail __attribute__((aligned(4096)));
+    struct virtq_avail avail;
     struct virtq_used used __attribute__((aligned(4096)));
     uint16_t size;               /* negotiated: min(QueueNumMax, VIRTQ_SIZE) */
     uint16_t last_used_index;
@@ -69,6 +72,7 @@ struct virtq {
 
 struct virtio_mmio_device {
     uint64_t base;
+    uint32_t version;            /* 2, or 1 for a legacy transport */
     uint32_t irq;
     uint32_t device_id;
     uint64_t features;           /* what the driver accepted */
@@ -85,11 +89,11 @@ struct virtio_buffer {
     bool device_writes;
 };
 
-/* Checks magic and version, resets, negotiates (VERSION_1 plus the wanted features the device
- * offers) and sets up queue 0. Returns NULL or why the device cannot be driven. */
+/* Checks magic and version, resets, negotiates (VERSION_1 unless legacy, plus the wanted features
+ * the device offers) and sets up queue 0. Returns NULL or why the device cannot be driven. */
 const char *virtio_mmio_init(struct virtio_mmio_device *device, uint64_t wanted_features);
-/* Reads the device ID without touching the device's state (0: no device behind the transport). */
-const char *virtio_mmio_probe(uint64_t base, uint32_t *device_id);
+/* Reads the transport version and device ID without touching the device's state (ID 0: no device). */
+const char *virtio_mmio_probe(uint64_t base, uint32_t *version, uint32_t *device_id);
 /* Sets DRIVER_OK: the device is live from here on. */
 void virtio_mmio_driver_ok(struct virtio_mmio_device *device);
 /* Config space, read until the generation counter is stable (a 64-bit field is two 32-bit reads). */

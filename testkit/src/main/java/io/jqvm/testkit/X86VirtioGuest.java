@@ -68,6 +68,15 @@ public final class X86VirtioGuest {
                 "virtio-entropy: the bytes are not all equal: ok");
     }
 
+    /** The lines the guest prints for the two transports it finds, of virtio-mmio {@code version} 2 or 1 (legacy). */
+    public static List<String> transportLines(int version) {
+        return List.of(transportLine(BLOCK_ADDRESS, BLOCK_GSI, version, 2), transportLine(ENTROPY_ADDRESS, ENTROPY_GSI, version, 4));
+    }
+
+    private static String transportLine(long address, int gsi, int version, int deviceId) {
+        return "virtio-mmio at %x (200 bytes, GSI %d): version %d, device ID %d".formatted(address, gsi, version, deviceId);
+    }
+
     /** Linux's {@code virtio_mmio.device=<size>@<base>:<irq>} announcement of both devices. */
     public static String announcements() {
         return announcement(BLOCK_ADDRESS, BLOCK_GSI) + " " + announcement(ENTROPY_ADDRESS, ENTROPY_GSI);

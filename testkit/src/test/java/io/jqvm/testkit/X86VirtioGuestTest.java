@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +21,12 @@ class X86VirtioGuestTest {
     void announcementsUseLinuxsSyntax() {
         assertEquals("virtio_mmio.device=512@0xfeb00000:16 virtio_mmio.device=512@0xfeb00200:17",
                 X86VirtioGuest.announcements());
+    }
+
+    @Test
+    void transportLinesNameAddressGsiVersionAndDevice() {
+        assertEquals(List.of("virtio-mmio at feb00000 (200 bytes, GSI 16): version 1, device ID 2",
+                "virtio-mmio at feb00200 (200 bytes, GSI 17): version 1, device ID 4"), X86VirtioGuest.transportLines(1));
     }
 
     @Test
