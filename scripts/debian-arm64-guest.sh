@@ -15,6 +15,9 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 source "$repo/scripts/lib/java.sh"
+for tool in depmod aarch64-linux-gnu-gcc mke2fs; do
+    command -v "$tool" > /dev/null || { echo "$tool is missing: run scripts/install-test-prerequisites.sh" >&2; exit 1; }
+done
 cache=$(mkdir -p "${1:-$repo/build/guest-cache}" && cd "${1:-$repo/build/guest-cache}" && pwd)
 
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then

@@ -9,6 +9,7 @@ import io.jqvm.testkit.Command;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,7 +59,7 @@ class NetworkTapTest {
     }
 
     private static void ip(String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of("ip"));
+        List<String> command = new ArrayList<>(List.of("ip"));
         command.addAll(List.of(args));
         Command.Result r = Command.run(command, Command.repo(), Duration.ofSeconds(30));
         assertEquals(0, r.exitStatus(), () -> "this test needs root and iproute2 (network namespaces, TAP): " + r.describe());
