@@ -10,7 +10,6 @@ const char guest_name[] = "timer";
 /* LAPIC timer, divide by 1. KVM's in-kernel LAPIC counts at 1 GHz, so this is about 4 s:
  * ten ticks at 100 Hz need 0.1 s. */
 #define WATCHDOG_COUNT   0xFFFFFFFFu
-#define LAPIC_DIVIDE_BY_1 0x0B
 
 static volatile unsigned pit_ticks;
 static volatile uint64_t first_tick_tsc, last_tick_tsc;

@@ -23,6 +23,8 @@
 #define EL0_CODE_VA 0x10000000UL
 #define EL0_STACK_VA 0x10010000UL
 #define UNMAPPED_VA 0x80000000UL
+/* Between QEMU virt's virtio-mmio transports and its platform bus: no device, no RAM. */
+#define NO_DEVICE_PA 0x0b000000UL
 
 extern char el0_program[];
 static u8 el0_stack[4096] __attribute__((aligned(4096)));
@@ -87,13 +89,20 @@ static void el1_traps(void)
     TRAP("svc #0", "svc #0");
     TRAP("brk #0x42", "brk #0x42");
     TRAP("udf #7", "udf #7");
-    /* No "smc #0": without EL3 QEMU makes it UNDEFINED while jqvm hands SMC, like HVC, to the VMM as a
-       hypercall (the issue's platform choice); the two boards rightly differ there. */
+    TRAP("smc #0 (no EL3: UNDEFINED)", "smc #0");
+    TRAP("smc #0x42", "smc #0x42");
     TRAP("mrs hcr_el2 at EL1", "mrs x9, hcr_el2");
     TRAP("ldxr misaligned", "ldxr x9, [%[a]]", [a] "r"(misaligned));
     TRAP("ldr from unmapped VA", "ldr x9, [%[a]]", [a] "r"(UNMAPPED_VA + 0x123));
     TRAP("str to unmapped VA", "str xzr, [%[a], #8]", [a] "r"(UNMAPPED_VA));
     TRAP("ldp from a high unmapped VA", "ldp x9, x30, [%[a]]", [a] "r"(0x0000ff0000000000UL));
+    pt_map_page((u64 *)READ_SYSREG(ttbr0_el1), NO_DEVICE_PA, NO_DEVICE_PA, PT_DEVICE);
+    tlb_flush_all();
+    TRAP("ldr from a PA with no device (synchronous external abort)", "ldr x9, [%[a], #8]", [a] "r"(NO_DEVICE_PA));
+    TRAP("str to a PA with no device", "str x9, [%[a], #16]", [a] "r"(NO_DEVICE_PA));
+    TRAP("ldrsh from a PA with no device", "ldrsh w9, [%[a]]", [a] "r"(NO_DEVICE_PA));
+    TRAP("stlrb to a PA with no device", "stlrb w9, [%[a]]", [a] "r"(NO_DEVICE_PA));
+    TRAP("ldp from a PA with no device", "ldp x9, x30, [%[a]]", [a] "r"(NO_DEVICE_PA));
     resume_at_link = 1;
     TRAP("blr to unmapped VA", "blr %[a]", [a] "r"(UNMAPPED_VA));
     resume_at_link = 1;

@@ -64,6 +64,13 @@ typedef int (*exc_hook_fn)(struct exc_frame *frame, unsigned kind);
 extern exc_hook_fn exception_hook;
 extern char exception_vectors[];
 
+/* Runs code at EL0: ERET to entry with SPSR_EL1 = spsr (EL0t, any DAIF/SS bits), SP_EL0 = stack and
+   x1 = x1. The program's exception hook calls el0_return(frame) when it wants EL1 to go on (typically on an
+   EL0 "svc #EL0_EXIT"); el0_run then returns EL0's x0. */
+#define EL0_EXIT 0x99
+u64 el0_run(u64 entry, u64 stack, u64 spsr, u64 x1);
+void el0_return(struct exc_frame *frame);
+
 static inline void irq_enable(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
 

@@ -162,8 +162,13 @@ static bool dsdt_sleep_types(const struct acpi_header *dsdt, uint8_t *type_a, ui
 #define FADT_PM1A_CNT_BLK      64
 #define FADT_PM1B_CNT_BLK      68
 #define FADT_X_DSDT            140
+#define FADT_FLAGS             112
 #define FADT_X_PM1A_CNT_BLK    172
+#define FADT_SLEEP_CONTROL_REG 244
+#define FADT_HW_REDUCED_ACPI   (1u << 20)
+#define GAS_SYSTEM_MEMORY      0
 #define GAS_SYSTEM_IO          1
+#define GAS_ADDRESS            4
 
 /* QEMU's PC and Q35 machines: PM I/O base 0x600, PM1a_CNT at +4, \_S5 = 0. */
 #define DEFAULT_PM1A_CONTROL_PORT 0x604
@@ -184,6 +189,14 @@ void acpi_poweroff_method(struct poweroff_method *method)
         method->from_fadt = true;
         method->pm1a_control_port = (uint16_t)pm1a;
         method->pm1b_control_port = (uint16_t)read32(fadt, FADT_PM1B_CNT_BLK);
+    } else if ((read32(fadt, FADT_FLAGS) & FADT_HW_REDUCED_ACPI) && fadt->length >= FADT_SLEEP_CONTROL_REG + 12) {
+        uint8_t space = read8(fadt, FADT_SLEEP_CONTROL_REG);
+        uint64_t address = read64(fadt, FADT_SLEEP_CONTROL_REG + GAS_ADDRESS);
+        if (address && (space == GAS_SYSTEM_MEMORY || space == GAS_SYSTEM_IO)) {
+            method->from_fadt = true;
+            method->sleep_control_address = address;
+            method->sleep_control_in_io_space = space == GAS_SYSTEM_IO;
+        }
     }
     uint64_t dsdt_address = fadt->length >= FADT_X_DSDT + 8 ? read64(fadt, FADT_X_DSDT) : 0;
     if (!dsdt_address)
@@ -195,6 +208,31 @@ void acpi_poweroff_method(struct poweroff_method *method)
 
 #define PM1_CNT_SLP_TYP_SHIFT 10
 #define PM1_CNT_SLP_EN        (1u << 13)
+/* The hardware-reduced sleep control register (ACPI 6.4 section 4.8.3.7) */
+#define SLEEP_CONTROL_SLP_TYP_SHIFT 2
+#define SLEEP_CONTROL_SLP_EN        (1u << 5)
+
+static void write_sleep_control(const struct poweroff_method *method)
+{
+    uint8_t value = (uint8_t)((method->sleep_type_a & 7u) << SLEEP_CONTROL_SLP_TYP_SHIFT | SLEEP_CONTROL_SLP_EN);
+    if (method->sleep_control_in_io_space)
+        outb((uint16_t)method->sleep_control_address, value);
+    else
+        *(volatile uint8_t *)method->sleep_control_address = value;
+}
+
+static void write_pm1_control(const struct poweroff_method *method)
+{
+    /* Preserve the other PM1 control bits (SCI_EN etc.) as the spec asks. */
+    uint16_t control = inw(method->pm1a_control_port) & ~(7u << PM1_CNT_SLP_TYP_SHIFT);
+    if (method->pm1b_control_port) {
+        uint16_t control_b = inw(method->pm1b_control_port) & ~(7u << PM1_CNT_SLP_TYP_SHIFT);
+        outw(method->pm1b_control_port,
+             control_b | (uint16_t)(method->sleep_type_b << PM1_CNT_SLP_TYP_SHIFT) | PM1_CNT_SLP_EN);
+    }
+    outw(method->pm1a_control_port,
+         control | (uint16_t)(method->sleep_type_a << PM1_CNT_SLP_TYP_SHIFT) | PM1_CNT_SLP_EN);
+}
 
 _Noreturn void acpi_poweroff(void)
 {
@@ -204,17 +242,15 @@ _Noreturn void acpi_poweroff(void)
         printf("poweroff: no FADT, using QEMU's PM1a_CNT port %x\n", method.pm1a_control_port);
     if (!method.sleep_type_from_dsdt)
         printf("poweroff: no \\_S5 in the DSDT, using SLP_TYP %u\n", method.sleep_type_a);
-    /* Preserve the other PM1 control bits (SCI_EN etc.) as the spec asks. */
-    uint16_t control = inw(method.pm1a_control_port) & ~(7u << PM1_CNT_SLP_TYP_SHIFT);
-    if (method.pm1b_control_port) {
-        uint16_t control_b = inw(method.pm1b_control_port) & ~(7u << PM1_CNT_SLP_TYP_SHIFT);
-        outw(method.pm1b_control_port,
-             control_b | (uint16_t)(method.sleep_type_b << PM1_CNT_SLP_TYP_SHIFT) | PM1_CNT_SLP_EN);
+    /* A VMM may act on the request asynchronously; give it a second before saying so. A
+     * hardware-reduced platform need not have the PIT's gate port, so its second is the LAPIC's. */
+    if (method.sleep_control_address) {
+        write_sleep_control(&method);
+        lapic_delay_us(1000000);
+    } else {
+        write_pm1_control(&method);
+        pit_delay_us(1000000);
     }
-    outw(method.pm1a_control_port,
-         control | (uint16_t)(method.sleep_type_a << PM1_CNT_SLP_TYP_SHIFT) | PM1_CNT_SLP_EN);
-    /* A VMM may act on the request asynchronously; give it a second before saying so. */
-    pit_delay_us(1000000);
     print("poweroff: still running after S5 request; halting\n");
     halt_forever();
 }

@@ -97,6 +97,19 @@ void lapic_enable(void)
     lapic_write(LAPIC_LVT_LINT1, LAPIC_LVT_MASKED);
 }
 
+#define KVM_LAPIC_TICKS_PER_US 1000u
+
+void lapic_delay_us(uint32_t microseconds)
+{
+    uint64_t ticks = (uint64_t)microseconds * KVM_LAPIC_TICKS_PER_US;
+    lapic_enable();
+    lapic_write(LAPIC_TIMER_DIVIDE, LAPIC_DIVIDE_BY_1);
+    lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED);
+    lapic_write(LAPIC_TIMER_INITIAL, ticks > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)ticks);
+    while (lapic_read(LAPIC_TIMER_CURRENT) != 0)
+        cpu_pause();
+}
+
 #define LAPIC_ICR_DELIVERY_PENDING (1u << 12)
 
 void lapic_send_ipi(uint8_t destination_apic_id, uint32_t command)

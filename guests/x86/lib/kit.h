@@ -121,6 +121,9 @@ void acpi_read_madt(struct madt_facts *facts);
 struct poweroff_method {
     uint16_t pm1a_control_port;
     uint16_t pm1b_control_port;    /* 0 when absent */
+    /* Hardware-reduced ACPI (QEMU's microvm): no PM1 blocks, one sleep control register. */
+    uint64_t sleep_control_address;    /* 0 unless the FADT says HW_REDUCED_ACPI */
+    bool sleep_control_in_io_space;
     uint8_t sleep_type_a;
     uint8_t sleep_type_b;
     bool from_fadt;                /* false: QEMU's documented defaults were used */
@@ -157,7 +160,9 @@ void pic_disable(void);
 #define LAPIC_LVT_LINT0        0x350
 #define LAPIC_LVT_LINT1        0x360
 #define LAPIC_TIMER_INITIAL    0x380
+#define LAPIC_TIMER_CURRENT    0x390
 #define LAPIC_TIMER_DIVIDE     0x3E0
+#define LAPIC_DIVIDE_BY_1      0x0B
 #define LAPIC_LVT_MASKED       (1u << 16)
 #define LAPIC_SPURIOUS_VECTOR  0xFF
 
@@ -168,6 +173,9 @@ uint8_t lapic_id(void);
 /* Software-enables the LAPIC, accepts all priorities, masks LINT0/LINT1. */
 void lapic_enable(void);
 void lapic_eoi(void);
+/* Busy-waits on the LAPIC timer (masked, so no interrupt), at KVM's 1 GHz LAPIC timer clock, at
+ * most about 4 s: for machines without the PIT's gate port, such as QEMU's microvm. */
+void lapic_delay_us(uint32_t microseconds);
 /* Sends an IPI (ICR command word) and waits for the LAPIC to report it delivered. */
 void lapic_send_ipi(uint8_t destination_apic_id, uint32_t command);
 

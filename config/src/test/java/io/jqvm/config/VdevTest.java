@@ -45,13 +45,13 @@ class VdevTest {
             Map.entry("ser8250", "batch 100 delayed forever hostdev >- hostdev <in intr ioapic:4 loc 0x3f8 name com1 sched 10"),
             Map.entry("pl011", "batch 0 delayed 3 hostdev >\"|tee log\" sched 12 loc 0x1c090000 intr gic:37"),
             Map.entry("pl031", "loc 0x1c170000 intr gic:36"),
-            Map.entry("virtio-blk", "delayed 0 dio read hostdev <disk.img legacy threads 32 loc 0x1c0d0000 intr gic:42"),
+            Map.entry("virtio-blk", "delayed 0 dio read hostdev <disk.img legacy threads 32 serial disk-0 loc 0x1c0d0000 intr gic:42"),
             Map.entry("virtio-net", "legacy mac 02:00:00:00:00:0A peer /dev/vdevpeers/vp0 peerfeats 0x7fc3 name net0"),
             Map.entry("virtio-console", "delayed 1 hostdev /dev/ser1 legacy sched 9 name con"),
-            Map.entry("virtio-entropy", "delayed forever loc 0x1c0e0000 intr gic:43"),
+            Map.entry("virtio-entropy", "delayed forever legacy loc 0x1c0e0000 intr gic:43"),
             Map.entry("virtio-input", "display 1 force_dev_presence yes global_alpha 255 offset 0,0 options -0x2 pipeline 2 "
                     + "protocol 1 sched 10 size 800,480 window win1 zorder 3 screen keyboard"),
-            Map.entry("virtio-vsock", "cid 3"),
+            Map.entry("virtio-vsock", "cid 3 uds /tmp/vsock.sock legacy"),
             Map.entry("shmem", "allow vm* deny vm9 create buf,64K,0660,100 gid 100 sched 10 subst ,/shm umask 022 loc 0x1c100000 intr gic:50"),
             Map.entry("wdt-sp805", "action dump,terminate frequency 25000000 intr gic:32"),
             Map.entry("wdt-ib700", "action fiq"),
@@ -60,18 +60,26 @@ class VdevTest {
             Map.entry("progress", "name p"),
             Map.entry("acpi-pm", "intr ioapic:9"));
 
+    /** Further samples for options that exclude each other (virtio-net's backends). */
+    private static final Map<String, List<String>> MORE_SAMPLES = Map.of(
+            "virtio-net", List.of("tapdev tap0 mac 02:00:00:00:00:0b", "passt", "passt /run/user/1000/passt.socket"));
+
     @Test
     void everyVdevTypeParsesEveryOption() {
         Set<String> covered = new HashSet<>();
         for (VdevSchema schema : VdevCatalog.all()) {
             String line = EVERY_OPTION.get(schema.type());
             assertTrue(line != null, "no sample for " + schema.type());
-            VdevSpec vdev = file(cwd, schema.type() + ".conf", "vdev " + schema.type() + " " + line).vdevs().getFirst();
-            assertEquals(schema.type(), vdev.type());
-            assertTrue(vdev.explicit());
-            for (String option : schema.options().keySet()) {
-                if (vdev.has(option)) {
-                    covered.add(schema.type() + "." + option);
+            List<String> lines = new java.util.ArrayList<>(List.of(line));
+            lines.addAll(MORE_SAMPLES.getOrDefault(schema.type(), List.of()));
+            for (String sample : lines) {
+                VdevSpec vdev = file(cwd, schema.type() + ".conf", "vdev " + schema.type() + " " + sample).vdevs().getFirst();
+                assertEquals(schema.type(), vdev.type());
+                assertTrue(vdev.explicit());
+                for (String option : schema.options().keySet()) {
+                    if (vdev.has(option)) {
+                        covered.add(schema.type() + "." + option);
+                    }
                 }
             }
             for (String option : schema.options().keySet()) {
@@ -114,14 +122,14 @@ class VdevTest {
     @Test
     void defaultLocationSpacesAndLocations() {
         VmSpec spec = args(cwd, "vdev", "ser8250", "loc", "0x3f8", "vdev", "pl011", "loc", "0x1c090000",
-                "vdev", "acpi-pm", "vdev", "acpi-pm", "loc", "0x600", "vdev", "virtio-net");
+                "vdev", "acpi-pm", "vdev", "acpi-pm", "loc", "0x600", "vdev", "virtio-net", "passt");
         assertEquals(Optional.of(new Location.Io(0x3f8)), spec.vdevs().get(0).location());
         assertEquals(Optional.of(new Location.Memory(0x1c090000L)), spec.vdevs().get(1).location());
         assertEquals(Optional.of(new Location.Io(0x604)), spec.vdevs().get(2).location());
         assertEquals(Optional.of(new Location.Io(0x600)), spec.vdevs().get(3).location());
         assertEquals(Optional.empty(), spec.vdevs().get(4).location());
         assertEquals(Optional.of(new Location.PciSlot(0, 1, OptionalInt.empty())),
-                args(cwd, "vdev", "virtio-net", "loc", "pci:0:1").vdevs().getFirst().location());
+                args(cwd, "vdev", "virtio-net", "loc", "pci:0:1", "tapdev", "tap0").vdevs().getFirst().location());
     }
 
     @ParameterizedTest
@@ -174,7 +182,7 @@ class VdevTest {
     @Test
     void unknownOptionsListTheVdevsOptions() {
         failsWith(cwd, "<command line>:1:3: unknown option \"thread\" for vdev virtio-blk; did you mean \"threads\"? "
-                + "(vdev virtio-blk options: loc, intr, name, delayed, dio, hostdev, legacy, threads, set; or a top-level option)",
+                + "(vdev virtio-blk options: loc, intr, name, delayed, dio, hostdev, legacy, threads, serial, set; or a top-level option)",
                 "vdev", "virtio-blk", "thread", "4");
         failsWith(cwd, "<command line>:1:3: unknown option \"hostdev\" for vdev pl031 (vdev pl031 options: loc, intr, name, set; "
                 + "or a top-level option)", "vdev", "pl031", "hostdev", "x");
@@ -230,7 +238,7 @@ class VdevTest {
     void masksAndMacs() {
         VdevSpec input = args(cwd, "vdev", "virtio-input", "options", "+0x10").vdevs().getFirst();
         assertEquals(Optional.of(new Value.Mask(Value.Mask.Operation.SET, 0x10)), input.value("options", Value.Mask.class));
-        VdevSpec net = args(cwd, "vdev", "virtio-net", "mac", "2:0:0:ab:cd:EF").vdevs().getFirst();
+        VdevSpec net = args(cwd, "vdev", "virtio-net", "mac", "2:0:0:ab:cd:EF", "passt").vdevs().getFirst();
         assertEquals("02:00:00:ab:cd:ef", net.value("mac", Value.Mac.class).orElseThrow().toString());
     }
 
@@ -251,7 +259,7 @@ class VdevTest {
 
     @Test
     void architectureChecks() {
-        VmSpec spec = args(cwd, "vdev", "gic", "vdev", "virtio-blk", "vdev", "pl011");
+        VmSpec spec = args(cwd, "vdev", "gic", "vdev", "virtio-blk", "hostdev", "d.img", "vdev", "pl011");
         spec.checkArchitecture(Arch.AARCH64);
         ConfigException e = assertThrows(ConfigException.class, () -> spec.checkArchitecture(Arch.X86_64));
         assertEquals("<command line>:1:1: vdev \"gic\" does not exist on x86_64 guests", e.getMessage());
@@ -266,7 +274,7 @@ class VdevTest {
         assertEquals(Origin.BUILT_IN, gic.origin());
         assertEquals(Optional.empty(), gic.value("version", Value.Number.class));
         assertThrows(IllegalArgumentException.class, () -> VdevSpec.implicit("floppy"));
-        assertEquals(2, args(cwd, "vdev", "pl011", "vdev", "virtio-blk", "vdev", "pl011").vdevs("pl011").size());
+        assertEquals(2, args(cwd, "vdev", "pl011", "vdev", "virtio-blk", "hostdev", "d.img", "vdev", "pl011").vdevs("pl011").size());
     }
 
     @Test

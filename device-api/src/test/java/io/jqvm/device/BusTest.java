@@ -10,12 +10,12 @@ import org.junit.jupiter.api.Test;
 class BusTest {
     private static final BusDevice DEVICE = new BusDevice() {
         @Override
-        public long read(long offset, int size) {
+        public long read(int vcpu, long offset, int size) {
             return offset;
         }
 
         @Override
-        public void write(long offset, int size, long value) {
+        public void write(int vcpu, long offset, int size, long value) {
         }
     };
 

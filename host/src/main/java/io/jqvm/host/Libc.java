@@ -44,7 +44,10 @@ public final class Libc {
     public static final long MAP_FAILED = -1L;
     public static final int O_RDONLY = 0;
     public static final int O_RDWR = 2;
+    public static final int O_NONBLOCK = 0x800;
     public static final int O_CLOEXEC = 0x80000;
+    public static final short POLLIN = 0x1;
+    public static final short POLLOUT = 0x4;
     public static final int EFD_CLOEXEC = 0x80000;
     public static final int EFD_NONBLOCK = 0x800;
     public static final int EINTR = 4;
@@ -71,6 +74,7 @@ public final class Libc {
             Linker.Option.firstVariadicArg(2));
     private static final MethodHandle IOCTL_LONG = errnoCall("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
             Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle POLL = errnoCall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle EVENTFD = errnoCall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SYSCALL3 = errnoCall("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
@@ -250,6 +254,27 @@ public final class Libc {
         throw new HostException(what, e);
     }
 
+    /**
+     * poll(2) over {@code count} {@code struct pollfd}s (8 bytes each: fd, events, revents) in {@code fds}, waiting
+     * at most {@code timeoutMs} (-1: forever). Returns the number of ready descriptors, 0 on timeout, -EINTR.
+     */
+    public static int poll(MemorySegment fds, int count, int timeoutMs) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            int n = (int) POLL.invokeExact(st, fds, (long) count, timeoutMs);
+            if (n < 0) {
+                int e = errno(st);
+                if (e == EINTR) {
+                    return -e;
+                }
+                throw new HostException("poll", e);
+            }
+            return n;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     public static int eventfd(int initval, int flags) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
@@ -427,6 +452,35 @@ public final class Libc {
                 throw fail("sigaction(" + signal + ")", st);
             }
             return previous.get(JAVA_LONG, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // Files: virtio-blk deallocates discarded ranges.
+
+    public static final int EOPNOTSUPP = 95;
+    public static final int FALLOC_FL_KEEP_SIZE = 1;
+    public static final int FALLOC_FL_PUNCH_HOLE = 2;
+
+    private static final MethodHandle FALLOCATE = errnoCall("fallocate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+
+    /**
+     * fallocate(2) on [offset, offset+length) of {@code fd}. Returns 0, or -EOPNOTSUPP when the file system
+     * does not support {@code mode} (punching holes, say), so callers can fall back; any other failure throws.
+     */
+    public static int fallocate(int fd, int mode, long offset, long length) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            if ((int) FALLOCATE.invokeExact(st, fd, mode, offset, length) == 0) {
+                return 0;
+            }
+            int e = errno(st);
+            if (e == EOPNOTSUPP) {
+                return -e;
+            }
+            throw new HostException("fallocate", e);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -13,7 +13,7 @@ import java.util.List;
  * buffers reads like one that does not.
  */
 public final class DescriptorChain {
-    /** One guest buffer, [gpa, gpa+length). */
+    /** One guest buffer, [gpa, gpa+length); {@code length} is unsigned 32-bit (read it with Integer.toUnsignedLong). */
     public record Buffer(long gpa, int length) {
     }
 

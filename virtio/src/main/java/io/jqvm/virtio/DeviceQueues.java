@@ -7,7 +7,10 @@ public interface DeviceQueues {
     /** The features the driver accepted. */
     long features();
 
-    /** Queue {@code index}; its ring addresses are the ones the driver set, already checked to lie in RAM. */
+    /**
+     * Queue {@code index}, whose rings were checked to lie in RAM when the driver enabled it; null when the
+     * driver did not enable that queue (drivers may leave queues they do not use unset).
+     */
     Virtqueue queue(int index);
 
     GuestMemory memory();

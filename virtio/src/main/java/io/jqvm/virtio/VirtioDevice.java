@@ -6,8 +6,11 @@ package io.jqvm.virtio;
  * answers its configuration space and serves its queues once the driver has set DRIVER_OK.
  *
  * <p>Threading: {@link #queueNotify} runs on the notifying vCPU's thread and must not block it (hand slow
- * work to the device's own threads). {@link #activate} and {@link #reset} run on a vCPU thread too, under the
- * transport's lock. A device never throws for anything the guest wrote: a malformed queue surfaces as a
+ * work to the device's own threads). {@link #activate}, {@link #queueNotify} and {@link #reset} all run on vCPU
+ * threads under the transport's lock, so never concurrently for one device; device threads signal through
+ * {@link DeviceQueues}, which never takes that lock. After {@link #reset} a device must not touch the old
+ * queues (the driver owns that memory again): the transport silences the old {@link DeviceQueues}, but it
+ * cannot stop a thread that still holds a {@link Virtqueue}. A device never throws for anything the guest wrote: a malformed queue surfaces as a
  * {@link VirtqueueException} from {@link Virtqueue}, which the device passes to {@link DeviceQueues#fail}.
  */
 public interface VirtioDevice {

@@ -18,6 +18,15 @@ import java.util.List;
  * {@link #MAX_INDIRECT} of its own), which bounds every loop a driver could build. A violation throws
  * {@link VirtqueueException}; nothing here touches memory outside the guest's RAM.
  *
+ * <p>Where the spec lets the device choose, this queue refuses what QEMU refuses, so a driver bug shows the
+ * same way on both: a device-readable descriptor after a device-writable one (§2.7.4.2 lets the device treat
+ * it as an error, and the readable/writable split could not keep the order), and a zero-length buffer. An
+ * indirect descriptor may end a chain (it cannot carry NEXT, §2.7.5.3.1) but not sit inside an indirect table.
+ *
+ * <p>Memory ordering follows §2.7.13: the available index is read with acquire semantics before the entries
+ * it publishes; a used entry is written before the used index (release); and before the driver's suppression
+ * fields are read, a full fence orders them after the used index, the pairing Linux's {@code virtio_mb} expects.
+ *
  * <p>Not thread-safe: a device serves each queue from one thread at a time (or under its own lock).
  */
 public final class Virtqueue {
@@ -155,8 +164,16 @@ public final class Virtqueue {
                 index = 0;
                 continue;
             }
-            slice(addr, Integer.toUnsignedLong(len), (flags & DESC_F_WRITE) != 0, "buffer");
-            ((flags & DESC_F_WRITE) != 0 ? writable : readable).add(new DescriptorChain.Buffer(addr, len));
+            boolean toDevice = (flags & DESC_F_WRITE) == 0;
+            if (len == 0) {
+                throw new VirtqueueException("descriptor " + index + " of the chain from head " + head + " has length 0");
+            }
+            if (toDevice && !writable.isEmpty()) {
+                throw new VirtqueueException("descriptor " + index + " of the chain from head " + head
+                        + " is device-readable after a device-writable one");
+            }
+            slice(addr, Integer.toUnsignedLong(len), !toDevice, "buffer");
+            (toDevice ? readable : writable).add(new DescriptorChain.Buffer(addr, len));
             if ((flags & DESC_F_NEXT) == 0) {
                 return new DescriptorChain(memory, head, readable, writable);
             }
@@ -177,19 +194,37 @@ public final class Virtqueue {
 
     /** Returns {@code chain} to the driver, telling it {@code written} bytes were written into its writable buffers. */
     public void addUsed(DescriptorChain chain, int written) {
-        long at = 4L + 8L * (nextUsed & (size - 1));
-        used.set(U32, at, chain.head());
-        used.set(U32, at + 4, written);
-        nextUsed = (nextUsed + 1) & 0xffff;
-        VarHandle.releaseFence(); // the entry is visible before the index that publishes it
+        addUsed(List.of(chain), new int[] {written});
+    }
+
+    /**
+     * Returns several chains in one step: the driver sees the used index move once, past all of them, so it never
+     * finds part of a group (the receive buffers of one mergeable virtio-net frame, §5.1.6.4) without the rest.
+     */
+    public void addUsed(List<DescriptorChain> chains, int[] written) {
+        for (int i = 0; i < chains.size(); i++) {
+            if (Integer.toUnsignedLong(written[i]) > chains.get(i).writableLength()) {
+                throw new IllegalArgumentException("device claims " + Integer.toUnsignedString(written[i])
+                        + " bytes written into " + chains.get(i).writableLength() + " writable bytes");
+            }
+        }
+        for (int i = 0; i < chains.size(); i++) {
+            long at = 4L + 8L * ((nextUsed + i) & (size - 1));
+            used.set(U32, at, chains.get(i).head());
+            used.set(U32, at + 4, written[i]);
+            memory.written(usedGpa + at, 8);
+        }
+        nextUsed = (nextUsed + chains.size()) & 0xffff;
+        VarHandle.releaseFence(); // the entries are visible before the index that publishes them
         used.set(U16, 2, (short) nextUsed);
-        memory.written(usedGpa + at, 8);
         memory.written(usedGpa + 2, 2);
     }
 
     /**
-     * Whether the driver wants an interrupt for the entries added since the last one (§2.7.7.2): with
+     * Whether the driver wants an interrupt for the entries added since the previous call (§2.7.7.2): with
      * VIRTIO_F_EVENT_IDX when the used index passed its used_event, otherwise unless it set NO_INTERRUPT.
+     * Call it once after each batch of {@link #addUsed} (the transport does, in {@code notifyUsed}): each call
+     * starts the next batch, so asking twice for one batch answers false the second time.
      */
     public boolean needsInterrupt() {
         VarHandle.fullFence(); // the used index is published before the driver's suppression fields are read

@@ -51,7 +51,7 @@ public final class IoDispatcher implements GuestIo {
     public long mmioRead(int vcpu, long address, int size) {
         Bus.Window w = mmio.find(address, size);
         if (w != null) {
-            return w.device().read(address - w.base(), size);
+            return w.device().read(vcpu, address - w.base(), size);
         }
         return unclaimedRead(vcpu, "mem", address, size);
     }
@@ -60,7 +60,7 @@ public final class IoDispatcher implements GuestIo {
     public void mmioWrite(int vcpu, long address, int size, long value) {
         Bus.Window w = mmio.find(address, size);
         if (w != null) {
-            w.device().write(address - w.base(), size, value);
+            w.device().write(vcpu, address - w.base(), size, value);
             return;
         }
         unclaimedWrite(vcpu, "mem", address, size, value);
@@ -70,7 +70,7 @@ public final class IoDispatcher implements GuestIo {
     public long pioRead(int vcpu, int port, int size) {
         Bus.Window w = pio.find(port, size);
         if (w != null) {
-            return w.device().read(port - w.base(), size);
+            return w.device().read(vcpu, port - w.base(), size);
         }
         return unclaimedRead(vcpu, "io", port, size);
     }
@@ -79,7 +79,7 @@ public final class IoDispatcher implements GuestIo {
     public void pioWrite(int vcpu, int port, int size, long value) {
         Bus.Window w = pio.find(port, size);
         if (w != null) {
-            w.device().write(port - w.base(), size, value);
+            w.device().write(vcpu, port - w.base(), size, value);
             return;
         }
         unclaimedWrite(vcpu, "io", port, size, value);

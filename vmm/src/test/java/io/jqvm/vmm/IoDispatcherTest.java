@@ -21,14 +21,14 @@ class IoDispatcherTest {
         final List<String> accesses = new ArrayList<>();
 
         @Override
-        public long read(long offset, int size) {
-            accesses.add("r " + offset + " " + size);
+        public long read(int vcpu, long offset, int size) {
+            accesses.add("vCPU " + vcpu + " r " + offset + " " + size);
             return 0x1234;
         }
 
         @Override
-        public void write(long offset, int size, long value) {
-            accesses.add("w " + offset + " " + size + " " + value);
+        public void write(int vcpu, long offset, int size, long value) {
+            accesses.add("vCPU " + vcpu + " w " + offset + " " + size + " " + value);
         }
     }
 
@@ -61,13 +61,13 @@ class IoDispatcherTest {
     }
 
     @Test
-    void accessesReachTheOwningDeviceAtTheirOffset() {
+    void accessesReachTheOwningDeviceAtTheirOffsetWithTheAccessingVcpu() {
         IoDispatcher io = dispatcher(UnsupportedPolicy.IGNORE);
         assertEquals(0x1234, io.mmioRead(0, 0x09000018L, 4));
         io.mmioWrite(1, 0x09000000L, 1, 'A');
-        io.pioWrite(0, 0x71, 1, 7);
-        assertEquals(List.of("r 24 4", "w 0 1 65"), uart.accesses);
-        assertEquals(List.of("w 1 1 7"), rtc.accesses);
+        io.pioWrite(3, 0x71, 1, 7);
+        assertEquals(List.of("vCPU 0 r 24 4", "vCPU 1 w 0 1 65"), uart.accesses);
+        assertEquals(List.of("vCPU 3 w 1 1 7"), rtc.accesses);
     }
 
     @Test

@@ -26,18 +26,6 @@ public record AcpiPlatform(List<Integer> apicIds, int ioapicId, long ioapicBase,
                            int resetPort, int resetValue, Optional<Hpet> hpet) {
     /** The local APIC window every x86 CPU decodes at reset. */
     public static final long LOCAL_APIC_BASE = 0xfee00000L;
-    /** Conventional PC IOAPIC window. */
-    public static final long DEFAULT_IOAPIC_BASE = 0xfec00000L;
-    /** QEMU's PC machines put the PM1a event block, control register and timer at 0x600, 0x604, 0x608. */
-    public static final int DEFAULT_PM1A_EVENT_PORT = 0x600;
-    public static final int DEFAULT_PM1A_CONTROL_PORT = 0x604;
-    public static final int DEFAULT_PM_TIMER_PORT = 0x608;
-    public static final int DEFAULT_SCI = 9;
-    /** On PCs the PIT (IRQ 0) reaches IOAPIC pin 2, and pin 0 carries the 8259's cascade. */
-    public static final int PC_TIMER_IOAPIC_PIN = 2;
-    /** The keyboard controller's command port; 0xFE there pulses the reset line. */
-    public static final int KEYBOARD_CONTROLLER_RESET_PORT = 0x64;
-    public static final int KEYBOARD_CONTROLLER_RESET_VALUE = 0xfe;
 
     /**
      * An HPET block.
@@ -71,20 +59,5 @@ public record AcpiPlatform(List<Integer> apicIds, int ioapicId, long ioapicBase,
         if (sciInterrupt < 0 || sciInterrupt > 15) {
             throw new IllegalArgumentException("the SCI must be an ISA IRQ (0-15), not " + sciInterrupt);
         }
-    }
-
-    /**
-     * A PC: CPUs with APIC ids 0..cpus-1, IOAPIC at its conventional address serving GSIs from 0 with the
-     * PIT on pin 2, the PM
-     * blocks at QEMU's ports, SCI on IRQ 9, reset through the keyboard controller.
-     */
-    public static AcpiPlatform pc(int cpus, Optional<Hpet> hpet) {
-        Integer[] ids = new Integer[cpus];
-        for (int i = 0; i < cpus; i++) {
-            ids[i] = i;
-        }
-        return new AcpiPlatform(List.of(ids), cpus, DEFAULT_IOAPIC_BASE, 0, PC_TIMER_IOAPIC_PIN, DEFAULT_PM1A_EVENT_PORT,
-                DEFAULT_PM1A_CONTROL_PORT, DEFAULT_PM_TIMER_PORT, DEFAULT_SCI, KEYBOARD_CONTROLLER_RESET_PORT,
-                KEYBOARD_CONTROLLER_RESET_VALUE, hpet);
     }
 }

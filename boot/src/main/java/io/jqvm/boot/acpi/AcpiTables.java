@@ -16,14 +16,15 @@ import java.util.List;
  * ACPI 1.0 guests and current ones read the same description. Tables, in address order from the start of
  * the range: RSDP, FACS (64-byte aligned), DSDT, FADT (revision 6), MADT, HPET (if any), RSDT, XSDT.
  *
- * <p>The DSDT defines {@code \_S5} as {@code Package(){5, 5, 0, 0}}: SLP_TYP 5 in PM1a/PM1b control means
- * soft-off, the value QEMU's DSDTs use and the one the acpi-pm vdev acts on. It also defines
+ * <p>The DSDT defines {@code \_S5} as {@code Package(){0, 0, 0, 0}}: SLP_TYP 0 in PM1a/PM1b control means
+ * soft-off, as in the DSDT of QEMU's {@code -machine pc} (PIIX4 PM), so guests that write it without reading
+ * the tables power off too; the acpi-pm vdev acts on it. It also defines
  * {@code \_SB.PWRB}, a PNP0C0C power button device; the FADT nonetheless reports the fixed-feature
  * power button (PWR_BUTTON flag clear), whose status and enable bits live in the PM1a event block.
  */
 public final class AcpiTables {
     /** S5 sleep type value written to SLP_TYP; must match the acpi-pm vdev. */
-    public static final int S5_SLEEP_TYPE = 5;
+    public static final int S5_SLEEP_TYPE = 0;
     public static final String OEM_ID = "JQVM  ";
     public static final String OEM_TABLE_ID = "JQVMPC  ";
     private static final String CREATOR_ID = "JQVM";

@@ -15,6 +15,15 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class AcpiTablesTest {
+    /** A PC as QEMU's pc machine lays it out: IOAPIC at 0xfec00000, PIT on pin 2, PM ports at 0x600, SCI 9. */
+    private static AcpiPlatform pc(int cpus, Optional<AcpiPlatform.Hpet> hpet) {
+        List<Integer> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < cpus; i++) {
+            ids.add(i);
+        }
+        return new AcpiPlatform(ids, cpus, 0xfec00000L, 0, 2, 0x600, 0x604, 0x608, 9, 0x64, 0xfe, hpet);
+    }
+
     private final GuestMemory memory = TestImages.pcMemory(1 << 20);
     private static final AcpiPlatform.Hpet HPET = new AcpiPlatform.Hpet(0xfed00000L, 3, 0x8086);
 
@@ -54,7 +63,7 @@ class AcpiTablesTest {
 
     @Test
     void rsdpIsFoundByScanningAndPointsAtBothRootTables() {
-        AcpiTables.Layout layout = AcpiTables.write(memory, 0xf0000, 0x100000, AcpiPlatform.pc(2, Optional.of(HPET)));
+        AcpiTables.Layout layout = AcpiTables.write(memory, 0xf0000, 0x100000, pc(2, Optional.of(HPET)));
         long rsdp = scanForRsdp();
         assertEquals(0xf0000, rsdp);
         assertChecksumZero(rsdp, 20);
@@ -82,7 +91,7 @@ class AcpiTablesTest {
 
     @Test
     void fadtDescribesPmBlocksSciDsdtAndReset() {
-        AcpiTables.Layout layout = AcpiTables.write(memory, 0xe0000, 0x100000, AcpiPlatform.pc(1, Optional.empty()));
+        AcpiTables.Layout layout = AcpiTables.write(memory, 0xe0000, 0x100000, pc(1, Optional.empty()));
         long fadt = layout.fadt();
         assertEquals("FACP", signature(fadt));
         assertEquals(276, length(fadt));
@@ -117,12 +126,12 @@ class AcpiTablesTest {
 
     @Test
     void dsdtHoldsS5PackageAndPowerButtonAml() {
-        AcpiTables.Layout layout = AcpiTables.write(memory, 0xe0000, 0x100000, AcpiPlatform.pc(1, Optional.empty()));
+        AcpiTables.Layout layout = AcpiTables.write(memory, 0xe0000, 0x100000, pc(1, Optional.empty()));
         long dsdt = layout.dsdt();
         assertEquals("DSDT", signature(dsdt));
         byte[] aml = memory.read(dsdt + 36, length(dsdt) - 36);
         HexFormat hex = HexFormat.of();
-        String s5 = "085f53355f1208040a050a050000"; // Name(_S5, Package(){5, 5, 0, 0})
+        String s5 = "085f53355f12060400000000"; // Name(_S5, Package(){0, 0, 0, 0}), as QEMU's pc
         String pwrb = "10175c5f53425f5b820f505752420" + "85f4849440c41d00c0c"; // Scope(\_SB){Device(PWRB){Name(_HID, EisaId("PNP0C0C"))}}
         assertEquals(s5 + pwrb, hex.formatHex(aml));
         assertChecksumZero(dsdt, length(dsdt));
@@ -157,7 +166,7 @@ class AcpiTablesTest {
 
     @Test
     void hpetTableCarriesBaseAndBlockId() {
-        long hpet = AcpiTables.write(memory, 0xe0000, 0x100000, AcpiPlatform.pc(1, Optional.of(HPET))).hpet();
+        long hpet = AcpiTables.write(memory, 0xe0000, 0x100000, pc(1, Optional.of(HPET))).hpet();
         assertEquals("HPET", signature(hpet));
         assertEquals(56, length(hpet));
         assertEquals(0x8086a201, memory.read32(hpet + 36));
@@ -167,7 +176,7 @@ class AcpiTablesTest {
 
     @Test
     void refusesMisplacedOrTooSmallRange() {
-        AcpiPlatform p = AcpiPlatform.pc(1, Optional.empty());
+        AcpiPlatform p = pc(1, Optional.empty());
         assertEquals("the RSDP must sit on a 16-byte boundary in 0xe0000-0xfffff, not at 0xe0008",
                 assertThrows(IllegalArgumentException.class, () -> AcpiTables.write(memory, 0xe0008, 0x100000, p))
                         .getMessage());
@@ -178,7 +187,7 @@ class AcpiTablesTest {
 
     @Test
     void platformRefusesImpossibleValues() {
-        assertThrows(IllegalArgumentException.class, () -> AcpiPlatform.pc(0, Optional.empty()));
+        assertThrows(IllegalArgumentException.class, () -> pc(0, Optional.empty()));
         assertThrows(IllegalArgumentException.class, () -> new AcpiPlatform.Hpet(0xfed00000L, 33, 0));
         assertThrows(IllegalArgumentException.class, () -> new AcpiPlatform(List.of(0), 0, 0, 0, 2, 0, 0, 0, 16, 0, 0,
                 Optional.empty()));

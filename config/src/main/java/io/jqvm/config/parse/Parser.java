@@ -490,7 +490,7 @@ public final class Parser {
             }
             OptionSpec spec = found.get();
             Value value = new Value.Flag();
-            if (spec.takesArgument()) {
+            if (spec.arity() == OptionSpec.Arity.ONE || spec.arity() == OptionSpec.Arity.OPTIONAL && argumentFollows()) {
                 Token argument = argument(token, "vdev " + schema.type() + " " + spec.syntax());
                 value = spec.parse(schema.type(), argument.text(), argument.origin());
             }
@@ -499,6 +499,15 @@ public final class Parser {
             }
             options.add(new VdevOption(spec.name(), value, token.origin()));
             return true;
+        }
+
+        /** Whether the next token is an optional argument: not one of this vdev's options nor a top-level one. */
+        private boolean argumentFollows() {
+            if (next >= tokens.size()) {
+                return false;
+            }
+            String text = tokens.get(next).text();
+            return !names.contains(text) && !TOP_LEVEL.contains(text);
         }
 
         @Override
@@ -514,12 +523,7 @@ public final class Parser {
         @Override
         void close() {
             VdevSpec vdev = new VdevSpec(schema, true, options, settings, opener.origin());
-            for (VdevSchema.Requirement r : schema.requirements()) {
-                if (vdev.has(r.option()) && !vdev.has(r.requires())) {
-                    throw new ConfigException(vdev.option(r.option()).orElseThrow().origin(), "vdev " + schema.type() + ": "
-                            + Quote.of(r.option()) + " needs " + Quote.of(r.requires()) + " too");
-                }
-            }
+            VdevRules.check(vdev, opener.origin());
             Optional<VdevOption> name = vdev.option("name");
             if (name.isPresent()) {
                 String text = vdev.name().orElseThrow();

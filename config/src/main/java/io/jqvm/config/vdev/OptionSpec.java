@@ -15,14 +15,31 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * One option a vdev accepts: its name, whether it takes an argument (vdev options take none or one),
- * whether it may repeat (otherwise the last occurrence wins) and how its argument is parsed.
+ * One option a vdev accepts: its name, how many arguments it takes (qvm's vdev options take none or one;
+ * jqvm's {@code passt} takes an optional one), whether it may repeat (otherwise the last occurrence wins)
+ * and how its argument is parsed.
  *
  * @param syntax how the option is written, for messages and documentation, e.g. {@code threads n}
  * @param valueType the class of {@link Value} the parser produces
  */
-public record OptionSpec(String name, String syntax, boolean takesArgument, boolean repeatable,
+public record OptionSpec(String name, String syntax, Arity arity, boolean repeatable,
                          Class<? extends Value> valueType, Parser parser) {
+    /** Whether the option is followed by an argument. */
+    public enum Arity {
+        NONE,
+        ONE,
+        /**
+         * The next token is the argument unless it is another option of the same vdev or a top-level option
+         * (a path that collides with such a word is written {@code ./word}). Without it the option's value is
+         * {@link Value.Flag}.
+         */
+        OPTIONAL
+    }
+
+    /** Whether the option must be followed by an argument. */
+    public boolean takesArgument() {
+        return arity == Arity.ONE;
+    }
     /** Parses the argument text of one occurrence (unused for flags). */
     @FunctionalInterface
     public interface Parser {
@@ -31,7 +48,7 @@ public record OptionSpec(String name, String syntax, boolean takesArgument, bool
 
     /** This option, allowed to repeat; each occurrence is kept. */
     public OptionSpec asRepeatable() {
-        return new OptionSpec(name, syntax, takesArgument, true, valueType, parser);
+        return new OptionSpec(name, syntax, arity, true, valueType, parser);
     }
 
     /** Parses one occurrence's argument; {@code origin} is the argument's token. */
@@ -40,25 +57,49 @@ public record OptionSpec(String name, String syntax, boolean takesArgument, bool
     }
 
     public static OptionSpec flag(String name) {
-        return new OptionSpec(name, name, false, false, Value.Flag.class, (t, o, r) -> new Value.Flag());
+        return new OptionSpec(name, name, Arity.NONE, false, Value.Flag.class, (t, o, r) -> new Value.Flag());
     }
 
     public static OptionSpec number(String name, String argument, long min, long max) {
-        return new OptionSpec(name, name + " " + argument, true, false, Value.Number.class,
+        return new OptionSpec(name, name + " " + argument, Arity.ONE, false, Value.Number.class,
                 (t, o, r) -> new Value.Number(Values.number(t, o, r, min, max)));
     }
 
     /** An address or size, K/M/G suffixes allowed. */
     public static OptionSpec address(String name) {
-        return new OptionSpec(name, name + " addr", true, false, Value.Number.class,
+        return new OptionSpec(name, name + " addr", Arity.ONE, false, Value.Number.class,
                 (t, o, r) -> new Value.Number(Values.size(t, o, r)));
     }
 
     /** Free text that must not be empty. */
     public static OptionSpec text(String name, String argument) {
-        return new OptionSpec(name, name + " " + argument, true, false, Value.Text.class, (t, o, r) -> {
+        return new OptionSpec(name, name + " " + argument, Arity.ONE, false, Value.Text.class, (t, o, r) -> {
             if (t.isEmpty()) {
                 throw new ConfigException(o, r + ": the " + argument + " must not be empty");
+            }
+            return new Value.Text(t);
+        });
+    }
+
+    /**
+     * An option with an optional text argument, e.g. {@code passt} (jqvm starts one) or {@code passt PATH}
+     * (connect to a running one). Given alone, its value is {@link Value.Flag}; with an argument, {@link Value.Text}.
+     */
+    public static OptionSpec optionalText(String name, String argument) {
+        return new OptionSpec(name, name + " [" + argument + "]", Arity.OPTIONAL, false, Value.class, (t, o, r) -> {
+            if (t.isEmpty()) {
+                throw new ConfigException(o, r + ": the " + argument + " must not be empty");
+            }
+            return new Value.Text(t);
+        });
+    }
+
+    /** Text of at most {@code maxBytes} UTF-8 bytes, not empty. */
+    public static OptionSpec boundedText(String name, String argument, int maxBytes) {
+        return new OptionSpec(name, name + " " + argument, Arity.ONE, false, Value.Text.class, (t, o, r) -> {
+            int bytes = t.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (t.isEmpty() || bytes > maxBytes) {
+                throw new ConfigException(o, r + ": " + Quote.of(t) + " must be 1 to " + maxBytes + " bytes long, it is " + bytes);
             }
             return new Value.Text(t);
         });
@@ -67,7 +108,7 @@ public record OptionSpec(String name, String syntax, boolean takesArgument, bool
     /** One keyword out of {@code choices}, kept as {@link Value.Text}. */
     public static OptionSpec choice(String name, String... choices) {
         List<String> allowed = List.of(choices);
-        return new OptionSpec(name, name + " " + String.join("|", choices), true, false, Value.Text.class, (t, o, r) -> {
+        return new OptionSpec(name, name + " " + String.join("|", choices), Arity.ONE, false, Value.Text.class, (t, o, r) -> {
             if (!allowed.contains(t)) {
                 throw new ConfigException(o, r + ": " + Quote.of(t) + " is not one of " + String.join(", ", choices));
             }
@@ -76,19 +117,19 @@ public record OptionSpec(String name, String syntax, boolean takesArgument, bool
     }
 
     public static OptionSpec bool(String name) {
-        return new OptionSpec(name, name + " on|off", true, false, Value.Bool.class,
+        return new OptionSpec(name, name + " on|off", Arity.ONE, false, Value.Bool.class,
                 (t, o, r) -> new Value.Bool(Switches.bool(t, o, r)));
     }
 
     /** {@code loc}, read in the vdev's default space when no prefix is written. */
     public static OptionSpec location(Location.Space defaultSpace) {
-        return new OptionSpec("loc", "loc [mem:|io:|pci:]location", true, false, Value.Loc.class,
+        return new OptionSpec("loc", "loc [mem:|io:|pci:]location", Arity.ONE, false, Value.Loc.class,
                 (t, o, r) -> new Value.Loc(Values.location(t, defaultSpace, o, r)));
     }
 
     /** {@code intr controller:line[,controller:line...]}, repeatable. */
     public static OptionSpec interrupts() {
-        return new OptionSpec("intr", "intr controller:line[,...]", true, true, Value.Interrupts.class,
+        return new OptionSpec("intr", "intr controller:line[,...]", Arity.ONE, true, Value.Interrupts.class,
                 (t, o, r) -> new Value.Interrupts(Values.interrupts(t, o, r)));
     }
 
@@ -98,7 +139,7 @@ public record OptionSpec(String name, String syntax, boolean takesArgument, bool
      */
     public static OptionSpec hostdev(boolean outputAllowed) {
         String syntax = outputAllowed ? "hostdev [<|>]device" : "hostdev [<]file";
-        return new OptionSpec("hostdev", syntax, true, outputAllowed, Value.HostDevice.class, (t, o, r) -> {
+        return new OptionSpec("hostdev", syntax, Arity.ONE, outputAllowed, Value.HostDevice.class, (t, o, r) -> {
             Value.HostDevice.Direction direction = Value.HostDevice.Direction.BOTH;
             String target = t;
             if (t.startsWith("<")) {
@@ -121,14 +162,14 @@ public record OptionSpec(String name, String syntax, boolean takesArgument, bool
 
     /** {@code delayed secs|forever}. */
     public static OptionSpec delay() {
-        return new OptionSpec("delayed", "delayed secs|forever", true, false, Value.Delay.class,
+        return new OptionSpec("delayed", "delayed secs|forever", Arity.ONE, false, Value.Delay.class,
                 (t, o, r) -> t.equals("forever") ? new Value.Delay(0, true)
                         : new Value.Delay(Values.number(t, o, r + " (seconds or forever)"), false));
     }
 
     /** Two comma-separated numbers. */
     public static OptionSpec pair(String name, String argument) {
-        return new OptionSpec(name, name + " " + argument, true, false, Value.Pair.class, (t, o, r) -> {
+        return new OptionSpec(name, name + " " + argument, Arity.ONE, false, Value.Pair.class, (t, o, r) -> {
             int comma = t.indexOf(',');
             if (comma < 0) {
                 throw new ConfigException(o, r + ": " + Quote.of(t) + " is not " + argument);
@@ -141,7 +182,7 @@ public record OptionSpec(String name, String syntax, boolean takesArgument, bool
 
     /** Six hex bytes separated by colons. */
     public static OptionSpec mac(String name) {
-        return new OptionSpec(name, name + " xx:xx:xx:xx:xx:xx", true, false, Value.Mac.class, (t, o, r) -> {
+        return new OptionSpec(name, name + " xx:xx:xx:xx:xx:xx", Arity.ONE, false, Value.Mac.class, (t, o, r) -> {
             if (!MAC.matcher(t).matches()) {
                 throw new ConfigException(o, r + ": " + Quote.of(t) + " is not a MAC address (write six hex bytes, 02:00:00:00:00:01)");
             }
@@ -155,7 +196,7 @@ public record OptionSpec(String name, String syntax, boolean takesArgument, bool
 
     /** A watchdog {@code action}: {@code [dump,]terminate} or {@code [dump,]fiq}. */
     public static OptionSpec watchdogAction() {
-        return new OptionSpec("action", "action [dump,]terminate|fiq", true, false, Value.Words.class, (t, o, r) -> {
+        return new OptionSpec("action", "action [dump,]terminate|fiq", Arity.ONE, false, Value.Words.class, (t, o, r) -> {
             List<String> words = List.of(t.split(",", -1));
             String last = words.getLast();
             boolean valid = (last.equals("terminate") || last.equals("fiq"))
@@ -169,7 +210,7 @@ public record OptionSpec(String name, String syntax, boolean takesArgument, bool
 
     /** {@code [+|-]mask}. */
     public static OptionSpec mask(String name) {
-        return new OptionSpec(name, name + " [+|-]mask", true, false, Value.Mask.class, (t, o, r) -> {
+        return new OptionSpec(name, name + " [+|-]mask", Arity.ONE, false, Value.Mask.class, (t, o, r) -> {
             Value.Mask.Operation operation = t.startsWith("+") ? Value.Mask.Operation.SET
                     : t.startsWith("-") ? Value.Mask.Operation.CLEAR : Value.Mask.Operation.REPLACE;
             String digits = operation == Value.Mask.Operation.REPLACE ? t : t.substring(1);
@@ -194,7 +235,7 @@ public record OptionSpec(String name, String syntax, boolean takesArgument, bool
 
     /** {@code reg off/size=val} (size 1, 2, 4 or 8) or {@code reg Name=val}, repeatable. */
     public static OptionSpec pciRegister() {
-        return new OptionSpec("reg", "reg offset/size=value|Name=value", true, true, Value.PciRegister.class, (t, o, r) -> {
+        return new OptionSpec("reg", "reg offset/size=value|Name=value", Arity.ONE, true, Value.PciRegister.class, (t, o, r) -> {
             int equals = t.indexOf('=');
             if (equals < 0) {
                 throw new ConfigException(o, r + ": " + Quote.of(t) + " has no '=value'");
@@ -225,7 +266,7 @@ public record OptionSpec(String name, String syntax, boolean takesArgument, bool
 
     /** {@code create name,size[,mode[,gid]]} for shared memory: the size accepts K/M/G. */
     public static OptionSpec shmemCreate() {
-        return new OptionSpec("create", "create name,size[,mode[,gid]]", true, true, Value.Words.class, (t, o, r) -> {
+        return new OptionSpec("create", "create name,size[,mode[,gid]]", Arity.ONE, true, Value.Words.class, (t, o, r) -> {
             String[] parts = t.split(",", -1);
             if (parts.length < 2 || parts.length > 4 || parts[0].isEmpty()) {
                 throw new ConfigException(o, r + ": " + Quote.of(t) + " is not name,size[,mode[,gid]]");

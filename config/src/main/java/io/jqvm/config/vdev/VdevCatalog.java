@@ -17,6 +17,7 @@ import java.util.Set;
 
 import static io.jqvm.config.vdev.OptionSpec.address;
 import static io.jqvm.config.vdev.OptionSpec.bool;
+import static io.jqvm.config.vdev.OptionSpec.boundedText;
 import static io.jqvm.config.vdev.OptionSpec.choice;
 import static io.jqvm.config.vdev.OptionSpec.delay;
 import static io.jqvm.config.vdev.OptionSpec.flag;
@@ -24,6 +25,7 @@ import static io.jqvm.config.vdev.OptionSpec.hostdev;
 import static io.jqvm.config.vdev.OptionSpec.mac;
 import static io.jqvm.config.vdev.OptionSpec.mask;
 import static io.jqvm.config.vdev.OptionSpec.number;
+import static io.jqvm.config.vdev.OptionSpec.optionalText;
 import static io.jqvm.config.vdev.OptionSpec.pair;
 import static io.jqvm.config.vdev.OptionSpec.text;
 
@@ -42,6 +44,10 @@ public final class VdevCatalog {
     private static final OptionSpec HOSTVECTOR = number("hostvector", "n", 0, Integer.MAX_VALUE);
     private static final OptionSpec BATCH = number("batch", "µs", 0, Integer.MAX_VALUE);
     private static final OptionSpec LEGACY = flag("legacy");
+    /** The virtio-blk device ID (serial) is at most 20 bytes (virtio 1.2, 5.2.6). */
+    private static final int VIRTIO_BLK_ID_BYTES = 20;
+    /** A Linux interface name is at most IFNAMSIZ - 1 = 15 bytes. */
+    private static final int IFNAME_BYTES = 15;
     private static final OptionSpec FREQUENCY = number("frequency", "hz", 1, Long.MAX_VALUE);
 
     private static final Map<String, VdevSchema> SCHEMAS = new LinkedHashMap<>();
@@ -53,8 +59,8 @@ public final class VdevCatalog {
                 HOSTVECTOR, choice("intr", "apic"));
         define("8259", "x86 8259 programmable interrupt controller", X86, Location.Space.IO, null, true, HOSTVECTOR);
         define("pckeyboard", "x86 keyboard controller (lets a guest reboot)", X86, Location.Space.IO, null, false);
-        define("timer8254", "x86 8254 programmable interval timer", X86, Location.Space.MEM, null, false);
-        define("mc146818", "x86 MC146818 RTC and CMOS", X86, Location.Space.MEM, null, false,
+        define("timer8254", "x86 8254 programmable interval timer", X86, Location.Space.IO, null, false);
+        define("mc146818", "x86 MC146818 RTC and CMOS", X86, Location.Space.IO, null, false,
                 pair("reg", "offset,value").asRepeatable());
         define("hpet", "x86 high-precision event timer", X86, Location.Space.MEM, null, false,
                 FREQUENCY, flag("legacy-free"));
@@ -63,14 +69,16 @@ public final class VdevCatalog {
         define("pl011", "ARM PL011 UART", ARM, Location.Space.MEM, null, false,
                 BATCH, delay(), hostdev(true), SCHED);
         define("pl031", "ARM PL031 real-time clock (jqvm)", ARM, Location.Space.MEM, null, false);
+        // virtio: every type takes qvm's legacy (virtio-mmio version 1) for its transport.
         define("virtio-blk", "virtio block device", BOTH, Location.Space.MEM, null, false,
                 delay(), choice("dio", "disable", "enable", "read"), hostdev(false), LEGACY,
-                number("threads", "n", 1, 32));
+                number("threads", "n", 1, 32), boundedText("serial", "id", VIRTIO_BLK_ID_BYTES));
         define("virtio-net", "virtio network device", BOTH, Location.Space.MEM, null, false,
-                LEGACY, mac("mac"), text("peer", "path"), number("peerfeats", "mask", 0, 0x7fc3));
+                LEGACY, mac("mac"), text("peer", "path"), number("peerfeats", "mask", 0, 0x7fc3),
+                boundedText("tapdev", "ifname", IFNAME_BYTES), optionalText("passt", "socket"));
         define("virtio-console", "virtio console", BOTH, Location.Space.MEM, null, false,
                 delay(), hostdev(true), LEGACY, SCHED);
-        define("virtio-entropy", "virtio entropy source", BOTH, Location.Space.MEM, null, false, delay());
+        define("virtio-entropy", "virtio entropy source", BOTH, Location.Space.MEM, null, false, delay(), LEGACY);
         define("virtio-input", "virtio input device", BOTH, Location.Space.MEM, null, false,
                 number("display", "id", 0, Integer.MAX_VALUE), bool("force_dev_presence"),
                 number("global_alpha", "n", 0, 255), pair("offset", "x,y"), mask("options"),
@@ -78,7 +86,7 @@ public final class VdevCatalog {
                 SCHED, pair("size", "x,y"), text("window", "id"), number("zorder", "z", 0, Integer.MAX_VALUE),
                 text("screen", "input_type"));
         define("virtio-vsock", "virtio socket device (jqvm)", BOTH, Location.Space.MEM, null, false,
-                number("cid", "n", 3, 0xfffffffeL));
+                number("cid", "n", 3, 0xfffffffeL), text("uds", "path"), LEGACY);
         define("shmem", "shared memory between VMs", BOTH, Location.Space.MEM, null, false,
                 text("allow", "pattern").asRepeatable(), text("deny", "pattern").asRepeatable(),
                 OptionSpec.shmemCreate(), number("gid", "n", 0, Integer.MAX_VALUE), SCHED,
@@ -93,7 +101,12 @@ public final class VdevCatalog {
         define("progress", "progress reporting", BOTH, Location.Space.MEM, null, false);
         define("acpi-pm", "x86 ACPI PM1 control block (jqvm)", X86, Location.Space.IO, new Location.Io(0x604), false);
         // A shared-memory factory page at a fixed address signals through an interrupt nobody would assign.
-        require("shmem", new VdevSchema.Requirement("loc", "intr"));
+        rules("shmem", new VdevSchema.Requirement("loc", "intr"));
+        rules("virtio-blk", new VdevSchema.Mandatory("hostdev"));
+        // One backend per network device; name is this end of a peer link (qvm), so it needs peer.
+        rules("virtio-net", new VdevSchema.ExactlyOne(List.of("tapdev", "peer", "passt")),
+                new VdevSchema.Requirement("name", "peer"));
+        rules("virtio-vsock", new VdevSchema.Mandatory("cid"), new VdevSchema.Mandatory("uds"));
     }
 
     private VdevCatalog() {
@@ -112,10 +125,8 @@ public final class VdevCatalog {
                 interruptController, options, List.of()));
     }
 
-    private static void require(String type, VdevSchema.Requirement requirement) {
-        VdevSchema s = SCHEMAS.get(type);
-        SCHEMAS.put(type, new VdevSchema(s.type(), s.description(), s.architectures(), s.defaultSpace(),
-                s.defaultLocation(), s.interruptController(), s.options(), List.of(requirement)));
+    private static void rules(String type, VdevSchema.Rule... rules) {
+        SCHEMAS.put(type, SCHEMAS.get(type).with(rules));
     }
 
     /** Every known type, in catalog order. */

@@ -44,6 +44,8 @@ public final class SoftAccelerator implements Accelerator {
             throw new VmmException(ExitStatus.FATAL_BEFORE_START, "soft accelerator: " + e.getMessage());
         }
         machine.setSimdUnit(FpSimdExecutor::execute);
+        // Devices write guest RAM (DMA) through GuestMemory without knowing this CPU caches decoded code.
+        spec.memory().addWriteListener(machine::memoryWritten);
         return new SoftVirtualMachine(machine, counters);
     }
 

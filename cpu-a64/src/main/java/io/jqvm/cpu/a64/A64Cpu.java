@@ -56,6 +56,12 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     static final int EC_DABORT_LOWER = 0x24;
     static final int EC_DABORT_SAME = 0x25;
     static final int EC_SP_ALIGN = 0x26;
+    static final int EC_BREAKPOINT_LOWER = 0x30;
+    static final int EC_BREAKPOINT_SAME = 0x31;
+    static final int EC_STEP_LOWER = 0x32;
+    static final int EC_STEP_SAME = 0x33;
+    static final int EC_WATCHPOINT_LOWER = 0x34;
+    static final int EC_WATCHPOINT_SAME = 0x35;
     static final int EC_BRK = 0x3C;
 
     // Fault status codes (DFSC/IFSC); the level is added to the level-based ones
@@ -66,6 +72,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     static final int FSC_EXTERNAL = 0x10;
     static final int FSC_EXTERNAL_WALK = 0x14;
     static final int FSC_ALIGNMENT = 0x21;
+    static final int FSC_DEBUG = 0x22;
 
     private static final int READ = 0;
     private static final int WRITE = 1;
@@ -73,6 +80,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
 
     // SCTLR_EL1 bits
     private static final long SCTLR_M = 1L;
+    private static final long SCTLR_A = 1L << 1;
     private static final long SCTLR_SA = 1L << 3;
     private static final long SCTLR_SA0 = 1L << 4;
     private static final long SCTLR_UMA = 1L << 9;
@@ -85,6 +93,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     private static final long SCTLR_RESET = 0x30D00800L; // the RES1 bits of ARMv8.0
 
     // PSTATE.DAIF as the 4-bit mask of MSR DAIFSet/DAIFClr
+    private static final int DAIF_D = 8;
     private static final int DAIF_I = 2;
     private static final int DAIF_F = 1;
 
@@ -94,15 +103,6 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     private static final int TLB_SIZE = 2 << TLB_BITS;
 
     // Identification values (see /work/shared/aarch64-notes.md 1.2)
-    private static final long MIDR = 0x000F0000L;
-    private static final long ID_AA64PFR0 = 0x1100000000000011L;
-    private static final long ID_AA64DFR0 = 0x6L;
-    private static final long ID_AA64ISAR0 = 0x10000L;
-    private static final long ID_AA64MMFR0 = 0x0F000025L;
-    private static final long CTR = 0xB444C004L;
-    private static final long DCZID = 4;
-    private static final long CLIDR = 0x0A200023L;
-    private static final long CCSIDR = 0x700FE01AL;
 
     private static final int[] CRC32_TABLE = crcTable(0xEDB88320);
     private static final int[] CRC32C_TABLE = crcTable(0x82F63B78);
@@ -116,6 +116,14 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     private final RegionCompiler regionCompiler; // null: interpret only
     private final FpSimdState fp = new FpSimdState();
     private SimdUnit simd = SimdUnit.NONE;
+    private final SelfHostedDebug debug = new SelfHostedDebug();
+    /** A breakpoint or software step is enabled: instructions run one at a time through the debug checks. */
+    private boolean debugChecks;
+    /**
+     * A watchpoint is enabled or SCTLR_EL1.A is set: the read and write TLBs stay empty, so every data access
+     * takes the slow path, which checks them. Nothing on the fast path (interpreted or compiled) pays for it.
+     */
+    private boolean dataChecks;
     private SystemRegisterDevice[] sysregDevices = new SystemRegisterDevice[0];
     private final GuestIo.HypercallRegisters hypercallRegisters = new GuestIo.HypercallRegisters() {
         @Override
@@ -140,6 +148,8 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     private int el;
     private int spsel;
     private boolean illegalState;
+    /** PSTATE.SS, the software-step state: set means active-not-pending when stepping is active. */
+    private boolean pstateSs;
 
     private long sctlr;
     private long tcr;
@@ -249,7 +259,11 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         el = 1;
         spsel = 1;
         illegalState = false;
+        pstateSs = false;
         sctlr = SCTLR_RESET;
+        debug.reset();
+        debugChecks = false;
+        dataChecks = false;
         tcr = ttbr0 = ttbr1 = mair = vbar = esr = far = elr = spsr = par = 0;
         contextidr = tpidrEl1 = tpidrEl0 = tpidrroEl0 = cpacr = cntkctl = csselr = 0;
         Arrays.fill(fp.v, 0);
@@ -298,14 +312,19 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
                 continue;
             }
             serviceBoundary();
-            batchLeft = BATCH;
+            int budget = debugChecks ? 1 : BATCH;
+            batchLeft = budget;
             currentPageNumber = -1;
             try {
-                executeBatch();
+                if (debugChecks) {
+                    executeWithDebugChecks();
+                } else {
+                    executeBatch();
+                }
             } catch (ExceptionTaken transfer) {
                 // the state already reflects the exception or the wait
             }
-            retired += BATCH - batchLeft;
+            retired += budget - batchLeft;
         }
     }
 
@@ -561,6 +580,58 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     }
 
     /**
+     * One instruction under the self-hosted debug rules (ARM ARM D2): a pending software step is taken before
+     * it, then a breakpoint on it; a stepped instruction that completes takes the step exception right after
+     * it. SVC and HVC complete the step before their exception (SPSR.SS = 0); an instruction that faults
+     * does not (SPSR.SS = 1, it is stepped again after the return). As on QEMU, the step exception follows
+     * even an instruction that masked debug exceptions (MSR DAIFSet with D), where the architecture would
+     * leave the step pending.
+     */
+    private void executeWithDebugChecks() {
+        boolean enabled = debug.enabledFrom(el, (daif & DAIF_D) != 0);
+        boolean stepping = enabled && debug.stepEnabled();
+        if (stepping && !pstateSs) {
+            softwareStep(el, false, false); // active-pending: nothing stepped since the step was armed
+        }
+        if (enabled && debug.breakpointsEnabled() && debug.breakpointAt(pc, el, contextidr)) {
+            far = 0; // UNKNOWN for breakpoints; QEMU reports 0
+            syncException(el == 0 ? EC_BREAKPOINT_LOWER : EC_BREAKPOINT_SAME, FSC_DEBUG, pc);
+        }
+        boolean loadExclusive = false;
+        if (stepping) {
+            CodePage page = fetchPage(pc);
+            int i = (int) (pc >>> 2) & (CodePage.INSTRUCTIONS - 1);
+            long entry = page.entries[i] >>> 32 == Op.UNDECODED ? page.decode(i) : page.entries[i];
+            int op = (int) (entry >>> 32);
+            if (op == Op.SVC || op == Op.HVC) {
+                pstateSs = false;
+            }
+            boolean trapped = el == 0 && (sctlr & (op == Op.WFE ? SCTLR_NTWE : SCTLR_NTWI)) == 0;
+            if ((op == Op.WFI || op == Op.WFE) && !trapped) {
+                pc += 4; // a stepped WFI or WFE completes at once, as on QEMU, rather than sleep past the step
+                pstateSs = false;
+                softwareStep(el, true, false);
+            }
+            loadExclusive = op == Op.LDXR || op == Op.LDXP;
+        }
+        int steppedEl = el;
+        executeBatch();
+        if (stepping) {
+            pstateSs = false;
+            softwareStep(steppedEl, true, loadExclusive);
+        }
+    }
+
+    /**
+     * The software step exception for code at {@code steppedEl}; ISV says whether an instruction was
+     * stepped (EX: a load-exclusive).
+     */
+    private void softwareStep(int steppedEl, boolean stepped, boolean loadExclusive) {
+        int iss = (stepped ? 1 << 24 : 0) | (loadExclusive ? 1 << 6 : 0) | FSC_DEBUG;
+        syncException(steppedEl == 0 ? EC_STEP_LOWER : EC_STEP_SAME, iss, pc);
+    }
+
+    /**
      * Runs instructions until the batch ends or an exception unwinds. The dispatch loop and the instruction
      * switch are one method so that C2 sees each case's calls as frequent (relative to this method's
      * invocations) and inlines them; a per-instruction method would leave most helpers as calls.
@@ -568,14 +639,15 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     private void executeBatch() {
         long pc = this.pc;
         boolean jumped = true; // the batch starts where a region may start
+        RegionCompiler compiler = debugChecks ? null : regionCompiler; // a region would run past breakpoints
         while (batchLeft > 0) {
             CodePage page = currentPage;
             if (pc >>> 12 != currentPageNumber) {
                 page = fetchPage(pc);
             }
             int i = (int) (pc >>> 2) & (CodePage.INSTRUCTIONS - 1);
-            if (jumped && regionCompiler != null) {
-                CompiledRegion region = regionCompiler.regionAt(page, i, pc);
+            if (jumped && compiler != null) {
+                CompiledRegion region = compiler.regionAt(page, i, pc);
                 if (region != null) {
                     this.pc = pc;
                     pc = region.run(this);
@@ -647,7 +719,8 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
                     next = exceptionReturn(insn);
                 }
                 case Op.SVC -> syncException(EC_SVC, (insn >>> 5) & 0xFFFF, pc + 4);
-                case Op.HVC, Op.SMC -> hypercall(op == Op.SMC, insn);
+                case Op.HVC -> hypercall(insn);
+                case Op.SMC -> undefined(insn); // no EL3 to call, as on QEMU's virt without secure=on
                 case Op.BRK -> syncException(EC_BRK, (insn >>> 5) & 0xFFFF, pc);
                 case Op.NOP -> {
                     // hints without an effect here (YIELD, BTI, PAC in the hint space)
@@ -1025,7 +1098,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     }
 
     private int pstate() {
-        return nzcv << 28 | (illegalState ? 1 << 20 : 0) | daif << 6 | el << 2 | spsel;
+        return nzcv << 28 | (pstateSs ? 1 << 21 : 0) | (illegalState ? 1 << 20 : 0) | daif << 6 | el << 2 | spsel;
     }
 
     private void saveSp() {
@@ -1050,6 +1123,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         spsel = 1;
         daif = 0xF;
         illegalState = false;
+        pstateSs = false;
         loadSp();
         exclusiveActive = false;
         pc = vbar + group + offset;
@@ -1090,9 +1164,13 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         long saved = spsr;
         int mode = (int) saved & 0x1F;
         boolean legal = mode == 0b00000 || mode == 0b00100 || mode == 0b00101;
+        // DebugExceptionReturnSS: SPSR.SS matters only when stepping is enabled at the target but not here
+        boolean returnSs = debug.stepEnabled() && !debug.enabledFrom(el, (daif & DAIF_D) != 0)
+                && debug.enabledFrom(legal ? mode >>> 2 : el, (saved & (1L << 9)) != 0) && (saved & (1L << 21)) != 0;
         long target = elr;
         nzcv = (int) (saved >>> 28) & 0xF;
         daif = (int) (saved >>> 6) & 0xF;
+        pstateSs = returnSs;
         exclusiveActive = false;
         if (legal) {
             saveSp();
@@ -1108,12 +1186,13 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         return branchAddress(target);
     }
 
-    private void hypercall(boolean smc, int insn) {
+    /** HVC with no EL2: the board's firmware (PSCI), as QEMU's virt does. */
+    private void hypercall(int insn) {
         if (el == 0) {
             undefined(insn);
         }
         counters.count(ExitCounters.Reason.HYPERCALL);
-        boolean keepRunning = io.hypercall(index, smc, (insn >>> 5) & 0xFFFF, hypercallRegisters);
+        boolean keepRunning = io.hypercall(index, false, (insn >>> 5) & 0xFFFF, hypercallRegisters);
         if (!keepRunning) {
             pc += 4;
             poweredOff = true;
@@ -1208,6 +1287,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             case 2 -> low = read32(address, accessEl);
             case 3 -> low = read64(address, accessEl);
             default -> {
+                checkAlignmentFlag(address, 16, READ); // one 16-byte access, though made of two halves here
                 low = read64(address, accessEl);
                 high = read64(address + 8, accessEl);
             }
@@ -1224,6 +1304,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             case 2 -> write32(address, low, accessEl);
             case 3 -> write64(address, low, accessEl);
             default -> {
+                checkAlignmentFlag(address, 16, WRITE);
                 write64(address, low, accessEl);
                 write64(address + 8, fp.v[2 * t + 1], accessEl);
             }
@@ -1374,7 +1455,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         if (!held) {
             return 1;
         }
-        if (!resolveWritable(address)) {
+        if (!resolveWritable(address, size)) {
             // MMIO, ROM or a page with decoded code: no host CAS, a plain store is the best we can do
             if (size == 16) {
                 write64(address, value, el);
@@ -1394,7 +1475,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     }
 
     /** Makes sure a write-TLB entry maps {@code address} and exposes its host location; false when none can. */
-    private boolean resolveWritable(long address) {
+    private boolean resolveWritable(long address, int size) {
         long vpn = address >>> 12;
         int slot = ((int) vpn & TLB_MASK) | (el << TLB_BITS);
         if (writeTag[slot] != vpn) {
@@ -1402,6 +1483,12 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             PhysicalMemory.Region region = phys.regionAt(pa);
             if (region == null || region.readOnly || walkDevice || phys.hasCode(region, pa)) {
                 return false;
+            }
+            if (dataChecks) { // the TLB stays empty: check here what slowWrite would
+                checkWatchpoints(address, size, true, el);
+                exclusiveSegment = region.host;
+                exclusiveOffset = pa - region.base;
+                return true;
             }
             fillWrite(slot, vpn, region, pa);
         }
@@ -1775,6 +1862,9 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     }
 
     private long slowRead(long va, int size, int accessEl) {
+        if (dataChecks) {
+            checkAlignmentFlag(va, size, READ);
+        }
         if ((va & PhysicalMemory.PAGE_MASK) + size > 4096) {
             long value = 0;
             for (int k = 0; k < size; k++) {
@@ -1783,6 +1873,9 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             return value;
         }
         long pa = translate(va, accessEl, READ);
+        if (dataChecks) {
+            checkWatchpoints(va, size, false, accessEl);
+        }
         PhysicalMemory.Region region = phys.regionAt(pa);
         if (region == null || walkDevice) {
             if (walkDevice && (va & (size - 1)) != 0) {
@@ -1791,7 +1884,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             if (region == null) {
                 return mmioRead(va, pa, size);
             }
-        } else {
+        } else if (!dataChecks) {
             long vpn = va >>> 12;
             int i = slot(vpn, accessEl);
             readTag[i] = vpn;
@@ -1802,6 +1895,9 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     }
 
     private void slowWrite(long va, int size, long value, int accessEl) {
+        if (dataChecks) {
+            checkAlignmentFlag(va, size, WRITE);
+        }
         if ((va & PhysicalMemory.PAGE_MASK) + size > 4096) {
             // check both pages before writing either, so a fault leaves memory unchanged
             translate(va, accessEl, WRITE);
@@ -1812,6 +1908,9 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             return;
         }
         long pa = translate(va, accessEl, WRITE);
+        if (dataChecks) {
+            checkWatchpoints(va, size, true, accessEl);
+        }
         PhysicalMemory.Region region = phys.regionAt(pa);
         if (walkDevice && (va & (size - 1)) != 0) {
             abort(va, WRITE, FSC_ALIGNMENT);
@@ -1823,7 +1922,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         if (phys.hasCode(region, pa)) {
             phys.invalidateCode(region, pa);
             currentPageNumber = -1;
-        } else if (!walkDevice) {
+        } else if (!walkDevice && !dataChecks) {
             long vpn = va >>> 12;
             fillWrite(slot(vpn, accessEl), vpn, region, pa);
         }
@@ -1844,12 +1943,14 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
     private long mmioRead(long va, long pa, int size) {
         counters.count(ExitCounters.Reason.MMIO);
         currentPageNumber = -1; // the device may have rewritten code (memoryWritten): fetch afresh
+        long value = 0;
         try {
-            return io.mmioRead(index, pa, size) & mask(size * 8);
+            value = io.mmioRead(index, pa, size) & mask(size * 8);
         } catch (GuestFault fault) {
             abort(va, READ, FSC_EXTERNAL);
-            return 0;
         }
+        stopIfRequested();
+        return value;
     }
 
     private void mmioWrite(long va, long pa, int size, long value) {
@@ -1859,6 +1960,43 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             io.mmioWrite(index, pa, size, value & mask(size * 8));
         } catch (GuestFault fault) {
             abort(va, WRITE, FSC_EXTERNAL);
+        }
+        stopIfRequested();
+    }
+
+    private void updateDataChecks() {
+        boolean checks = debug.watchpointsEnabled() || (sctlr & SCTLR_A) != 0;
+        if (checks && !dataChecks) {
+            flushTlb();
+        }
+        dataChecks = checks;
+    }
+
+    /** SCTLR_EL1.A: an unaligned ordinary access is an alignment fault (checked on the slow path, see dataChecks). */
+    private void checkAlignmentFlag(long va, int size, int type) {
+        if ((va & (size - 1)) != 0 && (sctlr & SCTLR_A) != 0) {
+            abort(va, type, FSC_ALIGNMENT);
+        }
+    }
+
+    /** A watchpoint on a data access: checked after translation (a translation fault comes first), as QEMU. */
+    private void checkWatchpoints(long va, int size, boolean write, int accessEl) {
+        if (debug.watchpointsEnabled() && debug.enabledFrom(el, (daif & DAIF_D) != 0)) {
+            long hit = debug.watchpointHit(va, size, write, accessEl, contextidr);
+            if (hit >= 0) {
+                far = hit;
+                syncException(el == 0 ? EC_WATCHPOINT_LOWER : EC_WATCHPOINT_SAME, (write ? 1 << 6 : 0) | FSC_DEBUG, pc);
+            }
+        }
+    }
+
+    /**
+     * After a device access: when it stopped the VM (unsupported reference abort, a device powering off),
+     * the vCPU stops at once, at this instruction and without completing it, rather than at the batch's end.
+     */
+    private void stopIfRequested() {
+        if (stopRequested) {
+            throw ExceptionTaken.INSTANCE;
         }
     }
 
@@ -1889,48 +2027,8 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         if (type == EXEC) {
             syncException(el == 0 ? EC_IABORT_LOWER : EC_IABORT_SAME, fsc, va);
         }
-        int syndrome = fsc == FSC_EXTERNAL ? instructionSyndrome() : 0;
-        syncException(el == 0 ? EC_DABORT_LOWER : EC_DABORT_SAME, syndrome | (type == WRITE ? 1 << 6 : 0) | fsc, pc);
-    }
-
-    /**
-     * ISS[24:14] for a synchronous external abort (an MMIO access the VM refused) by a load or store of one
-     * general-purpose register without writeback, so the guest can emulate the access; reporting it is
-     * IMPLEMENTATION DEFINED for aborts taken to EL1. 0 (ISV clear) for every other instruction.
-     */
-    private int instructionSyndrome() {
-        int index = (int) (pc >>> 2) & (CodePage.INSTRUCTIONS - 1);
-        long entry = currentPage.entries[index];
-        if (entry >>> 32 == Op.UNDECODED) {
-            entry = currentPage.decode(index); // ran in a compiled region only
-        }
-        int insn = (int) entry;
-        int size;
-        boolean signed;
-        boolean wide;
-        boolean acquireRelease = false;
-        switch ((int) (entry >>> 32)) {
-            case Op.LDST_UIMM, Op.LDST_UNSCALED, Op.LDST_REG, Op.LDST_UNPRIV, Op.LDR_X_UIMM, Op.STR_X_UIMM,
-                    Op.LDR_W_UIMM, Op.STR_W_UIMM, Op.LDRB_UIMM, Op.STRB_UIMM -> {
-                int kind = Decoder.loadStoreKind(insn);
-                if ((kind & 4) != 0) {
-                    return 0;
-                }
-                size = kind >>> 3;
-                signed = (kind & 3) >= 2;
-                wide = size == 3 || (kind & 3) == 2;
-            }
-            case Op.LDAR, Op.STLR -> {
-                size = insn >>> 30;
-                signed = false;
-                wide = size == 3;
-                acquireRelease = true;
-            }
-            default -> {
-                return 0;
-            }
-        }
-        return 1 << 24 | size << 22 | (signed ? 1 << 21 : 0) | rd(insn) << 16 | (wide ? 1 << 15 : 0) | (acquireRelease ? 1 << 14 : 0);
+        // no instruction syndrome (ISV = 0): reporting it to EL1 is optional, and QEMU does not
+        syncException(el == 0 ? EC_DABORT_LOWER : EC_DABORT_SAME, (type == WRITE ? 1 << 6 : 0) | fsc, pc);
     }
 
     /**
@@ -2001,10 +2099,12 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
                 case READ -> accessEl == 1 || el0Access;
                 case WRITE -> !readOnly && (accessEl == 1 || el0Access);
                 default -> {
+                    // EL0 may execute what it cannot read (execute-only memory): only UXN and WXN forbid it.
+                    // EL1 may not execute what EL0 can write (an implicit PXN), nor with WXN what it can write.
                     boolean writable = !readOnly && (accessEl == 1 || el0Access);
                     boolean wxn = (sctlr & SCTLR_WXN) != 0 && writable;
                     yield accessEl == 0
-                            ? el0Access && (descriptor & (1L << 54)) == 0 && !tableUxn && !wxn
+                            ? (descriptor & (1L << 54)) == 0 && !tableUxn && !wxn
                             : (descriptor & (1L << 53)) == 0 && !tablePxn && !wxn && !(el0Access && !readOnly);
                 }
             };
@@ -2164,25 +2264,27 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             return device.read(index, key);
         }
         if (op0 == 2 && op1 == 0) {
-            return key == SysReg.OSLSR_EL1 ? 0x8 : 0; // debug registers: RAZ (OSLSR: OS lock implemented, unlocked)
+            // the other debug registers (DBGPRCR, OSECCR, OSDTR*, claim tags): RAZ/WI
+            return SelfHostedDebug.claims(key) ? debug.read(key) : 0;
         }
         if (op0 == 3 && op1 == 0 && crn == 0 && ((key >>> 3) & 15) <= 7) {
-            return identification(key);
+            return CoreIdentity.identification(key, index);
         }
         if (crn == 14 && op1 == 3) {
             checkTimerAccessAtEl0(insn, true, key);
         }
         return switch (key) {
-            case SysReg.CCSIDR_EL1 -> CCSIDR;
-            case SysReg.CLIDR_EL1 -> CLIDR;
+            case SysReg.CCSIDR_EL1 -> CoreIdentity.ccsidr(csselr);
+            case SysReg.CLIDR_EL1 -> CoreIdentity.CLIDR;
+            case SysReg.AIDR_EL1 -> 0;
             case SysReg.CSSELR_EL1 -> csselr;
             case SysReg.CTR_EL0 -> {
                 if (el == 0 && (sctlr & SCTLR_UCT) == 0) {
                     trapSystemAccess(insn, true);
                 }
-                yield CTR;
+                yield CoreIdentity.CTR;
             }
-            case SysReg.DCZID_EL0 -> el == 0 && (sctlr & SCTLR_DZE) == 0 ? DCZID | 0x10 : DCZID;
+            case SysReg.DCZID_EL0 -> el == 0 && (sctlr & SCTLR_DZE) == 0 ? CoreIdentity.DCZID | 0x10 : CoreIdentity.DCZID;
             case SysReg.SCTLR_EL1 -> sctlr;
             case SysReg.ACTLR_EL1, SysReg.AFSR0_EL1, SysReg.AFSR1_EL1, SysReg.AMAIR_EL1 -> 0;
             case SysReg.CPACR_EL1 -> cpacr;
@@ -2235,19 +2337,6 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
         };
     }
 
-    /** The ID register space (op0=3, op1=0, CRn=0, CRm=0..7): RAZ except the values we advertise. */
-    private long identification(int key) {
-        return switch (key) {
-            case SysReg.MIDR_EL1 -> MIDR;
-            case SysReg.MPIDR_EL1 -> 0x80000000L | Mpidr.affinity(index);
-            case SysReg.ID_AA64PFR0_EL1 -> ID_AA64PFR0;
-            case SysReg.ID_AA64DFR0_EL1 -> ID_AA64DFR0;
-            case SysReg.ID_AA64ISAR0_EL1 -> ID_AA64ISAR0;
-            case SysReg.ID_AA64MMFR0_EL1 -> ID_AA64MMFR0;
-            default -> 0;
-        };
-    }
-
     private void writeSystemRegister(int insn, long value) {
         int key = (insn >>> 5) & 0xFFFF;
         int op0 = key >>> 14;
@@ -2262,7 +2351,13 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             return;
         }
         if (op0 == 2 && op1 == 0) {
-            return; // debug registers (MDSCR, OSLAR, OSDLR, DBGB/W*): write-ignored
+            if (SelfHostedDebug.claims(key)) {
+                debug.write(key, value);
+                debugChecks = debug.breakpointsEnabled() || debug.stepEnabled();
+                updateDataChecks();
+                endBatch(); // the next instruction may be checked
+            }
+            return;
         }
         if (crn == 14 && op1 == 3) {
             checkTimerAccessAtEl0(insn, false, key);
@@ -2272,6 +2367,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
             case SysReg.SCTLR_EL1 -> {
                 sctlr = value | SCTLR_RESET;
                 flushTlb();
+                updateDataChecks();
             }
             case SysReg.ACTLR_EL1, SysReg.AFSR0_EL1, SysReg.AFSR1_EL1, SysReg.AMAIR_EL1 -> {
                 // implementation defined / auxiliary: write-ignored

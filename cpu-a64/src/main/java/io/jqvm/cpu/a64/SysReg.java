@@ -12,6 +12,7 @@ final class SysReg {
     static final int MPIDR_EL1 = 3 << 14 | 0 << 11 | 0 << 7 | 0 << 3 | 5;
     static final int REVIDR_EL1 = 3 << 14 | 0 << 11 | 0 << 7 | 0 << 3 | 6;
     static final int CCSIDR_EL1 = 3 << 14 | 1 << 11 | 0 << 7 | 0 << 3 | 0;
+    static final int AIDR_EL1 = 3 << 14 | 1 << 11 | 0 << 7 | 0 << 3 | 7;
     static final int CLIDR_EL1 = 3 << 14 | 1 << 11 | 0 << 7 | 0 << 3 | 1;
     static final int CSSELR_EL1 = 3 << 14 | 2 << 11 | 0 << 7 | 0 << 3 | 0;
     static final int CTR_EL0 = 3 << 14 | 3 << 11 | 0 << 7 | 0 << 3 | 1;
@@ -54,7 +55,12 @@ final class SysReg {
     static final int CNTV_TVAL_EL0 = 3 << 14 | 3 << 11 | 14 << 7 | 3 << 3 | 0;
     static final int CNTV_CTL_EL0 = 3 << 14 | 3 << 11 | 14 << 7 | 3 << 3 | 1;
     static final int CNTV_CVAL_EL0 = 3 << 14 | 3 << 11 | 14 << 7 | 3 << 3 | 2;
+    static final int MDCCINT_EL1 = 2 << 14 | 0 << 11 | 0 << 7 | 2 << 3 | 0;
+    static final int MDSCR_EL1 = 2 << 14 | 0 << 11 | 0 << 7 | 2 << 3 | 2;
+    static final int MDRAR_EL1 = 2 << 14 | 0 << 11 | 1 << 7 | 0 << 3 | 0;
+    static final int OSLAR_EL1 = 2 << 14 | 0 << 11 | 1 << 7 | 0 << 3 | 4;
     static final int OSLSR_EL1 = 2 << 14 | 0 << 11 | 1 << 7 | 1 << 3 | 4;
+    static final int OSDLR_EL1 = 2 << 14 | 0 << 11 | 1 << 7 | 3 << 3 | 4;
     static final int ID_AA64PFR0_EL1 = 3 << 14 | 0 << 11 | 0 << 7 | 4 << 3 | 0;
     static final int ID_AA64DFR0_EL1 = 3 << 14 | 0 << 11 | 0 << 7 | 5 << 3 | 0;
     static final int ID_AA64ISAR0_EL1 = 3 << 14 | 0 << 11 | 0 << 7 | 6 << 3 | 0;

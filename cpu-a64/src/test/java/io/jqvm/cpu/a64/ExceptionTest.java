@@ -108,7 +108,7 @@ class ExceptionTest {
     }
 
     @Test
-    void externalAbortOnMmioReportsFarWnRAndInstructionSyndrome() {
+    void externalAbortOnMmioReportsFarAndWnRButNoInstructionSyndrome() {
         A64Cpu cpu = run("""
                     mov x1, #0x0a000000
                     ldr x2, [x1, #8]
@@ -124,14 +124,14 @@ class ExceptionTest {
                     ldp x11, x12, [x1]
                     mov x13, x25
                 """);
-        int isv = 1 << 24;
-        assertEquals(esr(0x25, isv | 3 << 22 | 2 << 16 | 1 << 15 | 0x10), cpu.x(3));
+        // ISV = 0 throughout: the syndrome is optional for aborts taken to EL1, and QEMU gives none
+        assertEquals(esr(0x25, 0x10), cpu.x(3));
         assertEquals(0x0A000008L, cpu.x(4));
-        assertEquals(esr(0x25, isv | 3 << 22 | 2 << 16 | 1 << 15 | 1 << 6 | 0x10), cpu.x(5));
+        assertEquals(esr(0x25, 1 << 6 | 0x10), cpu.x(5));
         assertEquals(0x0A000010L, cpu.x(6));
-        assertEquals(esr(0x25, isv | 1 << 22 | 1 << 21 | 7 << 16 | 0x10), cpu.x(8));
-        assertEquals(esr(0x25, isv | 9 << 16 | 1 << 14 | 1 << 6 | 0x10), cpu.x(10));
-        assertEquals(esr(0x25, 0x10), cpu.x(13)); // a pair: no instruction syndrome
+        assertEquals(esr(0x25, 0x10), cpu.x(8));
+        assertEquals(esr(0x25, 1 << 6 | 0x10), cpu.x(10));
+        assertEquals(esr(0x25, 0x10), cpu.x(13));
     }
 
     @Test
@@ -156,10 +156,10 @@ class ExceptionTest {
         assertEquals(esr(0x3C, 0x800), cpu.x(1));
         assertEquals(esr(0x07, 0x1E00000), cpu.x(2));
         assertEquals(esr(0x07, 0x1E00000), cpu.x(3));
-        assertEquals(0x000F0000L, cpu.x(9));
+        assertEquals(0x411FD070L, cpu.x(9)); // Cortex-A57 r1p0, as QEMU
         assertEquals(0x80000000L, cpu.x(10));
-        assertEquals(0x1100000000000011L, cpu.x(11));
-        assertEquals(0x0F000025L, cpu.x(12));
+        assertEquals(0x11L, cpu.x(11));
+        assertEquals(0x0F001024L, cpu.x(12));
         assertEquals(0, cpu.x(13));
         assertEquals(62_500_000L, cpu.x(14));
         assertEquals(0xB444C004L, cpu.x(15));

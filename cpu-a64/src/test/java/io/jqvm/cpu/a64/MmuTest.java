@@ -132,7 +132,7 @@ class MmuTest {
     }
 
     @Test
-    void el0CannotExecuteEl1OnlyPages() {
+    void el0ExecutesEl1OnlyPagesWithoutUxnButCannotReadThem() {
         A64Cpu cpu = run("""
                     ldr x1, =resume_at
                     adr x2, back
@@ -144,14 +144,16 @@ class MmuTest {
                     msr spsr_el1, xzr
                     eret
                 el0:
-                    nop                              // the code block is EL1-only: instruction abort from EL0
+                    mov x20, #1                      // EL1-only, UXN clear: execute-only for EL0
+                    ldr x3, [x1]                     // but no EL0 data access: permission fault, level 2
                 back:
                     mov x10, x25
                     mov x11, x21
                     mov x12, x28
                 """);
-        assertEquals(0x20L << 26 | 1L << 25 | 0x0E, cpu.x(10));
+        assertEquals(0x24L << 26 | 1L << 25 | 0x0E, cpu.x(10));
         assertEquals(0, cpu.x(11));
         assertEquals(8, cpu.x(12));
+        assertEquals(1, cpu.x(20));
     }
 }

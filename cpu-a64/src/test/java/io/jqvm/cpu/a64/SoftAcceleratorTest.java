@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jqvm.accel.Accelerator;
 import io.jqvm.accel.MachineSpec;
+import io.jqvm.accel.VcpuExit;
+import io.jqvm.accel.A64Entry;
 import io.jqvm.accel.VirtualMachine;
 import io.jqvm.accel.aarch64.A64Vcpu;
 import io.jqvm.accel.soft.SoftAccelerator;
@@ -38,6 +40,43 @@ class SoftAcceleratorTest {
             }
             assertNull(vm.platformInterrupts());
         }
+    }
+
+    /** "device" rewrites the code at x5 (already decoded) when the guest rings the doorbell, then runs it. */
+    private static final String PATCHED_BY_DEVICE = """
+                mov x3, #0
+                adr x5, patched
+                bl patched                       // decoded once
+                mov x1, #0x09000000
+                str wzr, [x1, #0x100]            // doorbell: the "device" rewrites patched
+                bl patched
+            """ + IntegerInstructionsTest.OFF + """
+            patched:
+                add x3, x3, #1
+                ret
+            """;
+    private static final int ADD_HUNDRED = 0x91019063; // add x3, x3, #100
+
+    @Test
+    void deviceWritesThroughGuestMemoryKeepTheDecodedCodeCoherent() {
+        TestBoard board = TestBoard.withProgram(PATCHED_BY_DEVICE);
+        try (VirtualMachine vm = new SoftAccelerator().create(MachineSpec.aarch64("t", board.memory, 1), board)) {
+            A64Cpu cpu = (A64Cpu) vm.vcpu(0);
+            // The device only writes guest memory: no call into the CPU.
+            board.doorbell = () -> board.memory.write32(cpu.x(5), ADD_HUNDRED);
+            cpu.setEntry(new A64Entry(TestBoard.RAM, 0, 0, 0, 0));
+            assertEquals(VcpuExit.POWERED_OFF, cpu.run());
+            assertEquals(101, cpu.x(3), "the rewritten instruction ran");
+        }
+    }
+
+    @Test
+    void withoutTheWriteHookTheCpuWouldRunStaleCode() {
+        // The same program on a machine nobody subscribed to guest-memory writes: what the hook prevents.
+        TestBoard board = TestBoard.withProgram(PATCHED_BY_DEVICE);
+        board.doorbell = () -> board.memory.write32(board.cpu().x(5), ADD_HUNDRED);
+        assertEquals(VcpuExit.POWERED_OFF, board.run());
+        assertEquals(2, board.cpu().x(3), "the decoded original ran again");
     }
 
     @Test

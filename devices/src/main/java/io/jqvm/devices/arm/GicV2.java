@@ -3,7 +3,6 @@ package io.jqvm.devices.arm;
 import io.jqvm.common.Hex;
 import io.jqvm.device.BusDevice;
 import io.jqvm.device.IrqLine;
-import java.util.function.IntSupplier;
 
 /**
  * A GICv2 without the Security Extensions (the view a guest at non-secure EL1 gets on QEMU's virt
@@ -11,7 +10,7 @@ import java.util.function.IntSupplier;
  * keeps everything in group 0.
  *
  * <p>The banked registers (SGI/PPI state, the CPU interface) belong to the CPU making the access, which
- * the bus does not say: {@code currentCpu} tells the index of the vCPU running on the calling thread.
+ * the bus passes with every access.
  */
 public final class GicV2 extends GicCore {
     /** Size of the distributor window. */
@@ -23,7 +22,6 @@ public final class GicV2 extends GicCore {
     static final int IIDR = 0x0000_043B;
     private static final int CPU_IIDR = 0x0002_043B;
 
-    private final IntSupplier currentCpu;
     private final int[] targets;
     private final BusDevice distributor = new Distributor();
     private final BusDevice cpuInterface = new CpuInterfaceWindow();
@@ -31,11 +29,9 @@ public final class GicV2 extends GicCore {
     /**
      * @param spis number of shared peripheral interrupts (INTIDs from 32), rounded up to a multiple of 32
      * @param irqPins each CPU's IRQ input, index = CPU number (at most 8 CPUs)
-     * @param currentCpu the CPU index of the vCPU on the calling thread
      */
-    public GicV2(int spis, IrqLine[] irqPins, IntSupplier currentCpu) {
+    public GicV2(int spis, IrqLine[] irqPins) {
         super("gic", checkCpus(irqPins.length), spis, irqPins);
-        this.currentCpu = currentCpu;
         this.targets = new int[lines - BANKED];
     }
 
@@ -70,15 +66,15 @@ public final class GicV2 extends GicCore {
         return true;
     }
 
-    private int cpu() {
-        int c = currentCpu.getAsInt();
-        return c >= 0 && c < cpus ? c : 0;
+    /** The accessing vCPU's bank; an index outside this GIC's CPUs (a device thread's) uses CPU 0's. */
+    private int cpu(int vcpu) {
+        return vcpu >= 0 && vcpu < cpus ? vcpu : 0;
     }
 
     private final class Distributor implements BusDevice {
         @Override
-        public long read(long offset, int size) {
-            int cpu = cpu();
+        public long read(int vcpu, long offset, int size) {
+            int cpu = cpu(vcpu);
             if (offset >= 0x400 && offset < 0xC00) {
                 return readBytes(offset, size, cpu);
             }
@@ -126,8 +122,8 @@ public final class GicV2 extends GicCore {
         }
 
         @Override
-        public void write(long offset, int size, long value) {
-            int cpu = cpu();
+        public void write(int vcpu, long offset, int size, long value) {
+            int cpu = cpu(vcpu);
             if (offset >= 0x400 && offset < 0xC00) {
                 writeBytes(offset, size, value, cpu);
                 return;
@@ -231,12 +227,12 @@ public final class GicV2 extends GicCore {
 
     private final class CpuInterfaceWindow implements BusDevice {
         @Override
-        public long read(long offset, int size) {
+        public long read(int vcpu, long offset, int size) {
             if (size != 4 || (offset & 3) != 0) {
                 log.report("CPU interface: " + size + "-byte read at " + Hex.of(offset) + " is not a word access");
                 return 0;
             }
-            int cpu = cpu();
+            int cpu = cpu(vcpu);
             int value = switch ((int) offset) {
                 case 0x00 -> readCpuInterface(cpu, ci -> (ci.group0Enabled ? 1 : 0) | (ci.group1Enabled ? 2 : 0)
                         | (ci.splitEoi ? 1 << 9 : 0));
@@ -254,12 +250,12 @@ public final class GicV2 extends GicCore {
         }
 
         @Override
-        public void write(long offset, int size, long value) {
+        public void write(int vcpu, long offset, int size, long value) {
             if (size != 4 || (offset & 3) != 0) {
                 log.report("CPU interface: " + size + "-byte write at " + Hex.of(offset) + " is not a word access");
                 return;
             }
-            int cpu = cpu();
+            int cpu = cpu(vcpu);
             int v = (int) value;
             switch ((int) offset) {
                 case 0x00 -> updateCpuInterface(cpu, ci -> {

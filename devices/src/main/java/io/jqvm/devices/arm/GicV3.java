@@ -112,7 +112,7 @@ public final class GicV3 extends GicCore {
 
     private final class Distributor implements BusDevice {
         @Override
-        public long read(long offset, int size) {
+        public long read(int vcpu, long offset, int size) {
             if (offset >= 0x6100 && offset < 0x6000 + 8L * lines) {
                 return readRoute(offset, size);
             }
@@ -145,7 +145,7 @@ public final class GicV3 extends GicCore {
         }
 
         @Override
-        public void write(long offset, int size, long value) {
+        public void write(int vcpu, long offset, int size, long value) {
             if (offset >= 0x6100 && offset < 0x6000 + 8L * lines) {
                 writeRoute(offset, size, value);
                 return;
@@ -255,7 +255,7 @@ public final class GicV3 extends GicCore {
 
     private final class Redistributors implements BusDevice {
         @Override
-        public long read(long offset, int size) {
+        public long read(int vcpu, long offset, int size) {
             int cpu = (int) (offset / REDISTRIBUTOR_STRIDE);
             long o = offset % REDISTRIBUTOR_STRIDE;
             if (cpu >= cpus) {
@@ -303,7 +303,7 @@ public final class GicV3 extends GicCore {
         }
 
         @Override
-        public void write(long offset, int size, long value) {
+        public void write(int vcpu, long offset, int size, long value) {
             int cpu = (int) (offset / REDISTRIBUTOR_STRIDE);
             long o = offset % REDISTRIBUTOR_STRIDE;
             if (cpu >= cpus) {

@@ -16,7 +16,7 @@ import io.jqvm.device.IrqLine;
  * raised whenever a pull leaves the FIFO non-empty and cleared when the FIFO empties.
  */
 public final class Pl011 implements BusDevice {
-    static final long SIZE = 0x1000;
+    public static final long SIZE = 0x1000;
     static final PrimeCellId ID = new PrimeCellId(0x11, 0x10, 0x14, 0x00);
     private static final int FIFO_DEPTH = 32;
 
@@ -91,7 +91,7 @@ public final class Pl011 implements BusDevice {
     }
 
     @Override
-    public synchronized long read(long offset, int size) {
+    public synchronized long read(int vcpu, long offset, int size) {
         if (!validAccess(offset, size, "read")) {
             return 0;
         }
@@ -124,7 +124,7 @@ public final class Pl011 implements BusDevice {
     }
 
     @Override
-    public synchronized void write(long offset, int size, long value) {
+    public synchronized void write(int vcpu, long offset, int size, long value) {
         if (!validAccess(offset, size, "write")) {
             return;
         }

@@ -13,7 +13,7 @@ import io.jqvm.device.IrqLine;
  * it cannot be cleared.
  */
 public final class Pl031 implements BusDevice {
-    static final long SIZE = 0x1000;
+    public static final long SIZE = 0x1000;
     static final PrimeCellId ID = new PrimeCellId(0x31, 0x10, 0x14, 0x00);
     static final int DR = 0x000;
     static final int MR = 0x004;
@@ -44,12 +44,27 @@ public final class Pl031 implements BusDevice {
         this.clock = clock;
     }
 
+    /**
+     * What the clock shows, for status reports.
+     *
+     * @param seconds          the guest's counter (RTCDR): seconds since the Unix epoch, modulo 2^32
+     * @param match            the match register (RTCMR)
+     * @param interruptEnabled RTCIMSC
+     * @param matched          the raw interrupt (RTCRIS): the counter reached the match value
+     */
+    public record State(long seconds, long match, boolean interruptEnabled, boolean matched) {
+    }
+
+    public synchronized State state() {
+        return new State(Integer.toUnsignedLong(counter()), Integer.toUnsignedLong(match), maskSet, raw);
+    }
+
     private int counter() {
         return (int) Math.floorDiv(clock.epochNanos(), NANOS_PER_SECOND) + offset;
     }
 
     @Override
-    public synchronized long read(long off, int size) {
+    public synchronized long read(int vcpu, long off, int size) {
         if (size != 4 || (off & 3) != 0) {
             log.report(size + "-byte read at " + Hex.of(off) + " is not a word access");
             return 0;
@@ -73,7 +88,7 @@ public final class Pl031 implements BusDevice {
     }
 
     @Override
-    public synchronized void write(long off, int size, long value) {
+    public synchronized void write(int vcpu, long off, int size, long value) {
         if (size != 4 || (off & 3) != 0) {
             log.report(size + "-byte write at " + Hex.of(off) + " is not a word access");
             return;

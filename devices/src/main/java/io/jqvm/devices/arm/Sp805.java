@@ -17,7 +17,7 @@ import io.jqvm.device.VmControl;
  * "kick"). Every register but WDOGLOCK ignores writes while locked.
  */
 public final class Sp805 implements BusDevice {
-    static final long SIZE = 0x1000;
+    public static final long SIZE = 0x1000;
     /** qvm's default counter clock. */
     public static final long DEFAULT_FREQUENCY = 25_000_000;
     static final PrimeCellId ID = new PrimeCellId(0x05, 0x18, 0x14, 0x00);
@@ -79,6 +79,25 @@ public final class Sp805 implements BusDevice {
         this.fiq = fiq;
     }
 
+    /**
+     * What the watchdog shows, for status reports.
+     *
+     * @param load         WDOGLOAD, the value the counter restarts from
+     * @param value        WDOGVALUE, the counter now
+     * @param counting     INTEN: the counter runs
+     * @param resetEnabled RESEN: a second expiry fires the configured action
+     * @param interrupted  the raw interrupt (first expiry, not yet cleared)
+     * @param locked       WDOGLOCK: register writes are ignored
+     * @param fired        the action has been taken
+     */
+    public record State(long load, long value, boolean counting, boolean resetEnabled, boolean interrupted,
+                        boolean locked, boolean fired) {
+    }
+
+    public synchronized State state() {
+        return new State(Integer.toUnsignedLong(load), currentValue(), counting(), (control & RESEN) != 0, raw, locked, fired);
+    }
+
     private boolean counting() {
         return (control & INTEN) != 0;
     }
@@ -100,7 +119,7 @@ public final class Sp805 implements BusDevice {
     }
 
     @Override
-    public synchronized long read(long offset, int size) {
+    public synchronized long read(int vcpu, long offset, int size) {
         if (size != 4 || (offset & 3) != 0) {
             log.report(size + "-byte read at " + Hex.of(offset) + " is not a word access");
             return 0;
@@ -124,7 +143,7 @@ public final class Sp805 implements BusDevice {
     }
 
     @Override
-    public synchronized void write(long offset, int size, long value) {
+    public synchronized void write(int vcpu, long offset, int size, long value) {
         if (size != 4 || (offset & 3) != 0) {
             log.report(size + "-byte write at " + Hex.of(offset) + " is not a word access");
             return;

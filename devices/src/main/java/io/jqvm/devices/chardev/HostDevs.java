@@ -78,6 +78,18 @@ public final class HostDevs {
         return new HostCharBackend(input, outputs, extra);
     }
 
+    /**
+     * The {@code hostdev} options of a vdev with qvm's {@code delayed secs|forever}: opened in the background,
+     * retried for {@code seconds} (-1: for ever; 0: one try), so that a host device that appears later, a pipe
+     * or a terminal, say, does not stop the VM from starting.
+     */
+    public static CharBackend openDelayed(List<String> specs, long seconds) {
+        if (specs.isEmpty()) {
+            throw new IllegalArgumentException("no hostdev given");
+        }
+        return new DelayedCharBackend(String.join(" ", specs), () -> open(specs), seconds);
+    }
+
     /** What one option opened: a source, a sink, or both, and a process to end on close. */
     private record Opened(Endpoint.Source source, Endpoint.Sink sink, Process process) {
         void release() {

@@ -21,7 +21,6 @@ import java.util.ArrayDeque;
  * are logged (rate-limited). Lock order: this device, then the IRQ line's controller.
  */
 public final class Uart16550 implements BusDevice {
-    public static final int DEFAULT_IO_BASE = 0x3f8;
     public static final int WINDOW_SIZE = 8;
     static final int FIFO_SIZE = 16;
 
@@ -147,7 +146,7 @@ public final class Uart16550 implements BusDevice {
     }
 
     @Override
-    public synchronized long read(long offset, int size) {
+    public synchronized long read(int vcpu, long offset, int size) {
         checkWidth(offset, size, "read");
         int value = switch ((int) offset) {
             case RBR_THR_DLL -> dlab() ? dll : readRbr();
@@ -168,7 +167,7 @@ public final class Uart16550 implements BusDevice {
     }
 
     @Override
-    public synchronized void write(long offset, int size, long value) {
+    public synchronized void write(int vcpu, long offset, int size, long value) {
         checkWidth(offset, size, "write");
         int v = (int) value & 0xff;
         switch ((int) offset) {

@@ -4,9 +4,9 @@ import io.jqvm.device.GuestAccessLog;
 import io.jqvm.common.ExitStatus;
 import io.jqvm.common.Hex;
 import io.jqvm.device.BusDevice;
+import io.jqvm.device.DeviceClock;
 import io.jqvm.device.IrqLine;
 import io.jqvm.device.VmControl;
-import java.util.function.LongSupplier;
 
 /**
  * The ACPI fixed-hardware power-management registers of jqvm's acpi-pm vdev, laid out as on QEMU's PC
@@ -27,9 +27,8 @@ import java.util.function.LongSupplier;
  */
 public final class AcpiPmBlock implements BusDevice {
     public static final int WINDOW_SIZE = 12;
-    public static final int DEFAULT_CONTROL_PORT = 0x604;
     /** Must equal {@code AcpiTables.S5_SLEEP_TYPE}, the value the DSDT's {@code \_S5} package gives. */
-    public static final int S5_SLEEP_TYPE = 5;
+    public static final int S5_SLEEP_TYPE = 0;
     static final int STATUS = 0;
     static final int ENABLE = 2;
     static final int CONTROL = 4;
@@ -44,7 +43,7 @@ public final class AcpiPmBlock implements BusDevice {
 
     private final IrqLine sci;
     private final VmControl vm;
-    private final LongSupplier nanoClock;
+    private final DeviceClock clock;
     private final long timerEpoch;
     private final GuestAccessLog log = new GuestAccessLog("acpi-pm");
     private int status;
@@ -55,17 +54,13 @@ public final class AcpiPmBlock implements BusDevice {
     /**
      * @param sci       the SCI line (the FADT's SCI_INT)
      * @param vm        where S5 requests go
-     * @param nanoClock monotonic nanoseconds for the PM timer
+     * @param clock monotonic nanoseconds for the PM timer
      */
-    public AcpiPmBlock(IrqLine sci, VmControl vm, LongSupplier nanoClock) {
+    public AcpiPmBlock(IrqLine sci, VmControl vm, DeviceClock clock) {
         this.sci = sci;
         this.vm = vm;
-        this.nanoClock = nanoClock;
-        this.timerEpoch = nanoClock.getAsLong();
-    }
-
-    public AcpiPmBlock(IrqLine sci, VmControl vm) {
-        this(sci, vm, System::nanoTime);
+        this.clock = clock;
+        this.timerEpoch = clock.nanoTime();
     }
 
     /** The bus window base for a configured PM1a control port. */
@@ -80,7 +75,7 @@ public final class AcpiPmBlock implements BusDevice {
     }
 
     @Override
-    public synchronized long read(long offset, int size) {
+    public synchronized long read(int vcpu, long offset, int size) {
         long value = 0;
         for (int i = 0; i < size; i++) {
             value |= (long) readByte(offset + i) << (8 * i);
@@ -105,13 +100,13 @@ public final class AcpiPmBlock implements BusDevice {
     }
 
     private long timer() {
-        long elapsed = nanoClock.getAsLong() - timerEpoch;
+        long elapsed = clock.nanoTime() - timerEpoch;
         long ticks = elapsed / NANOS_PER_SECOND * TIMER_HZ + elapsed % NANOS_PER_SECOND * TIMER_HZ / NANOS_PER_SECOND;
         return ticks & 0xffffff;
     }
 
     @Override
-    public synchronized void write(long offset, int size, long value) {
+    public synchronized void write(int vcpu, long offset, int size, long value) {
         // Gather the bytes written to each 16-bit register, so byte and word accesses act alike.
         int[] bits = new int[WINDOW_SIZE / 2];
         int[] mask = new int[WINDOW_SIZE / 2];

@@ -4,11 +4,10 @@ import io.jqvm.device.GuestAccessLog;
 import io.jqvm.common.Hex;
 import io.jqvm.device.BusDevice;
 import io.jqvm.device.IrqLine;
-import io.jqvm.device.TaskScheduler;
+import io.jqvm.device.DeviceClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.LongSupplier;
 
 /**
  * An IA-PC HPET (High Precision Event Timers, specification 1.0a) timer block, qvm's hpet vdev, over its
@@ -39,7 +38,6 @@ import java.util.function.LongSupplier;
  * and a periodic timer's comparator then skips the periods missed rather than firing a burst.
  */
 public final class Hpet implements BusDevice {
-    public static final long DEFAULT_BASE = 0xfed0_0000L;
     public static final int WINDOW_SIZE = 0x400;
     public static final long DEFAULT_FREQUENCY = 14_318_180;
     public static final int DEFAULT_TIMERS = 3;
@@ -119,8 +117,7 @@ public final class Hpet implements BusDevice {
     private final long routeCapability;
     private final IrqLine legacyIrq0;
     private final IrqLine legacyIrq8;
-    private final LongSupplier nanoClock;
-    private final TaskScheduler scheduler;
+    private final DeviceClock clock;
     private final GuestAccessLog log = new GuestAccessLog("hpet");
 
     private boolean enabled;
@@ -146,11 +143,10 @@ public final class Hpet implements BusDevice {
      *                   wired nothing; at most {@value #MAX_ROUTES}
      * @param legacyIrq0 timer 0's line in legacy replacement mode (where the PIT's IRQ 0 goes)
      * @param legacyIrq8 timer 1's line in legacy replacement mode (where the RTC's IRQ 8 goes)
-     * @param nanoClock  monotonic nanoseconds
-     * @param scheduler  wakes the device when a comparator is due
+     * @param clock      monotonic nanoseconds, and the wake-ups when a comparator is due
      */
     public Hpet(int timers, long frequency, int vendorId, IrqLine[] routes, IrqLine legacyIrq0, IrqLine legacyIrq8,
-                LongSupplier nanoClock, TaskScheduler scheduler) {
+                DeviceClock clock) {
         if (timers < MIN_TIMERS || timers > MAX_TIMERS) {
             throw new IllegalArgumentException("an HPET has " + MIN_TIMERS + " to " + MAX_TIMERS + " timers, not "
                     + timers);
@@ -184,8 +180,7 @@ public final class Hpet implements BusDevice {
         this.routeCapability = capability;
         this.legacyIrq0 = Objects.requireNonNull(legacyIrq0, "legacyIrq0 (IrqLine.NONE when not wired)");
         this.legacyIrq8 = Objects.requireNonNull(legacyIrq8, "legacyIrq8 (IrqLine.NONE when not wired)");
-        this.nanoClock = nanoClock;
-        this.scheduler = scheduler;
+        this.clock = clock;
         this.config = new long[timers];
         this.comparator = new long[timers];
         this.period = new long[timers];
@@ -202,8 +197,8 @@ public final class Hpet implements BusDevice {
      * {@link #resume()}.
      */
     public Hpet(long frequency, int vendorId, IrqLine[] routes, IrqLine legacyIrq0, IrqLine legacyIrq8,
-                LongSupplier nanoClock, TaskScheduler scheduler, State s) {
-        this(s.timerConfig().length, frequency, vendorId, routes, legacyIrq0, legacyIrq8, nanoClock, scheduler);
+                DeviceClock clock, State s) {
+        this(s.timerConfig().length, frequency, vendorId, routes, legacyIrq0, legacyIrq8, clock);
         for (int t = 0; t < timers; t++) {
             config[t] = s.timerConfig()[t] & writableConfig(t);
             comparator[t] = s.comparator()[t] & widthMask(t);
@@ -215,7 +210,7 @@ public final class Hpet implements BusDevice {
         legacyReplacement = s.legacyReplacement();
         counterBase = s.counter();
         enabled = s.enabled();
-        enabledAtNanos = nanoClock.getAsLong();
+        enabledAtNanos = clock.nanoTime();
     }
 
     /** Starts the timers of a restored device and raises the level interrupts it had pending. */
@@ -234,7 +229,7 @@ public final class Hpet implements BusDevice {
     }
 
     @Override
-    public synchronized long read(long offset, int size) {
+    public synchronized long read(int vcpu, long offset, int size) {
         if (catchUp()) {
             updateLines();
         }
@@ -250,7 +245,7 @@ public final class Hpet implements BusDevice {
     }
 
     @Override
-    public synchronized void write(long offset, int size, long value) {
+    public synchronized void write(int vcpu, long offset, int size, long value) {
         catchUp();
         for (int done = 0; done < size; ) {
             long at = offset + done;
@@ -330,7 +325,7 @@ public final class Hpet implements BusDevice {
             return;
         }
         if (enable) {
-            enabledAtNanos = nanoClock.getAsLong();
+            enabledAtNanos = clock.nanoTime();
             enabled = true;
             for (int t = 0; t < timers; t++) {
                 arm(t);
@@ -421,7 +416,7 @@ public final class Hpet implements BusDevice {
     }
 
     private long nanosSinceEnabled() {
-        return nanoClock.getAsLong() - enabledAtNanos;
+        return clock.nanoTime() - enabledAtNanos;
     }
 
     private long counter() {
@@ -483,7 +478,7 @@ public final class Hpet implements BusDevice {
             delay = Math.max(delay, MIN_PERIODIC_WAKE_NANOS);
         }
         int planned = generation[t];
-        scheduler.schedule(delay, () -> wake(t, planned));
+        clock.schedule(delay, () -> wake(t, planned));
     }
 
     /** A scheduled wake-up; one planned before the timer was reprogrammed does nothing. */

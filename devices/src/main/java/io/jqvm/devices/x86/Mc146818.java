@@ -4,10 +4,8 @@ import io.jqvm.device.GuestAccessLog;
 import io.jqvm.common.Hex;
 import io.jqvm.device.BusDevice;
 import io.jqvm.device.IrqLine;
-import io.jqvm.device.TaskScheduler;
-import java.time.Clock;
+import io.jqvm.device.DeviceClock;
 import java.time.DateTimeException;
-import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 
@@ -32,7 +30,6 @@ import java.time.ZoneOffset;
  * 4 GiB in 64 KiB units.
  */
 public final class Mc146818 implements BusDevice {
-    public static final int DEFAULT_IO_BASE = 0x70;
     public static final int WINDOW_SIZE = 2;
 
     /**
@@ -98,8 +95,7 @@ public final class Mc146818 implements BusDevice {
     private static final long FOUR_GIB = 4096 * MIB;
 
     private final IrqLine irq;
-    private final Clock host;
-    private final TaskScheduler scheduler;
+    private final DeviceClock clock;
     private final GuestAccessLog log = new GuestAccessLog("mc146818");
     private final int[] cmos = new int[128];
     private long offsetNanos;
@@ -116,15 +112,13 @@ public final class Mc146818 implements BusDevice {
 
     /**
      * @param irq          ISA IRQ 8
-     * @param host         the host's wall clock (UTC)
-     * @param scheduler    wakes the device for periodic, alarm and update interrupts
+     * @param clock        the host's wall clock (UTC), and the wake-ups for periodic, alarm and update interrupts
      * @param ramBelow4GiB bytes of RAM from address 0 up to its top below 4 GiB (holes included)
      * @param ramAbove4GiB bytes of RAM above 4 GiB
      */
-    public Mc146818(IrqLine irq, Clock host, TaskScheduler scheduler, long ramBelow4GiB, long ramAbove4GiB) {
+    public Mc146818(IrqLine irq, DeviceClock clock, long ramBelow4GiB, long ramAbove4GiB) {
         this.irq = irq;
-        this.host = host;
-        this.scheduler = scheduler;
+        this.clock = clock;
         this.lastEvaluated = guestNanos();
         long extendedKib = Math.clamp(ramBelow4GiB / KIB - 1024, 0, 65535);
         long above16MiB = Math.clamp((ramBelow4GiB - 16 * MIB) / (64 * KIB), 0, 65535);
@@ -139,8 +133,8 @@ public final class Mc146818 implements BusDevice {
     }
 
     /** Restores a device saved with {@link #state()}; SET, if it was on, restarts with the running clock. */
-    public Mc146818(IrqLine irq, Clock host, TaskScheduler scheduler, State s) {
-        this(irq, host, scheduler, 0, 0);
+    public Mc146818(IrqLine irq, DeviceClock clock, State s) {
+        this(irq, clock, 0, 0);
         for (int i = 0; i < cmos.length; i++) {
             cmos[i] = s.cmos()[i] & 0xff;
         }
@@ -195,7 +189,7 @@ public final class Mc146818 implements BusDevice {
     }
 
     @Override
-    public synchronized long read(long offset, int size) {
+    public synchronized long read(int vcpu, long offset, int size) {
         if (offset != 1) {
             return 0xff; // the index port is write-only
         }
@@ -207,7 +201,7 @@ public final class Mc146818 implements BusDevice {
     }
 
     @Override
-    public synchronized void write(long offset, int size, long value) {
+    public synchronized void write(int vcpu, long offset, int size, long value) {
         int v = (int) value & 0xff;
         if (offset == 0) {
             index = v & 0x7f;
@@ -323,8 +317,7 @@ public final class Mc146818 implements BusDevice {
     }
 
     private long guestNanos() {
-        Instant i = host.instant();
-        return i.getEpochSecond() * NANOS + i.getNano() + offsetNanos;
+        return clock.epochNanos() + offsetNanos;
     }
 
     private LocalDateTime guestTime() {
@@ -334,9 +327,8 @@ public final class Mc146818 implements BusDevice {
 
     private void setGuestTime(LocalDateTime t) {
         long target = t.toEpochSecond(ZoneOffset.UTC) * NANOS;
-        Instant i = host.instant();
         // Keep the sub-second phase, so setting the time does not shift the update cycle.
-        long hostNanos = i.getEpochSecond() * NANOS + i.getNano();
+        long hostNanos = clock.epochNanos();
         offsetNanos = target + Math.floorMod(hostNanos + offsetNanos, NANOS) - hostNanos;
         wakeAt = Long.MAX_VALUE;
     }
@@ -466,7 +458,7 @@ public final class Mc146818 implements BusDevice {
             return;
         }
         wakeAt = next;
-        scheduler.schedule(next - now, this::wake);
+        clock.schedule(next - now, this::wake);
     }
 
     /** A scheduled wake-up: brings the flags up to date and plans the next one. */

@@ -21,8 +21,6 @@ import java.util.ArrayDeque;
  * IRQ 1 is asserted while the output buffer is full and the command byte enables keyboard interrupts.
  */
 public final class PcKeyboardController {
-    public static final int DATA_PORT = 0x60;
-    public static final int COMMAND_PORT = 0x64;
     static final int STATUS_OUTPUT_FULL = 0x01;
     static final int STATUS_SYSTEM_FLAG = 0x04;
     static final int STATUS_LAST_WAS_COMMAND = 0x08;
@@ -81,13 +79,13 @@ public final class PcKeyboardController {
         }
 
         @Override
-        public long read(long offset, int size) {
+        public long read(int vcpu, long offset, int size) {
             // The ports are 8 bits wide; a wider access reads the byte zero-extended.
             return isData ? readData() : readStatus();
         }
 
         @Override
-        public void write(long offset, int size, long value) {
+        public void write(int vcpu, long offset, int size, long value) {
             if (isData) {
                 writeData((int) value & 0xff);
             } else {

@@ -25,11 +25,11 @@ class Pl011LinuxSequenceTest {
     private final Pl011 uart = new Pl011(irq, backend);
 
     private int read(int reg) {
-        return (int) uart.read(reg, 2);
+        return (int) uart.read(0, reg, 2);
     }
 
     private void write(int reg, int value) {
-        uart.write(reg, 2, value);
+        uart.write(0, reg, 2, value);
     }
 
     /** pl011_int: acknowledge, drain the receive FIFO, feed the transmitter, until MIS is clear. */
@@ -54,8 +54,8 @@ class Pl011LinuxSequenceTest {
         long pid = 0;
         long cid = 0;
         for (int i = 0; i < 4; i++) {
-            pid |= (uart.read(0xFE0 + 4L * i, 4) & 0xFF) << (8 * i);
-            cid |= (uart.read(0xFF0 + 4L * i, 4) & 0xFF) << (8 * i);
+            pid |= (uart.read(0, 0xFE0 + 4L * i, 4) & 0xFF) << (8 * i);
+            cid |= (uart.read(0, 0xFF0 + 4L * i, 4) & 0xFF) << (8 * i);
         }
         assertEquals(0xB105_F00DL, cid);
         assertEquals(0x0004_1011L, pid & 0x000F_FFFF);
@@ -63,7 +63,7 @@ class Pl011LinuxSequenceTest {
         // earlycon (pl011_putc): readw(FR) until not full, writeb(DR)
         for (char ch : "early\n".toCharArray()) {
             assertEquals(0, read(FR) & FR_TXFF);
-            uart.write(DR, 1, ch);
+            uart.write(0, DR, 1, ch);
         }
 
         // pl011_startup: hwinit, IFLS, CR, enable_interrupts (drain + RTIM|RXIM)

@@ -25,163 +25,163 @@ class Pl011Test {
     void primeCellIdsMatchWhatLinuxProbes() {
         int[] expected = {0x11, 0x10, 0x14, 0x00, 0x0D, 0xF0, 0x05, 0xB1};
         for (int i = 0; i < expected.length; i++) {
-            assertEquals(expected[i], uart.read(0xFE0 + 4L * i, 4), "ID register " + i);
+            assertEquals(expected[i], uart.read(0, 0xFE0 + 4L * i, 4), "ID register " + i);
         }
         long amba = 0;
         for (int i = 0; i < 4; i++) {
-            amba |= (uart.read(0xFE0 + 4L * i, 4) & 0xFF) << (8 * i);
+            amba |= (uart.read(0, 0xFE0 + 4L * i, 4) & 0xFF) << (8 * i);
         }
         assertEquals(0x0004_1011, amba & 0x000F_FFFF, "the amba-pl011 driver matches id 0x00041011 under mask 0x000fffff");
     }
 
     @Test
     void resetState() {
-        assertEquals(FR_TXFE | FR_RXFE, uart.read(FR, 4));
-        assertEquals(CR_TXE | CR_RXE, uart.read(CR, 4));
-        assertEquals(0x12, uart.read(IFLS, 4));
-        assertEquals(0, uart.read(IMSC, 4));
-        assertEquals(0, uart.read(RIS, 4));
-        assertEquals(0, uart.read(RSR, 4));
+        assertEquals(FR_TXFE | FR_RXFE, uart.read(0, FR, 4));
+        assertEquals(CR_TXE | CR_RXE, uart.read(0, CR, 4));
+        assertEquals(0x12, uart.read(0, IFLS, 4));
+        assertEquals(0, uart.read(0, IMSC, 4));
+        assertEquals(0, uart.read(0, RIS, 4));
+        assertEquals(0, uart.read(0, RSR, 4));
     }
 
     @Test
     void transmittedBytesReachTheBackendAndRaiseTheTransmitInterrupt() {
-        uart.write(DR, 4, 'h');
-        uart.write(DR, 1, 'i');
+        uart.write(0, DR, 4, 'h');
+        uart.write(0, DR, 1, 'i');
         assertEquals("hi", backend.written());
-        assertEquals(INT_TX, uart.read(RIS, 4));
+        assertEquals(INT_TX, uart.read(0, RIS, 4));
         assertFalse(irq.level(), "masked");
-        uart.write(IMSC, 4, INT_TX);
+        uart.write(0, IMSC, 4, INT_TX);
         assertTrue(irq.level());
-        assertEquals(INT_TX, uart.read(MIS, 4));
-        uart.write(ICR, 4, INT_TX);
+        assertEquals(INT_TX, uart.read(0, MIS, 4));
+        uart.write(0, ICR, 4, INT_TX);
         assertFalse(irq.level());
-        assertEquals(0, uart.read(RIS, 4));
+        assertEquals(0, uart.read(0, RIS, 4));
     }
 
     @Test
     void transmitterFollowsTxeNotUartenAsOnQemu() {
-        uart.write(CR, 4, CR_UARTEN | CR_RXE);
-        uart.write(DR, 4, 'x');
+        uart.write(0, CR, 4, CR_UARTEN | CR_RXE);
+        uart.write(0, DR, 4, 'x');
         assertEquals("", backend.written());
-        uart.write(CR, 4, CR_TXE | CR_RXE);
-        uart.write(DR, 4, 'y');
+        uart.write(0, CR, 4, CR_TXE | CR_RXE);
+        uart.write(0, DR, 4, 'y');
         assertEquals("y", backend.written());
     }
 
     @Test
     void withoutFifoOneByteIsHeldAndTheRestWaitsInTheBackend() {
-        uart.write(IMSC, 4, INT_RX);
+        uart.write(0, IMSC, 4, INT_RX);
         backend.type("ab");
         assertTrue(irq.level());
-        assertEquals(FR_TXFE | FR_RXFF, uart.read(FR, 4));
+        assertEquals(FR_TXFE | FR_RXFF, uart.read(0, FR, 4));
         assertEquals(1, backend.waiting(), "back-pressure: one byte left in the backend");
-        assertEquals('a', uart.read(DR, 4));
+        assertEquals('a', uart.read(0, DR, 4));
         assertTrue(irq.level(), "the next byte was pulled in");
-        assertEquals('b', uart.read(DR, 4));
+        assertEquals('b', uart.read(0, DR, 4));
         assertFalse(irq.level());
-        assertEquals(FR_TXFE | FR_RXFE, uart.read(FR, 4));
-        assertEquals(0, uart.read(DR, 4), "empty FIFO reads 0");
+        assertEquals(FR_TXFE | FR_RXFE, uart.read(0, FR, 4));
+        assertEquals(0, uart.read(0, DR, 4), "empty FIFO reads 0");
     }
 
     @Test
     void fifoRaisesReceiveAtTheTriggerLevelAndTimeoutBelowIt() {
-        uart.write(LCR_H, 4, LCR_FEN | (3 << 5));
-        assertEquals(LCR_FEN | (3 << 5), uart.read(LCR_H, 4));
-        uart.write(IFLS, 4, 0); // RX trigger at 1/8 = 4 bytes
-        uart.write(IMSC, 4, INT_RX | INT_RT);
+        uart.write(0, LCR_H, 4, LCR_FEN | (3 << 5));
+        assertEquals(LCR_FEN | (3 << 5), uart.read(0, LCR_H, 4));
+        uart.write(0, IFLS, 4, 0); // RX trigger at 1/8 = 4 bytes
+        uart.write(0, IMSC, 4, INT_RX | INT_RT);
         backend.type("abc");
-        assertEquals(INT_RT, uart.read(RIS, 4), "3 bytes below the trigger: timeout only");
+        assertEquals(INT_RT, uart.read(0, RIS, 4), "3 bytes below the trigger: timeout only");
         assertTrue(irq.level());
         backend.type("d");
-        assertEquals(INT_RT | INT_RX, uart.read(RIS, 4));
-        uart.read(DR, 4);
-        assertEquals(INT_RT, uart.read(RIS, 4), "below the trigger again");
-        uart.read(DR, 4);
-        uart.read(DR, 4);
-        assertEquals('d', uart.read(DR, 4));
-        assertEquals(0, uart.read(RIS, 4));
+        assertEquals(INT_RT | INT_RX, uart.read(0, RIS, 4));
+        uart.read(0, DR, 4);
+        assertEquals(INT_RT, uart.read(0, RIS, 4), "below the trigger again");
+        uart.read(0, DR, 4);
+        uart.read(0, DR, 4);
+        assertEquals('d', uart.read(0, DR, 4));
+        assertEquals(0, uart.read(0, RIS, 4));
         assertFalse(irq.level());
     }
 
     @Test
     void fifoHoldsThirtyTwoBytes() {
-        uart.write(LCR_H, 4, LCR_FEN);
+        uart.write(0, LCR_H, 4, LCR_FEN);
         backend.type("0123456789abcdefghijklmnopqrstuvwxyz");
-        assertEquals(FR_TXFE | FR_RXFF, uart.read(FR, 4));
+        assertEquals(FR_TXFE | FR_RXFF, uart.read(0, FR, 4));
         assertEquals(4, backend.waiting());
         StringBuilder got = new StringBuilder();
         for (int i = 0; i < 36; i++) {
-            got.append((char) uart.read(DR, 4));
+            got.append((char) uart.read(0, DR, 4));
         }
         assertEquals("0123456789abcdefghijklmnopqrstuvwxyz", got.toString());
     }
 
     @Test
     void disablingTheFifoKeepsTheOldestByte() {
-        uart.write(LCR_H, 4, LCR_FEN);
+        uart.write(0, LCR_H, 4, LCR_FEN);
         backend.type("xyz");
-        uart.write(LCR_H, 4, 0);
-        assertEquals('x', uart.read(DR, 4));
+        uart.write(0, LCR_H, 4, 0);
+        assertEquals('x', uart.read(0, DR, 4));
     }
 
     @Test
     void disabledReceiverLeavesInputInTheBackend() {
-        uart.write(CR, 4, CR_UARTEN | CR_TXE);
+        uart.write(0, CR, 4, CR_UARTEN | CR_TXE);
         backend.type("q");
         assertEquals(1, backend.waiting());
-        uart.write(CR, 4, CR_UARTEN | CR_TXE | CR_RXE);
+        uart.write(0, CR, 4, CR_UARTEN | CR_TXE | CR_RXE);
         assertEquals(0, backend.waiting());
-        assertEquals('q', uart.read(DR, 4));
+        assertEquals('q', uart.read(0, DR, 4));
     }
 
     @Test
     void loopbackFeedsTransmittedBytesToTheReceiver() {
-        uart.write(LCR_H, 4, LCR_FEN);
-        uart.write(CR, 4, CR_UARTEN | CR_TXE | CR_RXE | CR_LBE);
-        uart.write(DR, 4, 'L');
+        uart.write(0, LCR_H, 4, LCR_FEN);
+        uart.write(0, CR, 4, CR_UARTEN | CR_TXE | CR_RXE | CR_LBE);
+        uart.write(0, DR, 4, 'L');
         assertEquals("", backend.written());
-        assertEquals('L', uart.read(DR, 4));
+        assertEquals('L', uart.read(0, DR, 4));
     }
 
     @Test
     void plainRegistersKeepTheirImplementedBits() {
-        uart.write(IBRD, 4, 0x1_0027);
-        assertEquals(0x0027, uart.read(IBRD, 4));
-        uart.write(FBRD, 4, 0xFF);
-        assertEquals(0x3F, uart.read(FBRD, 4));
-        uart.write(ILPR, 4, 0x1FF);
-        assertEquals(0xFF, uart.read(ILPR, 4));
-        uart.write(IMSC, 4, 0xFFFF);
-        assertEquals(0x7FF, uart.read(IMSC, 4));
-        uart.write(DMACR, 4, 0xF);
-        assertEquals(7, uart.read(DMACR, 4));
-        uart.write(FR, 4, 0);
-        assertEquals(FR_TXFE | FR_RXFE, uart.read(FR, 4), "FR is read-only");
+        uart.write(0, IBRD, 4, 0x1_0027);
+        assertEquals(0x0027, uart.read(0, IBRD, 4));
+        uart.write(0, FBRD, 4, 0xFF);
+        assertEquals(0x3F, uart.read(0, FBRD, 4));
+        uart.write(0, ILPR, 4, 0x1FF);
+        assertEquals(0xFF, uart.read(0, ILPR, 4));
+        uart.write(0, IMSC, 4, 0xFFFF);
+        assertEquals(0x7FF, uart.read(0, IMSC, 4));
+        uart.write(0, DMACR, 4, 0xF);
+        assertEquals(7, uart.read(0, DMACR, 4));
+        uart.write(0, FR, 4, 0);
+        assertEquals(FR_TXFE | FR_RXFE, uart.read(0, FR, 4), "FR is read-only");
     }
 
     @Test
     void halfwordAccessesLikeLinuxMakesReachTheRegisters() {
-        assertEquals(CR_TXE | CR_RXE, uart.read(CR, 2));
-        assertEquals(0x00, uart.read(CR, 1), "a byte read gets the low byte: UARTEN clear at reset");
-        uart.write(IMSC, 2, INT_RX);
-        assertEquals(INT_RX, uart.read(IMSC, 4));
-        uart.write(IBRD, 2, 0x12_3456);
-        assertEquals(0x3456, uart.read(IBRD, 4), "a 2-byte write carries 16 bits");
+        assertEquals(CR_TXE | CR_RXE, uart.read(0, CR, 2));
+        assertEquals(0x00, uart.read(0, CR, 1), "a byte read gets the low byte: UARTEN clear at reset");
+        uart.write(0, IMSC, 2, INT_RX);
+        assertEquals(INT_RX, uart.read(0, IMSC, 4));
+        uart.write(0, IBRD, 2, 0x12_3456);
+        assertEquals(0x3456, uart.read(0, IBRD, 4), "a 2-byte write carries 16 bits");
         backend.type("k");
-        assertEquals('k', uart.read(DR, 2));
-        assertEquals(FR_TXFE | FR_RXFE, uart.read(FR, 2));
+        assertEquals('k', uart.read(0, DR, 2));
+        assertEquals(FR_TXFE | FR_RXFE, uart.read(0, FR, 2));
     }
 
     @Test
     void badAccessesReadZeroAndAreIgnored() {
-        assertEquals(0, uart.read(0x002, 4));
-        assertEquals(0, uart.read(CR + 2, 2));
-        assertEquals(0, uart.read(CR, 8));
-        assertEquals(0, uart.read(0x800, 4));
-        uart.write(CR, 8, 0);
-        uart.write(CR + 1, 1, 0);
-        assertEquals(CR_TXE | CR_RXE, uart.read(CR, 4));
+        assertEquals(0, uart.read(0, 0x002, 4));
+        assertEquals(0, uart.read(0, CR + 2, 2));
+        assertEquals(0, uart.read(0, CR, 8));
+        assertEquals(0, uart.read(0, 0x800, 4));
+        uart.write(0, CR, 8, 0);
+        uart.write(0, CR + 1, 1, 0);
+        assertEquals(CR_TXE | CR_RXE, uart.read(0, CR, 4));
     }
 
     @Test
@@ -191,9 +191,9 @@ class Pl011Test {
             int size = 1 << random.nextInt(4);
             long offset = random.nextLong(Pl011.SIZE - size + 1);
             if (random.nextBoolean()) {
-                uart.read(offset, size);
+                uart.read(0, offset, size);
             } else {
-                uart.write(offset, size, random.nextLong());
+                uart.write(0, offset, size, random.nextLong());
             }
             if (random.nextInt(10) == 0) {
                 backend.type("z");

@@ -50,43 +50,43 @@ class Sp805Test {
     void primeCellIdsAndResetValues() {
         int[] expected = {0x05, 0x18, 0x14, 0x00, 0x0D, 0xF0, 0x05, 0xB1};
         for (int i = 0; i < expected.length; i++) {
-            assertEquals(expected[i], wdt.read(0xFE0 + 4L * i, 4));
+            assertEquals(expected[i], wdt.read(0, 0xFE0 + 4L * i, 4));
         }
         long amba = 0;
         for (int i = 0; i < 4; i++) {
-            amba |= wdt.read(0xFE0 + 4L * i, 4) << (8 * i);
+            amba |= wdt.read(0, 0xFE0 + 4L * i, 4) << (8 * i);
         }
         assertEquals(0x0014_1805, amba & 0x00FF_FFFF, "sp805-wdt matches id 0x00141805 under mask 0x00ffffff");
-        assertEquals(0xFFFF_FFFFL, wdt.read(LOAD, 4));
-        assertEquals(0xFFFF_FFFFL, wdt.read(VALUE, 4));
-        assertEquals(0, wdt.read(CONTROL, 4));
-        assertEquals(0, wdt.read(LOCK, 4));
+        assertEquals(0xFFFF_FFFFL, wdt.read(0, LOAD, 4));
+        assertEquals(0xFFFF_FFFFL, wdt.read(0, VALUE, 4));
+        assertEquals(0, wdt.read(0, CONTROL, 4));
+        assertEquals(0, wdt.read(0, LOCK, 4));
     }
 
     @Test
     void countsDownOnlyWhileEnabled() {
-        wdt.write(LOAD, 4, 1000);
+        wdt.write(0, LOAD, 4, 1000);
         clock.advance(100 * MS);
-        assertEquals(1000, wdt.read(VALUE, 4), "stopped while INTEN is clear");
-        wdt.write(CONTROL, 4, INTEN);
+        assertEquals(1000, wdt.read(0, VALUE, 4), "stopped while INTEN is clear");
+        wdt.write(0, CONTROL, 4, INTEN);
         clock.advance(250 * MS);
-        assertEquals(750, wdt.read(VALUE, 4));
-        wdt.write(CONTROL, 4, 0);
+        assertEquals(750, wdt.read(0, VALUE, 4));
+        wdt.write(0, CONTROL, 4, 0);
         clock.advance(250 * MS);
-        assertEquals(750, wdt.read(VALUE, 4), "frozen when disabled");
+        assertEquals(750, wdt.read(0, VALUE, 4), "frozen when disabled");
     }
 
     @Test
     void firstExpiryInterruptsSecondTerminates() {
-        wdt.write(LOAD, 4, 100);
-        wdt.write(CONTROL, 4, INTEN | RESEN);
+        wdt.write(0, LOAD, 4, 100);
+        wdt.write(0, CONTROL, 4, INTEN | RESEN);
         clock.advance(99 * MS);
         assertFalse(irq.level());
         clock.advance(MS);
         assertTrue(irq.level());
-        assertEquals(1, wdt.read(RIS, 4));
-        assertEquals(1, wdt.read(MIS, 4));
-        assertEquals(100, wdt.read(VALUE, 4), "reloaded");
+        assertEquals(1, wdt.read(0, RIS, 4));
+        assertEquals(1, wdt.read(0, MIS, 4));
+        assertEquals(100, wdt.read(0, VALUE, 4), "reloaded");
         assertNull(stopped);
         clock.advance(100 * MS);
         assertEquals("WATCHDOG: watchdog sp805 expired", stopped);
@@ -94,12 +94,12 @@ class Sp805Test {
 
     @Test
     void kickingKeepsTheGuestAlive() {
-        wdt.write(LOAD, 4, 100);
-        wdt.write(CONTROL, 4, INTEN | RESEN);
+        wdt.write(0, LOAD, 4, 100);
+        wdt.write(0, CONTROL, 4, INTEN | RESEN);
         for (int i = 0; i < 10; i++) {
             clock.advance(150 * MS);
             assertTrue(irq.level());
-            wdt.write(INTCLR, 4, 0);
+            wdt.write(0, INTCLR, 4, 0);
             assertFalse(irq.level());
         }
         assertNull(stopped);
@@ -107,8 +107,8 @@ class Sp805Test {
 
     @Test
     void withoutResetEnableOnlyInterrupts() {
-        wdt.write(LOAD, 4, 10);
-        wdt.write(CONTROL, 4, INTEN);
+        wdt.write(0, LOAD, 4, 10);
+        wdt.write(0, CONTROL, 4, INTEN);
         clock.advance(1000 * MS);
         assertTrue(irq.level());
         assertNull(stopped);
@@ -116,21 +116,21 @@ class Sp805Test {
 
     @Test
     void lockIgnoresWritesUntilUnlocked() {
-        wdt.write(LOCK, 4, 0);
-        assertEquals(1, wdt.read(LOCK, 4));
-        wdt.write(LOAD, 4, 5);
-        assertEquals(0xFFFF_FFFFL, wdt.read(LOAD, 4));
-        wdt.write(LOCK, 4, UNLOCK_KEY);
-        assertEquals(0, wdt.read(LOCK, 4));
-        wdt.write(LOAD, 4, 5);
-        assertEquals(5, wdt.read(LOAD, 4));
+        wdt.write(0, LOCK, 4, 0);
+        assertEquals(1, wdt.read(0, LOCK, 4));
+        wdt.write(0, LOAD, 4, 5);
+        assertEquals(0xFFFF_FFFFL, wdt.read(0, LOAD, 4));
+        wdt.write(0, LOCK, 4, UNLOCK_KEY);
+        assertEquals(0, wdt.read(0, LOCK, 4));
+        wdt.write(0, LOAD, 4, 5);
+        assertEquals(5, wdt.read(0, LOAD, 4));
     }
 
     @Test
     void dumpActionTerminatesWithoutADump() {
         Sp805 dump = watchdog(Sp805.Action.DUMP_AND_TERMINATE);
-        dump.write(LOAD, 4, 1);
-        dump.write(CONTROL, 4, INTEN | RESEN);
+        dump.write(0, LOAD, 4, 1);
+        dump.write(0, CONTROL, 4, INTEN | RESEN);
         clock.advance(10 * MS);
         assertEquals("WATCHDOG: watchdog sp805 expired", stopped);
     }
@@ -138,12 +138,12 @@ class Sp805Test {
     @Test
     void fiqActionAssertsFiqAndKeepsRunning() {
         Sp805 f = watchdog(Sp805.Action.FIQ);
-        f.write(LOAD, 4, 10);
-        f.write(CONTROL, 4, INTEN | RESEN);
+        f.write(0, LOAD, 4, 10);
+        f.write(0, CONTROL, 4, INTEN | RESEN);
         clock.advance(20 * MS);
         assertTrue(fiq.level());
         assertNull(stopped);
-        f.write(INTCLR, 4, 1);
+        f.write(0, INTCLR, 4, 1);
         assertFalse(fiq.level());
     }
 
@@ -155,10 +155,10 @@ class Sp805Test {
     @Test
     void frequencyScalesTheCount() {
         Sp805 fast = new Sp805(irq, vm, clock, Sp805.DEFAULT_FREQUENCY, Sp805.Action.TERMINATE, IrqLine.NONE);
-        fast.write(LOAD, 4, 25_000_000);
-        fast.write(CONTROL, 4, INTEN);
+        fast.write(0, LOAD, 4, 25_000_000);
+        fast.write(0, CONTROL, 4, INTEN);
         clock.advance(500 * MS);
-        assertEquals(12_500_000, fast.read(VALUE, 4));
+        assertEquals(12_500_000, fast.read(0, VALUE, 4));
     }
 
     @Test
@@ -168,13 +168,24 @@ class Sp805Test {
             int size = 1 << random.nextInt(4);
             long offset = random.nextLong(Sp805.SIZE - size + 1);
             if (random.nextBoolean()) {
-                wdt.read(offset, size);
+                wdt.read(0, offset, size);
             } else {
-                wdt.write(offset, size, random.nextLong());
+                wdt.write(0, offset, size, random.nextLong());
             }
             clock.advance(random.nextInt(1000) * MS);
         }
         int logged = log.lines().size();
         assertTrue(logged > 0 && logged < 100, "bad accesses logged, rate-limited: " + logged + " lines");
+    }
+
+    @Test
+    void stateShowsTheCounter() {
+        assertEquals(new Sp805.State(0xFFFF_FFFFL, 0xFFFF_FFFFL, false, false, false, false, false), wdt.state());
+        wdt.write(0, LOAD, 4, 1000);
+        wdt.write(0, CONTROL, 4, INTEN | RESEN);
+        clock.advance(250 * MS);
+        assertEquals(new Sp805.State(1000, 750, true, true, false, false, false), wdt.state());
+        wdt.write(0, LOCK, 4, 0);
+        assertEquals(true, wdt.state().locked());
     }
 }

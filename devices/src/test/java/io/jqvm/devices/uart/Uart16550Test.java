@@ -16,11 +16,11 @@ class Uart16550Test {
     private final Uart16550 uart = new Uart16550("ser8250 test", irq, backend);
 
     private int in(int reg) {
-        return (int) uart.read(reg, 1);
+        return (int) uart.read(0, reg, 1);
     }
 
     private void out(int reg, int value) {
-        uart.write(reg, 1, value);
+        uart.write(0, reg, 1, value);
     }
 
     @Test
@@ -160,9 +160,9 @@ class Uart16550Test {
             long offset = random.nextInt(9);
             int size = sizes[random.nextInt(4)];
             if (random.nextBoolean()) {
-                uart.write(offset, size, random.nextLong());
+                uart.write(0, offset, size, random.nextLong());
             } else {
-                uart.read(offset, size);
+                uart.read(0, offset, size);
             }
             if (random.nextInt(50) == 0) {
                 backend.offer("r");

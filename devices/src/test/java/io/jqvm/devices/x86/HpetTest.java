@@ -1,6 +1,6 @@
 package io.jqvm.devices.x86;
 
-import io.jqvm.device.TaskScheduler;
+import io.jqvm.device.DeviceClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,8 +18,8 @@ class HpetTest {
     private static final long PERIOD_FS = 69_841_279;
     private static final long ROUTE_CAPABILITY = 1L << 11 | 1L << 20 | 1L << 21;
 
-    /** Tasks the test runs by hand when the clock it moves reaches them. */
-    private final class ManualScheduler implements TaskScheduler {
+    /** The clock the test moves by hand ({@code now}), running each task when it reaches it. */
+    private final class ManualScheduler implements DeviceClock {
         private record Pending(long due, long order, Runnable task) {
         }
 
@@ -28,9 +28,21 @@ class HpetTest {
         private long scheduled;
 
         @Override
-        public void schedule(long delayNanos, Runnable task) {
+        public long nanoTime() {
+            return now;
+        }
+
+        @Override
+        public long epochNanos() {
+            return now;
+        }
+
+        @Override
+        public Timer schedule(long delayNanos, Runnable task) {
             assertTrue(delayNanos >= 0, "delay " + delayNanos);
-            pending.add(new Pending(now + delayNanos, scheduled++, task));
+            Pending p = new Pending(now + delayNanos, scheduled++, task);
+            pending.add(p);
+            return () -> pending.remove(p);
         }
 
         /** Moves the clock, running each task at its due time. */
@@ -62,8 +74,7 @@ class HpetTest {
     private final RecordingIrq irq21 = new RecordingIrq();
     private final RecordingIrq legacy0 = new RecordingIrq();
     private final RecordingIrq legacy8 = new RecordingIrq();
-    private final Hpet hpet = new Hpet(Hpet.DEFAULT_TIMERS, Hpet.DEFAULT_FREQUENCY, 0x8086, routes(), legacy0, legacy8, () -> now,
-            scheduler);
+    private final Hpet hpet = new Hpet(Hpet.DEFAULT_TIMERS, Hpet.DEFAULT_FREQUENCY, 0x8086, routes(), legacy0, legacy8, scheduler);
 
     private IrqLine[] routes() {
         IrqLine[] routes = new IrqLine[24];
@@ -87,11 +98,11 @@ class HpetTest {
     }
 
     private long read64(long offset) {
-        return hpet.read(offset, 8);
+        return hpet.read(0, offset, 8);
     }
 
     private void write64(long offset, long value) {
-        hpet.write(offset, 8, value);
+        hpet.write(0, offset, 8, value);
     }
 
     private static int pulses(RecordingIrq line) {
@@ -110,14 +121,13 @@ class HpetTest {
     void capabilitiesDescribeTheBlock() {
         long expected = PERIOD_FS << 32 | 0x8086L << 16 | 1 << 15 | 1 << 13 | 2 << 8 | 1;
         assertEquals(expected, read64(Hpet.CAPABILITIES));
-        assertEquals(expected & 0xffff_ffffL, hpet.read(Hpet.CAPABILITIES, 4));
-        assertEquals(PERIOD_FS, hpet.read(Hpet.CAPABILITIES + 4, 4), "COUNTER_CLK_PERIOD in the upper half");
-        assertEquals(0x86, hpet.read(Hpet.CAPABILITIES + 2, 1));
+        assertEquals(expected & 0xffff_ffffL, hpet.read(0, Hpet.CAPABILITIES, 4));
+        assertEquals(PERIOD_FS, hpet.read(0, Hpet.CAPABILITIES + 4, 4), "COUNTER_CLK_PERIOD in the upper half");
+        assertEquals(0x86, hpet.read(0, Hpet.CAPABILITIES + 2, 1));
         write64(Hpet.CAPABILITIES, 0);
         assertEquals(expected, read64(Hpet.CAPABILITIES), "read-only");
-        Hpet slow = new Hpet(24, 10_000_000, 0x1234, new IrqLine[0], IrqLine.NONE, IrqLine.NONE, () -> 0,
-                (d, t) -> { });
-        assertEquals(100_000_000L << 32 | 0x1234L << 16 | 1 << 15 | 1 << 13 | 23 << 8 | 1, slow.read(0, 8));
+        Hpet slow = new Hpet(24, 10_000_000, 0x1234, new IrqLine[0], IrqLine.NONE, IrqLine.NONE, new ManualScheduler());
+        assertEquals(100_000_000L << 32 | 0x1234L << 16 | 1 << 15 | 1 << 13 | 23 << 8 | 1, slow.read(0, 0, 8));
     }
 
     @Test
@@ -126,19 +136,19 @@ class HpetTest {
         assertEquals("HPET frequency 9999999 Hz gives a period of 100000010 fs; the specification needs 1 to"
                         + " 100000000 fs (at least 10 MHz)",
                 assertThrows(IllegalArgumentException.class, () -> new Hpet(3, 9_999_999, 0, none, IrqLine.NONE,
-                        IrqLine.NONE, () -> 0, (d, t) -> { })).getMessage());
+                        IrqLine.NONE, new ManualScheduler())).getMessage());
         assertThrows(IllegalArgumentException.class,
-                () -> new Hpet(3, 0, 0, none, IrqLine.NONE, IrqLine.NONE, () -> 0, (d, t) -> { }));
+                () -> new Hpet(3, 0, 0, none, IrqLine.NONE, IrqLine.NONE, new ManualScheduler()));
         assertThrows(IllegalArgumentException.class,
-                () -> new Hpet(3, 3_000_000_000_000_000L, 0, none, IrqLine.NONE, IrqLine.NONE, () -> 0, (d, t) -> { }));
+                () -> new Hpet(3, 3_000_000_000_000_000L, 0, none, IrqLine.NONE, IrqLine.NONE, new ManualScheduler()));
         assertThrows(IllegalArgumentException.class,
-                () -> new Hpet(2, 14_318_180, 0, none, IrqLine.NONE, IrqLine.NONE, () -> 0, (d, t) -> { }));
+                () -> new Hpet(2, 14_318_180, 0, none, IrqLine.NONE, IrqLine.NONE, new ManualScheduler()));
         assertThrows(IllegalArgumentException.class,
-                () -> new Hpet(25, 14_318_180, 0, none, IrqLine.NONE, IrqLine.NONE, () -> 0, (d, t) -> { }));
+                () -> new Hpet(25, 14_318_180, 0, none, IrqLine.NONE, IrqLine.NONE, new ManualScheduler()));
         assertThrows(IllegalArgumentException.class,
-                () -> new Hpet(3, 14_318_180, 0x10000, none, IrqLine.NONE, IrqLine.NONE, () -> 0, (d, t) -> { }));
+                () -> new Hpet(3, 14_318_180, 0x10000, none, IrqLine.NONE, IrqLine.NONE, new ManualScheduler()));
         assertThrows(IllegalArgumentException.class, () -> new Hpet(3, 14_318_180, 0, new IrqLine[33],
-                IrqLine.NONE, IrqLine.NONE, () -> 0, (d, t) -> { }));
+                IrqLine.NONE, IrqLine.NONE, new ManualScheduler()));
         assertEquals(24, Hpet.MAX_TIMERS);
     }
 
@@ -162,11 +172,11 @@ class HpetTest {
 
     @Test
     void counterIsWritableOnlyWhileHaltedAndIn32BitHalves() {
-        hpet.write(Hpet.MAIN_COUNTER, 4, 0x89ab_cdefL);
-        hpet.write(Hpet.MAIN_COUNTER + 4, 4, 0x0123_4567L);
+        hpet.write(0, Hpet.MAIN_COUNTER, 4, 0x89ab_cdefL);
+        hpet.write(0, Hpet.MAIN_COUNTER + 4, 4, 0x0123_4567L);
         assertEquals(0x0123_4567_89ab_cdefL, read64(Hpet.MAIN_COUNTER));
-        assertEquals(0x0123_4567L, hpet.read(Hpet.MAIN_COUNTER + 4, 4));
-        hpet.write(Hpet.MAIN_COUNTER + 1, 1, 0x00);
+        assertEquals(0x0123_4567L, hpet.read(0, Hpet.MAIN_COUNTER + 4, 4));
+        hpet.write(0, Hpet.MAIN_COUNTER + 1, 1, 0x00);
         assertEquals(0x0123_4567_89ab_00efL, read64(Hpet.MAIN_COUNTER), "a byte write changes one byte");
         write64(Hpet.MAIN_COUNTER, -2);
         enable();
@@ -180,7 +190,7 @@ class HpetTest {
     void generalConfigurationHoldsOnlyItsTwoBits() {
         write64(Hpet.CONFIGURATION, -1);
         assertEquals(Hpet.ENABLE_CNF | Hpet.LEG_RT_CNF, read64(Hpet.CONFIGURATION));
-        hpet.write(Hpet.CONFIGURATION, 1, 0);
+        hpet.write(0, Hpet.CONFIGURATION, 1, 0);
         assertEquals(0, read64(Hpet.CONFIGURATION));
         assertEquals(0, read64(0x008), "reserved");
         assertEquals(0, read64(0x0f8), "reserved");
@@ -190,7 +200,7 @@ class HpetTest {
     void timerConfigurationShowsCapabilitiesAndKeepsWritableBits() {
         assertEquals(ROUTE_CAPABILITY << 32 | Hpet.PER_INT_CAP | Hpet.SIZE_CAP, read64(timer(0, Hpet.TIMER_CONFIG)));
         assertEquals(ROUTE_CAPABILITY << 32, read64(timer(1, Hpet.TIMER_CONFIG)), "32-bit, one-shot only");
-        assertEquals(ROUTE_CAPABILITY, hpet.read(timer(2, Hpet.TIMER_CONFIG) + 4, 4), "INT_ROUTE_CAP");
+        assertEquals(ROUTE_CAPABILITY, hpet.read(0, timer(2, Hpet.TIMER_CONFIG) + 4, 4), "INT_ROUTE_CAP");
 
         write64(timer(0, Hpet.TIMER_CONFIG), Hpet.INT_TYPE_CNF | Hpet.INT_ENB_CNF | Hpet.TYPE_CNF | Hpet.MODE32_CNF
                 | routeTo(20) | 1 | 1 << 7 | 1 << 14 | 1 << 15);
@@ -271,7 +281,7 @@ class HpetTest {
     void thirtyTwoBitTimerMatchesAgainAfterTheLowHalfWraps() {
         write64(timer(1, Hpet.TIMER_COMPARATOR), 0xffff_ffff_0000_0010L);
         assertEquals(0x10, read64(timer(1, Hpet.TIMER_COMPARATOR)), "a 32-bit comparator");
-        hpet.write(timer(1, Hpet.TIMER_COMPARATOR) + 4, 4, 0x1234);
+        hpet.write(0, timer(1, Hpet.TIMER_COMPARATOR) + 4, 4, 0x1234);
         assertEquals(0x10, read64(timer(1, Hpet.TIMER_COMPARATOR)), "its upper half does not exist");
         write64(timer(1, Hpet.TIMER_CONFIG), Hpet.INT_ENB_CNF | routeTo(11));
         write64(Hpet.MAIN_COUNTER, 0x5_0000_0000L);
@@ -348,7 +358,7 @@ class HpetTest {
         assertFalse(irq21.level(), "a halted HPET interrupts nothing");
         enable();
         assertTrue(irq21.level(), "the status is still set");
-        hpet.write(Hpet.INTERRUPT_STATUS, 4, 1 << 1);
+        hpet.write(0, Hpet.INTERRUPT_STATUS, 4, 1 << 1);
         assertFalse(irq21.level());
         assertEquals(0, read64(Hpet.INTERRUPT_STATUS));
         assertEquals(List.of(true, false, true, false), irq21.transitions());
@@ -408,15 +418,15 @@ class HpetTest {
 
     @Test
     void comparatorHalvesAndThirtyTwoBitMode() {
-        hpet.write(timer(0, Hpet.TIMER_COMPARATOR), 4, 0x89ab_cdefL);
-        hpet.write(timer(0, Hpet.TIMER_COMPARATOR) + 4, 4, 0x0123_4567L);
+        hpet.write(0, timer(0, Hpet.TIMER_COMPARATOR), 4, 0x89ab_cdefL);
+        hpet.write(0, timer(0, Hpet.TIMER_COMPARATOR) + 4, 4, 0x0123_4567L);
         assertEquals(0x0123_4567_89ab_cdefL, read64(timer(0, Hpet.TIMER_COMPARATOR)));
-        assertEquals(0x0123_4567L, hpet.read(timer(0, Hpet.TIMER_COMPARATOR) + 4, 4));
+        assertEquals(0x0123_4567L, hpet.read(0, timer(0, Hpet.TIMER_COMPARATOR) + 4, 4));
         write64(timer(0, Hpet.TIMER_CONFIG), Hpet.MODE32_CNF | Hpet.INT_ENB_CNF | routeTo(20));
         assertEquals(0x89ab_cdefL, read64(timer(0, Hpet.TIMER_COMPARATOR)), "32-bit mode keeps the low half");
-        hpet.write(timer(0, Hpet.TIMER_COMPARATOR) + 4, 4, 1);
+        hpet.write(0, timer(0, Hpet.TIMER_COMPARATOR) + 4, 4, 1);
         assertEquals(0x89ab_cdefL, read64(timer(0, Hpet.TIMER_COMPARATOR)));
-        hpet.write(timer(0, Hpet.TIMER_COMPARATOR), 4, 50);
+        hpet.write(0, timer(0, Hpet.TIMER_COMPARATOR), 4, 50);
         write64(Hpet.MAIN_COUNTER, 0x7_0000_0000L);
         enable();
         scheduler.advance(nanosAt(50));
@@ -427,7 +437,7 @@ class HpetTest {
     void fsbRouteAndReservedRegistersReadZero() {
         write64(timer(1, Hpet.TIMER_FSB_ROUTE), -1);
         assertEquals(0, read64(timer(1, Hpet.TIMER_FSB_ROUTE)));
-        assertEquals(0, hpet.read(timer(1, Hpet.TIMER_FSB_ROUTE) + 4, 4));
+        assertEquals(0, hpet.read(0, timer(1, Hpet.TIMER_FSB_ROUTE) + 4, 4));
         write64(timer(1, 0x18), -1);
         assertEquals(0, read64(timer(1, 0x18)));
         write64(0x300, -1);
@@ -452,16 +462,15 @@ class HpetTest {
         IrqLine[] otherRoutes = new IrqLine[22];
         otherRoutes[20] = other20;
         otherRoutes[21] = other21;
-        Hpet copy = new Hpet(Hpet.DEFAULT_FREQUENCY, 0x8086, otherRoutes, IrqLine.NONE, IrqLine.NONE, () -> now,
-                scheduler, saved);
-        assertEquals(500, copy.read(Hpet.MAIN_COUNTER, 8), "time stood still while saved");
+        Hpet copy = new Hpet(Hpet.DEFAULT_FREQUENCY, 0x8086, otherRoutes, IrqLine.NONE, IrqLine.NONE, scheduler, saved);
+        assertEquals(500, copy.read(0, Hpet.MAIN_COUNTER, 8), "time stood still while saved");
         assertFalse(other21.level());
         copy.resume();
         assertTrue(other21.level(), "the pending level interrupt is raised again");
-        assertEquals(Hpet.ENABLE_CNF, copy.read(Hpet.CONFIGURATION, 8));
+        assertEquals(Hpet.ENABLE_CNF, copy.read(0, Hpet.CONFIGURATION, 8));
         scheduler.advance(nanosAt(9_500));
         assertEquals(1, pulses(other20));
-        assertEquals(20_000, copy.read(timer(0, Hpet.TIMER_COMPARATOR), 8), "the period came along");
+        assertEquals(20_000, copy.read(0, timer(0, Hpet.TIMER_COMPARATOR), 8), "the period came along");
         assertThrows(IllegalArgumentException.class,
                 () -> new Hpet.State(false, false, 0, 0, new long[3], new long[3], new long[2]));
     }
@@ -477,9 +486,9 @@ class HpetTest {
                 offset &= 0x1ff; // where the registers are
             }
             if (random.nextBoolean()) {
-                hpet.write(offset, size, random.nextLong());
+                hpet.write(0, offset, size, random.nextLong());
             } else {
-                hpet.read(offset, size);
+                hpet.read(0, offset, size);
             }
             if (random.nextInt(50) == 0) {
                 scheduler.advance(random.nextInt(2_000_000));

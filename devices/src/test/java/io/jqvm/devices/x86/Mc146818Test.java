@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jqvm.device.DeviceClock;
 import io.jqvm.devices.RecordingIrq;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -19,40 +17,58 @@ import org.junit.jupiter.api.Test;
 class Mc146818Test {
     private static final long MIB = 1 << 20;
 
-    /** A host clock the test moves by hand. */
-    private static final class ManualClock extends Clock {
+    /** A host wall clock the test moves by hand; wake-ups are collected for the test to run. */
+    private static final class ManualClock implements DeviceClock {
         Instant now;
+        final List<Long> delays;
+        final List<Runnable> wakeUps;
 
-        ManualClock(Instant now) {
+        ManualClock(Instant now, List<Long> delays, List<Runnable> wakeUps) {
             this.now = now;
+            this.delays = delays;
+            this.wakeUps = wakeUps;
         }
 
         void advance(Duration d) {
             now = now.plus(d);
         }
 
-        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(ZoneId zone) { return this; }
-        @Override public Instant instant() { return now; }
+        Instant instant() {
+            return now;
+        }
+
+        @Override
+        public long nanoTime() {
+            return epochNanos();
+        }
+
+        @Override
+        public long epochNanos() {
+            return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        }
+
+        @Override
+        public Timer schedule(long delayNanos, Runnable task) {
+            delays.add(delayNanos);
+            wakeUps.add(task);
+            return () -> wakeUps.remove(task);
+        }
     }
 
-    private final ManualClock clock = new ManualClock(Instant.parse("2026-11-22T15:42:07.250Z"));
     private final List<Runnable> wakeUps = new ArrayList<>();
     private final List<Long> delays = new ArrayList<>();
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-11-22T15:42:07.250Z"), delays, wakeUps);
     private final RecordingIrq irq = new RecordingIrq();
-    private final Mc146818 rtc = new Mc146818(irq, clock, (delay, task) -> {
-        delays.add(delay);
-        wakeUps.add(task);
-    }, 512 * MIB, 1024 * MIB);
+    private final Mc146818 rtc = new Mc146818(irq, clock, 512 * MIB, 1024 * MIB);
 
     private int in(int register) {
-        rtc.write(0, 1, register);
-        return (int) rtc.read(1, 1);
+        rtc.write(0, 0, 1, register);
+        return (int) rtc.read(0, 1, 1);
     }
 
     private void out(int register, int value) {
-        rtc.write(0, 1, register);
-        rtc.write(1, 1, value);
+        rtc.write(0, 0, 1, register);
+        rtc.write(0, 1, 1, value);
     }
 
     private void runWakeUps() {
@@ -193,11 +209,11 @@ class Mc146818Test {
         assertEquals(0x00, in(0x5d));
         out(0x7f, 0xa5);
         assertEquals(0xa5, in(0x7f));
-        Mc146818 small = new Mc146818(irq, clock, (d, t) -> { }, 8 * MIB, 0);
-        small.write(0, 1, 0x17);
-        assertEquals(7 * 1024 & 0xff, small.read(1, 1));
-        small.write(0, 1, 0x34);
-        assertEquals(0, small.read(1, 1), "nothing above 16 MiB");
+        Mc146818 small = new Mc146818(irq, new ManualClock(clock.now, new ArrayList<>(), new ArrayList<>()), 8 * MIB, 0);
+        small.write(0, 0, 1, 0x17);
+        assertEquals(7 * 1024 & 0xff, small.read(0, 1, 1));
+        small.write(0, 0, 1, 0x34);
+        assertEquals(0, small.read(0, 1, 1), "nothing above 16 MiB");
     }
 
     @Test
@@ -210,11 +226,11 @@ class Mc146818Test {
         assertThrows(IllegalArgumentException.class, () -> rtc.preset(0x0c, 1));
         assertEquals("mc146818 register 0x32 cannot be preset: only A (0x0a), B (0x0b) and CMOS bytes 0x0e-0x7f"
                 + " except 0x32 can", assertThrows(IllegalArgumentException.class, () -> rtc.preset(0x32, 1)).getMessage());
-        rtc.write(0, 1, 0x80 | 0x40);
+        rtc.write(0, 0, 1, 0x80 | 0x40);
         assertTrue(rtc.nmiMasked());
-        assertEquals(0x12, rtc.read(1, 1));
-        assertEquals(0xff, rtc.read(0, 1), "index port is write-only");
-        rtc.write(0, 1, 0x40);
+        assertEquals(0x12, rtc.read(0, 1, 1));
+        assertEquals(0xff, rtc.read(0, 0, 1), "index port is write-only");
+        rtc.write(0, 0, 1, 0x40);
         assertFalse(rtc.nmiMasked());
     }
 
@@ -226,15 +242,15 @@ class Mc146818Test {
         Mc146818.State saved = rtc.state();
         RecordingIrq otherIrq = new RecordingIrq();
         List<Runnable> otherWakeUps = new ArrayList<>();
-        Mc146818 copy = new Mc146818(otherIrq, clock, (d, t) -> otherWakeUps.add(t), saved);
+        Mc146818 copy = new Mc146818(otherIrq, new ManualClock(clock.now, new ArrayList<>(), otherWakeUps), saved);
         copy.resume();
         assertEquals(1, otherWakeUps.size(), "update interrupt timer restarted");
-        copy.write(0, 1, Mc146818.YEAR);
-        assertEquals(0x31, copy.read(1, 1));
-        copy.write(0, 1, 0x50);
-        assertEquals(0x77, copy.read(1, 1));
-        copy.write(0, 1, 0x17);
-        assertEquals(0xff, copy.read(1, 1), "memory-size bytes come from the state");
+        copy.write(0, 0, 1, Mc146818.YEAR);
+        assertEquals(0x31, copy.read(0, 1, 1));
+        copy.write(0, 0, 1, 0x50);
+        assertEquals(0x77, copy.read(0, 1, 1));
+        copy.write(0, 0, 1, 0x17);
+        assertEquals(0xff, copy.read(0, 1, 1), "memory-size bytes come from the state");
         assertThrows(IllegalArgumentException.class, () -> new Mc146818.State(0, 0, false, 0, 0, 0, new byte[4]));
     }
 
@@ -244,9 +260,9 @@ class Mc146818Test {
         for (int i = 0; i < 30_000; i++) {
             long offset = random.nextInt(3);
             if (random.nextBoolean()) {
-                rtc.write(offset, 1, random.nextInt(256));
+                rtc.write(0, offset, 1, random.nextInt(256));
             } else {
-                rtc.read(offset, 1);
+                rtc.read(0, offset, 1);
             }
             if (random.nextInt(100) == 0) {
                 clock.advance(Duration.ofMillis(random.nextInt(3000)));

@@ -2,6 +2,7 @@ package io.jqvm.guests.x86;
 
 import io.jqvm.testkit.Command;
 import io.jqvm.testkit.KvmRequirement;
+import io.jqvm.testkit.X86VirtioGuest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -13,15 +14,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Boots each x86 guest under QEMU's PC machine with KVM, exactly as an ordinary Multiboot kernel
- * ({@code -kernel}), and checks its verdict line and that it powered itself off through ACPI.
- * Passing here shows the guests are ordinary PC guests, not tuned to jqvm.
+ * Boots each x86 guest under QEMU's PC machine with KVM (the virtio guest under {@code microvm}, which
+ * has virtio-mmio), exactly as an ordinary Multiboot kernel ({@code -kernel}), and checks its verdict
+ * line and that it powered itself off through ACPI. Passing here shows the guests are ordinary PC
+ * guests, not tuned to jqvm.
  */
 class QemuGuestTest {
 
@@ -67,11 +73,15 @@ class QemuGuestTest {
     }
 
     private static Run boot(String guest, String cmdline) throws IOException, InterruptedException {
+        return boot(guest, cmdline, List.of("-machine", "pc", "-m", "128", "-smp", "2"));
+    }
+
+    private static Run boot(String guest, String cmdline, List<String> machine) throws IOException, InterruptedException {
         Path image = guests.resolve(guest + ".elf");
         assertTrue(Files.isRegularFile(image), image + " is missing; build it with: make -C guests x86");
-        List<String> command = new ArrayList<>(List.of(qemu.toString(),
-                "-enable-kvm", "-cpu", "host,-arch-capabilities", "-machine", "pc", "-m", "128", "-smp", "2",
-                "-nodefaults", "-no-reboot", "-display", "none", "-monitor", "none", "-serial", "stdio",
+        List<String> command = new ArrayList<>(List.of(qemu.toString(), "-enable-kvm", "-cpu", "host,-arch-capabilities"));
+        command.addAll(machine);
+        command.addAll(List.of("-nodefaults", "-no-reboot", "-display", "none", "-monitor", "none", "-serial", "stdio",
                 "-kernel", image.toString(), "-append", cmdline));
         Command.Result r = Command.run(command, guests, Duration.ofSeconds(TIMEOUT_SECONDS));
         if (r.timedOut()) {
@@ -158,7 +168,17 @@ class QemuGuestTest {
         Run run = boot("acpi-off", "");
         assertPassedAndPoweredOff(run, "acpi-off");
         assertTrue(run.has("FADT: PM1a_CNT at port 604, PM1b_CNT 0"), run::toString);
+        assertTrue(run.has("DSDT: \\_S5 SLP_TYPa 0, SLP_TYPb 0"), run::toString);
         run.firstStartingWith("MADT: 2 CPUs, local APIC at fee00000, IOAPIC at fec00000");
+    }
+
+    @Test
+    void pcOffPowersOffWithSleepType0AtPort604() throws Exception {
+        // The reference for jqvm's PC board: no tables read, SLP_EN with SLP_TYP 0 written to 0x604.
+        Run run = boot("pc-off", "");
+        assertTrue(run.has("powering off: outw(0x604, SLP_EN | SLP_TYP 0), as on QEMU's pc"), run::toString);
+        assertTrue(run.lines().stream().noneMatch(l -> l.startsWith("FAIL ") || l.startsWith("PASS ")), run::toString);
+        assertEquals(0, run.exitCode(), run::toString);
     }
 
     @Test
@@ -173,5 +193,57 @@ class QemuGuestTest {
         Run run = boot("mmio-loop", "12345");
         assertPassedAndPoweredOff(run, "mmio-loop");
         assertTrue(run.has("writing d0000000 12345 times"), run::toString);
+    }
+
+    /**
+     * virtio-blk and virtio-entropy over virtio-mmio on QEMU's {@code microvm}, the x86 machine that has
+     * virtio-mmio transports (the PC machine has none). {@code -kernel} loads the Multiboot image there
+     * too, and the firmware's ACPI is hardware-reduced (power-off through the GED sleep register). With
+     * {@code ioapic2=off} all interrupts are on the one IOAPIC, as on jqvm's PC board; QEMU 7.2 then
+     * puts transport i at 0xfeb00000 + 0x200 i on GSI 16 + i (measured: on GSI 5 + i, the guest's
+     * first interrupt never comes), and {@code bus=virtio-mmio-bus.i} picks the transport. microvm
+     * announces its devices with {@code virtio_mmio.device=} only on a Linux kernel's command line,
+     * not on a Multiboot one, so the test announces them. A read-only drive must refuse the write;
+     * {@code force-legacy=true} (QEMU 7.2's default) makes the transports version 1.
+     */
+    @ParameterizedTest(name = "virtio-mmio version {0}, read-only {1}")
+    @CsvSource({"2, false", "2, true", "1, false"})
+    void virtioDrivesBlockAndEntropyOverVirtioMmio(int version, boolean readOnly, @TempDir Path dir) throws Exception {
+        Path disk = dir.resolve("disk.img");
+        X86VirtioGuest.createDisk(disk);
+        String cmdline = X86VirtioGuest.announcements() + (readOnly ? " " + X86VirtioGuest.READ_ONLY_WORD : "");
+        Run run = bootVirtioGuest(cmdline, disk + (readOnly ? ",readonly=on" : ""), version == 1);
+        assertPassedAndPoweredOff(run, X86VirtioGuest.NAME);
+        assertTrue(run.lines().containsAll(X86VirtioGuest.transportLines(version)), run::toString);
+        List<String> checks = X86VirtioGuest.checkLines(readOnly);
+        assertEquals(checks, run.lines().stream().filter(checks::contains).toList(), run::toString);
+        assertEquals(Optional.empty(), X86VirtioGuest.differenceAfterGuestRun(disk, readOnly), run::toString);
+    }
+
+    /** The virtio guest on microvm: the disk ({@code file=...}) on transport 0, the entropy device on transport 1. */
+    private static Run bootVirtioGuest(String cmdline, String driveFile, boolean legacy) throws IOException, InterruptedException {
+        return boot(X86VirtioGuest.NAME, cmdline, List.of(
+                "-machine", "microvm,ioapic2=off", "-m", "128", "-global", "virtio-mmio.force-legacy=" + legacy,
+                "-drive", "if=none,id=disk,format=raw,file=" + driveFile,
+                "-device", "virtio-blk-device,drive=disk,bus=virtio-mmio-bus.0,serial=" + X86VirtioGuest.SERIAL,
+                "-device", "virtio-rng-device,bus=virtio-mmio-bus.1"));
+    }
+
+    /** The guest's checks can fail: on a disk of zeros the first read differs from the pattern at word 1. */
+    @Test
+    void virtioFailsOnADiskWithoutThePattern(@TempDir Path dir) throws Exception {
+        Path disk = dir.resolve("zeros.img");
+        Files.write(disk, new byte[X86VirtioGuest.DISK_SECTORS * X86VirtioGuest.SECTOR_SIZE]);
+        Run run = bootVirtioGuest(X86VirtioGuest.announcements(), disk.toString(), false);
+        assertTrue(run.has("sector 0 word 1 is 0, expected 1"), run::toString);
+        assertTrue(run.has("FAIL virtio: reading sector 0 failed"), run::toString);
+        assertEquals(0, run.exitCode(), () -> "the guest powers off after its verdict; " + run);
+    }
+
+    @Test
+    void acpiOffFindsMicrovmsHardwareReducedSleepRegister() throws Exception {
+        Run run = boot("acpi-off", "", List.of("-machine", "microvm", "-m", "128"));
+        assertPassedAndPoweredOff(run, "acpi-off");
+        assertTrue(run.has("FADT: hardware-reduced ACPI, sleep control register at address fea00200"), run::toString);
     }
 }

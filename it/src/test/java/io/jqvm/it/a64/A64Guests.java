@@ -13,7 +13,7 @@ import java.util.List;
 /** The AArch64 guest kit in guests/aarch64: the corpus and the random-block driver, built with the cross compiler. */
 final class A64Guests {
     static final List<String> CORPUS = List.of("hello", "int-alu", "addressing", "fp-scalar", "simd", "exceptions",
-            "mmu", "timer", "gic", "psci", "devices");
+            "mmu", "timer", "gic", "psci", "devices", "idregs", "align", "perms", "debug");
     /** Tags the jqvm-versus-QEMU tests, so a run can leave them out (-DexcludedGroups) while jqvm cannot boot AArch64 yet. */
     static final String DIFFERENTIAL_TAG = "a64-differential";
     /** The last line every corpus program prints (from its PSCI SYSTEM_OFF call). */

@@ -4,6 +4,7 @@ import io.jqvm.testkit.Command;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -23,10 +24,13 @@ final class JqvmRunner {
         }
     }
 
-    static Command.Result run(Path elf, Duration timeout, Tier tier) throws IOException, InterruptedException {
+    /** Runs {@code jqvm @examples/arm64-virt.qvmconf [options…] load elf}. */
+    static Command.Result run(Path elf, Duration timeout, Tier tier, String... options) throws IOException, InterruptedException {
         Path repo = Command.repo();
-        String options = (System.getenv().getOrDefault("JQVM_JAVA_OPTS", "") + " -Djqvm.a64.jit.threshold=" + tier.jitThreshold).strip();
-        return Command.run(List.of(repo.resolve("jqvm").toString(), "@examples/arm64-virt.qvmconf", "load",
-                elf.toString()), repo, timeout, Map.of("JQVM_JAVA_OPTS", options));
+        String javaOptions = (System.getenv().getOrDefault("JQVM_JAVA_OPTS", "") + " -Djqvm.a64.jit.threshold=" + tier.jitThreshold).strip();
+        List<String> command = new ArrayList<>(List.of(repo.resolve("jqvm").toString(), "@examples/arm64-virt.qvmconf"));
+        command.addAll(List.of(options));
+        command.addAll(List.of("load", elf.toString()));
+        return Command.run(command, repo, timeout, Map.of("JQVM_JAVA_OPTS", javaOptions));
     }
 }

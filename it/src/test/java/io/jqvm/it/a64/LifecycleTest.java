@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The machine's life cycle on the AArch64 board, where jqvm and QEMU -no-reboot differ by design: PSCI
- * SYSTEM_RESET makes QEMU exit and jqvm restart the machine from its configuration.
+ * SYSTEM_RESET makes QEMU exit and jqvm restart the machine from its configuration; qvm's
+ * {@code unsupported reference abort} stops the VM at the access, which QEMU has no option for.
  */
 class LifecycleTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -42,6 +43,17 @@ class LifecycleTest {
             }
             assertTrue(console.log().contains("guest requested reset: guest requested PSCI SYSTEM_RESET"), console::describe);
             assertTrue(console.log().contains("resetting: assembling the VM again"), console::describe);
+        }
+    }
+
+    @Test
+    void unsupportedReferenceAbortStopsTheVmAtTheAccess() throws Exception {
+        Path elf = A64Guests.outputs().resolve("unsupported.elf");
+        for (JqvmRunner.Tier tier : JqvmRunner.Tier.values()) {
+            Command.Result r = JqvmRunner.run(elf, TIMEOUT, tier, "unsupported", "reference", "abort");
+            assertEquals(5, r.exitStatus(), r::describe);
+            assertEquals("storing to a physical address with no device\n", r.stdout(), r::describe);
+            assertTrue(r.stderr().contains("0xb000000") && r.stderr().contains("reaches no device"), r::describe);
         }
     }
 }

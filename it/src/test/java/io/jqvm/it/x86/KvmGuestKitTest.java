@@ -39,6 +39,22 @@ class KvmGuestKitTest {
     }
 
     @Test
+    void acpiTablesGiveS5AsQemusPcDoes() throws Exception {
+        Command.Result r = Command.jqvm(TIMEOUT, "@examples/x86-pc.qvmconf", "load", "guests/target/x86/acpi-off.elf");
+        assertTrue(r.stdout().contains("DSDT: \\_S5 SLP_TYPa 0, SLP_TYPb 0\n"), r::describe);
+    }
+
+    @Test
+    void guestBuiltForQemusPcPowersOffWithSleepType0() throws Exception {
+        // pc-off reads no tables: it writes SLP_EN with SLP_TYP 0 to port 0x604, as on QEMU's pc.
+        Command.Result r = Command.jqvm(TIMEOUT, "@examples/x86-pc.qvmconf", "load", "guests/target/x86/pc-off.elf");
+        assertTrue(r.stdout().contains("powering off: outw(0x604, SLP_EN | SLP_TYP 0), as on QEMU's pc\n"), r::describe);
+        assertTrue(!r.stdout().contains("FAIL"), r::describe);
+        assertEquals(0, r.exitStatus(), r::describe);
+        assertTrue(r.stderr().contains("guest shut down: guest requested ACPI S5"), r::describe);
+    }
+
+    @Test
     void keyboardControllerResetRestartsTheMachine() throws Exception {
         // The guest asks for a reset as soon as it runs; each restart prints its banner again.
         String banner = "Resetting through the keyboard controller\n";

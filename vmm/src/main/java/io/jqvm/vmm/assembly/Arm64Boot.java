@@ -89,20 +89,7 @@ final class Arm64Boot {
         Board.Gic g = a.board.gic;
         Arm64Board.Gic gic = g.version() == 2 ? new Arm64Board.GicV2(g.distributor(), g.cpuInterface())
                 : new Arm64Board.GicV3(g.distributor(), g.cpuInterface());
-        List<Arm64Board.Peripheral> peripherals = new ArrayList<>();
-        for (Board.Device d : a.board.devices) {
-            if (d.intid() == Board.NOT_WIRED) {
-                a.note(d.kind() + " at " + Hex.of(d.base()) + " has no interrupt; the device tree leaves it out");
-                continue;
-            }
-            int spi = d.intid() - 32;
-            peripherals.add(switch (d.kind()) {
-                case PL011 -> Arm64Board.Peripheral.pl011(d.base(), spi);
-                case PL031 -> Arm64Board.Peripheral.pl031(d.base(), spi);
-                case SP805 -> Arm64Board.Peripheral.sp805(d.base(), spi, d.clockHz());
-            });
-        }
-        return new Arm64Board(ram, a.vcpuCount(), gic, Arm64Board.TimerPpis.STANDARD, peripherals,
+        return new Arm64Board(ram, a.vcpuCount(), gic, Arm64Board.TimerPpis.STANDARD, a.board.peripherals,
                 a.spec.cmdline().orElse(null), initrd, null, seed);
     }
 

@@ -20,11 +20,16 @@ import io.jqvm.memory.Space;
 import io.jqvm.vmm.DeferredIrqLine;
 import io.jqvm.vmm.VcpuScheduling;
 import io.jqvm.vmm.VmControlRelay;
+import io.jqvm.vmm.board.PcLayout;
+import io.jqvm.device.DeviceClock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
@@ -39,7 +44,8 @@ public final class Assembly implements AutoCloseable {
 
     /** Where the ACPI PM1a event block, control register and PM timer answer. */
     record AcpiPmPorts(int eventPort, int controlPort, int timerPort) {
-        static final AcpiPmPorts PC = new AcpiPmPorts(0x600, 0x604, 0x608);
+        static final AcpiPmPorts PC = new AcpiPmPorts(PcLayout.ACPI_PM1A_EVENT_PORT, PcLayout.ACPI_PM1A_CONTROL_PORT,
+                PcLayout.ACPI_PM_TIMER_PORT);
     }
 
     /** A named interrupt controller other vdevs may reference, with where it was configured. */
@@ -55,6 +61,8 @@ public final class Assembly implements AutoCloseable {
     final Bus mmio = new Bus();
     final Bus pio = new Bus();
     final VmControlRelay control = new VmControlRelay();
+    /** The one clock every device of this VM reads and schedules on. */
+    final DeviceClock clock;
     final List<VcpuScheduling> scheduling = new ArrayList<>();
     final List<Wire> wires = new ArrayList<>();
     final Map<String, Controller> controllers = new LinkedHashMap<>();
@@ -64,6 +72,10 @@ public final class Assembly implements AutoCloseable {
     final List<AutoCloseable> resources = new ArrayList<>();
     /** Connections to make once the accelerator's VM exists (platform interrupts, vCPU pins). */
     final List<Consumer<RunningPlatform>> onStart = new ArrayList<>();
+    /** x86: parameters the devices append to a Linux kernel's command line (virtio_mmio.device=...). */
+    final List<String> kernelParameters = new ArrayList<>();
+    /** Threads for device work that must not run on a vCPU; made on first use, stopped with the VM. */
+    private ExecutorService deviceWorker;
     /** What the AArch64 device tree describes; filled as the vdevs are built. */
     final Board board = new Board();
     /** Set by {@link #start} before the deferred connections run. */
@@ -84,6 +96,7 @@ public final class Assembly implements AutoCloseable {
         this.arch = arch;
         this.accelerator = accelerator;
         this.acceleratorProblem = acceleratorProblem;
+        this.clock = DeviceClock.host();
     }
 
     public VmSpec spec() { return spec; }
@@ -107,6 +120,16 @@ public final class Assembly implements AutoCloseable {
     public boolean x86Pit() { return x86Pit; }
     public long x86IoapicBase() { return x86IoapicBase; }
     public int vcpuCount() { return scheduling.size(); }
+
+    /** The VM's pool of device worker threads (daemons, named after the VM). */
+    Executor deviceWorker() {
+        if (deviceWorker == null) {
+            ExecutorService pool = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name(name + "-device-", 0).factory());
+            deviceWorker = pool;
+            resources.add(pool::shutdownNow);
+        }
+        return deviceWorker;
+    }
 
     /** Runs the deferred connections once the accelerator's VM exists. */
     public void start(RunningPlatform platform) {

@@ -1,25 +1,15 @@
 package io.jqvm.vmm.assembly;
 
+import io.jqvm.boot.fdt.Arm64Board;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The AArch64 board as the device tree describes it, collected while the vdevs are built. */
+/** The AArch64 board as the device tree describes it, collected while the vdevs describe themselves. */
 final class Board {
-    enum Kind { PL011, PL031, SP805 }
-
-    /** The INTID of a device whose interrupt is not connected. */
-    static final int NOT_WIRED = -1;
-
-    /** A PrimeCell device: its window and its GIC INTID ({@link #NOT_WIRED} when none). */
-    record Device(Kind kind, long base, long size, int intid, long clockHz) {
-        Device(Kind kind, long base, long size, int intid) {
-            this(kind, base, size, intid, 0);
-        }
-    }
-
     record Gic(int version, long distributor, long distributorSize, long cpuInterface, long cpuInterfaceSize) {
     }
 
     Gic gic;
-    final List<Device> devices = new ArrayList<>();
+    /** The device-tree nodes of the devices on the GIC, in configuration order. */
+    final List<Arm64Board.Peripheral> peripherals = new ArrayList<>();
 }

@@ -12,6 +12,7 @@ import io.jqvm.config.ConfigException;
 import io.jqvm.config.Quote;
 import io.jqvm.config.model.BlobType;
 import io.jqvm.memory.AddressMap;
+import io.jqvm.vmm.board.PcLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,10 +23,6 @@ import java.util.Optional;
  * Image errors name the {@code load} line.
  */
 final class Boot {
-    /** The PC BIOS area where the ACPI RSDP must be found by scanning. */
-    static final long BIOS_AREA = 0xe0000L;
-    static final long BIOS_AREA_END = 0x100000L;
-    static final int PIT_IOAPIC_PIN = 2;
 
     private Boot() {
     }
@@ -59,14 +56,14 @@ final class Boot {
             throw new ConfigException(fdt.load().origin(), "\"fdt load\" is for AArch64 guests");
         }
         List<MemoryMap.Entry> reserved = new ArrayList<>();
-        if (a.x86IrqChip && a.memory.isBacked(BIOS_AREA, BIOS_AREA_END - BIOS_AREA)) {
+        if (a.x86IrqChip && a.memory.isBacked(PcLayout.BIOS_AREA, PcLayout.BIOS_AREA_END - PcLayout.BIOS_AREA)) {
             // IOAPIC pin 2 for the PIT: the accelerator routes ISA IRQ 0 there, as on every PC.
-            AcpiPlatform platform = new AcpiPlatform(cpuIds(a.vcpuCount()), 0, a.x86IoapicBase, 0, PIT_IOAPIC_PIN,
-                    a.acpiPm.eventPort(), a.acpiPm.controlPort(), a.acpiPm.timerPort(), AcpiPlatform.DEFAULT_SCI,
-                    AcpiPlatform.KEYBOARD_CONTROLLER_RESET_PORT, AcpiPlatform.KEYBOARD_CONTROLLER_RESET_VALUE,
+            AcpiPlatform platform = new AcpiPlatform(cpuIds(a.vcpuCount()), 0, a.x86IoapicBase, 0, PcLayout.PIT_IOAPIC_PIN,
+                    a.acpiPm.eventPort(), a.acpiPm.controlPort(), a.acpiPm.timerPort(), PcLayout.ACPI_SCI,
+                    PcLayout.KEYBOARD_COMMAND_PORT, PcLayout.KEYBOARD_RESET_VALUE,
                     Optional.ofNullable(a.hpet));
-            AcpiTables.Layout layout = AcpiTables.write(a.memory, BIOS_AREA, BIOS_AREA_END, platform);
-            reserved.add(new MemoryMap.Entry(BIOS_AREA, BIOS_AREA_END - BIOS_AREA, MemoryMap.TYPE_RESERVED));
+            AcpiTables.Layout layout = AcpiTables.write(a.memory, PcLayout.BIOS_AREA, PcLayout.BIOS_AREA_END, platform);
+            reserved.add(new MemoryMap.Entry(PcLayout.BIOS_AREA, PcLayout.BIOS_AREA_END - PcLayout.BIOS_AREA, MemoryMap.TYPE_RESERVED));
             a.note("ACPI tables: RSDP at " + Hex.of(layout.rsdp()) + ", " + a.vcpuCount() + " CPU(s), IOAPIC at "
                     + Hex.of(a.x86IoapicBase) + ", PM1a control at io:" + Hex.of(a.acpiPm.controlPort()));
         }
@@ -85,11 +82,22 @@ final class Boot {
         X86Loader loader = new X86Loader(a.memory, reserved);
         try {
             a.entry = loader.load(new X86Loader.Request(image.bytes(), image.load().address(),
-                    a.spec.cmdline().orElse(""), images.initrd().map(BootImages.Blob::bytes)));
+                    commandLine(a), images.initrd().map(BootImages.Blob::bytes)));
         } catch (ImageFormatException | ImageLoadException e) {
             throw new ConfigException(image.load().origin(), Quote.of(image.load().path().toString()) + ": " + e.getMessage());
         }
         a.note("image " + image.load().path() + ": entry " + a.entry);
+    }
+
+    /** The configuration's cmdline with what the devices announce appended (virtio-mmio transports). */
+    static String commandLine(Assembly a) {
+        List<String> words = new ArrayList<>();
+        a.spec.cmdline().filter(c -> !c.isBlank()).ifPresent(words::add);
+        words.addAll(a.kernelParameters);
+        if (!a.kernelParameters.isEmpty()) {
+            a.note("kernel command line: " + String.join(" ", words));
+        }
+        return String.join(" ", words);
     }
 
     private static List<Integer> cpuIds(int cpus) {

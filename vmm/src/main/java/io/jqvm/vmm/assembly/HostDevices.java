@@ -9,7 +9,10 @@ import io.jqvm.devices.chardev.HostDevs;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Opens a character vdev's {@code hostdev}s (in qvm's spelling) as one backend, closed with the VM. */
+/**
+ * Opens a character vdev's {@code hostdev}s (in qvm's spelling) as one backend, closed with the VM; with
+ * {@code delayed}, in the background.
+ */
 final class HostDevices {
     private HostDevices() {
     }
@@ -27,7 +30,9 @@ final class HostDevices {
             return CharBackend.NULL;
         }
         try {
-            CharBackend backend = HostDevs.open(specs);
+            Value.Delay delay = v.value("delayed", Value.Delay.class).orElse(null);
+            CharBackend backend = delay == null ? HostDevs.open(specs)
+                    : HostDevs.openDelayed(specs, delay.forever() ? -1 : delay.seconds());
             a.resources.add(backend);
             return backend;
         } catch (HostDevException e) {

@@ -43,7 +43,7 @@ class VmBuilderTest {
         try (Assembly a = assemble("arch", "aarch64", "ram", "0x40000000,16M", "cpu", "cpu")) {
             assertEquals(Arch.AARCH64, a.arch());
             assertEquals(2, a.vcpuCount());
-            assertTrue(a.mmio().find(VdevRegistry.QNX_GICD, 4) != null);
+            assertTrue(a.mmio().find(io.jqvm.vmm.board.VirtLayout.QVM_GICV2_DISTRIBUTOR, 4) != null);
             assertTrue(a.devices().getFirst().startsWith("gic (implicit)"), a.devices().toString());
         }
     }

@@ -1,0 +1,94 @@
+package io.jqvm.it.virtio;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A virtio-mmio device of the Linux scenarios, described once and translated for both VMMs: as
+ * {@code qemu-system-aarch64 -M virt} options and as a jqvm {@code vdev} line. Both place it in the same
+ * slot of QEMU virt's virtio-mmio window (see {@link LinuxVm}), so the guest sees the same device names.
+ */
+sealed interface GuestDevice {
+    /** QEMU options for this device on virtio-mmio bus {@code slot} ({@code id} names its backend). */
+    List<String> qemu(String bus, String id);
+
+    /** The jqvm {@code vdev} line's arguments, with {@code placement} ({@code loc A intr gic:N}) after the type. */
+    String jqvm(String placement);
+
+    /** A raw disk image; {@code readOnly} is QEMU's {@code readonly=on} and jqvm's {@code hostdev <}. */
+    record Disk(Path image, boolean readOnly) implements GuestDevice {
+        public List<String> qemu(String bus, String id) {
+            return List.of("-drive", "if=none,id=" + id + ",format=raw,file=" + image + (readOnly ? ",readonly=on" : ""),
+                    "-device", "virtio-blk-device,drive=" + id + ",bus=" + bus);
+        }
+
+        public String jqvm(String placement) {
+            return "virtio-blk " + placement + " hostdev " + (readOnly ? "<" : "") + image;
+        }
+    }
+
+    /** The host's random source. */
+    record Entropy() implements GuestDevice {
+        public List<String> qemu(String bus, String id) {
+            return List.of("-device", "virtio-rng-device,bus=" + bus);
+        }
+
+        public String jqvm(String placement) {
+            return "virtio-entropy " + placement;
+        }
+    }
+
+    /** A host TAP interface (in the network namespace the VMM runs in). */
+    record Tap(String ifname) implements GuestDevice {
+        public List<String> qemu(String bus, String id) {
+            return List.of("-netdev", "tap,id=" + id + ",ifname=" + ifname + ",script=no,downscript=no",
+                    "-device", "virtio-net-device,netdev=" + id + ",bus=" + bus);
+        }
+
+        public String jqvm(String placement) {
+            return "virtio-net " + placement + " tapdev " + ifname;
+        }
+    }
+
+    /**
+     * One end of a VM-to-VM Ethernet link with its own {@code mac}: jqvm's {@code peer} (this end listens on
+     * {@code name} and connects to {@code peer}); QEMU's {@code -netdev stream} on the Unix socket
+     * {@code qemuLink}, which the end with {@code qemuServer} makes (the other must start after it).
+     */
+    record PeerLink(Path name, Path peer, String mac, Path qemuLink, boolean qemuServer) implements GuestDevice {
+        public List<String> qemu(String bus, String id) {
+            return List.of("-netdev", "stream,id=" + id + ",server=" + (qemuServer ? "on" : "off")
+                            + ",addr.type=unix,addr.path=" + qemuLink,
+                    "-device", "virtio-net-device,netdev=" + id + ",mac=" + mac + ",bus=" + bus);
+        }
+
+        public String jqvm(String placement) {
+            return "virtio-net " + placement + " mac " + mac + " peer " + peer + " name " + name;
+        }
+    }
+
+    /** A virtio console on a Unix socket the VMM listens on, or on stdio when {@code socket} is null. */
+    record Console(Path socket) implements GuestDevice {
+        public List<String> qemu(String bus, String id) {
+            String chardev = socket == null ? "stdio,id=" + id : "socket,id=" + id + ",path=" + socket + ",server=on,wait=off";
+            return List.of("-device", "virtio-serial-device,bus=" + bus, "-chardev", chardev,
+                    "-device", "virtconsole,chardev=" + id);
+        }
+
+        public String jqvm(String placement) {
+            return "virtio-console " + placement + (socket == null ? " hostdev >- hostdev <-" : " hostdev " + socket);
+        }
+    }
+
+    /** Host-side vsock in Firecracker's convention: {@code uds} is the main socket. */
+    record Vsock(int cid, Path uds) implements GuestDevice {
+        public List<String> qemu(String bus, String id) {
+            // QEMU's vsock device is vhost-vsock: the host kernel's /dev/vhost-vsock, not a Unix socket.
+            throw new UnsupportedOperationException("QEMU has no Unix-socket vsock backend; see VsockTest");
+        }
+
+        public String jqvm(String placement) {
+            return "virtio-vsock " + placement + " cid " + cid + " uds " + uds;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.jqvm.vmm.assembly;
+
+import io.jqvm.accel.aarch64.A64Vcpu;
+import io.jqvm.boot.fdt.Arm64Board;
+import io.jqvm.config.model.Value;
+import io.jqvm.config.model.VdevSpec;
+import io.jqvm.device.IrqLine;
+import io.jqvm.devices.arm.Sp805;
+import io.jqvm.memory.Space;
+import java.util.List;
+
+/**
+ * The ARM SP805 watchdog: {@code action} terminates the VM (after a dump) or raises the boot vCPU's FIQ.
+ * Its window is the language's documented default {@code loc}. A device-tree {@code arm,sp805} node.
+ */
+final class Sp805Vdev implements VdevFamily {
+    @Override
+    public List<String> types() {
+        return List.of("wdt-sp805");
+    }
+
+    @Override
+    public void create(Assembly a, VdevSpec v, String owner) {
+        long base = VdevRegistry.memoryLocation(v).orElseThrow();
+        List<String> action = v.value("action", Value.Words.class).map(Value.Words::words).orElse(List.of("terminate"));
+        Sp805.Action act = action.getLast().equals("fiq") ? Sp805.Action.FIQ
+                : action.size() == 2 ? Sp805.Action.DUMP_AND_TERMINATE : Sp805.Action.TERMINATE;
+        IrqLine fiq = IrqLine.NONE;
+        if (act == Sp805.Action.FIQ) {
+            fiq = a.deferredLine(line -> line.connect(((A64Vcpu) a.running.vm().vcpu(0)).fiqPin()));
+        }
+        long frequency = VdevRegistry.number(v, "frequency").orElse(Sp805.DEFAULT_FREQUENCY);
+        Sp805 wdt = new Sp805(VdevRegistry.interrupts(a, v, owner, null), a.control, a.clock, frequency, act, fiq);
+        a.mapDevice(v, owner, Space.MEM, base, Sp805.SIZE, wdt);
+        VdevRegistry.describe(a, owner, base, VdevRegistry.firstIntid(v, VdevRegistry.NOT_WIRED),
+                spi -> Arm64Board.Peripheral.sp805(base, spi, frequency));
+    }
+}
