@@ -1,5 +1,6 @@
 package io.jqvm.virtio.blk;
 
+import io.jqvm.virtio.ConfigSpace;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -44,11 +45,6 @@ final class BlkConfigSpace {
 
     /** {@code size} bytes at {@code offset}, little-endian; bytes past the end read as zero. */
     long read(int offset, int size) {
-        long value = 0;
-        for (int i = size - 1; i >= 0; i--) {
-            int at = offset + i;
-            value = (value << 8) | (at >= 0 && at < SIZE ? Byte.toUnsignedLong(bytes[at]) : 0);
-        }
-        return value;
+        return ConfigSpace.read(bytes, offset, size);
     }
 }

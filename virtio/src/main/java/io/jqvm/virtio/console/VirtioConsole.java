@@ -2,6 +2,7 @@ package io.jqvm.virtio.console;
 
 import io.jqvm.device.CharBackend;
 import io.jqvm.virtio.DescriptorChain;
+import io.jqvm.virtio.ConfigSpace;
 import io.jqvm.virtio.DeviceQueues;
 import io.jqvm.virtio.VirtioDevice;
 import io.jqvm.virtio.Virtqueue;
@@ -26,6 +27,8 @@ public final class VirtioConsole implements VirtioDevice {
     static final long F_EMERG_WRITE = 1L << 2;
     /** cols (u16), rows (u16), max_nr_ports (u32), emerg_wr (u32). */
     static final int CONFIG_SIZE = 12;
+    /** cols, rows (0: no F_SIZE), max_nr_ports (1), emerg_wr (0): nothing in it ever changes. */
+    private static final byte[] CONFIG = {0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0};
     static final int EMERG_WR_OFFSET = 8;
     private static final int QUEUE_SIZE = 128;
     /** Bytes copied between guest memory and the backend at a time, in each direction. */
@@ -70,15 +73,7 @@ public final class VirtioConsole implements VirtioDevice {
 
     @Override
     public long readConfig(int offset, int size) {
-        // cols and rows are 0 (no F_SIZE), max_nr_ports is 1 (meaningful only with F_MULTIPORT), and emerg_wr
-        // reads as 0: every field is little-endian, so a read of any width at any offset is assembled bytewise.
-        long value = 0;
-        for (int i = 0; i < size; i++) {
-            int at = offset + i;
-            int b = at == 4 ? 1 : 0;
-            value |= (long) b << (8 * i);
-        }
-        return value;
+        return ConfigSpace.read(CONFIG, offset, size);
     }
 
     @Override

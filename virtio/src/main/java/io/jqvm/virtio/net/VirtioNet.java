@@ -1,6 +1,7 @@
 package io.jqvm.virtio.net;
 
 import io.jqvm.virtio.DescriptorChain;
+import io.jqvm.virtio.ConfigSpace;
 import io.jqvm.virtio.DeviceQueues;
 import io.jqvm.virtio.VirtioDevice;
 import io.jqvm.virtio.Virtqueue;
@@ -156,14 +157,7 @@ public final class VirtioNet implements VirtioDevice {
         byte[] config = new byte[CONFIG_SIZE];
         System.arraycopy(mac.bytes(), 0, config, 0, MacAddress.LENGTH);
         config[6] = (byte) (linkUp ? S_LINK_UP : 0);
-        long value = 0;
-        for (int i = 0; i < size; i++) {
-            int at = offset + i;
-            if (at >= 0 && at < CONFIG_SIZE) {
-                value |= (long) (config[at] & 0xff) << (8 * i);
-            }
-        }
-        return value;
+        return ConfigSpace.read(config, offset, size);
     }
 
     @Override

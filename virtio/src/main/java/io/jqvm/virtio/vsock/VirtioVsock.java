@@ -1,6 +1,7 @@
 package io.jqvm.virtio.vsock;
 
 import io.jqvm.common.Log;
+import io.jqvm.virtio.ConfigSpace;
 import io.jqvm.virtio.DeviceQueues;
 import io.jqvm.virtio.VirtioDevice;
 import java.io.IOException;
@@ -104,13 +105,9 @@ public final class VirtioVsock implements VirtioDevice, AutoCloseable {
     @Override
     public long readConfig(int offset, int size) {
         // guest_cid, a little-endian u64; a driver reads it as two 32-bit halves.
-        long value = 0;
-        for (int i = 0; i < size; i++) {
-            int at = offset + i;
-            long b = at >= 0 && at < CONFIG_SIZE ? (guestCid >>> (8 * at)) & 0xff : 0;
-            value |= b << (8 * i);
-        }
-        return value;
+        byte[] config = new byte[CONFIG_SIZE];
+        java.nio.ByteBuffer.wrap(config).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, guestCid);
+        return ConfigSpace.read(config, offset, size);
     }
 
     @Override
