@@ -64,6 +64,20 @@ final class FramedStream implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes one frame, or on an I/O error closes the stream and returns false: whoever reads the stream then
+     * sees its end and reports the link down, so a failed send needs no handling of its own.
+     */
+    boolean send(ByteBuffer frame) {
+        try {
+            write(frame);
+            return true;
+        } catch (IOException e) {
+            close();
+            return false;
+        }
+    }
+
     /** Waits until the other end closes the stream, for a connection that only carries frames the other way. */
     void awaitEnd() throws IOException {
         if (channel.read(ByteBuffer.allocate(1)) >= 0) {

@@ -166,16 +166,7 @@ public final class PasstBackend implements NetBackend {
     @Override
     public boolean send(ByteBuffer frame) {
         FramedStream current = link;
-        if (current == null) {
-            return false;
-        }
-        try {
-            current.write(frame);
-            return true;
-        } catch (IOException e) {
-            current.close(); // the reader sees the end and reports the link down
-            return false;
-        }
+        return current != null && current.send(frame);
     }
 
     @Override

@@ -139,16 +139,7 @@ public final class PeerBackend implements NetBackend {
     @Override
     public boolean send(ByteBuffer frame) {
         FramedStream out = outgoing;
-        if (out == null || incoming == null) {
-            return false;
-        }
-        try {
-            out.write(frame);
-            return true;
-        } catch (IOException e) {
-            out.close(); // the connector sees the end and reports the link down
-            return false;
-        }
+        return out != null && incoming != null && out.send(frame);
     }
 
     @Override
