@@ -33,8 +33,6 @@ static u8 el0_stack[4096] __attribute__((aligned(4096)));
 static volatile u64 faulting_insn;
 /* Where a fetch-fault test continues: the link register of its blr. */
 static volatile int resume_at_link;
-/* Where EL1 continues when the EL0 program calls SVC #EL0_SVC_EXIT. */
-static volatile u64 el0_exit_continuation;
 static volatile unsigned exceptions_taken;
 
 static int has_far(u64 ec)
@@ -61,8 +59,7 @@ static int on_exception(struct exc_frame *f, unsigned kind)
         printf(" FAR=%016lx", f->far);
     putc('\n');
     if (kind == EXC_EL0_64_SYNC && ec == EC_SVC64 && (f->esr & 0xffff) == EL0_SVC_EXIT) {
-        f->elr = el0_exit_continuation;
-        f->spsr = SPSR_EL1H_MASKED;
+        el0_return(f);
     } else if (resume_at_link) {
         resume_at_link = 0;
         f->elr = f->x[30];
@@ -150,34 +147,7 @@ static void eret_to_el0(void)
     u64 sctlr = READ_SYSREG(sctlr_el1);
     WRITE_SYSREG(sctlr_el1, (sctlr | SCTLR_UMA) & ~(SCTLR_UCT | SCTLR_NTWI));
     ISB();
-    u64 x0_at_exit;
-    /* EL0 may clobber every register: keep the callee-saved ones (and the link register) on the EL1
-       stack, which EL0 cannot touch and which the exception frames leave balanced. */
-    __asm__ volatile("stp x19, x20, [sp, #-96]!\n\t"
-                     "stp x21, x22, [sp, #16]\n\t"
-                     "stp x23, x24, [sp, #32]\n\t"
-                     "stp x25, x26, [sp, #48]\n\t"
-                     "stp x27, x28, [sp, #64]\n\t"
-                     "stp x29, x30, [sp, #80]\n\t"
-                     "adr x9, 1f\n\t"
-                     "str x9, [%[cont]]\n\t"
-                     "msr sp_el0, %[stack]\n\t"
-                     "msr elr_el1, %[entry]\n\t"
-                     "msr spsr_el1, %[spsr]\n\t"
-                     "mov x3, %[el1_only]\n\t"
-                     "eret\n"
-                     "1: ldp x29, x30, [sp, #80]\n\t"
-                     "ldp x27, x28, [sp, #64]\n\t"
-                     "ldp x25, x26, [sp, #48]\n\t"
-                     "ldp x23, x24, [sp, #32]\n\t"
-                     "ldp x21, x22, [sp, #16]\n\t"
-                     "ldp x19, x20, [sp], #96\n\t"
-                     "mov %[x0], x0"
-                     : [x0] "=r"(x0_at_exit)
-                     : [cont] "r"(&el0_exit_continuation), [stack] "r"(EL0_STACK_VA + 4096),
-                       [entry] "r"(EL0_CODE_VA), [spsr] "r"(SPSR_EL0_MASKED), [el1_only] "r"(&exceptions_taken)
-                     : "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
-                       "x13", "x14", "x15", "x16", "x17", "x18", "memory", "cc");
+    u64 x0_at_exit = el0_run(EL0_CODE_VA, EL0_STACK_VA + 4096, SPSR_EL0_MASKED, (u64)&exceptions_taken);
     WRITE_SYSREG(sctlr_el1, sctlr);
     ISB();
     printf("  back at EL1, x0 from EL0 %lx\n", x0_at_exit);
@@ -194,11 +164,13 @@ void main(u64 x0_at_entry)
     printf("exceptions taken %u\n", (u64)exceptions_taken);
 }
 
-/* The EL0 program: position independent, run from its alias at EL0_CODE_VA. x3 holds an EL1-only address. */
+/* The EL0 program: position independent, run from its alias at EL0_CODE_VA. x1 holds an EL1-only address,
+   kept in x3 while x1 serves as scratch. */
 __asm__(".section .text.el0, \"ax\"\n"
         ".balign 4096\n"
         ".global el0_program\n"
         "el0_program:\n"
+        "    mov x3, x1\n"
         "    mov x0, #0x1111\n"
         "    svc #0x77\n"
         "    mrs x1, sctlr_el1\n"
