@@ -1,6 +1,5 @@
 package io.jqvm.cpu.a64;
 
-import static java.lang.constant.ConstantDescs.CD_boolean;
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
 import static java.lang.constant.ConstantDescs.CD_void;
@@ -14,6 +13,7 @@ import java.lang.classfile.Label;
 import java.lang.classfile.attribute.CodeAttribute;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
+import java.lang.constant.DirectMethodHandleDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -62,20 +62,11 @@ final class RegionCompiler {
     private static final long M32 = 0xFFFFFFFFL;
     private static final int FAILURE_LOG_LIMIT = 8;
 
-    private static final ClassDesc CD_CPU = A64Cpu.class.describeConstable().orElseThrow();
+    private static final ClassDesc CD_CPU = RegionContract.CD_CONTRACT;
     private static final ClassDesc CD_REGION = CompiledRegion.class.describeConstable().orElseThrow();
-    private static final ClassDesc CD_NZCV = Nzcv.class.describeConstable().orElseThrow();
     private static final ClassDesc CD_TAKEN = ExceptionTaken.class.describeConstable().orElseThrow();
-    private static final ClassDesc CD_LONG_ARRAY = CD_long.arrayType();
-    private static final MethodTypeDesc READ = MethodTypeDesc.of(CD_long, CD_long, CD_int, CD_long, CD_long, CD_int, CD_long, CD_long);
-    private static final MethodTypeDesc WRITE = MethodTypeDesc.of(CD_void, CD_long, CD_long, CD_int, CD_long, CD_long, CD_int, CD_long, CD_long);
-    private static final MethodTypeDesc CHECK_SP = MethodTypeDesc.of(CD_void, CD_long, CD_long, CD_int, CD_long, CD_long);
-    private static final MethodTypeDesc LAZY = MethodTypeDesc.of(CD_int, CD_int, CD_long, CD_long);
-    private static final MethodTypeDesc HOLDS = MethodTypeDesc.of(CD_boolean, CD_int, CD_int);
-    private static final MethodTypeDesc LONG_OF_LONG = MethodTypeDesc.of(CD_long, CD_long);
-    private static final MethodTypeDesc RUN = MethodTypeDesc.of(CD_long, CD_CPU);
 
-    // Local slots of the generated run(A64Cpu) method: the fixed ones, then two per guest register it uses
+    // Local slots of the generated run(RegionContract) method: the fixed ones, then two per guest register it uses
     private static final int CPU = 1;
     private static final int SP = 2;
     private static final int FLAG_A = 4;
@@ -113,15 +104,16 @@ final class RegionCompiler {
     private final LongAdder failed = new LongAdder();
 
     /**
-     * @param lookup    a full-privilege lookup of {@link A64Cpu}: regions are defined as its nestmates
+     * @param lookup    {@link RegionContract#regionLookup}: regions are defined in the CPU's package
      * @param threshold jumps to an instruction before a region with a loop is compiled from it; a region
      *                  without one waits {@link #STRAIGHT_LINE_FACTOR} times longer (1: every region at its
      *                  first jump, for tests)
      */
     RegionCompiler(MethodHandles.Lookup lookup, int threshold) {
-        if (lookup.lookupClass() != A64Cpu.class || !lookup.hasFullPrivilegeAccess()) {
-            throw new IllegalArgumentException("regions need a full-privilege lookup of A64Cpu");
+        if (lookup.lookupClass() != RegionContract.class || !lookup.hasFullPrivilegeAccess()) {
+            throw new IllegalArgumentException("regions need a full-privilege lookup of RegionContract");
         }
+        RegionContract.verify(lookup);
         if (threshold < 1 || threshold > MAX_THRESHOLD) {
             throw new IllegalArgumentException("the compile threshold must be 1 to " + MAX_THRESHOLD + ", not " + threshold);
         }
@@ -197,7 +189,7 @@ final class RegionCompiler {
                 }
                 byte[] bytes = translation.build(classFile);
                 if (codeLength(bytes) <= HUGE_METHOD_LIMIT || limit <= 8) {
-                    MethodHandles.Lookup hidden = lookup.defineHiddenClass(bytes, true, MethodHandles.Lookup.ClassOption.NESTMATE);
+                    MethodHandles.Lookup hidden = lookup.defineHiddenClass(bytes, true);
                     CompiledRegion region = (CompiledRegion) hidden
                             .findConstructor(hidden.lookupClass(), MethodType.methodType(void.class, long.class))
                             .invoke(pc >>> 12);
@@ -216,6 +208,12 @@ final class RegionCompiler {
             }
             return CompiledRegion.NONE;
         }
+    }
+
+    /** The class file of the region entered at {@code index}, at most {@link #MAX_INSTRUCTIONS} long; null if none. */
+    byte[] classBytes(CodePage page, int index, long pc) {
+        Translation translation = new Translation(page, index, pc & ~0xFFFL, MAX_INSTRUCTIONS);
+        return translation.instructions == 0 ? null : translation.build(classFile);
     }
 
     long compiled() {
@@ -403,7 +401,8 @@ final class RegionCompiler {
                     .withMethodBody(ConstantDescs.INIT_NAME, MethodTypeDesc.of(CD_void, CD_long), 0, c -> c
                             .aload(0).lload(1).invokespecial(CD_REGION, ConstantDescs.INIT_NAME, MethodTypeDesc.of(CD_void, CD_long))
                             .return_())
-                    .withMethodBody("run", RUN, ClassFile.ACC_FINAL, this::emitRun));
+                    .withMethodBody(RegionContract.RUN.methodName(), RegionContract.RUN.invocationType().dropParameterTypes(0, 1),
+                            ClassFile.ACC_FINAL, this::emitRun));
         }
 
         private void emitRun(CodeBuilder code) {
@@ -445,10 +444,8 @@ final class RegionCompiler {
 
             cb.labelBinding(exit);
             writeBack();
-            cb.aload(CPU).lload(SP).putfield(CD_CPU, "sp", CD_long);
-            cb.aload(CPU).iload(FLAG_KIND).lload(FLAG_A).lload(FLAG_B).invokestatic(CD_NZCV, "lazy", LAZY)
-                    .putfield(CD_CPU, "nzcv", CD_int);
-            cb.aload(CPU).iload(BUDGET).putfield(CD_CPU, "batchLeft", CD_int);
+            cb.aload(CPU).lload(SP).iload(FLAG_KIND).lload(FLAG_A).lload(FLAG_B).iload(BUDGET);
+            call(RegionContract.EXIT);
             cb.lload(NEXT).lreturn();
 
             // A guest exception: pc, SP and NZCV were stored before the access that raised it and the
@@ -456,23 +453,34 @@ final class RegionCompiler {
             cb.labelBinding(handler);
             cb.astore(CAUGHT);
             writeBack();
-            cb.aload(CPU).iload(BUDGET).putfield(CD_CPU, "batchLeft", CD_int);
+            cb.aload(CPU).iload(BUDGET);
+            call(RegionContract.UNWIND);
             cb.aload(CAUGHT).athrow();
             cb.exceptionCatch(tryStart, tryEnd, handler, CD_TAKEN);
 
             cb.labelBinding(prologue);
-            cb.aload(CPU).getfield(CD_CPU, "x", CD_LONG_ARRAY).astore(REGISTERS);
+            cb.aload(CPU);
+            call(RegionContract.REGISTERS);
+            cb.astore(REGISTERS);
             for (int r = 0; r < 31; r++) {
                 if (slots[r] != 0) {
                     cb.aload(REGISTERS).loadConstant(r).laload().lstore(slots[r]);
                 }
             }
-            cb.aload(CPU).getfield(CD_CPU, "sp", CD_long).lstore(SP);
-            cb.aload(CPU).getfield(CD_CPU, "nzcv", CD_int).i2l().lstore(FLAG_A);
+            cb.aload(CPU);
+            call(RegionContract.SP);
+            cb.lstore(SP);
+            cb.aload(CPU);
+            call(RegionContract.NZCV);
+            cb.i2l().lstore(FLAG_A);
             cb.lconst_0().lstore(FLAG_B);
             cb.loadConstant(Nzcv.LITERAL).istore(FLAG_KIND);
-            cb.aload(CPU).getfield(CD_CPU, "batchLeft", CD_int).istore(BUDGET);
-            cb.aload(CPU).getfield(CD_CPU, "el", CD_int).istore(EL);
+            cb.aload(CPU);
+            call(RegionContract.BUDGET);
+            cb.istore(BUDGET);
+            cb.aload(CPU);
+            call(RegionContract.EL);
+            cb.istore(EL);
             cb.lconst_0().lstore(NEXT);
             cb.goto_(labels[entry]);
         }
@@ -547,7 +555,7 @@ final class RegionCompiler {
             }
         }
 
-        /** shift(value, type, amount, sf) on the long on the stack, as {@code A64Cpu.shift}. */
+        /** shift(value, type, amount, sf) on the long on the stack, as {@code IntegerOps.shift}. */
         private void shift(int type, int amount, boolean sf) {
             if (sf) {
                 if (amount == 0) {
@@ -576,8 +584,14 @@ final class RegionCompiler {
             truncate(false);
         }
 
-        private void callCpuStatic(String name, MethodTypeDesc type) {
-            cb.invokestatic(CD_CPU, name, type);
+        /** Invokes an entry point of {@link RegionContract} (its receiver, if any, and arguments are on the stack). */
+        private void call(DirectMethodHandleDesc entry) {
+            MethodTypeDesc type = MethodTypeDesc.ofDescriptor(entry.lookupDescriptor());
+            if (entry.kind() == DirectMethodHandleDesc.Kind.STATIC) {
+                cb.invokestatic(entry.owner(), entry.methodName(), type);
+            } else {
+                cb.invokevirtual(entry.owner(), entry.methodName(), type);
+            }
         }
 
         // ------------------------------------------------------------ flags
@@ -654,8 +668,11 @@ final class RegionCompiler {
                     }
                 }
             }
-            cb.iload(FLAG_KIND).lload(FLAG_A).lload(FLAG_B).invokestatic(CD_NZCV, "lazy", LAZY);
-            cb.loadConstant(cond).invokestatic(CD_NZCV, "holds", HOLDS).ifne(ifTrue);
+            cb.iload(FLAG_KIND).lload(FLAG_A).lload(FLAG_B);
+            call(RegionContract.NZCV_LAZY);
+            cb.loadConstant(cond);
+            call(RegionContract.NZCV_HOLDS);
+            cb.ifne(ifTrue);
         }
 
         /** Pushes the int comparison (-1, 0, 1) of the pending subtraction's operands. */
@@ -744,7 +761,8 @@ final class RegionCompiler {
             Label aligned = cb.newLabel();
             cb.lload(SP).loadConstant(15L).land().lconst_0().lcmp().ifeq(aligned);
             cb.aload(CPU).loadConstant(pc).lload(SP).iload(FLAG_KIND).lload(FLAG_A).lload(FLAG_B)
-                    .invokevirtual(CD_CPU, "regionCheckSp", CHECK_SP);
+                    ;
+            call(RegionContract.CHECK_SP);
             cb.labelBinding(aligned);
             cb.lload(SP);
         }
@@ -760,7 +778,7 @@ final class RegionCompiler {
                 cb.loadConstant(offset).ladd();
             }
             pushSyncState();
-            cb.invokevirtual(CD_CPU, "regionRead" + bytes * 8, READ);
+            call(RegionContract.LOADS.get(Integer.numberOfTrailingZeros(bytes)));
         }
 
         /** Writes Xt's low {@code bytes} to T1 + offset. */
@@ -771,10 +789,10 @@ final class RegionCompiler {
             }
             loadX(t);
             pushSyncState();
-            cb.invokevirtual(CD_CPU, "regionWrite" + bytes * 8, WRITE);
+            call(RegionContract.STORES.get(Integer.numberOfTrailingZeros(bytes)));
         }
 
-        /** One general-register load or store of kind size:V:opc at T1, as {@code A64Cpu.transfer}. */
+        /** One general-register load or store of kind size:V:opc at T1, as {@code LoadStore.transfer}. */
         private void transfer(int kind, int t) {
             int bytes = 1 << (kind >>> 3);
             int opc = kind & 3;
@@ -859,14 +877,14 @@ final class RegionCompiler {
                     cb.loadConstant(op).loadConstant(insn);
                     loadX(n);
                     loadX(d);
-                    callCpuStatic("bitfield", MethodTypeDesc.of(CD_long, CD_int, CD_int, CD_long, CD_long));
+                    call(RegionContract.BITFIELD);
                     storeX(d);
                 }
                 case Op.EXTR -> {
                     cb.loadConstant(insn);
                     loadX(n);
                     loadX(m);
-                    callCpuStatic("extract", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_long));
+                    call(RegionContract.EXTRACT);
                     storeX(d);
                 }
                 case Op.B -> jumpTo(pc + imm);
@@ -906,7 +924,9 @@ final class RegionCompiler {
                         cb.loadConstant(pc + 4);
                         storeX(30);
                     }
-                    cb.aload(CPU).lload(T1).invokevirtual(CD_CPU, "branchTo", LONG_OF_LONG).lstore(NEXT).goto_(exit);
+                    cb.aload(CPU).lload(T1);
+                    call(RegionContract.BRANCH_TO);
+                    cb.lstore(NEXT).goto_(exit);
                 }
                 case Op.NOP -> {
                 }
@@ -954,7 +974,7 @@ final class RegionCompiler {
                     loadXsp(n);
                     cb.loadConstant(insn);
                     loadX(m);
-                    callCpuStatic("extendedOperand", MethodTypeDesc.of(CD_long, CD_int, CD_long));
+                    call(RegionContract.EXTENDED_OPERAND);
                     if ((insn & (1 << 29)) != 0) {
                         flagSettingAddSub(subtract, sf, d);
                     } else {
@@ -990,11 +1010,10 @@ final class RegionCompiler {
                 case Op.DP1 -> {
                     cb.loadConstant(insn);
                     loadX(n);
-                    callCpuStatic("dataProcessing1", MethodTypeDesc.of(CD_long, CD_int, CD_long));
+                    call(RegionContract.DATA_PROCESSING_1);
                     storeX(d);
                 }
                 case Op.UDIV, Op.SDIV -> {
-                    String name = (op == Op.UDIV ? "udiv" : "sdiv") + (sf ? "64" : "32");
                     loadX(n);
                     if (!sf) {
                         cb.l2i();
@@ -1003,15 +1022,15 @@ final class RegionCompiler {
                     if (!sf) {
                         cb.l2i();
                     }
-                    ClassDesc operand = sf ? CD_long : CD_int;
-                    callCpuStatic(name, MethodTypeDesc.of(CD_long, operand, operand));
+                    call(op == Op.UDIV ? (sf ? RegionContract.UDIV64 : RegionContract.UDIV32)
+                            : (sf ? RegionContract.SDIV64 : RegionContract.SDIV32));
                     storeX(d);
                 }
                 case Op.SHIFTV, Op.CRC32 -> {
                     cb.loadConstant(insn);
                     loadX(n);
                     loadX(m);
-                    callCpuStatic(op == Op.SHIFTV ? "shiftVariable" : "crc32", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_long));
+                    call(op == Op.SHIFTV ? RegionContract.SHIFT_VARIABLE : RegionContract.CRC32);
                     storeX(d);
                 }
                 case Op.MADD -> {
@@ -1032,7 +1051,7 @@ final class RegionCompiler {
                     loadX(n);
                     loadX(m);
                     loadX((insn >>> 10) & 31);
-                    callCpuStatic("multiplyAddLong", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_long, CD_long));
+                    call(RegionContract.MULTIPLY_ADD_LONG);
                     storeX(d);
                 }
                 case Op.SMULH, Op.UMULH -> {
@@ -1124,7 +1143,7 @@ final class RegionCompiler {
             }
         }
 
-        /** SBFM/UBFM (ASR, LSL, LSR, SXTB, UBFX, ...) with the constant fields folded, as {@code A64Cpu.bitfield}. */
+        /** SBFM/UBFM (ASR, LSL, LSR, SXTB, UBFX, ...) with the constant fields folded, as {@code IntegerOps.bitfield}. */
         private void signedOrUnsignedBitfield(boolean signed, int insn, int n, int d) {
             boolean sf = insn < 0;
             int width = sf ? 64 : 32;
@@ -1198,7 +1217,7 @@ final class RegionCompiler {
             knownFlags = UNKNOWN_FLAGS;
         }
 
-        /** The pair loads and stores of general registers, as {@code A64Cpu.pair}/{@code loadPair}/{@code storePair}. */
+        /** The pair loads and stores of general registers, as {@code LoadStore.pair}/{@code loadPair}/{@code storePair}. */
         private void pair(int op, int insn, long imm, int n, int t, int t2) {
             int opc = (insn >>> 30) & 3;
             boolean load = (insn & (1 << 22)) != 0;
