@@ -172,24 +172,24 @@ abstract sealed class A64State implements GeneralRegisters permits Exceptions {
     // ---------------------------------------------------------------- GeneralRegisters
 
     @Override
-    public long x(int n) {
+    public final long x(int n) {
         return x[n];
     }
 
     @Override
-    public void setX(int n, long value) {
+    public final void setX(int n, long value) {
         if (n != 31) {
             x[n] = value;
         }
     }
 
     @Override
-    public int nzcv() {
+    public final int nzcv() {
         return nzcv;
     }
 
     @Override
-    public void setNzcv(int value) {
+    public final void setNzcv(int value) {
         nzcv = value & 0xF;
     }
 
