@@ -31,7 +31,7 @@ public final class A64Machine {
         if (vcpus < 1) {
             throw new IllegalArgumentException("a machine needs at least one vCPU, not " + vcpus);
         }
-        RegionCompiler compiler = jitThreshold == 0 ? null : new RegionCompiler(A64Cpu.regionLookup(), jitThreshold);
+        RegionCompiler compiler = jitThreshold == 0 ? null : new RegionCompiler(RegionContract.regionLookup(), jitThreshold);
         regionCompiler = compiler;
         phys = new PhysicalMemory(memory);
         ExclusiveMonitor monitor = new ExclusiveMonitor();

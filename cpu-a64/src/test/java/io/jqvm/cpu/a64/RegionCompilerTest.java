@@ -258,7 +258,7 @@ class RegionCompilerTest {
     void everyEntryOfRandomPagesTranslatesOrIsRefused() {
         // Random words reach encodings no compiler emits; each entry must give a region or NONE, never a
         // translator failure (a VerifyError, a register without a local, a method too large).
-        RegionCompiler compiler = new RegionCompiler(A64Cpu.regionLookup(), 1);
+        RegionCompiler compiler = new RegionCompiler(RegionContract.regionLookup(), 1);
         MemorySegment words = Arena.ofAuto().allocate(4096);
         long regions = 0;
         for (int page = 0; page < 8; page++) {
