@@ -1,0 +1,257 @@
+package io.jqvm.vmm.assembly;
+
+import io.jqvm.boot.fdt.Arm64Board;
+import io.jqvm.common.Arch;
+import io.jqvm.config.ConfigException;
+import io.jqvm.config.Origin;
+import io.jqvm.config.Quote;
+import io.jqvm.config.model.Interrupt;
+import io.jqvm.config.model.Location;
+import io.jqvm.config.model.PassLocation;
+import io.jqvm.config.model.PassSpec;
+import io.jqvm.config.model.ReserveSpec;
+import io.jqvm.config.model.VdevSpec;
+import io.jqvm.device.IrqLine;
+import io.jqvm.device.MsiController;
+import io.jqvm.device.pci.PciBus;
+import io.jqvm.device.pci.PciConfigSpace;
+import io.jqvm.device.pci.PciFunction;
+import io.jqvm.devices.arm.GicV2m;
+import io.jqvm.memory.Space;
+import io.jqvm.vmm.board.PcLayout;
+import io.jqvm.vmm.board.VirtLayout;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The VM's PCI host bridge and bus 0, made when the first PCI device is built, with qvm's rules: devices sit on
+ * bus 0 at {@code loc pci:0:d[.f]} or, without one, at the lowest free device number (device 0 is the host
+ * bridge, as on QEMU; {@code reserve loc pci:0:d} and other vdevs' slots are skipped); every device used has a
+ * function 0 ({@code pci-dummy} fills one); INTA# goes to the device's {@code intr}, else to a line chosen as
+ * the board swizzles it, passing over {@code reserve intr} lines and lines other vdevs name.
+ *
+ * <p>arm64: QEMU virt's generic ECAM host ({@link VirtLayout}) described in the device tree, INTx on SPIs 3-6,
+ * and MSI (MSI-X for virtio-pci) through a GICv2m frame when the GIC is a GICv2. PC ({@link PcLayout}):
+ * configuration mechanism #1 and the same ECAM announced in the MCFG table, INTx on IOAPIC pins announced in
+ * the DSDT's {@code _PRT}; no MSI yet, so PCI devices interrupt through INTx; the firmware's BAR assignment is
+ * done here, as SeaBIOS would, because the guest starts without one.
+ */
+final class PciHost {
+    /** Red Hat's "QEMU PCIe host bridge" ID, which QEMU virt's host bridge at 00.0 shows. */
+    static final int HOST_BRIDGE_VENDOR = 0x1b36;
+    static final int HOST_BRIDGE_DEVICE = 0x0008;
+    static final int CLASS_HOST_BRIDGE = 0x06_00_00;
+    private static final int INTA = 1;
+
+    final PciBus bus = new PciBus();
+    private final Assembly a;
+    private final MsiController msi;
+    private final Set<Integer> heldSlots = new HashSet<>();
+    private final Set<Long> takenLines = new HashSet<>();
+    private final Map<Integer, Origin> devicesUsed = new HashMap<>();
+    private final List<Arm64Board.Intx> intx = new ArrayList<>();
+    private final List<int[]> pcRoutes = new ArrayList<>(); // device, pin, GSI
+    private final String controllerName;
+
+    private PciHost(Assembly a, VdevSpec first) {
+        this.a = a;
+        collectHeld(a.spec.vdevs(), a.spec.passes(), a.spec.reserves());
+        PciConfigSpace bridge = new PciConfigSpace(HOST_BRIDGE_VENDOR, HOST_BRIDGE_DEVICE, CLASS_HOST_BRIDGE, 0,
+                HOST_BRIDGE_VENDOR, 0x1100, 0);
+        bus.add(0, 0, new HostBridge(bridge));
+        devicesUsed.put(0, first.origin());
+        String owner = "PCI host bridge";
+        if (a.arch == Arch.AARCH64) {
+            a.mapDevice(first, owner + " ECAM", Space.MEM, VirtLayout.PCIE_ECAM, VirtLayout.PCIE_ECAM_SIZE, bus.ecam());
+            a.mapDevice(first, owner + " MMIO window", Space.MEM, VirtLayout.PCIE_MMIO, VirtLayout.PCIE_MMIO_SIZE,
+                    bus.memoryWindow(VirtLayout.PCIE_MMIO));
+            a.mapDevice(first, owner + " I/O window", Space.MEM, VirtLayout.PCIE_IO, VirtLayout.PCIE_IO_SIZE, bus.ioWindow(0));
+            Board.Gic gic = a.board.gic;
+            controllerName = a.controllers.entrySet().stream().filter(e -> e.getValue().controller() == gic.controller())
+                    .map(Map.Entry::getKey).findFirst().orElse("gic");
+            if (gic.version() == 2) {
+                GicV2m frame = new GicV2m(VirtLayout.VIRT_GICV2M, gic.controller(), VirtLayout.GICV2M_FIRST_INTID,
+                        VirtLayout.GICV2M_SPIS);
+                a.mapDevice(first, "GICv2m MSI frame", Space.MEM, VirtLayout.VIRT_GICV2M, GicV2m.FRAME_SIZE, frame);
+                msi = frame;
+            } else {
+                msi = null;
+                a.note("PCI: no MSI (the GICv3 has no ITS), PCI devices interrupt through INTx");
+            }
+        } else {
+            a.mapDevice(first, owner + " configuration ports", Space.IO, PcLayout.PCI_CONFIG_PORT, PcLayout.PCI_CONFIG_PORTS,
+                    bus.configPorts());
+            a.mapDevice(first, owner + " ECAM", Space.MEM, PcLayout.PCI_ECAM, PcLayout.PCI_ECAM_SIZE, bus.ecam());
+            a.mapDevice(first, owner + " MMIO window", Space.MEM, PcLayout.PCI_MMIO, PcLayout.PCI_MMIO_SIZE,
+                    bus.memoryWindow(PcLayout.PCI_MMIO));
+            a.mapDevice(first, owner + " I/O window", Space.IO, PcLayout.PCI_IO, PcLayout.PCI_IO_SIZE,
+                    bus.ioWindow(PcLayout.PCI_IO));
+            controllerName = "ioapic";
+            msi = null;
+            a.note("PCI: no MSI on the PC board yet, PCI devices interrupt through INTx on the IOAPIC");
+        }
+    }
+
+    /** The VM's host bridge, made for {@code v} when it is the first PCI device. */
+    static PciHost of(Assembly a, VdevSpec v) {
+        if (a.pci == null) {
+            a.pci = new PciHost(a, v);
+        }
+        return a.pci;
+    }
+
+    /** Whether {@code v} goes on PCI: no {@code loc}, or a {@code pci:} one. */
+    static boolean wants(VdevSpec v) {
+        return v.location().isEmpty() || v.location().get() instanceof Location.PciSlot;
+    }
+
+    /** The board's MSI controller, or null when PCI devices have only INTx. */
+    MsiController msi() {
+        return msi;
+    }
+
+    /** Slots and lines no automatic choice may take: other vdevs' explicit ones, pass-through slots, reserves. */
+    private void collectHeld(List<VdevSpec> vdevs, List<PassSpec> passes, List<ReserveSpec> reserves) {
+        for (VdevSpec v : vdevs) {
+            v.location().filter(l -> l instanceof Location.PciSlot).ifPresent(l -> heldSlots.add(((Location.PciSlot) l).device()));
+            for (Interrupt i : v.interrupts()) {
+                takenLines.add(i.line());
+            }
+        }
+        for (PassSpec p : passes) {
+            for (PassLocation l : p.locations()) {
+                if (l.guest() instanceof Location.PciSlot s) {
+                    heldSlots.add(s.device());
+                }
+            }
+        }
+        for (ReserveSpec r : reserves) {
+            for (ReserveSpec.Range range : r.locations()) {
+                if (range.location() instanceof Location.PciSlot s) {
+                    heldSlots.add(s.device());
+                }
+            }
+            for (Interrupt i : r.interrupts()) {
+                takenLines.add(i.line());
+            }
+        }
+    }
+
+    /**
+     * Puts the function {@code make} builds on the bus for vdev {@code v}, wiring its INTA# and describing it.
+     *
+     * @return where it went, for the report
+     */
+    String add(VdevSpec v, String owner, Function<IrqLine, PciFunction> make) {
+        Origin locOrigin = v.option("loc").map(o -> o.origin()).orElse(v.origin());
+        int device;
+        int function;
+        if (v.location().isPresent()) {
+            Location.PciSlot slot = (Location.PciSlot) v.location().get();
+            if (slot.bus() != 0) {
+                throw new ConfigException(locOrigin, "vdev " + v.type() + " loc " + Quote.of(slot.toString())
+                        + ": PCI devices sit on bus 0 (qvm's rule)");
+            }
+            device = slot.device();
+            function = slot.function().orElse(0);
+            if (device == 0) {
+                throw new ConfigException(locOrigin, "vdev " + v.type() + " loc " + Quote.of(slot.toString())
+                        + ": device 0 is the host bridge");
+            }
+            if (bus.occupied(device, function)) {
+                throw new ConfigException(locOrigin, "vdev " + v.type() + " loc " + Quote.of(slot.toString()) + " is taken");
+            }
+        } else {
+            device = freeDevice(v);
+            function = 0;
+        }
+        devicesUsed.putIfAbsent(device, v.origin());
+        IrqLine line = intx(v, owner, device);
+        PciFunction f = make.apply(line);
+        bus.add(device, function, f);
+        PciConfigSpace c = f.config();
+        return String.format("pci:0:%d.%d (%04x:%04x)", device, function, c.get(PciConfigSpace.VENDOR_ID, 2),
+                c.get(PciConfigSpace.DEVICE_ID, 2));
+    }
+
+    private int freeDevice(VdevSpec v) {
+        for (int d = 1; d < PciBus.DEVICES; d++) {
+            if (!bus.occupied(d, 0) && !heldSlots.contains(d) && !devicesUsed.containsKey(d)) {
+                return d;
+            }
+        }
+        throw new ConfigException(v.origin(), "vdev " + v.type() + ": no free PCI device number on bus 0 (1-31 are used or reserved)");
+    }
+
+    /** INTA# of {@code device}: the vdev's intr, else the board's swizzle, avoiding lines held elsewhere. */
+    private IrqLine intx(VdevSpec v, String owner, int device) {
+        Origin at = v.option("intr").map(o -> o.origin()).orElse(v.origin());
+        Interrupt intr;
+        if (!v.interrupts().isEmpty()) {
+            intr = v.interrupts().getFirst();
+        } else {
+            intr = new Interrupt(Optional.of(controllerName), autoLine(v, device));
+        }
+        IrqLine line = a.interrupt(owner + " INTA#", intr, at);
+        if (a.arch == Arch.AARCH64) {
+            intx.add(new Arm64Board.Intx(device, INTA, (int) intr.line() - VirtLayout.FIRST_SPI_INTID));
+        } else {
+            pcRoutes.add(new int[] {device, INTA, (int) intr.line()});
+        }
+        return line;
+    }
+
+    private long autoLine(VdevSpec v, int device) {
+        int first = a.arch == Arch.AARCH64 ? VirtLayout.PCIE_FIRST_INTX_INTID : PcLayout.PCI_FIRST_INTX_PIN;
+        int count = a.arch == Arch.AARCH64 ? VirtLayout.PCIE_INTX_LINES : PcLayout.PCI_INTX_PINS;
+        for (int i = 0; i < count; i++) {
+            long line = first + (device + INTA - 1 + i) % count;
+            if (!takenLines.contains(line)) {
+                return line;
+            }
+        }
+        throw new ConfigException(v.origin(), "vdev " + v.type() + ": every PCI INTx line (" + controllerName + ":" + first
+                + "-" + (first + count - 1) + ") is reserved or used; give intr");
+    }
+
+    /** qvm's rule, checked once every vdev is built: a device with functions has a function 0. */
+    void finish() {
+        for (Map.Entry<Integer, Origin> e : devicesUsed.entrySet()) {
+            if (!bus.occupied(e.getKey(), 0)) {
+                throw new ConfigException(e.getValue(), "PCI device 0:" + e.getKey() + " has no function 0; add "
+                        + "'vdev pci-dummy loc pci:0:" + e.getKey() + ".0' (qvm's rule: function 0 must exist)");
+            }
+        }
+    }
+
+    /** The device-tree description (arm64). */
+    Arm64Board.PciHost deviceTreeNode() {
+        return new Arm64Board.PciHost(VirtLayout.PCIE_ECAM, (int) (VirtLayout.PCIE_ECAM_SIZE / PciBus.ECAM_BYTES_PER_BUS),
+                new Arm64Board.Range(VirtLayout.PCIE_MMIO, VirtLayout.PCIE_MMIO_SIZE),
+                new Arm64Board.Range(VirtLayout.PCIE_IO, VirtLayout.PCIE_IO_SIZE), intx,
+                msi == null ? null : new Arm64Board.Range(VirtLayout.VIRT_GICV2M, GicV2m.FRAME_SIZE));
+    }
+
+    /** The PC's INTx routes for the DSDT's _PRT: device, pin (1-4), GSI. */
+    List<int[]> pcRoutes() {
+        return pcRoutes;
+    }
+
+    /** The host bridge function: identity only, no BARs. */
+    private record HostBridge(PciConfigSpace config) implements PciFunction {
+        @Override
+        public long readBar(int vcpu, int bar, long offset, int size) {
+            return 0;
+        }
+
+        @Override
+        public void writeBar(int vcpu, int bar, long offset, int size, long value) {
+        }
+    }
+}
