@@ -155,7 +155,7 @@ public final class PciBus {
             @Override
             public long read(int vcpu, long offset, int size) {
                 if (offset < 4) {
-                    return offset == 0 && size == 4 ? latchedAddress() : (1L << (8 * size)) - 1;
+                    return offset == 0 && size == 4 ? Integer.toUnsignedLong(latchedAddress()) : (1L << (8 * size)) - 1;
                 }
                 int address = latchedAddress();
                 if (address >= 0) {

@@ -106,8 +106,8 @@ public final class VirtioPciTransport implements PciFunction {
         return switch (deviceId) {
             case 1 -> 0x02_00_00; // network controller, Ethernet
             case 2 -> 0x01_00_00; // mass storage, SCSI (QEMU's choice for virtio-blk)
-            case 3 -> 0x07_80_00; // communication controller, other
-            default -> 0xff_00_00; // unassigned class
+            case 3, 19 -> 0x07_80_00; // communication controller, other (console, vsock)
+            default -> 0x00_ff_00; // QEMU's PCI_CLASS_OTHERS: class 0x00, subclass 0xff (entropy)
         };
     }
 
