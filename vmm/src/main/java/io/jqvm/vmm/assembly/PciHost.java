@@ -17,6 +17,7 @@ import io.jqvm.device.pci.PciBus;
 import io.jqvm.device.pci.PciConfigSpace;
 import io.jqvm.device.pci.PciFunction;
 import io.jqvm.devices.arm.GicV2m;
+import io.jqvm.memory.AddressMap;
 import io.jqvm.memory.Space;
 import io.jqvm.vmm.board.PcLayout;
 import io.jqvm.vmm.board.VirtLayout;
@@ -58,19 +59,21 @@ final class PciHost {
     private final List<Arm64Board.Intx> intx = new ArrayList<>();
     private final List<int[]> pcRoutes = new ArrayList<>(); // device, pin, GSI
     private final String controllerName;
+    private final VdevSpec first;
+    /** The memory window BARs go in, chosen by {@link #finish} once every other device is placed. */
+    private Arm64Board.Range mmio;
 
     private PciHost(Assembly a, VdevSpec first) {
         this.a = a;
+        this.first = first;
         collectHeld(a.spec.vdevs(), a.spec.passes(), a.spec.reserves());
         PciConfigSpace bridge = new PciConfigSpace(HOST_BRIDGE_VENDOR, HOST_BRIDGE_DEVICE, CLASS_HOST_BRIDGE, 0,
                 HOST_BRIDGE_VENDOR, 0x1100, 0);
-        bus.add(0, 0, new HostBridge(bridge));
+        bus.add(0, 0, new ConfigOnly(bridge));
         devicesUsed.put(0, first.origin());
         String owner = "PCI host bridge";
         if (a.arch == Arch.AARCH64) {
             a.mapDevice(first, owner + " ECAM", Space.MEM, VirtLayout.PCIE_ECAM, VirtLayout.PCIE_ECAM_SIZE, bus.ecam());
-            a.mapDevice(first, owner + " MMIO window", Space.MEM, VirtLayout.PCIE_MMIO, VirtLayout.PCIE_MMIO_SIZE,
-                    bus.memoryWindow(VirtLayout.PCIE_MMIO));
             a.mapDevice(first, owner + " I/O window", Space.MEM, VirtLayout.PCIE_IO, VirtLayout.PCIE_IO_SIZE, bus.ioWindow(0));
             Board.Gic gic = a.board.gic;
             controllerName = a.controllers.entrySet().stream().filter(e -> e.getValue().controller() == gic.controller())
@@ -88,8 +91,6 @@ final class PciHost {
             a.mapDevice(first, owner + " configuration ports", Space.IO, PcLayout.PCI_CONFIG_PORT, PcLayout.PCI_CONFIG_PORTS,
                     bus.configPorts());
             a.mapDevice(first, owner + " ECAM", Space.MEM, PcLayout.PCI_ECAM, PcLayout.PCI_ECAM_SIZE, bus.ecam());
-            a.mapDevice(first, owner + " MMIO window", Space.MEM, PcLayout.PCI_MMIO, PcLayout.PCI_MMIO_SIZE,
-                    bus.memoryWindow(PcLayout.PCI_MMIO));
             a.mapDevice(first, owner + " I/O window", Space.IO, PcLayout.PCI_IO, PcLayout.PCI_IO_SIZE,
                     bus.ioWindow(PcLayout.PCI_IO));
             controllerName = "ioapic";
@@ -149,35 +150,49 @@ final class PciHost {
      * @return where it went, for the report
      */
     String add(VdevSpec v, String owner, Function<IrqLine, PciFunction> make) {
+        int[] slot = slot(v);
+        IrqLine line = intx(v, owner, slot[0]);
+        return put(slot, make.apply(line));
+    }
+
+    /** Puts a function without an interrupt (INTx pin 0) on the bus for vdev {@code v}. */
+    String addWithoutInterrupt(VdevSpec v, PciFunction function) {
+        return put(slot(v), function);
+    }
+
+    private String put(int[] slot, PciFunction f) {
+        bus.add(slot[0], slot[1], f);
+        PciConfigSpace c = f.config();
+        return String.format("pci:0:%d.%d (%04x:%04x)", slot[0], slot[1], c.get(PciConfigSpace.VENDOR_ID, 2),
+                c.get(PciConfigSpace.DEVICE_ID, 2));
+    }
+
+    /** The vdev's device and function: its {@code loc pci:0:d[.f]}, else function 0 of the lowest free device. */
+    private int[] slot(VdevSpec v) {
         Origin locOrigin = v.option("loc").map(o -> o.origin()).orElse(v.origin());
-        int device;
-        int function;
-        if (v.location().isPresent()) {
-            Location.PciSlot slot = (Location.PciSlot) v.location().get();
-            if (slot.bus() != 0) {
-                throw new ConfigException(locOrigin, "vdev " + v.type() + " loc " + Quote.of(slot.toString())
-                        + ": PCI devices sit on bus 0 (qvm's rule)");
-            }
-            device = slot.device();
-            function = slot.function().orElse(0);
-            if (device == 0) {
-                throw new ConfigException(locOrigin, "vdev " + v.type() + " loc " + Quote.of(slot.toString())
-                        + ": device 0 is the host bridge");
-            }
-            if (bus.occupied(device, function)) {
-                throw new ConfigException(locOrigin, "vdev " + v.type() + " loc " + Quote.of(slot.toString()) + " is taken");
-            }
-        } else {
-            device = freeDevice(v);
-            function = 0;
+        if (v.location().isEmpty()) {
+            int device = freeDevice(v);
+            devicesUsed.put(device, v.origin());
+            return new int[] {device, 0};
+        }
+        if (!(v.location().get() instanceof Location.PciSlot slot)) {
+            throw new ConfigException(locOrigin, "vdev " + v.type() + " is a PCI function; " + Quote.of(v.location().get().toString())
+                    + " is not a PCI location (write pci:0:dev[.func])");
+        }
+        if (slot.bus() != 0) {
+            throw new ConfigException(locOrigin, "vdev " + v.type() + " loc " + Quote.of(slot.toString())
+                    + ": PCI devices sit on bus 0 (qvm's rule)");
+        }
+        int device = slot.device();
+        int function = slot.function().orElse(0);
+        if (device == 0) {
+            throw new ConfigException(locOrigin, "vdev " + v.type() + " loc " + Quote.of(slot.toString()) + ": device 0 is the host bridge");
+        }
+        if (bus.occupied(device, function)) {
+            throw new ConfigException(locOrigin, "vdev " + v.type() + " loc " + Quote.of(slot.toString()) + " is taken");
         }
         devicesUsed.putIfAbsent(device, v.origin());
-        IrqLine line = intx(v, owner, device);
-        PciFunction f = make.apply(line);
-        bus.add(device, function, f);
-        PciConfigSpace c = f.config();
-        return String.format("pci:0:%d.%d (%04x:%04x)", device, function, c.get(PciConfigSpace.VENDOR_ID, 2),
-                c.get(PciConfigSpace.DEVICE_ID, 2));
+        return new int[] {device, function};
     }
 
     private int freeDevice(VdevSpec v) {
@@ -220,8 +235,20 @@ final class PciHost {
                 + "-" + (first + count - 1) + ") is reserved or used; give intr");
     }
 
-    /** qvm's rule, checked once every vdev is built: a device with functions has a function 0. */
+    /**
+     * Once every vdev is built: the memory window takes the largest part of the board's window no device
+     * claimed (qvm's default addresses for the GIC and UARTs lie inside QEMU virt's PCI window), and qvm's rule
+     * that a device with functions has a function 0 is checked.
+     */
     void finish() {
+        long windowBase = a.arch == Arch.AARCH64 ? VirtLayout.PCIE_MMIO : PcLayout.PCI_MMIO;
+        long windowSize = a.arch == Arch.AARCH64 ? VirtLayout.PCIE_MMIO_SIZE : PcLayout.PCI_MMIO_SIZE;
+        mmio = largestFreePart(windowBase, windowSize);
+        if (mmio == null) {
+            throw new ConfigException(first.origin(), "no room for PCI BARs: devices fill the PCI memory window "
+                    + Assembly.describeWindow(windowBase, windowSize));
+        }
+        a.mapDevice(first, "PCI host bridge MMIO window", Space.MEM, mmio.base(), mmio.size(), bus.memoryWindow(mmio.base()));
         for (Map.Entry<Integer, Origin> e : devicesUsed.entrySet()) {
             if (!bus.occupied(e.getKey(), 0)) {
                 throw new ConfigException(e.getValue(), "PCI device 0:" + e.getKey() + " has no function 0; add "
@@ -233,18 +260,41 @@ final class PciHost {
     /** The device-tree description (arm64). */
     Arm64Board.PciHost deviceTreeNode() {
         return new Arm64Board.PciHost(VirtLayout.PCIE_ECAM, (int) (VirtLayout.PCIE_ECAM_SIZE / PciBus.ECAM_BYTES_PER_BUS),
-                new Arm64Board.Range(VirtLayout.PCIE_MMIO, VirtLayout.PCIE_MMIO_SIZE),
+                mmio,
                 new Arm64Board.Range(VirtLayout.PCIE_IO, VirtLayout.PCIE_IO_SIZE), intx,
                 msi == null ? null : new Arm64Board.Range(VirtLayout.VIRT_GICV2M, GicV2m.FRAME_SIZE));
     }
+
+    /** The largest stretch of [base, base + size) no claim covers, in 64 KiB granules; null if none. */
+    private Arm64Board.Range largestFreePart(long base, long size) {
+        long end = base + size;
+        long cursor = base;
+        Arm64Board.Range best = null;
+        List<AddressMap.Claim> claims = a.map.claims().stream().filter(c -> c.space() == Space.MEM)
+                .sorted(java.util.Comparator.comparingLong(AddressMap.Claim::base)).toList();
+        for (int i = 0; i <= claims.size(); i++) {
+            long gapEnd = i < claims.size() ? Math.min(claims.get(i).base(), end) : end;
+            long from = (cursor + GRANULE - 1) & -GRANULE;
+            long to = gapEnd & -GRANULE;
+            if (to > from && (best == null || to - from > best.size())) {
+                best = new Arm64Board.Range(from, to - from);
+            }
+            if (i < claims.size()) {
+                cursor = Math.max(cursor, claims.get(i).end());
+            }
+        }
+        return best;
+    }
+
+    private static final long GRANULE = 0x1_0000; // 64 KiB: QEMU virt's window ends on one
 
     /** The PC's INTx routes for the DSDT's _PRT: device, pin (1-4), GSI. */
     List<int[]> pcRoutes() {
         return pcRoutes;
     }
 
-    /** The host bridge function: identity only, no BARs. */
-    private record HostBridge(PciConfigSpace config) implements PciFunction {
+    /** A function that is its configuration space only (the host bridge, {@code pci-dummy}): no BARs. */
+    record ConfigOnly(PciConfigSpace config) implements PciFunction {
         @Override
         public long readBar(int vcpu, int bar, long offset, int size) {
             return 0;
