@@ -73,7 +73,7 @@ public final class PciConfigSpace {
     private final boolean[] highHalf = new boolean[BARS];
     private int lastCapability; // offset of the last capability, 0 while the list is empty
     private int capabilityEnd = HEADER_END;
-    private boolean interruptStatus;
+    private volatile boolean interruptStatus; // set by the function's signalling, outside the bus's lock
 
     /** A function of the given identity; a header type 0, single-function, with INTA# when {@code intxPin} is 1. */
     public PciConfigSpace(int vendor, int device, int classCode, int revision, int subsystemVendor, int subsystem, int intxPin) {

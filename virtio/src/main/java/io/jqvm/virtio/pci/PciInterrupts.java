@@ -3,6 +3,7 @@ package io.jqvm.virtio.pci;
 import io.jqvm.common.Log;
 import io.jqvm.device.IrqLine;
 import io.jqvm.device.pci.MsixCapability;
+import io.jqvm.device.pci.PciConfigSpace;
 import io.jqvm.memory.GuestMemory;
 import io.jqvm.virtio.Virtqueue;
 
@@ -21,6 +22,7 @@ final class PciInterrupts {
 
     private final String name;
     private final IrqLine intx;
+    private final PciConfigSpace config;
     private final MsixCapability msix;
     private final int[] queueVectors;
     private int configVector = NO_VECTOR;
@@ -29,9 +31,10 @@ final class PciInterrupts {
     private boolean needsReset;
     private int configGeneration;
 
-    PciInterrupts(String name, IrqLine intx, MsixCapability msix, int queues) {
+    PciInterrupts(String name, IrqLine intx, PciConfigSpace config, MsixCapability msix, int queues) {
         this.name = name;
         this.intx = intx;
+        this.config = config;
         this.msix = msix;
         this.queueVectors = new int[queues];
         java.util.Arrays.fill(queueVectors, NO_VECTOR);
@@ -41,7 +44,7 @@ final class PciInterrupts {
     synchronized int readIsr() {
         int value = isr;
         isr = 0;
-        intx.set(false);
+        driveIntx(false);
         return value;
     }
 
@@ -78,7 +81,13 @@ final class PciInterrupts {
     /** The command register's INTx disable bit changed. */
     synchronized void setIntxDisabled(boolean disabled) {
         intxDisabled = disabled;
-        intx.set(isr != 0 && !disabled && !msixEnabled());
+        driveIntx(isr != 0 && !disabled && !msixEnabled());
+    }
+
+    /** INTA# and the status register's interrupt bit, which follows it (PCI 2.3). */
+    private void driveIntx(boolean level) {
+        intx.set(level);
+        config.setInterruptStatus(level);
     }
 
     private boolean msixEnabled() {
@@ -90,7 +99,7 @@ final class PciInterrupts {
         if (msixEnabled()) {
             msix.signal(vector);
         } else if (!intxDisabled) {
-            intx.set(true);
+            driveIntx(true);
         }
     }
 
@@ -109,7 +118,7 @@ final class PciInterrupts {
         needsReset = false;
         configVector = NO_VECTOR;
         java.util.Arrays.fill(queueVectors, NO_VECTOR);
-        intx.set(false);
+        driveIntx(false);
     }
 
     VirtioPciTransport.Activation activate(long features, Virtqueue[] queues, GuestMemory memory) {

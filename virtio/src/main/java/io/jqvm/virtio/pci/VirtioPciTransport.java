@@ -96,7 +96,7 @@ public final class VirtioPciTransport implements PciFunction {
         capability(CFG_ISR, ISR_OFFSET, 1, 0);
         capability(CFG_DEVICE, DEVICE_OFFSET, Math.max(device.configSize(), 1), 0);
         capability(CFG_NOTIFY, NOTIFY_OFFSET, NOTIFY_MULTIPLIER * Math.max(queues, 1), NOTIFY_MULTIPLIER);
-        this.interrupts = new PciInterrupts(name, intx, msix, queues);
+        this.interrupts = new PciInterrupts(name, intx, config, msix, queues);
         this.setups = new QueueSetup[queues];
         resetRegisters();
     }
