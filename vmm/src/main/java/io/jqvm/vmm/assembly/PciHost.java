@@ -1,5 +1,6 @@
 package io.jqvm.vmm.assembly;
 
+import io.jqvm.boot.acpi.AcpiPlatform;
 import io.jqvm.boot.fdt.Arm64Board;
 import io.jqvm.common.Arch;
 import io.jqvm.config.ConfigException;
@@ -57,7 +58,7 @@ final class PciHost {
     private final Set<Long> takenLines = new HashSet<>();
     private final Map<Integer, Origin> devicesUsed = new HashMap<>();
     private final List<Arm64Board.Intx> intx = new ArrayList<>();
-    private final List<int[]> pcRoutes = new ArrayList<>(); // device, pin, GSI
+    private final List<AcpiPlatform.IntxRoute> pcRoutes = new ArrayList<>();
     private final String controllerName;
     private final VdevSpec first;
     /** The memory window BARs go in, chosen by {@link #finish} once every other device is placed. */
@@ -217,7 +218,7 @@ final class PciHost {
         if (a.arch == Arch.AARCH64) {
             intx.add(new Arm64Board.Intx(device, INTA, (int) intr.line() - VirtLayout.FIRST_SPI_INTID));
         } else {
-            pcRoutes.add(new int[] {device, INTA, (int) intr.line()});
+            pcRoutes.add(new AcpiPlatform.IntxRoute(device, INTA, (int) intr.line()));
         }
         return line;
     }
@@ -249,6 +250,9 @@ final class PciHost {
                     + Assembly.describeWindow(windowBase, windowSize));
         }
         a.mapDevice(first, "PCI host bridge MMIO window", Space.MEM, mmio.base(), mmio.size(), bus.memoryWindow(mmio.base()));
+        if (a.arch != Arch.AARCH64) {
+            assignBars(first);
+        }
         for (Map.Entry<Integer, Origin> e : devicesUsed.entrySet()) {
             if (!bus.occupied(e.getKey(), 0)) {
                 throw new ConfigException(e.getValue(), "PCI device 0:" + e.getKey() + " has no function 0; add "
@@ -288,9 +292,59 @@ final class PciHost {
 
     private static final long GRANULE = 0x1_0000; // 64 KiB: QEMU virt's window ends on one
 
-    /** The PC's INTx routes for the DSDT's _PRT: device, pin (1-4), GSI. */
-    List<int[]> pcRoutes() {
-        return pcRoutes;
+    /** The PC's ECAM and INTx routes, for the MCFG table and the DSDT's _PRT. */
+    AcpiPlatform.PciHost acpi() {
+        return new AcpiPlatform.PciHost(PcLayout.PCI_ECAM, (int) (PcLayout.PCI_ECAM_SIZE / PciBus.ECAM_BYTES_PER_BUS), pcRoutes);
+    }
+
+    /**
+     * The PC firmware's part, which no firmware runs to do: every BAR placed (naturally aligned, in slot order)
+     * in the memory or I/O window, decoding enabled, and the interrupt line register set to the INTx GSI, as
+     * SeaBIOS leaves them for the guest.
+     */
+    private void assignBars(VdevSpec at) {
+        long memory = mmio.base();
+        long io = PcLayout.PCI_IO;
+        for (int d = 1; d < PciBus.DEVICES; d++) {
+            for (int fn = 0; fn < PciBus.FUNCTIONS; fn++) {
+                PciFunction f = bus.function(d, fn);
+                if (f == null) {
+                    continue;
+                }
+                int devfn = d * PciBus.FUNCTIONS + fn;
+                int command = 0;
+                for (int b = 0; b < PciConfigSpace.BARS; b++) {
+                    PciConfigSpace.Bar bar = f.config().bar(b);
+                    if (bar == null) {
+                        continue;
+                    }
+                    boolean isIo = bar.kind() == PciConfigSpace.BarKind.IO;
+                    long place = ((isIo ? io : memory) + bar.size() - 1) & -bar.size();
+                    long limit = isIo ? PcLayout.PCI_IO + PcLayout.PCI_IO_SIZE : mmio.base() + mmio.size();
+                    if (place + bar.size() > limit) {
+                        throw new ConfigException(at.origin(), "the PCI " + (isIo ? "I/O" : "memory") + " window is too small "
+                                + "for the BARs of the configured devices");
+                    }
+                    bus.writeConfig(0, devfn, PciConfigSpace.BAR0 + 4 * b, 4, place);
+                    if (bar.kind() == PciConfigSpace.BarKind.MEMORY64) {
+                        bus.writeConfig(0, devfn, PciConfigSpace.BAR0 + 4 * b + 4, 4, place >>> 32);
+                    }
+                    if (isIo) {
+                        io = place + bar.size();
+                        command |= PciConfigSpace.COMMAND_IO;
+                    } else {
+                        memory = place + bar.size();
+                        command |= PciConfigSpace.COMMAND_MEMORY;
+                    }
+                }
+                for (AcpiPlatform.IntxRoute r : pcRoutes) {
+                    if (r.device() == d) {
+                        bus.writeConfig(0, devfn, PciConfigSpace.INTERRUPT_LINE, 1, r.gsi());
+                    }
+                }
+                bus.writeConfig(0, devfn, PciConfigSpace.COMMAND, 2, command);
+            }
+        }
     }
 
     /** A function that is its configuration space only (the host bridge, {@code pci-dummy}): no BARs. */

@@ -131,6 +131,29 @@ class PciHostTest {
         }
     }
 
+    @Test
+    void pcFirmwarePlacesBarsAndAnnouncesTheBusInAcpi(@TempDir Path dir) throws Exception {
+        try (Assembly a = assemble(new String[] {"arch", "x86_64", "ram", "0,640k", "rom", "0xe0000,0x20000", "ram", "1m,15m", "vdev", "ioapic",
+                "loc", "0xfec00000"}, "vdev", "virtio-entropy")) {
+            BusDevice ports = a.pio().find(PcLayout.PCI_CONFIG_PORT, 4).device();
+            ports.write(0, 0, 4, 0x8000_0820L); // device 1, BAR 4
+            assertEquals(PcLayout.PCI_MMIO | 0xc, ports.read(0, 4, 4), "64-bit prefetchable BAR at the window's start");
+            ports.write(0, 0, 4, 0x8000_0824L);
+            assertEquals(0, ports.read(0, 4, 4), "below 4 GiB");
+            ports.write(0, 0, 4, 0x8000_0804L);
+            assertEquals(2, ports.read(0, 4, 2), "memory decode on");
+            ports.write(0, 0, 4, 0x8000_083cL);
+            assertEquals(21, ports.read(0, 4, 1), "the interrupt line register holds the GSI");
+            assertEquals(0x1044_1af4L, a.mmio().find(PcLayout.PCI_ECAM, 4).device().read(0, 1L << 15, 4), "ECAM too");
+            assertEquals(0, a.mmio().find(PcLayout.PCI_MMIO + 0x1000, 1).device().read(0, 0x1000, 1), "the ISR, in BAR 4");
+            byte[] bios = a.memory().read(0xe0000, 0x20000);
+            String text = new String(bios, java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(text.contains("MCFG"), "an MCFG table");
+            assertTrue(text.contains("PCI0") && text.contains("_PRT"), "the DSDT's PCI root with its routing");
+        }
+    }
+
+
     private static byte[] cells(int... values) {
         ByteBuffer b = ByteBuffer.allocate(4 * values.length);
         for (int v : values) {
