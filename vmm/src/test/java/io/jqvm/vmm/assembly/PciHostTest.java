@@ -109,6 +109,33 @@ class PciHostTest {
     }
 
     @Test
+    void pciDummyClonesAHostFunctionsIdentity() throws Exception {
+        Path devices = Path.of("/sys/bus/pci/devices");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(devices) && Files.list(devices).findAny().isPresent(),
+                "this host shows no PCI functions in sysfs");
+        Path host = Files.list(devices).sorted().findFirst().orElseThrow();
+        byte[] config = Files.readAllBytes(host.resolve("config"));
+        String bdf = host.getFileName().toString().substring(5); // 0000:00:00.0 -> 00:00.0
+        try (Assembly a = assemble(ARM, "vdev", "pci-dummy", "loc", "pci:0:3.0", "clone", bdf, "reg", "Revision_ID=0x77")) {
+            long expected = (config[0] & 0xff) | (config[1] & 0xff) << 8 | (config[2] & 0xff) << 16 | (long) (config[3] & 0xff) << 24;
+            assertEquals(expected, ids(a, 3, 0));
+            long revision = VirtLayout.PCIE_ECAM + (3L << 15) + 8;
+            assertEquals(0x77, a.mmio().find(revision, 4).device().read(0, revision - VirtLayout.PCIE_ECAM, 4) & 0xff,
+                    "reg overrides the clone");
+        }
+    }
+
+    @Test
+    void pciDummyCloneOfAnAbsentFunctionIsAConfigurationError() {
+        ConfigException e = assertThrows(ConfigException.class, () -> assemble(ARM, "vdev", "pci-dummy", "loc", "pci:0:3.0",
+                "clone", "7f:1f.7"));
+        assertTrue(e.getMessage().startsWith("<command line>:1:17: vdev pci-dummy clone \"7f:1f.7\": cannot read host function "
+                + "0000:7f:1f.7's configuration space from sysfs"), e.getMessage());
+        assertEquals("<command line>:1:15: vdev pci-dummy clone \"nonsense\" is not a host PCI function (write bus:dev.func)",
+                assertThrows(ConfigException.class, () -> assemble(ARM, "vdev", "pci-dummy", "clone", "nonsense")).getMessage());
+    }
+
+    @Test
     void badPciLocationsAreConfigurationErrors() {
         assertEquals("<command line>:1:15: vdev virtio-entropy loc \"pci:1:2\": PCI devices sit on bus 0 (qvm's rule)",
                 assertThrows(ConfigException.class, () -> assemble(ARM, "vdev", "virtio-entropy", "loc", "pci:1:2")).getMessage());
