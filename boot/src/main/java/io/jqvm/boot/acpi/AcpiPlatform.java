@@ -20,10 +20,11 @@ import java.util.Optional;
  * @param resetPort        I/O port of the FADT reset register, 0 when there is none
  * @param resetValue       byte to write there to reset the VM
  * @param hpet             the HPET, if the VM has one
+ * @param pci              the PCI host bridge, if the VM has one (the DSDT's PCI0 and the MCFG table)
  */
 public record AcpiPlatform(List<Integer> apicIds, int ioapicId, long ioapicBase, int ioapicGsiBase,
                            int timerIoapicPin, int pm1aEventPort, int pm1aControlPort, int pmTimerPort, int sciInterrupt,
-                           int resetPort, int resetValue, Optional<Hpet> hpet) {
+                           int resetPort, int resetValue, Optional<Hpet> hpet, Optional<PciHost> pci) {
     /** The local APIC window every x86 CPU decodes at reset. */
     public static final long LOCAL_APIC_BASE = 0xfee00000L;
 
@@ -42,9 +43,40 @@ public record AcpiPlatform(List<Integer> apicIds, int ioapicId, long ioapicBase,
         }
     }
 
+    /**
+     * PCI segment 0: its ECAM, announced in the MCFG table for buses 0 to {@code buses - 1}, and the INTx routes
+     * the DSDT's {@code _PRT} gives.
+     */
+    public record PciHost(long ecam, int buses, List<IntxRoute> routes) {
+        public PciHost {
+            routes = List.copyOf(routes);
+            if (buses < 1 || buses > 256) {
+                throw new IllegalArgumentException("an ECAM covers 1 to 256 buses, not " + buses);
+            }
+        }
+    }
+
+    /** Pin {@code pin} (1-4, INTA#-INTD#) of bus-0 device {@code device} raises global system interrupt {@code gsi}. */
+    public record IntxRoute(int device, int pin, int gsi) {
+        public IntxRoute {
+            if (device < 0 || device > 31 || pin < 1 || pin > 4 || gsi < 0) {
+                throw new IllegalArgumentException("no INTx route for device " + device + " pin " + pin + " to GSI " + gsi);
+            }
+        }
+    }
+
+    /** A platform without PCI. */
+    public AcpiPlatform(List<Integer> apicIds, int ioapicId, long ioapicBase, int ioapicGsiBase, int timerIoapicPin,
+                        int pm1aEventPort, int pm1aControlPort, int pmTimerPort, int sciInterrupt, int resetPort,
+                        int resetValue, Optional<Hpet> hpet) {
+        this(apicIds, ioapicId, ioapicBase, ioapicGsiBase, timerIoapicPin, pm1aEventPort, pm1aControlPort, pmTimerPort,
+                sciInterrupt, resetPort, resetValue, hpet, Optional.empty());
+    }
+
     public AcpiPlatform {
         apicIds = List.copyOf(apicIds);
         Objects.requireNonNull(hpet, "hpet");
+        Objects.requireNonNull(pci, "pci");
         if (apicIds.isEmpty() || apicIds.size() > 255) {
             throw new IllegalArgumentException("ACPI tables describe 1 to 255 CPUs, not " + apicIds.size());
         }

@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Generates the ACPI tables of an x86 VM and writes them into guest memory (normally the BIOS-area ROM,
@@ -14,7 +15,7 @@ import java.util.List;
  *
  * <p>The RSDP is revision 2 (ACPI 2.0+) and points at both an RSDT and an XSDT listing the same tables, so
  * ACPI 1.0 guests and current ones read the same description. Tables, in address order from the start of
- * the range: RSDP, FACS (64-byte aligned), DSDT, FADT (revision 6), MADT, HPET (if any), RSDT, XSDT.
+ * the range: RSDP, FACS (64-byte aligned), DSDT, FADT (revision 6), MADT, HPET (if any), MCFG (if PCI), RSDT, XSDT.
  *
  * <p>The DSDT defines {@code \_S5} as {@code Package(){0, 0, 0, 0}}: SLP_TYP 0 in PM1a/PM1b control means
  * soft-off, as in the DSDT of QEMU's {@code -machine pc} (PIIX4 PM), so guests that write it without reading
@@ -63,7 +64,7 @@ public final class AcpiTables {
                     + Hex.of(base));
         }
         long facs = align(base + RSDP_SIZE, 64);
-        byte[] dsdtBytes = dsdt();
+        byte[] dsdtBytes = dsdt(platform.pci());
         long dsdt = align(facs + FACS_SIZE, 16);
         long fadt = align(dsdt + dsdtBytes.length, 16);
         byte[] madtBytes = madt(platform);
@@ -75,9 +76,18 @@ public final class AcpiTables {
             hpet = next;
             next = align(hpet + hpetBytes.length, 16);
         }
+        byte[] mcfgBytes = platform.pci().map(AcpiTables::mcfg).orElse(null);
+        long mcfg = 0;
+        if (mcfgBytes != null) {
+            mcfg = next;
+            next = align(mcfg + mcfgBytes.length, 16);
+        }
         List<Long> pointed = new ArrayList<>(List.of(fadt, madt));
         if (hpet != 0) {
             pointed.add(hpet);
+        }
+        if (mcfg != 0) {
+            pointed.add(mcfg);
         }
         byte[] rsdtBytes = rootTable("RSDT", pointed, 4);
         long rsdt = next;
@@ -95,6 +105,9 @@ public final class AcpiTables {
         memory.load(madt, madtBytes);
         if (hpetBytes != null) {
             memory.load(hpet, hpetBytes);
+        }
+        if (mcfgBytes != null) {
+            memory.load(mcfg, mcfgBytes);
         }
         memory.load(rsdt, rsdtBytes);
         memory.load(xsdt, xsdtBytes);
@@ -119,10 +132,11 @@ public final class AcpiTables {
         return b.array();
     }
 
-    static byte[] dsdt() {
+    static byte[] dsdt(Optional<AcpiPlatform.PciHost> pci) {
+        byte[] powerButton = Aml.device("PWRB", Aml.name("_HID", Aml.eisaId("PNP0C0C")));
         byte[] body = Aml.concat(
                 Aml.name("_S5", Aml.packageOf(S5_SLEEP_TYPE, S5_SLEEP_TYPE, 0, 0)),
-                Aml.rootScope("_SB", Aml.device("PWRB", Aml.name("_HID", Aml.eisaId("PNP0C0C")))));
+                Aml.rootScope("_SB", pci.map(p -> Aml.concat(powerButton, pciRoot(p))).orElse(powerButton)));
         ByteBuffer b = header("DSDT", HEADER + body.length, 2);
         b.put(body);
         return finish(b);
@@ -157,6 +171,33 @@ public final class AcpiTables {
         if (p.pmTimerPort() != 0) {
             gas(b, 208, GAS_SYSTEM_IO, 32, 3, p.pmTimerPort());
         }
+        return finish(b);
+    }
+
+    /**
+     * The PCI root bridge as Linux's ACPI PCI driver finds it: a PCI Express root (PNP0A08, compatible with
+     * PNP0A03) for segment 0 from bus 0, and its {@code _PRT}: one entry per INTx route, in the GSI form
+     * (address 0xDDDDFFFF for device DDDD, any function; pin 0-3; source 0; the GSI).
+     */
+    private static byte[] pciRoot(AcpiPlatform.PciHost p) {
+        List<byte[]> routes = new ArrayList<>();
+        for (AcpiPlatform.IntxRoute r : p.routes()) {
+            routes.add(Aml.packageOf(r.device() << 16 | 0xffff, r.pin() - 1, 0, r.gsi()));
+        }
+        return Aml.device("PCI0",
+                Aml.name("_HID", Aml.eisaId("PNP0A08")),
+                Aml.name("_CID", Aml.eisaId("PNP0A03")),
+                Aml.name("_SEG", Aml.integer(0)),
+                Aml.name("_BBN", Aml.integer(0)),
+                Aml.name("_UID", Aml.integer(0)),
+                Aml.name("_PRT", Aml.packageOfTerms(routes)));
+    }
+
+    /** The MCFG table (PCI Firmware 3.2 §4.1.2): one ECAM allocation, segment 0, buses 0 to buses - 1. */
+    static byte[] mcfg(AcpiPlatform.PciHost p) {
+        ByteBuffer b = header("MCFG", HEADER + 8 + 16, 1);
+        b.position(HEADER + 8);
+        b.putLong(p.ecam()).putShort((short) 0).put((byte) 0).put((byte) (p.buses() - 1)).putInt(0);
         return finish(b);
     }
 

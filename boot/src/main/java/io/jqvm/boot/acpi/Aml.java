@@ -37,6 +37,15 @@ final class Aml {
         return concat(new byte[] {PACKAGE_OP}, withPkgLength(body.toByteArray()));
     }
 
+    /** Package(){elements} of encoded terms (packages, integers). */
+    static byte[] packageOfTerms(java.util.List<byte[]> elements) {
+        if (elements.size() > 0xff) {
+            throw new IllegalArgumentException("a Package holds at most 255 elements, not " + elements.size());
+        }
+        byte[] body = concat(new byte[] {(byte) elements.size()}, concat(elements.toArray(byte[][]::new)));
+        return concat(new byte[] {PACKAGE_OP}, withPkgLength(body));
+    }
+
     /** Scope(\name){terms}. */
     static byte[] rootScope(String name, byte[]... terms) {
         byte[] body = concat(new byte[] {ROOT_CHAR}, nameSeg(name), concat(terms));

@@ -11,9 +11,10 @@ import java.util.List;
  * @param stdoutPath the console node's path, or null for the first PL011
  * @param rngSeed bytes for {@code /chosen/rng-seed}, which Linux credits as entropy so its random pool is
  *     ready at once instead of after a slow jitter collection; null for none
+ * @param pci the PCI host bridge, or null when the board has no PCI
  */
 public record Arm64Board(List<Range> ram, int cpus, Gic gic, TimerPpis timer, List<Peripheral> peripherals,
-        String bootargs, Range initrd, String stdoutPath, byte[] rngSeed) {
+        String bootargs, Range initrd, String stdoutPath, byte[] rngSeed, PciHost pci) {
 
     public Arm64Board {
         ram = List.copyOf(ram);
@@ -21,10 +22,16 @@ public record Arm64Board(List<Range> ram, int cpus, Gic gic, TimerPpis timer, Li
         rngSeed = rngSeed == null ? null : rngSeed.clone();
     }
 
+    /** A board without PCI. */
+    public Arm64Board(List<Range> ram, int cpus, Gic gic, TimerPpis timer, List<Peripheral> peripherals,
+            String bootargs, Range initrd, String stdoutPath, byte[] rngSeed) {
+        this(ram, cpus, gic, timer, peripherals, bootargs, initrd, stdoutPath, rngSeed, null);
+    }
+
     /** A board without an rng-seed. */
     public Arm64Board(List<Range> ram, int cpus, Gic gic, TimerPpis timer, List<Peripheral> peripherals,
             String bootargs, Range initrd, String stdoutPath) {
-        this(ram, cpus, gic, timer, peripherals, bootargs, initrd, stdoutPath, null);
+        this(ram, cpus, gic, timer, peripherals, bootargs, initrd, stdoutPath, null, null);
     }
 
     @Override
@@ -94,5 +101,23 @@ public record Arm64Board(List<Range> ram, int cpus, Gic gic, TimerPpis timer, Li
         public static Peripheral virtioMmio(long base, int spi) {
             return new Peripheral("virtio_mmio", List.of("virtio,mmio"), base, 0x200, spi, true, List.of(), 0);
         }
+    }
+
+    /**
+     * A generic ECAM PCI host bridge ({@code pci-host-ecam-generic}) with its windows.
+     *
+     * @param buses the ECAM decodes buses 0 to buses - 1 (1 MiB each)
+     * @param io the I/O window in CPU space; PCI port 0 is at its base
+     * @param intx where each device's INTx pins go
+     * @param msiFrame the GICv2m frame MSIs go to (a child of the GIC node), or null without MSI
+     */
+    public record PciHost(long ecam, int buses, Range mmio32, Range io, List<Intx> intx, Range msiFrame) {
+        public PciHost {
+            intx = List.copyOf(intx);
+        }
+    }
+
+    /** INTx pin {@code pin} (1-4 for INTA#-INTD#) of PCI device {@code device} on bus 0 raises SPI {@code spi}. */
+    public record Intx(int device, int pin, int spi) {
     }
 }

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * Builds the device tree of an {@link Arm64Board}, shaped like QEMU's {@code virt} tree (the one the Linux
- * arm64 kernel is most tested with) minus what the board lacks: no PCIe, flash, fw-cfg, GPIO or PMU.
+ * arm64 kernel is most tested with) minus what the board lacks: no flash, fw-cfg, GPIO or PMU.
  *
  * <p>CPU {@code n} has MPIDR affinity Aff1 = n / 16, Aff0 = n mod 16; the vCPUs, PSCI and the GICv3 use the
  * same numbering (see {@code io.jqvm.devices.arm.Mpidr}).
@@ -16,6 +16,7 @@ import java.util.Map;
 public final class Arm64BoardTree {
     static final int APB_CLOCK_PHANDLE = 0x8000;
     static final int GIC_PHANDLE = 0x8001;
+    static final int MSI_FRAME_PHANDLE = 0x8002;
     static final long APB_CLOCK_HZ = 24_000_000;
     private static final int GIC_SPI = 0;
     private static final int GIC_PPI = 1;
@@ -56,6 +57,9 @@ public final class Arm64BoardTree {
         Map<Long, Integer> functionalClocks = functionalClocks(root, board);
         for (Arm64Board.Peripheral p : board.peripherals()) {
             peripheral(root, p, functionalClocks);
+        }
+        if (board.pci() != null) {
+            pci(root, board.pci(), gicAddressCells(board));
         }
         return new Fdt(root, List.of(), 0);
     }
@@ -139,8 +143,73 @@ public final class Arm64BoardTree {
         }
         intc.setCells("#interrupt-cells", 3)
                 .setEmpty("interrupt-controller")
-                .setCells("#address-cells", 0)
+                .setCells("#address-cells", gicAddressCells(board))
                 .setCells("phandle", GIC_PHANDLE);
+        Arm64Board.Range frame = board.pci() == null ? null : board.pci().msiFrame();
+        if (frame != null) {
+            // The frame is the GIC's child, as on QEMU virt: the GIC node then needs address cells and ranges.
+            intc.setCells("#size-cells", 2).setEmpty("ranges");
+            intc.child("v2m@" + Long.toHexString(frame.base()))
+                    .setStrings("compatible", "arm,gic-v2m-frame")
+                    .setEmpty("msi-controller")
+                    .setLongs("reg", frame.base(), frame.size())
+                    .setCells("phandle", MSI_FRAME_PHANDLE);
+        }
+    }
+
+    /** The GIC node's address cells: 2 when it has an MSI frame child, else none. */
+    private static int gicAddressCells(Arm64Board board) {
+        return board.pci() != null && board.pci().msiFrame() != null ? 2 : 0;
+    }
+
+    private static final int PCI_SPACE_IO = 0x0100_0000;
+    private static final int PCI_SPACE_MEM32 = 0x0200_0000;
+
+    /**
+     * The generic ECAM host as QEMU virt describes it: windows in {@code ranges} (PCI address = CPU address for
+     * memory; I/O from port 0), {@code interrupt-map} entries per device and pin, MSIs to the GICv2m frame.
+     */
+    private static void pci(FdtNode root, Arm64Board.PciHost pci, int gicAddressCells) {
+        FdtNode node = root.child("pcie@" + Long.toHexString(pci.mmio32().base()));
+        node.setStrings("compatible", "pci-host-ecam-generic")
+                .setStrings("device_type", "pci")
+                .setCells("#address-cells", 3)
+                .setCells("#size-cells", 2)
+                .setCells("linux,pci-domain", 0)
+                .setCells("bus-range", 0, pci.buses() - 1)
+                .setEmpty("dma-coherent")
+                .setLongs("reg", pci.ecam(), PCI_ECAM_BUS_BYTES * pci.buses());
+        Arm64Board.Range io = pci.io();
+        Arm64Board.Range mem = pci.mmio32();
+        node.setCells("ranges",
+                PCI_SPACE_IO, 0, 0, hi(io.base()), lo(io.base()), hi(io.size()), lo(io.size()),
+                PCI_SPACE_MEM32, hi(mem.base()), lo(mem.base()), hi(mem.base()), lo(mem.base()), hi(mem.size()), lo(mem.size()));
+        List<Integer> map = new ArrayList<>();
+        for (Arm64Board.Intx i : pci.intx()) {
+            map.addAll(List.of(i.device() << 11, 0, 0, i.pin(), GIC_PHANDLE));
+            for (int c = 0; c < gicAddressCells; c++) {
+                map.add(0);
+            }
+            map.addAll(List.of(GIC_SPI, i.spi(), IRQ_LEVEL_HIGH));
+        }
+        if (!map.isEmpty()) {
+            node.setCells("#interrupt-cells", 1)
+                    .setCells("interrupt-map-mask", 0xf800, 0, 0, 7)
+                    .setCells("interrupt-map", map.stream().mapToInt(Integer::intValue).toArray());
+        }
+        if (pci.msiFrame() != null) {
+            node.setCells("msi-map", 0, MSI_FRAME_PHANDLE, 0, 0x10000);
+        }
+    }
+
+    private static final long PCI_ECAM_BUS_BYTES = 1L << 20;
+
+    private static int hi(long v) {
+        return (int) (v >>> 32);
+    }
+
+    private static int lo(long v) {
+        return (int) v;
     }
 
     /** One fixed clock per functional rate other than the APB clock's, keyed by rate. */

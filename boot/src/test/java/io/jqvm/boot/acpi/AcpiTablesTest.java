@@ -125,6 +125,30 @@ class AcpiTablesTest {
     }
 
     @Test
+    void pciGetsAnMcfgTableAndARootBridgeWithItsRouting() {
+        AcpiPlatform base = pc(1, Optional.empty());
+        AcpiPlatform platform = new AcpiPlatform(base.apicIds(), base.ioapicId(), base.ioapicBase(), 0, 2, 0x600, 0x604,
+                0x608, 9, 0x64, 0xfe, Optional.empty(), Optional.of(new AcpiPlatform.PciHost(0xb000_0000L, 16,
+                List.of(new AcpiPlatform.IntxRoute(1, 1, 21)))));
+        AcpiTables.Layout layout = AcpiTables.write(memory, 0xe0000, 0x100000, platform);
+        long xsdt = layout.xsdt();
+        long mcfg = memory.read64(xsdt + 36 + 16); // after the FADT and MADT
+        assertEquals("MCFG", signature(mcfg));
+        assertEquals(60, length(mcfg));
+        assertEquals(0xb000_0000L, memory.read64(mcfg + 44), "the ECAM base");
+        assertEquals(0, memory.read16(mcfg + 52), "segment 0");
+        assertEquals(15 << 8, memory.read16(mcfg + 54), "buses 0-15");
+        assertChecksumZero(mcfg, length(mcfg));
+        long dsdt = layout.dsdt();
+        String aml = HexFormat.of().formatHex(memory.read(dsdt + 36, length(dsdt) - 36));
+        assertTrue(aml.contains("5f4849440c41d00a08"), "_HID PNP0A08: " + aml);
+        assertTrue(aml.contains("5f4349440c41d00a03"), "_CID PNP0A03: " + aml);
+        // Name(_PRT, Package(){Package(){0x0001FFFF, 0, 0, 21}})
+        assertTrue(aml.contains("085f50525412" + "0e01" + "120b04" + "0cffff0100" + "00" + "00" + "0a15"), aml);
+        assertChecksumZero(dsdt, length(dsdt));
+    }
+
+    @Test
     void dsdtHoldsS5PackageAndPowerButtonAml() {
         AcpiTables.Layout layout = AcpiTables.write(memory, 0xe0000, 0x100000, pc(1, Optional.empty()));
         long dsdt = layout.dsdt();

@@ -96,7 +96,8 @@ public final class VdevCatalog {
         define("wdt-ib700", "x86 IB700 watchdog", X86, Location.Space.IO, new Location.Io(0x441), false,
                 OptionSpec.watchdogAction());
         define("smmu", "virtual SMMU for the guest's smmuman", BOTH, Location.Space.MEM, null, false);
-        define("pci-dummy", "placeholder PCI function", X86, Location.Space.MEM, null, false,
+        // qvm documents it for x86; jqvm's arm64 board has PCI too, and the function-0 rule holds there as well.
+        define("pci-dummy", "placeholder PCI function", BOTH, Location.Space.MEM, null, false,
                 text("clone", "host_bdf"), OptionSpec.pciRegister());
         define("progress", "progress reporting", BOTH, Location.Space.MEM, null, false);
         define("acpi-pm", "x86 ACPI PM1 control block (jqvm)", X86, Location.Space.IO, new Location.Io(0x604), false);

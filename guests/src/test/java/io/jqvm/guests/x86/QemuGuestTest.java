@@ -229,6 +229,17 @@ class QemuGuestTest {
                 "-device", "virtio-rng-device,bus=virtio-mmio-bus.1"));
     }
 
+    /** The virtio-pci guest on QEMU's PC machine: a modern virtio-rng-pci at 00:04.0, BARs placed by SeaBIOS. */
+    @Test
+    void virtioPciDrivesEntropyOverPci() throws Exception {
+        Run run = boot("virtio-pci", "", List.of("-machine", "pc", "-m", "128",
+                "-device", "virtio-rng-pci,disable-legacy=on,addr=4"));
+        assertPassedAndPoweredOff(run, "virtio-pci");
+        assertTrue(run.has("pci 00:04.0 1af4:1044 class 00ff00"), run::toString);
+        assertTrue(run.has("capabilities: common, notify (multiplier 4), isr, device"), run::toString);
+        assertTrue(run.has("entropy: 64 bytes"), run::toString);
+    }
+
     /** The guest's checks can fail: on a disk of zeros the first read differs from the pattern at word 1. */
     @Test
     void virtioFailsOnADiskWithoutThePattern(@TempDir Path dir) throws Exception {

@@ -12,8 +12,8 @@ import java.util.List;
 
 /** The kernel and initramfs of scripts/debian-arm64-guest.sh, built once per cache directory. */
 final class GuestImages {
-    /** A file only an initramfs with the virtio modules has (older caches lack it and are rebuilt). */
-    private static final String MODULES_MARK = "lib/modules/load-order";
+    /** Files only an initramfs with the virtio modules has (older caches lack them and are rebuilt). */
+    private static final List<String> MODULES_MARKS = List.of("lib/modules/load-order", "virtio_pci.ko");
 
     private GuestImages() {
     }
@@ -31,9 +31,11 @@ final class GuestImages {
     }
 
     static synchronized void ensure() throws IOException, InterruptedException {
-        if (Files.exists(kernel()) && Files.exists(initramfs())
-                && new String(Files.readAllBytes(initramfs()), StandardCharsets.ISO_8859_1).contains(MODULES_MARK)) {
-            return;
+        if (Files.exists(kernel()) && Files.exists(initramfs())) {
+            String contents = new String(Files.readAllBytes(initramfs()), StandardCharsets.ISO_8859_1);
+            if (MODULES_MARKS.stream().allMatch(contents::contains)) {
+                return;
+            }
         }
         Command.Result r = Command.run(List.of(Command.repo().resolve("scripts/debian-arm64-guest.sh").toString()),
                 Command.repo(), Duration.ofMinutes(10));

@@ -22,6 +22,10 @@ import java.util.List;
  * 0x0a003e00) and Linux probes the lowest address first, so the last disk on QEMU's command line would
  * be vda; naming the bus ({@code bus=virtio-mmio-bus.n} is slot n) makes both VMMs agree that device 0 is
  * virtio0 and the first disk is vda.
+ *
+ * <p>{@link #onPci} puts the devices on PCI instead: device n at {@code 00:0(n+1).0} under both VMMs (QEMU's
+ * {@code virtio-*-pci} with {@code addr=n+1}; jqvm's vdev without {@code loc}, which takes the next free slot
+ * from 1, device 0 being the host bridge on both).
  */
 final class LinuxVm {
     static final Duration BOOT = Duration.ofMinutes(4);
@@ -36,6 +40,7 @@ final class LinuxVm {
     private final Vmm vmm;
     private final List<GuestDevice> devices = new ArrayList<>();
     private String console = "ttyAMA0";
+    private boolean pci;
     private String netns;
 
     private LinuxVm(Vmm vmm) {
@@ -55,6 +60,12 @@ final class LinuxVm {
     /** {@code console=hvc0}: the first virtio console is the kernel's console, the PL011 is unused. */
     LinuxVm onHvc0() {
         console = "hvc0";
+        return this;
+    }
+
+    /** The devices on PCI (virtio-pci) instead of virtio-mmio. */
+    LinuxVm onPci() {
+        pci = true;
         return this;
     }
 
@@ -100,9 +111,25 @@ final class LinuxVm {
                 "-kernel", GuestImages.kernel().toString(), "-initrd", GuestImages.initramfs().toString(),
                 "-append", "console=" + console + " " + CMDLINE, "-global", "virtio-mmio.force-legacy=false"));
         for (int n = 0; n < devices.size(); n++) {
-            q.addAll(devices.get(n).qemu("virtio-mmio-bus." + n, "dev" + n));
+            List<String> options = devices.get(n).qemu("virtio-mmio-bus." + n, "dev" + n);
+            q.addAll(pci ? onPciSlot(options, "virtio-mmio-bus." + n, n + 1) : options);
         }
         return q;
+    }
+
+    /**
+     * QEMU's PCI form of a virtio-mmio device's options: each virtio {@code -device} is the same model with
+     * {@code -pci} for {@code -device} in its name, at {@code addr=slot} instead of on the mmio bus, and modern
+     * only ({@code disable-legacy=on}) as jqvm's virtio-pci is (QEMU's default is a transitional device).
+     */
+    private static List<String> onPciSlot(List<String> options, String mmioBus, int slot) {
+        List<String> out = new ArrayList<>();
+        for (String o : options) {
+            out.add(o.startsWith("virtio-") && o.contains(",bus=" + mmioBus)
+                    ? o.replaceFirst("^(virtio-[a-z]+)-device", "$1-pci").replace(",bus=" + mmioBus, ",addr=" + slot + ",disable-legacy=on")
+                    : o);
+        }
+        return out;
     }
 
     String jqvmConfig() {
@@ -115,7 +142,7 @@ final class LinuxVm {
                 : "vdev pl011 loc 0x09000000 intr gic:33\n");
         s.append("vdev pl031 loc 0x09010000 intr gic:34\n");
         for (int n = 0; n < devices.size(); n++) {
-            String placement = String.format("loc 0x%08x intr gic:%d", MMIO_BASE + n * MMIO_SLOT, FIRST_INTID + n);
+            String placement = pci ? "" : String.format("loc 0x%08x intr gic:%d", MMIO_BASE + n * MMIO_SLOT, FIRST_INTID + n);
             s.append("vdev ").append(devices.get(n).jqvm(placement)).append('\n');
         }
         s.append("load ").append(GuestImages.kernel()).append('\n');

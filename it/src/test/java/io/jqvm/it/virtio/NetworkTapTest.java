@@ -58,7 +58,7 @@ class NetworkTapTest {
         }
     }
 
-    private static void ip(String... args) throws Exception {
+    static void ip(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("ip"));
         command.addAll(List.of(args));
         Command.Result r = Command.run(command, Command.repo(), Duration.ofSeconds(30));

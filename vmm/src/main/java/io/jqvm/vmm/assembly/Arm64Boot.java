@@ -90,7 +90,7 @@ final class Arm64Boot {
         Arm64Board.Gic gic = g.version() == 2 ? new Arm64Board.GicV2(g.distributor(), g.cpuInterface())
                 : new Arm64Board.GicV3(g.distributor(), g.cpuInterface());
         return new Arm64Board(ram, a.vcpuCount(), gic, Arm64Board.TimerPpis.STANDARD, a.board.peripherals,
-                a.spec.cmdline().orElse(null), initrd, null, seed);
+                a.spec.cmdline().orElse(null), initrd, null, seed, a.pci == null ? null : a.pci.deviceTreeNode());
     }
 
     private static void dumpFdt(Assembly a, String file, byte[] dtb) {

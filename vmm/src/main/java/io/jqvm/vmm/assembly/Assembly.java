@@ -82,6 +82,8 @@ public final class Assembly implements AutoCloseable {
     private ExecutorService deviceWorker;
     /** What the AArch64 device tree describes; filled as the vdevs are built. */
     final Board board = new Board();
+    /** The PCI host bridge, made by the first PCI device; null while there is none. */
+    PciHost pci;
     /** Set by {@link #start} before the deferred connections run. */
     RunningPlatform running;
     /** x86: the ACPI PM ports the FADT announces (an {@code acpi-pm} vdev moves them). */

@@ -61,7 +61,7 @@ final class Boot {
             AcpiPlatform platform = new AcpiPlatform(cpuIds(a.vcpuCount()), 0, a.x86IoapicBase, 0, PcLayout.PIT_IOAPIC_PIN,
                     a.acpiPm.eventPort(), a.acpiPm.controlPort(), a.acpiPm.timerPort(), PcLayout.ACPI_SCI,
                     PcLayout.KEYBOARD_COMMAND_PORT, PcLayout.KEYBOARD_RESET_VALUE,
-                    Optional.ofNullable(a.hpet));
+                    Optional.ofNullable(a.hpet), Optional.ofNullable(a.pci).map(PciHost::acpi));
             AcpiTables.Layout layout = AcpiTables.write(a.memory, PcLayout.BIOS_AREA, PcLayout.BIOS_AREA_END, platform);
             reserved.add(new MemoryMap.Entry(PcLayout.BIOS_AREA, PcLayout.BIOS_AREA_END - PcLayout.BIOS_AREA, MemoryMap.TYPE_RESERVED));
             a.note("ACPI tables: RSDP at " + Hex.of(layout.rsdp()) + ", " + a.vcpuCount() + " CPU(s), IOAPIC at "

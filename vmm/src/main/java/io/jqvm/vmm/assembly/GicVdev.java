@@ -44,7 +44,7 @@ final class GicVdev implements VdevFamily {
             a.mapDevice(v, owner + " CPU interface", Space.MEM, gicc, GicV2.CPU_INTERFACE_SIZE, gic.cpuInterface());
             a.addController(name, gic, owner, v.origin());
             connectTimers(a, gic::ppi);
-            a.board.gic = new Board.Gic(2, gicd, GicV2.DISTRIBUTOR_SIZE, gicc, GicV2.CPU_INTERFACE_SIZE);
+            a.board.gic = new Board.Gic(2, gicd, GicV2.DISTRIBUTOR_SIZE, gicc, GicV2.CPU_INTERFACE_SIZE, gic);
         } else {
             long gicd = number(v, "gicd").or(() -> memoryLocation(v)).orElse(VirtLayout.QVM_GICV3_DISTRIBUTOR);
             long gicr = number(v, "gicr").orElse(VirtLayout.QVM_GICV3_REDISTRIBUTORS);
@@ -57,7 +57,7 @@ final class GicVdev implements VdevFamily {
                 int cpu = i;
                 a.onStart.add(p -> ((A64Vcpu) p.vm().vcpu(cpu)).attachSystemRegisters(gic.cpuInterface()));
             }
-            a.board.gic = new Board.Gic(3, gicd, GicV3.DISTRIBUTOR_SIZE, gicr, gic.redistributorsSize());
+            a.board.gic = new Board.Gic(3, gicd, GicV3.DISTRIBUTOR_SIZE, gicr, gic.redistributorsSize(), gic);
         }
     }
 

@@ -32,7 +32,7 @@ final class VdevRegistry {
 
     static final List<VdevFamily> FAMILIES = List.of(new GicVdev(), new Pl011Vdev(), new Pl031Vdev(), new Sp805Vdev(),
             new PcChipsetVdevs(), new Ser8250Vdev(), new PcKeyboardVdev(), new Mc146818Vdev(), new HpetVdev(),
-            new AcpiPmVdev(), new VirtioMmioVdevs());
+            new AcpiPmVdev(), new VirtioMmioVdevs(), new PciDummyVdev());
 
     /** Types the language knows that jqvm does not build, and why: a configuration using one fails (65). */
     static final Map<String, String> NOT_IMPLEMENTED = Map.ofEntries(
@@ -40,7 +40,6 @@ final class VdevRegistry {
             Map.entry("shmem", "shared memory between VMs is not implemented yet"),
             Map.entry("wdt-ib700", "the IB700 watchdog is not implemented yet (wdt-sp805 is)"),
             Map.entry("smmu", "the virtual SMMU is not implemented yet"),
-            Map.entry("pci-dummy", "jqvm has no PCI bus yet"),
             Map.entry("progress", "qvm's progress reporting is not documented enough to implement"));
 
     private static final Map<String, VdevFamily> BY_TYPE = byType();
@@ -90,6 +89,9 @@ final class VdevRegistry {
             if (!v.schema().interruptController()) {
                 create(a, v);
             }
+        }
+        if (a.pci != null) {
+            a.pci.finish();
         }
     }
 

@@ -7,7 +7,6 @@ import io.jqvm.config.ConfigException;
 import io.jqvm.config.Origin;
 import io.jqvm.config.Quote;
 import io.jqvm.config.model.Interrupt;
-import io.jqvm.config.model.Location;
 import io.jqvm.config.model.Value;
 import io.jqvm.config.model.VdevSpec;
 import io.jqvm.device.IrqLine;
@@ -17,6 +16,7 @@ import io.jqvm.virtio.blk.BlockImageException;
 import io.jqvm.virtio.blk.DirectIo;
 import io.jqvm.virtio.blk.VirtioBlk;
 import io.jqvm.virtio.mmio.VirtioMmioTransport;
+import io.jqvm.virtio.pci.VirtioPciTransport;
 import io.jqvm.virtio.net.MacAddress;
 import io.jqvm.virtio.net.NetBackend;
 import io.jqvm.virtio.net.PasstBackend;
@@ -35,11 +35,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The virtio vdevs, each a {@link VirtioDevice} behind a virtio-mmio transport: a 0x200-byte window at
- * {@code loc}, one interrupt ({@code intr gic:N} on the arm64 board, {@code ioapic:N} on the PC), version 2
- * unless {@code legacy} asks for version 1. The guest finds a transport through a {@code virtio,mmio}
+ * The virtio vdevs, each a {@link VirtioDevice} behind a transport chosen as qvm chooses ({@link #attach}).
+ * Without {@code loc}, or with {@code loc pci:0:d[.f]}, a modern virtio-pci function on the board's PCI bus
+ * ({@link PciHost}), found by the guest's PCI enumeration. With an address, a virtio-mmio transport: a
+ * 0x200-byte window at {@code loc}, one interrupt ({@code intr gic:N} on the arm64 board, {@code ioapic:N} on
+ * the PC), version 2 unless {@code legacy} asks for version 1; the guest finds it through a {@code virtio,mmio}
  * device-tree node (as on QEMU virt) or, on the PC, through Linux's {@code virtio_mmio.device=} command-line
- * parameter. Without {@code loc} qvm would make the device PCI, which jqvm does not have yet.
+ * parameter.
  */
 final class VirtioMmioVdevs implements VdevFamily {
     /** Builds the device behind one virtio vdev; host resources it opens are closed with the VM. */
@@ -67,7 +69,27 @@ final class VirtioMmioVdevs implements VdevFamily {
 
     @Override
     public void create(Assembly a, VdevSpec v, String owner) {
-        long base = window(v);
+        VirtioDevice device = DEVICES.get(v.type()).create(a, v, owner);
+        a.resources.add(device::close);
+        attach(a, v, owner, device);
+    }
+
+    /**
+     * Puts a virtio device on its transport, the one place that choice is made: without {@code loc} (or with a
+     * {@code pci:} one) a virtio-pci function on bus 0, as qvm does; with an address, a virtio-mmio window.
+     */
+    static void attach(Assembly a, VdevSpec v, String owner, VirtioDevice device) {
+        if (PciHost.wants(v)) {
+            if (v.has("legacy")) {
+                throw new ConfigException(v.option("legacy").orElseThrow().origin(), "vdev " + v.type()
+                        + " legacy: jqvm's virtio-pci is modern only; give loc and intr for a legacy virtio-mmio device");
+            }
+            PciHost pci = PciHost.of(a, v);
+            String where = pci.add(v, owner, intx -> new VirtioPciTransport(owner, device, a.memory, intx, pci.msi()));
+            a.note(owner + ": virtio-pci at " + where + (pci.msi() != null ? ", MSI-X" : "") + " and INTA#");
+            return;
+        }
+        long base = VdevRegistry.memoryLocation(v).orElseThrow();
         Origin intrOrigin = v.option("intr").map(o -> o.origin()).orElse(v.origin());
         List<Interrupt> intrs = v.interrupts();
         if (intrs.isEmpty()) {
@@ -75,8 +97,6 @@ final class VirtioMmioVdevs implements VdevFamily {
         }
         Interrupt intr = intrs.getFirst();
         IrqLine irq = a.interrupt(owner, intr, intrOrigin);
-        VirtioDevice device = DEVICES.get(v.type()).create(a, v, owner);
-        a.resources.add(device::close);
         boolean legacy = v.has("legacy");
         VirtioMmioTransport transport = new VirtioMmioTransport(owner, device, a.memory, irq, legacy);
         a.mapDevice(v, owner + " (virtio-mmio " + (legacy ? "version 1" : "version 2") + ")", Space.MEM, base,
@@ -89,20 +109,6 @@ final class VirtioMmioVdevs implements VdevFamily {
             a.kernelParameters.add(parameter);
             a.note(owner + ": announced to Linux by " + parameter + " on the kernel command line");
         }
-    }
-
-    /** The transport's base: {@code loc} in guest-physical memory, refused with the reason otherwise. */
-    private static long window(VdevSpec v) {
-        if (v.location().isEmpty()) {
-            throw new ConfigException(v.origin(), "vdev " + v.type() + " without loc would be a PCI device, and jqvm has no "
-                    + "PCI yet: give loc and intr to make it virtio-mmio (e.g. loc 0x0a000000 intr gic:48 on the virt board)");
-        }
-        Location location = v.location().get();
-        if (location instanceof Location.PciSlot) {
-            throw new ConfigException(v.option("loc").orElseThrow().origin(), "vdev " + v.type() + " loc "
-                    + Quote.of(location.toString()) + ": jqvm has no PCI yet; give a guest-physical address for virtio-mmio");
-        }
-        return VdevRegistry.memoryLocation(v).orElseThrow();
     }
 
     private static String example(Assembly a) {
@@ -157,7 +163,7 @@ final class VirtioMmioVdevs implements VdevFamily {
         MacAddress mac;
         try {
             mac = v.value("mac", Value.Mac.class).map(m -> MacAddress.of(m.address()))
-                    .orElseGet(() -> MacAddress.derived(a.name + " " + owner + " " + v.location().orElseThrow()));
+                    .orElseGet(() -> MacAddress.derived(a.name + " " + owner + " " + v.location().map(Object::toString).orElse(v.origin().toString())));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(v.option("mac").orElseThrow().origin(), "vdev virtio-net mac: " + e.getMessage());
         }

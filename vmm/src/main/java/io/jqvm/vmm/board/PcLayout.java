@@ -14,12 +14,16 @@ import io.jqvm.boot.acpi.AcpiPlatform;
  *  0x0010_0000 +------------------------------+     0x064  keyboard command (0xfe: reset)
  *              | RAM                          |     0x070  MC146818 RTC     (ISA IRQ 8)
  *              +------------------------------+     0x0a0  8259 secondary   (ISA IRQ 8-15)
- *  0xfeb0_0000 | virtio-mmio: 8 slots x 0x200,|     0x3f8  COM1 16550       (ISA IRQ 4)
- *              | slot n on IOAPIC pin 16+n    |     0x600  ACPI PM1a event block
- *  0xfec0_0000 | IOAPIC (24 pins)             |     0x604  ACPI PM1a control (SCI: ISA IRQ 9)
- *  0xfed0_0000 | HPET                         |     0x608  ACPI PM timer
- *  0xfee0_0000 | local APICs                  |
+ *  0xb000_0000 | PCI ECAM 16 MiB (buses 0-15) |     0x3f8  COM1 16550       (ISA IRQ 4)
+ *  0xc000_0000 | PCI MMIO window (32-bit BARs)|     0x600  ACPI PM1a event block
+ *  0xfeb0_0000 | virtio-mmio: 8 slots x 0x200,|     0x604  ACPI PM1a control (SCI: ISA IRQ 9)
+ *              | slot n on IOAPIC pin 16+n    |     0x608  ACPI PM timer
+ *  0xfec0_0000 | IOAPIC (24 pins)             |     0xcf8  PCI configuration address
+ *  0xfed0_0000 | HPET                         |     0xcfc  PCI configuration data
+ *  0xfee0_0000 | local APICs                  |     0xc000 PCI I/O window (16 KiB)
  *              +------------------------------+
+ *
+ *  PCI INTx: INTA# of device d on IOAPIC pin 20 + d mod 4 (pins 20-23, announced in the DSDT's _PRT)
  * </pre>
  *
  * The virtio-mmio window is QEMU microvm's; Linux finds the transports through
@@ -68,4 +72,19 @@ public final class PcLayout {
     public static final int VIRTIO_MMIO_SLOTS = 8;
     /** Slot n raises IOAPIC pin {@code VIRTIO_MMIO_FIRST_PIN + n}: pins 16-23 carry no ISA interrupt. */
     public static final int VIRTIO_MMIO_FIRST_PIN = 16;
+
+    /** Configuration mechanism #1: the address register at 0xCF8, the data window at 0xCFC-0xCFF. */
+    public static final int PCI_CONFIG_PORT = 0xcf8;
+    public static final int PCI_CONFIG_PORTS = 8;
+    /** The ECAM the MCFG table announces: QEMU q35's address, buses 0-15. */
+    public static final long PCI_ECAM = 0xb000_0000L;
+    public static final long PCI_ECAM_SIZE = 0x100_0000L;
+    /** Where the firmware (jqvm, here) places 32-bit memory BARs: up to the virtio-mmio window. */
+    public static final long PCI_MMIO = 0xc000_0000L;
+    public static final long PCI_MMIO_SIZE = VIRTIO_MMIO_BASE - PCI_MMIO;
+    public static final int PCI_IO = 0xc000;
+    public static final int PCI_IO_SIZE = 0x4000;
+    /** PCI INTx lines: IOAPIC pins 20-23, the upper half of the pins no ISA device uses. */
+    public static final int PCI_FIRST_INTX_PIN = 20;
+    public static final int PCI_INTX_PINS = 4;
 }

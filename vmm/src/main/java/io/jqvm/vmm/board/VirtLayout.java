@@ -12,6 +12,8 @@ package io.jqvm.vmm.board;
  *  0x0800_0000 +---------------------------------+
  *              | GIC distributor     64 KiB      |
  *  0x0801_0000 | GICv2 CPU interface 64 KiB      |
+ *  0x0802_0000 | GICv2m MSI frame 4 KiB:         |
+ *              | SPIs 48-111 (INTIDs 80-143)     |
  *  0x080a_0000 | GICv3 redistributors            |
  *  0x0900_0000 +---------------------------------+
  *              | PL011 UART   SPI 1 (INTID 33)   |
@@ -21,21 +23,22 @@ package io.jqvm.vmm.board;
  *              | slot n on SPI 16+n (INTID 48+n) |
  *  0x0a00_4000 +---------------------------------+
  *  0x1000_0000 +---------------------------------+
- *              | PCIe MMIO window (later)        |  0x1c09_0000 PL011, INTID 37
+ *              | PCI MMIO window (32-bit BARs)   |  0x1c09_0000 PL011, INTID 37
  *              |                                 |  0x1c0f_0000 SP805 (the language's default loc)
  *              |                                 |  0x1c17_0000 PL031
  *              |                                 |  0x2c00_1000 GICv2 distributor
  *              |                                 |  0x2c00_2000 GICv2 CPU interface
  *              |                                 |  0x2f00_0000 GICv3 distributor
  *              |                                 |  0x2f10_0000 GICv3 redistributors
- *  0x3eff_0000 | PCIe I/O window (later) 64 KiB  |
- *  0x3f00_0000 | PCIe ECAM (later) 16 MiB        |
+ *  0x3eff_0000 | PCI I/O window 64 KiB           |
+ *  0x3f00_0000 | PCI ECAM 16 MiB (buses 0-15)    |
  *  0x4000_0000 +---------------------------------+
  *              | RAM                             |
  *              +---------------------------------+
  *
  *  per-CPU interrupts (PPIs): virtual timer INTID 27, non-secure physical timer INTID 30
  *  shared interrupts (SPIs): INTIDs 32-287
+ *  PCI INTx: INTA#-INTD# of device d, pin p on SPI 3 + (d + p - 1) mod 4 (INTIDs 35-38), as QEMU virt swizzles
  * </pre>
  */
 public final class VirtLayout {
@@ -70,13 +73,23 @@ public final class VirtLayout {
     /** Slot n raises INTID {@code VIRTIO_MMIO_FIRST_INTID + n} (SPI 16 + n). */
     public static final int VIRTIO_MMIO_FIRST_INTID = 48;
 
-    /** PCIe windows QEMU virt reserves; jqvm has no PCI yet, they are here so nothing is placed on them. */
+    /**
+     * QEMU virt's PCI host (the low ECAM of {@code highmem=off}, which every QEMU since 2.x also decodes): the
+     * ECAM for buses 0-15, the 32-bit MMIO window and the 64 KiB I/O window (port p at {@code PCIE_IO + p}).
+     */
     public static final long PCIE_MMIO = 0x1000_0000L;
     public static final long PCIE_MMIO_SIZE = 0x2eff_0000L;
     public static final long PCIE_IO = 0x3eff_0000L;
     public static final long PCIE_IO_SIZE = 0x1_0000L;
     public static final long PCIE_ECAM = 0x3f00_0000L;
     public static final long PCIE_ECAM_SIZE = 0x100_0000L;
+    /** INTA# of device 0 raises this INTID (SPI 3); the four INTx lines are SPIs 3-6. */
+    public static final int PCIE_FIRST_INTX_INTID = 35;
+    public static final int PCIE_INTX_LINES = 4;
+    /** QEMU virt's GICv2m frame beside a GICv2, and the 64 SPIs from SPI 48 (INTID 80) its MSIs raise. */
+    public static final long VIRT_GICV2M = 0x0802_0000L;
+    public static final int GICV2M_FIRST_INTID = 80;
+    public static final int GICV2M_SPIS = 64;
 
     // qvm's defaults for a vdev without loc (Versatile Express / FVP)
     public static final long QVM_GICV2_DISTRIBUTOR = 0x2c00_1000L;

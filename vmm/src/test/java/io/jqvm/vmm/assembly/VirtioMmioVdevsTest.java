@@ -77,16 +77,22 @@ class VirtioMmioVdevsTest {
     }
 
     @Test
-    void withoutLocItWouldBePciWhichIsAConfigurationError() {
+    void withoutLocItIsAVirtioPciFunction() {
+        try (Assembly a = assemble("arch", "aarch64", "ram", "0x40000000,16M", "vdev", "virtio-entropy")) {
+            long ecam = VirtLayout.PCIE_ECAM + (1L << 15); // bus 0, device 1, function 0
+            assertEquals(0x1044_1af4L, a.mmio().find(ecam, 4).device().read(0, ecam - VirtLayout.PCIE_ECAM, 4));
+            assertTrue(a.bootNotes().contains("virtio-entropy: virtio-pci at pci:0:1.0 (1af4:1044), MSI-X and INTA#"),
+                    a.bootNotes().toString());
+        }
+    }
+
+    @Test
+    void legacyIsVirtioMmioOnly() {
         ConfigException e = assertThrows(ConfigException.class, () -> assemble("arch", "aarch64", "ram", "0x40000000,16M",
-                "vdev", "virtio-entropy", "intr", "gic:48"));
-        assertEquals("<command line>:1:5: vdev virtio-entropy without loc would be a PCI device, and jqvm has no PCI yet: "
-                + "give loc and intr to make it virtio-mmio (e.g. loc 0x0a000000 intr gic:48 on the virt board)", e.getMessage());
+                "vdev", "virtio-entropy", "legacy"));
+        assertEquals("<command line>:1:7: vdev virtio-entropy legacy: jqvm's virtio-pci is modern only; give loc and intr "
+                + "for a legacy virtio-mmio device", e.getMessage());
         assertEquals(65, e.status().code());
-        ConfigException pci = assertThrows(ConfigException.class, () -> assemble("arch", "aarch64", "ram", "0x40000000,16M",
-                "vdev", "virtio-entropy", "loc", "pci:0:1", "intr", "gic:48"));
-        assertTrue(pci.getMessage().startsWith("<command line>:1:7: vdev virtio-entropy loc \"pci:0:1\": jqvm has no PCI yet"),
-                pci.getMessage());
     }
 
     @Test
