@@ -243,7 +243,8 @@ final class RegionCompiler {
                  Op.CSEL, Op.DP1, Op.UDIV, Op.SDIV, Op.SHIFTV, Op.CRC32, Op.MADD, Op.MADDL, Op.SMULH, Op.UMULH,
                  Op.LDR_X_UIMM, Op.STR_X_UIMM, Op.LDR_W_UIMM, Op.STR_W_UIMM, Op.LDRB_UIMM, Op.STRB_UIMM,
                  Op.LDP_X_OFFSET, Op.STP_X_OFFSET, Op.LDP_X_POST, Op.STP_X_PRE -> true;
-            case Op.LDST_UIMM, Op.LDST_UNSCALED, Op.LDST_PRE, Op.LDST_POST, Op.LDST_REG -> (Decoder.loadStoreKind(insn) & 4) == 0;
+            case Op.LDST_UIMM, Op.LDST_UNSCALED, Op.LDST_UNPRIV, Op.LDST_PRE, Op.LDST_POST, Op.LDST_REG ->
+                    (Decoder.loadStoreKind(insn) & 4) == 0;
             case Op.LDR_LITERAL, Op.LDSTP_OFFSET, Op.LDSTP_PRE, Op.LDSTP_POST -> (insn & (1 << 26)) == 0;
             default -> false;
         };
@@ -271,6 +272,8 @@ final class RegionCompiler {
         private Label exit;
         private long pc;
         private int knownFlags;
+        /** While an LDTR/STTR is emitted: its accesses are checked as EL0's. */
+        private boolean unprivileged;
 
         Translation(CodePage page, int entry, long pageBase, int limit) {
             this.page = page;
@@ -750,7 +753,12 @@ final class RegionCompiler {
         }
 
         private void pushSyncState() {
-            cb.iload(EL).loadConstant(pc).lload(SP).iload(FLAG_KIND).lload(FLAG_A).lload(FLAG_B);
+            if (unprivileged) {
+                cb.iconst_0(); // LDTR/STTR: checked as EL0's access, as A64Cpu's interpreter does
+            } else {
+                cb.iload(EL);
+            }
+            cb.loadConstant(pc).lload(SP).iload(FLAG_KIND).lload(FLAG_A).lload(FLAG_B);
         }
 
         /** Pushes the zero-extended value of {@code bytes} at T1 + offset. */
@@ -1052,6 +1060,13 @@ final class RegionCompiler {
                     }
                     cb.ladd().lstore(T1);
                     transfer(Decoder.loadStoreKind(insn), d);
+                }
+                case Op.LDST_UNPRIV -> { // the kernel's uaccess loops (clear_user, copy_to_user) are made of these
+                    loadBase(n);
+                    cb.loadConstant(imm).ladd().lstore(T1);
+                    unprivileged = true;
+                    transfer(Decoder.loadStoreKind(insn), d);
+                    unprivileged = false;
                 }
                 case Op.LDST_PRE, Op.LDST_POST -> {
                     loadBase(n);
