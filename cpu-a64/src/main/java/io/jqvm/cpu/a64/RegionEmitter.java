@@ -51,6 +51,8 @@ abstract sealed class RegionEmitter extends RegionScan permits RegionTranslation
     Label exit;
     long pc;
     int knownFlags;
+    /** While an LDTR/STTR is emitted: its accesses are checked as EL0's. */
+    boolean unprivileged;
 
     RegionEmitter(CodePage page, int entry, long pageBase, int limit) {
         super(page, entry, pageBase, limit);
@@ -431,7 +433,12 @@ abstract sealed class RegionEmitter extends RegionScan permits RegionTranslation
     }
 
     void pushSyncState() {
-        cb.iload(EL).loadConstant(pc).lload(SP).iload(FLAG_KIND).lload(FLAG_A).lload(FLAG_B);
+        if (unprivileged) {
+            cb.iconst_0(); // LDTR/STTR: checked as EL0's access, as the interpreter does
+        } else {
+            cb.iload(EL);
+        }
+        cb.loadConstant(pc).lload(SP).iload(FLAG_KIND).lload(FLAG_A).lload(FLAG_B);
     }
 
     /** Pushes the zero-extended value of {@code bytes} at T1 + offset. */

@@ -38,7 +38,8 @@ abstract sealed class RegionScan permits RegionEmitter {
                  Op.CSEL, Op.DP1, Op.UDIV, Op.SDIV, Op.SHIFTV, Op.CRC32, Op.MADD, Op.MADDL, Op.SMULH, Op.UMULH,
                  Op.LDR_X_UIMM, Op.STR_X_UIMM, Op.LDR_W_UIMM, Op.STR_W_UIMM, Op.LDRB_UIMM, Op.STRB_UIMM,
                  Op.LDP_X_OFFSET, Op.STP_X_OFFSET, Op.LDP_X_POST, Op.STP_X_PRE -> true;
-            case Op.LDST_UIMM, Op.LDST_UNSCALED, Op.LDST_PRE, Op.LDST_POST, Op.LDST_REG -> (Decoder.loadStoreKind(insn) & 4) == 0;
+            case Op.LDST_UIMM, Op.LDST_UNSCALED, Op.LDST_UNPRIV, Op.LDST_PRE, Op.LDST_POST, Op.LDST_REG ->
+                    (Decoder.loadStoreKind(insn) & 4) == 0;
             case Op.LDR_LITERAL, Op.LDSTP_OFFSET, Op.LDSTP_PRE, Op.LDSTP_POST -> (insn & (1 << 26)) == 0;
             default -> false;
         };

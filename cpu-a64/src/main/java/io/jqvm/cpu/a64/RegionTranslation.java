@@ -282,6 +282,13 @@ final class RegionTranslation extends RegionEmitter {
                 cb.ladd().lstore(T1);
                 transfer(Decoder.loadStoreKind(insn), d);
             }
+            case Op.LDST_UNPRIV -> { // the kernel's uaccess loops (clear_user, copy_to_user) are made of these
+                loadBase(n);
+                cb.loadConstant(imm).ladd().lstore(T1);
+                unprivileged = true;
+                transfer(Decoder.loadStoreKind(insn), d);
+                unprivileged = false;
+            }
             case Op.LDST_PRE, Op.LDST_POST -> {
                 loadBase(n);
                 if (op == Op.LDST_PRE) {

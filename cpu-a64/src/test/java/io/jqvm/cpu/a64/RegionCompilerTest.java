@@ -12,7 +12,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Compiled regions against the interpreter: random loops of integer, flag, branch and load/store
+ * Compiled regions against the interpreter: random loops of integer, flag, branch and load/store (unprivileged too)
  * instructions run on an interpret-only board and on boards that compile every region at once and after
  * a few iterations; the registers, NZCV, SP, the scratch memory and a fault taken inside a region must
  * be the same. (The interpreter itself is checked against QEMU by DifferentialTest and the corpus.)
@@ -108,7 +108,7 @@ class RegionCompilerTest {
                 int scale = size.equals("b") ? 1 : size.equals("h") ? 2 : wide ? 8 : 4;
                 yield "str" + size + " " + (size.isEmpty() ? r(wide) : w()) + ", [x20, #" + scale * random.nextInt(4096 / scale) + "]";
             }
-            case 24 -> pick("ldur", "stur") + " " + r(wide) + ", [x21, #" + (random.nextInt(511) - 255) + "]";
+            case 24 -> pick("ldur", "stur", "ldtr", "sttr") + " " + r(wide) + ", [x21, #" + (random.nextInt(511) - 255) + "]";
             case 25 -> pick("ldr", "str") + " " + r(wide) + ", [x21, #" + (8 * random.nextInt(8) - 32) + "]" + pick("!", "");
             case 26 -> pick("ldr", "str") + " " + r(wide) + ", [x21], #" + (8 * random.nextInt(8) - 32);
             case 27 -> {

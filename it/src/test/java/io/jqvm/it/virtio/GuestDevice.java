@@ -67,6 +67,24 @@ sealed interface GuestDevice {
         }
     }
 
+    /**
+     * User-mode networking through passt: the passt listening on {@code socket} (QEMU's {@code -netdev stream},
+     * jqvm's {@code passt PATH}), or, when {@code socket} is null, a passt jqvm starts itself (bare {@code passt}).
+     */
+    record Passt(Path socket) implements GuestDevice {
+        public List<String> qemu(String bus, String id) {
+            if (socket == null) {
+                throw new UnsupportedOperationException("QEMU connects to a passt the test starts; give its socket");
+            }
+            return List.of("-netdev", "stream,id=" + id + ",server=off,addr.type=unix,addr.path=" + socket,
+                    "-device", "virtio-net-device,netdev=" + id + ",bus=" + bus);
+        }
+
+        public String jqvm(String placement) {
+            return "virtio-net " + placement + " passt" + (socket == null ? "" : " " + socket);
+        }
+    }
+
     /** A virtio console on a Unix socket the VMM listens on, or on stdio when {@code socket} is null. */
     record Console(Path socket) implements GuestDevice {
         public List<String> qemu(String bus, String id) {
