@@ -74,6 +74,7 @@ public final class VmBuilder {
             problem = e.getMessage();
         }
         Assembly a = new Assembly(spec, name, arch, accelerator, problem);
+        a.dryrun = dryrun;
         try {
             layOutMemory(a);
             reserve(a);
