@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  * makes the device set DEVICE_NEEDS_RESET (with one log line). When the driver then resets the device and sets
  * it up again (or the guest reboots), the device connects to the socket anew.
  */
-public final class VhostUserDevice implements VirtioDevice {
+public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
     /** The transport's bits a back end must support, because jqvm's transports always offer them. */
     static final long REQUIRED = (1L << 28) | (1L << 29) | (1L << 32); // INDIRECT_DESC, EVENT_IDX, VERSION_1
     private static final long PROTOCOL_FEATURES_WANTED = VhostUserConnection.PROTOCOL_F_REPLY_ACK
