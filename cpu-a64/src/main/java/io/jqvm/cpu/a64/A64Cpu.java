@@ -2282,7 +2282,7 @@ public final class A64Cpu implements A64Vcpu, GeneralRegisters {
                 if (el == 0 && (sctlr & SCTLR_UCT) == 0) {
                     trapSystemAccess(insn, true);
                 }
-                yield CoreIdentity.CTR;
+                yield phys.writableByOthers ? CoreIdentity.CTR_NEEDING_MAINTENANCE : CoreIdentity.CTR;
             }
             case SysReg.DCZID_EL0 -> el == 0 && (sctlr & SCTLR_DZE) == 0 ? CoreIdentity.DCZID | 0x10 : CoreIdentity.DCZID;
             case SysReg.SCTLR_EL1 -> sctlr;
