@@ -12,8 +12,10 @@ import io.jqvm.config.model.VmSpec;
 import io.jqvm.vmm.assembly.Assembly;
 import io.jqvm.vmm.assembly.RunningPlatform;
 import io.jqvm.vmm.assembly.VmBuilder;
+import io.jqvm.vmm.system.RuntimeDirectory;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Runs a configuration: assembles the VM, creates it on the chosen accelerator, runs it until the guest
@@ -36,18 +38,23 @@ public final class Vmm {
         return ExitStatus.NORMAL;
     }
 
+    /** Runs the VM from its runtime directory, which it holds until the last reset cycle ends. */
     public ExitStatus run(VmSpec spec) throws InterruptedException {
-        while (true) {
-            VmRuntime.Outcome outcome = runOnce(spec);
-            if (!outcome.reset()) {
-                return outcome.status();
+        Log.prefix(spec.system().orElse(VmBuilder.DEFAULT_NAME));
+        try (RuntimeDirectory directory = RuntimeDirectory.claim(RuntimeDirectory.root(),
+                RuntimeDirectory.directoryName(spec.system()))) {
+            while (true) {
+                VmRuntime.Outcome outcome = runOnce(spec, directory);
+                if (!outcome.reset()) {
+                    return outcome.status();
+                }
+                Log.info("resetting: assembling the VM again");
             }
-            Log.info("resetting: assembling the VM again");
         }
     }
 
-    private VmRuntime.Outcome runOnce(VmSpec spec) throws InterruptedException {
-        try (Assembly a = VmBuilder.assemble(spec, accelerators, false)) {
+    private VmRuntime.Outcome runOnce(VmSpec spec, RuntimeDirectory directory) throws InterruptedException {
+        try (Assembly a = VmBuilder.assemble(spec, accelerators, false, Optional.of(directory))) {
             if (a.entry() == null) {
                 throw new ConfigException(a.configOrigin(), "nothing to run: no 'load' gives the guest an image"
                         + " (add 'load path', or 'dryrun' to only assemble the board)");

@@ -83,7 +83,7 @@ class CommandLineTest {
         // gdb is accepted with a warning (qvm's semantics for it are not public).
         Command.Result toStdout = Command.jqvm(TIMEOUT, "@examples/arm64-virt.qvmconf", "logger", "warn", "stdout",
                 "gdb", "dryrun");
-        assertTrue(toStdout.stdout().contains("arm64-virt: warn: "), toStdout::describe);
+        assertTrue(toStdout.stdout().contains("qvm-guest: warn: "), toStdout::describe);
         assertEquals("", toStdout.stderr(), toStdout::describe);
     }
 

@@ -107,7 +107,6 @@ final class LinuxVm {
 
     String jqvmConfig() {
         StringBuilder s = new StringBuilder("""
-                system arm64-virt
                 ram 0x40000000,256M
                 cpu
                 vdev gic version 2 gicd 0x08000000 gicc 0x08010000

@@ -21,12 +21,14 @@ import io.jqvm.vmm.DeferredIrqLine;
 import io.jqvm.vmm.VcpuScheduling;
 import io.jqvm.vmm.VmControlRelay;
 import io.jqvm.vmm.board.PcLayout;
+import io.jqvm.vmm.system.RuntimeDirectory;
 import io.jqvm.device.DeviceClock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,6 +59,8 @@ public final class Assembly implements AutoCloseable {
     final Arch arch;
     final Accelerator accelerator;
     final String acceleratorProblem;
+    /** Where named vdevs publish their endpoints; empty for a dryrun, which claims nothing. */
+    final Optional<RuntimeDirectory> runtimeDirectory;
     final AddressMap map = new AddressMap();
     final Bus mmio = new Bus();
     final Bus pio = new Bus();
@@ -92,8 +96,10 @@ public final class Assembly implements AutoCloseable {
     boolean x86Pit;
     long x86IoapicBase;
 
-    Assembly(VmSpec spec, String name, Arch arch, Accelerator accelerator, String acceleratorProblem) {
+    Assembly(VmSpec spec, String name, Arch arch, Accelerator accelerator, String acceleratorProblem,
+             Optional<RuntimeDirectory> runtimeDirectory) {
         this.spec = spec;
+        this.runtimeDirectory = runtimeDirectory;
         this.name = name;
         this.arch = arch;
         this.accelerator = accelerator;
@@ -107,6 +113,7 @@ public final class Assembly implements AutoCloseable {
     /** The accelerator that will run the guest; null when none can (then see {@link #acceleratorProblem()}). */
     public Accelerator accelerator() { return accelerator; }
     public String acceleratorProblem() { return acceleratorProblem; }
+    public Optional<RuntimeDirectory> runtimeDirectory() { return runtimeDirectory; }
     public AddressMap map() { return map; }
     public GuestMemory memory() { return memory; }
     public Bus mmio() { return mmio; }

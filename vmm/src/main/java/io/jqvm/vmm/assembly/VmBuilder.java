@@ -23,6 +23,7 @@ import io.jqvm.memory.AddressMap;
 import io.jqvm.memory.GuestMemory;
 import io.jqvm.memory.Space;
 import io.jqvm.vmm.VcpuScheduling;
+import io.jqvm.vmm.system.RuntimeDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -48,6 +49,15 @@ public final class VmBuilder {
      * @param dryrun       true: a missing accelerator is reported in the assembly instead of failing
      */
     public static Assembly assemble(VmSpec spec, List<Accelerator> accelerators, boolean dryrun) {
+        return assemble(spec, accelerators, dryrun, Optional.empty());
+    }
+
+    /**
+     * As {@link #assemble(VmSpec, List, boolean)}, for a VM that will run: its vdevs publish their endpoints in
+     * {@code runtimeDirectory}.
+     */
+    public static Assembly assemble(VmSpec spec, List<Accelerator> accelerators, boolean dryrun,
+                                    Optional<RuntimeDirectory> runtimeDirectory) {
         String name = spec.system().orElse(DEFAULT_NAME);
         Log.prefix(name);
         for (var w : spec.warnings()) {
@@ -55,12 +65,12 @@ public final class VmBuilder {
         }
         safety(spec);
         try (BootImages images = BootImages.read(spec)) {
-            return assemble(spec, name, images, accelerators, dryrun);
+            return assemble(spec, name, images, accelerators, dryrun, runtimeDirectory);
         }
     }
 
     private static Assembly assemble(VmSpec spec, String name, BootImages images, List<Accelerator> accelerators,
-                                     boolean dryrun) {
+                                     boolean dryrun, Optional<RuntimeDirectory> runtimeDirectory) {
         Arch arch = GuestArchitecture.decide(spec, images);
         spec.checkArchitecture(arch);
         Accelerator accelerator = null;
@@ -73,7 +83,7 @@ public final class VmBuilder {
             }
             problem = e.getMessage();
         }
-        Assembly a = new Assembly(spec, name, arch, accelerator, problem);
+        Assembly a = new Assembly(spec, name, arch, accelerator, problem, runtimeDirectory);
         a.dryrun = dryrun;
         try {
             layOutMemory(a);
