@@ -107,4 +107,17 @@ sealed interface GuestDevice {
             return "vhost-user-fs " + placement + " socket " + socket + " tag " + tag;
         }
     }
+
+    /** A disk served by a vhost-user-blk back end (qemu-storage-daemon) listening on {@code socket}. */
+    record VhostUserDisk(Path socket) implements GuestDevice {
+        public List<String> qemu(String bus, String id) {
+            return List.of("-object", "memory-backend-memfd,id=ram-" + id + ",size=256M,share=on",
+                    "-machine", "memory-backend=ram-" + id, "-chardev", "socket,id=" + id + ",path=" + socket,
+                    "-device", "vhost-user-blk,chardev=" + id + ",num-queues=1,bus=" + bus);
+        }
+
+        public String jqvm(String placement) {
+            return "vhost-user-blk " + placement + " socket " + socket;
+        }
+    }
 }

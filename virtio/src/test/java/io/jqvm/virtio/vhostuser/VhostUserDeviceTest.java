@@ -48,6 +48,30 @@ class VhostUserDeviceTest {
     }
 
     @Test
+    void netAndFsConfigurationsAreTheFrontEndsOwn() throws Exception {
+        try (FakeBackEnd back = new FakeBackEnd();
+             VhostUserDevice net = VhostUserDevice.open("net", VhostUserProfile.net(io.jqvm.virtio.net.MacAddress.of(0x5254_0012_3456L)),
+                     once(back), TIMEOUT_MS)) {
+            assertEquals(1, net.deviceId());
+            // The back end's GUEST_CSUM (1), GUEST_ECN (9), HOST_TSO4 (11) pass; CTRL_GUEST_OFFLOADS (2) and MQ (22)
+            // would need a control queue, GSO (6) is deprecated: not passed. MAC (5) and STATUS (16) are the front end's.
+            assertEquals((1L << 1) | (1L << 9) | (1L << 11) | (1L << 5) | (1L << 16), net.offeredFeatures());
+            assertEquals(0x52, net.readConfig(0, 1));
+            assertEquals(0x56, net.readConfig(5, 1));
+            assertEquals(1, net.readConfig(6, 2)); // link up
+            assertTrue(back.requests.stream().noneMatch(r -> r.code() == VhostUserConnection.GET_CONFIG));
+        }
+        try (FakeBackEnd back = new FakeBackEnd();
+             VhostUserDevice fs = VhostUserDevice.open("fs", VhostUserProfile.fs("hostshare"), once(back), TIMEOUT_MS)) {
+            assertEquals(26, fs.deviceId());
+            assertEquals(2, fs.queueCount());
+            assertEquals('h', fs.readConfig(0, 1));
+            assertEquals(0, fs.readConfig(9, 1)); // NUL after the tag
+            assertEquals(1, fs.readConfig(36, 4)); // num_request_queues
+        }
+    }
+
+    @Test
     void activationSharesGuestRamAndTheRingsAndPassesKicksAndCalls() throws Exception {
         long features = VhostUserDevice.REQUIRED | (1L << 9);
         try (FakeBackEnd back = new FakeBackEnd();
