@@ -41,7 +41,7 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
     private final byte[] config;
     private final CallPoller poller;
     private volatile Session session; // null while disconnected
-    private DeviceQueues active;      // the activation the back end serves, or null
+    private volatile DeviceQueues active; // the activation the back end serves, or null (read by the poller)
 
     /** One connection and what was negotiated on it; {@code lost} once the back end closed its end. */
     private record Session(VhostUserConnection connection, long backendFeatures, long protocolFeatures, AtomicBoolean lost) {

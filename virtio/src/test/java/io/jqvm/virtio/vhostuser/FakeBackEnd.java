@@ -36,6 +36,8 @@ final class FakeBackEnd implements AutoCloseable {
 
     final UnixSocket front;
     final List<Request> requests = new CopyOnWriteArrayList<>();
+    /** Descriptors sent along with every reply (a back end that passes what it should not). */
+    volatile int[] attachToReplies = new int[0];
     private final UnixSocket back;
     private final Thread thread;
 
@@ -70,7 +72,7 @@ final class FakeBackEnd implements AutoCloseable {
                 requests.add(r);
                 byte[] reply = answers.answer(r);
                 if (reply != null) {
-                    back.send(reply);
+                    back.send(reply, attachToReplies);
                 }
             }
         } catch (RuntimeException e) {

@@ -200,6 +200,37 @@ class VhostUserDeviceTest {
     }
 
     @Test
+    void descriptorsThatComeWithRepliesAreClosed() throws Exception {
+        int stray = Libc.eventfd(0, Libc.EFD_CLOEXEC);
+        try {
+            long plain = descriptorsAddedByOpen(null);
+            long withStrays = descriptorsAddedByOpen(stray);
+            assertEquals(plain, withStrays);
+        } finally {
+            Libc.close(stray);
+        }
+    }
+
+    /** How many descriptors this process holds more while a device is open (replies carrying {@code stray}). */
+    private static long descriptorsAddedByOpen(Integer stray) throws Exception {
+        try (FakeBackEnd back = new FakeBackEnd()) {
+            if (stray != null) {
+                back.attachToReplies = new int[] {stray, stray};
+            }
+            long before = openDescriptors();
+            try (VhostUserDevice dev = VhostUserDevice.open("blk", VhostUserProfile.blk(), once(back), TIMEOUT_MS)) {
+                return openDescriptors() - before;
+            }
+        }
+    }
+
+    private static long openDescriptors() throws java.io.IOException {
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    @Test
     void noBackEndListeningIsAnError() {
         VhostUserException e = assertThrows(VhostUserException.class, () -> VhostUserDevice.open("fs",
                 VhostUserProfile.fs("t"), java.nio.file.Path.of("/nonexistent/vhost.sock")));
