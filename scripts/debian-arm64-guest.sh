@@ -63,7 +63,7 @@ fi
 # Modules Debian builds in (=y, listed in modules.builtin) need no loading.
 # crc32c_generic first: ext4 and jbd2 ask the crypto API for crc32c at mount time, and the guest has no modprobe.
 wanted_modules=(crc32c_generic virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio-rng vmw_vsock_virtio_transport
-                ext4)
+                ext4 virtiofs)
 kver=$(ls unpacked/kernel/lib/modules)
 depmod -b unpacked/kernel "$kver"
 moddir=unpacked/kernel/lib/modules/$kver

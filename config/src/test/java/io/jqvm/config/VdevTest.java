@@ -52,6 +52,9 @@ class VdevTest {
             Map.entry("virtio-input", "display 1 force_dev_presence yes global_alpha 255 offset 0,0 options -0x2 pipeline 2 "
                     + "protocol 1 sched 10 size 800,480 window win1 zorder 3 screen keyboard"),
             Map.entry("virtio-vsock", "cid 3 uds /tmp/vsock.sock legacy"),
+            Map.entry("vhost-user-blk", "socket /tmp/blk.sock legacy"),
+            Map.entry("vhost-user-net", "socket /tmp/net.sock mac 52:54:00:12:34:56 legacy"),
+            Map.entry("vhost-user-fs", "socket /tmp/fs.sock tag share legacy"),
             Map.entry("shmem", "allow vm* deny vm9 create buf,64K,0660,100 gid 100 sched 10 subst ,/shm umask 022 loc 0x1c100000 intr gic:50"),
             Map.entry("wdt-sp805", "action dump,terminate frequency 25000000 intr gic:32"),
             Map.entry("wdt-ib700", "action fiq"),
@@ -171,7 +174,8 @@ class VdevTest {
     @Test
     void unknownTypesListTheKnownOnesAndSuggest() {
         String known = "gic, ioapic, 8259, pckeyboard, timer8254, mc146818, hpet, ser8250, pl011, pl031, virtio-blk, "
-                + "virtio-net, virtio-console, virtio-entropy, virtio-input, virtio-vsock, shmem, wdt-sp805, wdt-ib700, "
+                + "virtio-net, virtio-console, virtio-entropy, virtio-input, virtio-vsock, vhost-user-blk, "
+                + "vhost-user-net, vhost-user-fs, shmem, wdt-sp805, wdt-ib700, "
                 + "smmu, pci-dummy, progress, acpi-pm";
         failsWith(cwd, "<command line>:1:2: unknown vdev type \"vdev-pl01.so\"; did you mean \"pl011\"? (known types: "
                 + known + ")", "vdev", "vdev-pl01.so");

@@ -82,6 +82,17 @@ class VirtioOptionsTest {
     }
 
     @Test
+    void vhostUserTypesNeedASocketAndFsATag() {
+        VdevSpec fs = one("vdev vhost-user-fs loc 0x0a000000 intr gic:48 socket /run/fs.sock tag hostshare");
+        assertEquals(Optional.of(new Value.Text("/run/fs.sock")), fs.value("socket", Value.Text.class));
+        assertEquals(Optional.of(new Value.Text("hostshare")), fs.value("tag", Value.Text.class));
+        fileFailsWith(cwd, "c.conf:1:1: vdev vhost-user-fs needs tag name", "vdev vhost-user-fs socket s");
+        fileFailsWith(cwd, "c.conf:1:1: vdev vhost-user-blk needs socket path", "vdev vhost-user-blk");
+        fileFailsWith(cwd, "c.conf:1:33: vdev vhost-user-fs tag: \"" + "t".repeat(37)
+                + "\" must be 1 to 36 bytes long, it is 37", "vdev vhost-user-fs socket s tag " + "t".repeat(37));
+    }
+
+    @Test
     void blkSerialAndHostdev() {
         VdevSpec blk = one("vdev virtio-blk hostdev <disk.img serial 01234567890123456789");
         assertEquals(Optional.of(new Value.Text("01234567890123456789")), blk.value("serial", Value.Text.class));

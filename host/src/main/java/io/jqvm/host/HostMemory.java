@@ -2,7 +2,11 @@ package io.jqvm.host;
 
 import java.lang.foreign.MemorySegment;
 
-/** Host memory for guests: anonymous, zero-filled, private mappings outside the Java heap. */
+/**
+ * Host memory for guests: zero-filled mappings outside the Java heap, anonymous and private, or (for guests whose
+ * RAM another process must reach, as vhost-user back ends do) shared mappings of a memfd whose descriptor can be
+ * passed to that process.
+ */
 public final class HostMemory {
     public static final long PAGE_SIZE = 4096;
 
@@ -16,6 +20,26 @@ public final class HostMemory {
     public static MemorySegment mapAnonymous(long length) {
         return Libc.mmap(length, Libc.PROT_READ | Libc.PROT_WRITE,
                 Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, 0);
+    }
+
+    /** A shared mapping of a memfd; {@code fd} stays open (the caller's to close) so it can be passed on. */
+    public record SharedMapping(MemorySegment segment, int fd) {
+    }
+
+    /**
+     * Maps {@code length} bytes of a new memfd named {@code name} (the name shows in /proc/PID/maps), shared, so
+     * that another process mapping the same descriptor sees the same bytes. Pages are allocated when touched.
+     */
+    public static SharedMapping mapSharedMemfd(String name, long length) {
+        int fd = Libc.memfdCreate(name);
+        try {
+            Libc.ftruncate(fd, length);
+            return new SharedMapping(Libc.mmap(length, Libc.PROT_READ | Libc.PROT_WRITE,
+                    Libc.MAP_SHARED | Libc.MAP_NORESERVE, fd, 0), fd);
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
     }
 
     public static void unmap(MemorySegment mapping) {

@@ -485,4 +485,128 @@ public final class Libc {
             throw rethrow(t);
         }
     }
+    // Shared guest RAM and vhost-user: memfds, Unix sockets and file descriptors passed over them (SCM_RIGHTS).
+
+    public static final int MFD_CLOEXEC = 1;
+    public static final int AF_UNIX = 1;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_CLOEXEC = 0x80000;
+    public static final int SOL_SOCKET = 1;
+    public static final int SCM_RIGHTS = 1;
+    public static final int MSG_DONTWAIT = 0x40;
+    public static final int MSG_NOSIGNAL = 0x4000;
+    public static final int MSG_CTRUNC = 0x8;
+    public static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    public static final int SHUT_RDWR = 2;
+
+    private static final MethodHandle MEMFD_CREATE = errnoCall("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle FTRUNCATE = errnoCall("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle SOCKET = errnoCall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SOCKETPAIR = errnoCall("socketpair",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle CONNECT = errnoCall("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SHUTDOWN = errnoCall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SENDMSG = errnoCall("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle RECVMSG = errnoCall("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+
+    /** memfd_create(2) with MFD_CLOEXEC: an anonymous file whose descriptor can be passed to another process. */
+    public static int memfdCreate(String name) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try (Arena a = Arena.ofConfined()) {
+            int fd = (int) MEMFD_CREATE.invokeExact(st, a.allocateFrom(name), MFD_CLOEXEC);
+            if (fd < 0) {
+                throw fail("memfd_create(" + name + ")", st);
+            }
+            return fd;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void ftruncate(int fd, long length) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            if ((int) FTRUNCATE.invokeExact(st, fd, length) != 0) {
+                throw fail("ftruncate(" + length + ")", st);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** socket(2): a close-on-exec Unix stream socket. */
+    public static int unixStreamSocket() {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            int fd = (int) SOCKET.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (fd < 0) {
+                throw fail("socket(AF_UNIX)", st);
+            }
+            return fd;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** socketpair(2): two connected close-on-exec Unix stream sockets. */
+    public static int[] unixStreamSocketPair() {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(JAVA_INT, 2);
+            if ((int) SOCKETPAIR.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+                throw fail("socketpair(AF_UNIX)", st);
+            }
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** connect(2) with a {@code struct sockaddr_un} the caller built. */
+    public static void connect(int fd, MemorySegment address, String what) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            if ((int) CONNECT.invokeExact(st, fd, address, (int) address.byteSize()) != 0) {
+                throw fail("connect(" + what + ")", st);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** shutdown(2); wakes a thread polling the socket. Errors (not connected any more) are of no interest. */
+    public static void shutdown(int fd) {
+        try {
+            int ignored = (int) SHUTDOWN.invokeExact(CALL_STATE_BUFFER.get(), fd, SHUT_RDWR);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** sendmsg(2) of a {@code struct msghdr}; returns the byte count, or -EAGAIN/-EINTR. */
+    public static long sendmsg(int fd, MemorySegment msghdr, int flags) {
+        return messageCall(SENDMSG, "sendmsg", fd, msghdr, flags);
+    }
+
+    /** recvmsg(2) into a {@code struct msghdr}; returns the byte count (0 at end of stream), or -EAGAIN/-EINTR. */
+    public static long recvmsg(int fd, MemorySegment msghdr, int flags) {
+        return messageCall(RECVMSG, "recvmsg", fd, msghdr, flags);
+    }
+
+    private static long messageCall(MethodHandle call, String name, int fd, MemorySegment msghdr, int flags) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            long n = (long) call.invokeExact(st, fd, msghdr, flags);
+            if (n < 0) {
+                int e = errno(st);
+                if (e == EINTR || e == EAGAIN) {
+                    return -e;
+                }
+                throw new HostException(name, e);
+            }
+            return n;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
 }

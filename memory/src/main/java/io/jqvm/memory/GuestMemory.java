@@ -3,6 +3,7 @@ package io.jqvm.memory;
 import io.jqvm.common.Hex;
 import io.jqvm.common.Ranges;
 import io.jqvm.host.HostMemory;
+import io.jqvm.host.Libc;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -26,6 +27,7 @@ public final class GuestMemory implements AutoCloseable {
 
     private final GuestRegion[] regions; // sorted by base, non-overlapping
     private final boolean ownsMappings;
+    private final List<SharedRegion> shared;
     private volatile WriteListener[] writeListeners = new WriteListener[0];
 
     /**
@@ -56,7 +58,7 @@ public final class GuestMemory implements AutoCloseable {
         }
     }
 
-    private GuestMemory(List<GuestRegion> regions, boolean ownsMappings) {
+    private GuestMemory(List<GuestRegion> regions, boolean ownsMappings, List<SharedRegion> shared) {
         List<GuestRegion> sorted = new ArrayList<>(regions);
         sorted.sort(Comparator.comparing(GuestRegion::base, Long::compareUnsigned));
         for (int i = 1; i < sorted.size(); i++) {
@@ -68,6 +70,7 @@ public final class GuestMemory implements AutoCloseable {
         }
         this.regions = sorted.toArray(GuestRegion[]::new);
         this.ownsMappings = ownsMappings;
+        this.shared = List.copyOf(shared);
     }
 
     /** One region of the guest-physical space to allocate. */
@@ -75,11 +78,27 @@ public final class GuestMemory implements AutoCloseable {
     }
 
     /**
-     * Maps zero-filled host memory for each region. Sizes and bases must be multiples of 4 KiB.
-     * Throws {@link io.jqvm.host.HostException} when the host cannot provide the memory.
+     * A region whose host memory is a memfd another process can map: a vhost-user back end gets {@code fd} and
+     * maps it from offset 0 to reach the region's guest-physical range.
+     */
+    public record SharedRegion(GuestRegion region, int fd) {
+    }
+
+    /**
+     * Maps zero-filled host memory for each region, private to this process. Sizes and bases must be multiples of
+     * 4 KiB. Throws {@link io.jqvm.host.HostException} when the host cannot provide the memory.
      */
     public static GuestMemory allocate(List<RegionSpec> specs) {
+        return allocate(specs, false);
+    }
+
+    /**
+     * As {@link #allocate(List)}; with {@code shareable}, each region is a memfd mapped shared, so that another
+     * process (a device back end) can be given the RAM through {@link #sharedRegions}.
+     */
+    public static GuestMemory allocate(List<RegionSpec> specs, boolean shareable) {
         List<GuestRegion> made = new ArrayList<>();
+        List<SharedRegion> shared = new ArrayList<>();
         try {
             for (RegionSpec s : specs) {
                 if (s.size() <= 0 || s.size() % HostMemory.PAGE_SIZE != 0 || s.base() % HostMemory.PAGE_SIZE != 0) {
@@ -87,18 +106,39 @@ public final class GuestMemory implements AutoCloseable {
                             + " is not a non-empty multiple of 4 KiB");
                 }
                 Ranges.last(s.base(), s.size());
-                made.add(new GuestRegion(s.base(), s.size(), s.readOnly(), HostMemory.mapAnonymous(s.size()), s.owner()));
+                if (shareable) {
+                    HostMemory.SharedMapping m = HostMemory.mapSharedMemfd("jqvm-guest-" + Hex.of(s.base()), s.size());
+                    GuestRegion r = new GuestRegion(s.base(), s.size(), s.readOnly(), m.segment(), s.owner());
+                    made.add(r);
+                    shared.add(new SharedRegion(r, m.fd()));
+                } else {
+                    made.add(new GuestRegion(s.base(), s.size(), s.readOnly(), HostMemory.mapAnonymous(s.size()), s.owner()));
+                }
             }
-            return new GuestMemory(made, true);
+            return new GuestMemory(made, true, shared);
         } catch (RuntimeException e) {
             made.forEach(r -> HostMemory.unmap(r.host()));
+            shared.forEach(r -> Libc.close(r.fd()));
             throw e;
         }
     }
 
     /** Guest memory over segments the caller owns (tests, and memory shared with another component). */
     public static GuestMemory wrap(List<GuestRegion> regions) {
-        return new GuestMemory(regions, false);
+        return new GuestMemory(regions, false, List.of());
+    }
+
+    /** Guest memory over shared regions the caller owns (tests of back ends in another process or thread). */
+    public static GuestMemory wrapShared(List<SharedRegion> regions) {
+        return new GuestMemory(regions.stream().map(SharedRegion::region).toList(), false, regions);
+    }
+
+    /**
+     * The regions another process can map, each with its memfd; empty unless the memory was allocated shareable.
+     * The descriptors stay owned by this object.
+     */
+    public List<SharedRegion> sharedRegions() {
+        return shared;
     }
 
     public List<GuestRegion> regions() {
@@ -231,6 +271,7 @@ public final class GuestMemory implements AutoCloseable {
             for (GuestRegion r : regions) {
                 HostMemory.unmap(r.host());
             }
+            shared.forEach(r -> Libc.close(r.fd()));
         }
     }
 }

@@ -21,6 +21,12 @@ public interface DeviceQueues {
      */
     void notifyUsed(int index);
 
+    /**
+     * Raises queue {@code index}'s used-buffer interrupt without looking at the driver's suppression fields: for a
+     * back end outside jqvm (vhost-user), which serves the rings itself and signals only when the driver asked.
+     */
+    void interruptUsed(int index);
+
     /** The configuration space changed: raises the configuration-change interrupt. */
     void configChanged();
 

@@ -51,6 +51,8 @@ public final class Virtqueue {
     private final MemorySegment descriptors;
     private final MemorySegment avail;
     private final MemorySegment used;
+    private final long descGpa;
+    private final long availGpa;
     private final long usedGpa;
     private int nextAvail;     // free-running 16-bit index of the next chain to pop
     private int nextUsed;      // free-running 16-bit index of the next used entry
@@ -80,11 +82,28 @@ public final class Virtqueue {
         } catch (GuestMemoryException e) {
             throw new VirtqueueException("ring outside guest RAM: " + e.getMessage());
         }
+        this.descGpa = descTable;
+        this.availGpa = availRing;
         this.usedGpa = usedRing;
     }
 
     public int size() {
         return size;
+    }
+
+    /** Guest-physical address of the descriptor table (a back end in another process serves the rings itself). */
+    public long descriptorTableAddress() {
+        return descGpa;
+    }
+
+    /** Guest-physical address of the available (driver) ring. */
+    public long availableRingAddress() {
+        return availGpa;
+    }
+
+    /** Guest-physical address of the used (device) ring. */
+    public long usedRingAddress() {
+        return usedGpa;
     }
 
     /** True when the driver has made a chain available that is not popped yet. */

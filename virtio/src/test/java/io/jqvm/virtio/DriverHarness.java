@@ -134,6 +134,11 @@ public final class DriverHarness implements DeviceQueues, AutoCloseable {
     }
 
     @Override
+    public void interruptUsed(int index) {
+        interrupts[index].incrementAndGet();
+    }
+
+    @Override
     public void configChanged() {
     }
 

@@ -31,7 +31,7 @@ import static io.jqvm.config.vdev.OptionSpec.text;
 
 /**
  * The vdev types jqvm knows and their schemas (options from the QNX vdev reference; {@code pl031},
- * {@code virtio-vsock} and {@code acpi-pm} are jqvm additions). A type may be spelled {@code pl011},
+ * {@code virtio-vsock}, {@code acpi-pm} and the {@code vhost-user-*} types are jqvm additions). A type may be spelled {@code pl011},
  * {@code vdev-pl011} or {@code vdev-pl011.so}.
  */
 public final class VdevCatalog {
@@ -46,6 +46,8 @@ public final class VdevCatalog {
     private static final OptionSpec LEGACY = flag("legacy");
     /** The virtio-blk device ID (serial) is at most 20 bytes (virtio 1.2, 5.2.6). */
     private static final int VIRTIO_BLK_ID_BYTES = 20;
+    /** A virtio-fs tag is at most 36 bytes (virtio 1.2, 5.11.4). */
+    private static final int VIRTIO_FS_TAG_BYTES = 36;
     /** A Linux interface name is at most IFNAMSIZ - 1 = 15 bytes. */
     private static final int IFNAME_BYTES = 15;
     private static final OptionSpec FREQUENCY = number("frequency", "hz", 1, Long.MAX_VALUE);
@@ -87,6 +89,14 @@ public final class VdevCatalog {
                 text("screen", "input_type"));
         define("virtio-vsock", "virtio socket device (jqvm)", BOTH, Location.Space.MEM, null, false,
                 number("cid", "n", 3, 0xfffffffeL), text("uds", "path"), LEGACY);
+        // vhost-user (jqvm): the device's queues are served by a back end in another process, reached at socket.
+        define("vhost-user-blk", "virtio block device served by a vhost-user back end (jqvm)", BOTH, Location.Space.MEM,
+                null, false, text("socket", "path"), LEGACY);
+        define("vhost-user-net", "virtio network device served by a vhost-user back end (jqvm)", BOTH, Location.Space.MEM,
+                null, false, text("socket", "path"), mac("mac"), LEGACY);
+        define("vhost-user-fs", "virtio-fs shared directory served by a vhost-user back end such as virtiofsd (jqvm)",
+                BOTH, Location.Space.MEM, null, false, text("socket", "path"),
+                boundedText("tag", "name", VIRTIO_FS_TAG_BYTES), LEGACY);
         define("shmem", "shared memory between VMs", BOTH, Location.Space.MEM, null, false,
                 text("allow", "pattern").asRepeatable(), text("deny", "pattern").asRepeatable(),
                 OptionSpec.shmemCreate(), number("gid", "n", 0, Integer.MAX_VALUE), SCHED,
@@ -108,6 +118,9 @@ public final class VdevCatalog {
         rules("virtio-net", new VdevSchema.ExactlyOne(List.of("tapdev", "peer", "passt")),
                 new VdevSchema.Requirement("name", "peer"));
         rules("virtio-vsock", new VdevSchema.Mandatory("cid"), new VdevSchema.Mandatory("uds"));
+        rules("vhost-user-blk", new VdevSchema.Mandatory("socket"));
+        rules("vhost-user-net", new VdevSchema.Mandatory("socket"));
+        rules("vhost-user-fs", new VdevSchema.Mandatory("socket"), new VdevSchema.Mandatory("tag"));
     }
 
     private VdevCatalog() {

@@ -10,7 +10,9 @@ import io.jqvm.common.Mpidr;
  * <li>ID_AA64ISAR0: CRC32 only (no AES, PMULL, SHA1, SHA2 instructions);</li>
  * <li>ID_AA64MMFR0: the 4 KiB granule only (TGran64 = 0xF) and little-endian only (BigEnd = 0);</li>
  * <li>ID_AA64DFR0: no PMU (PMUVer = 0); the 6 breakpoints (2 context-aware) and 4 watchpoints are Cortex-A57's;</li>
- * <li>CTR_EL0: IDC and DIC set, because stores to code are tracked ({@code cpu-a64/README.md}).</li>
+ * <li>CTR_EL0: IDC and DIC set, because stores to code are tracked ({@code cpu-a64/README.md}); clear (as on the
+ * real core) when another process can write the guest's RAM, a vhost-user back end say, whose writes no one
+ * sees: the guest then cleans and invalidates by VA, and IC IVAU/IALLU discard the decoded code.</li>
  * </ul>
  * The AArch32 ID registers read as zero, as they may where no EL runs AArch32.
  */
@@ -27,6 +29,8 @@ final class CoreIdentity {
     /** PARange 4 (44 bits), ASIDBits 2 (16), SNSMem 1, TGran4 supported, TGran64 and TGran16 not. */
     static final long ID_AA64MMFR0 = 0x0F001024L;
     static final long CTR = 0xB444C004L;
+    /** CTR_EL0 without DIC (bit 29) and IDC (bit 28): Cortex-A57's own value. */
+    static final long CTR_NEEDING_MAINTENANCE = CTR & ~(3L << 28);
     /** DC ZVA zeroes 64 bytes. */
     static final long DCZID = 4;
     static final long CLIDR = 0x0A200023L;

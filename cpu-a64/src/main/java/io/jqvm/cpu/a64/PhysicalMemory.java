@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Guest-physical memory as the CPUs of one VM see it: the RAM/ROM regions and, per 4 KiB page, the
  * decoded code built from it. Pages holding decoded code are never entered in a write TLB, so every
  * guest store to them takes the slow path, which discards the decoded page (self-modifying code and
- * code loading need no cache maintenance by the guest, matching CTR_EL0.DIC = 1).
+ * code loading need no cache maintenance by the guest, matching CTR_EL0.DIC = 1) - unless another process
+ * can write the RAM ({@link #writableByOthers}), when the guest's IC IVAU / IC IALLU do the discarding.
  */
 final class PhysicalMemory {
     static final int PAGE_SHIFT = 12;
@@ -38,6 +39,8 @@ final class PhysicalMemory {
     }
 
     private final Region[] regions;
+    /** The RAM is shared with another process (a device back end) whose writes no listener reports. */
+    final boolean writableByOthers;
     /** Bumped whenever a page gains decoded code: every vCPU then drops its write-TLB entries. */
     private final AtomicLong codeGeneration = new AtomicLong();
     /** Bumped by broadcast TLB maintenance (TLBI ...IS): every vCPU then flushes its TLB. */
@@ -45,6 +48,7 @@ final class PhysicalMemory {
 
     PhysicalMemory(GuestMemory memory) {
         List<GuestRegion> list = memory.regions();
+        writableByOthers = !memory.sharedRegions().isEmpty();
         regions = new Region[list.size()];
         for (int i = 0; i < regions.length; i++) {
             regions[i] = new Region(list.get(i));

@@ -159,7 +159,7 @@ abstract sealed class SystemRegisters extends LoadStore permits Interpreter {
                 if (el == 0 && (sctlr & SCTLR_UCT) == 0) {
                     trapSystemAccess(insn, true);
                 }
-                yield CoreIdentity.CTR;
+                yield phys.writableByOthers ? CoreIdentity.CTR_NEEDING_MAINTENANCE : CoreIdentity.CTR;
             }
             case SysReg.DCZID_EL0 -> el == 0 && (sctlr & SCTLR_DZE) == 0 ? CoreIdentity.DCZID | 0x10 : CoreIdentity.DCZID;
             case SysReg.SCTLR_EL1 -> sctlr;

@@ -37,8 +37,13 @@ final class TestBoard implements GuestIo {
 
     /** A board with the given region-compiler threshold (0: interpret only). */
     TestBoard(int vcpus, int jitThreshold) {
-        Arena arena = Arena.ofAuto();
-        memory = GuestMemory.wrap(List.of(new GuestRegion(RAM, RAM_SIZE, false, arena.allocate(RAM_SIZE, 4096), "ram")));
+        this(GuestMemory.wrap(List.of(new GuestRegion(RAM, RAM_SIZE, false, Arena.ofAuto().allocate(RAM_SIZE, 4096), "ram"))),
+                vcpus, jitThreshold);
+    }
+
+    /** A board on the caller's memory, which must hold RAM_SIZE bytes of RAM at RAM. */
+    TestBoard(GuestMemory memory, int vcpus, int jitThreshold) {
+        this.memory = memory;
         machine = new A64Machine(memory, vcpus, this, counters, jitThreshold);
     }
 

@@ -109,4 +109,33 @@ sealed interface GuestDevice {
             return "virtio-vsock " + placement + " cid " + cid + " uds " + uds;
         }
     }
+
+    /**
+     * A host directory shared through virtio-fs by a vhost-user back end (virtiofsd) listening on {@code socket},
+     * mounted in the guest by {@code tag}. QEMU needs the guest's RAM in a shared memfd for it (the VM's 256 MiB).
+     */
+    record VirtioFs(Path socket, String tag) implements GuestDevice {
+        public List<String> qemu(String bus, String id) {
+            return List.of("-object", "memory-backend-memfd,id=ram-" + id + ",size=256M,share=on",
+                    "-machine", "memory-backend=ram-" + id, "-chardev", "socket,id=" + id + ",path=" + socket,
+                    "-device", "vhost-user-fs-device,chardev=" + id + ",tag=" + tag + ",bus=" + bus);
+        }
+
+        public String jqvm(String placement) {
+            return "vhost-user-fs " + placement + " socket " + socket + " tag " + tag;
+        }
+    }
+
+    /** A disk served by a vhost-user-blk back end (qemu-storage-daemon) listening on {@code socket}. */
+    record VhostUserDisk(Path socket) implements GuestDevice {
+        public List<String> qemu(String bus, String id) {
+            return List.of("-object", "memory-backend-memfd,id=ram-" + id + ",size=256M,share=on",
+                    "-machine", "memory-backend=ram-" + id, "-chardev", "socket,id=" + id + ",path=" + socket,
+                    "-device", "vhost-user-blk,chardev=" + id + ",num-queues=1,bus=" + bus);
+        }
+
+        public String jqvm(String placement) {
+            return "vhost-user-blk " + placement + " socket " + socket;
+        }
+    }
 }

@@ -12,8 +12,8 @@ import java.util.List;
 
 /** The kernel and initramfs of scripts/debian-arm64-guest.sh, built once per cache directory. */
 final class GuestImages {
-    /** Files only an initramfs with the virtio modules has (older caches lack them and are rebuilt). */
-    private static final List<String> MODULES_MARKS = List.of("lib/modules/load-order", "virtio_pci.ko");
+    /** Files only an initramfs with the modules the tests need has (older caches lack them and are rebuilt). */
+    private static final List<String> MODULES_MARKS = List.of("lib/modules/load-order", "virtio_pci.ko", "virtiofs.ko");
 
     private GuestImages() {
     }

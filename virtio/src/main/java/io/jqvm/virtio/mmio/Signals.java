@@ -105,6 +105,15 @@ final class Signals {
         }
 
         @Override
+        public void interruptUsed(int index) {
+            synchronized (Signals.this) {
+                if (live && !needsReset && queue(index) != null) {
+                    raise(MmioRegisters.INT_USED_BUFFER);
+                }
+            }
+        }
+
+        @Override
         public void configChanged() {
             synchronized (Signals.this) {
                 if (live) {

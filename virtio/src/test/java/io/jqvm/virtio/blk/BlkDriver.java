@@ -167,6 +167,11 @@ final class BlkDriver implements DeviceQueues, AutoCloseable {
     }
 
     @Override
+    public void interruptUsed(int index) {
+        interrupts.incrementAndGet();
+    }
+
+    @Override
     public void configChanged() {
     }
 

@@ -47,6 +47,11 @@ final class FakeTransport implements DeviceQueues {
     }
 
     @Override
+    public void interruptUsed(int index) {
+        interrupts[index].incrementAndGet();
+    }
+
+    @Override
     public void configChanged() {
         configChanges.incrementAndGet();
     }

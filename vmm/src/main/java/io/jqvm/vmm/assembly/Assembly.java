@@ -91,6 +91,8 @@ public final class Assembly implements AutoCloseable {
     /** x86: the HPET the ACPI tables announce, if configured. */
     io.jqvm.boot.acpi.AcpiPlatform.Hpet hpet;
     GuestMemory memory;
+    /** Assembled only to be shown: devices contact no outside process (a vhost-user back end, say). */
+    boolean dryrun;
     EntryState entry;
     boolean x86IrqChip;
     boolean x86Pit;

@@ -59,6 +59,9 @@ final class VirtioMmioVdevs implements VdevFamily {
         m.put("virtio-net", VirtioMmioVdevs::net);
         m.put("virtio-console", (a, v, owner) -> new VirtioConsole(HostDevices.open(a, v)));
         m.put("virtio-vsock", VirtioMmioVdevs::vsock);
+        m.put("vhost-user-blk", VhostUserDevices::blk);
+        m.put("vhost-user-net", VhostUserDevices::net);
+        m.put("vhost-user-fs", VhostUserDevices::fs);
         return m;
     }
 

@@ -84,6 +84,7 @@ public final class VmBuilder {
             problem = e.getMessage();
         }
         Assembly a = new Assembly(spec, name, arch, accelerator, problem, runtimeDirectory);
+        a.dryrun = dryrun;
         try {
             layOutMemory(a);
             reserve(a);
@@ -182,8 +183,10 @@ public final class VmBuilder {
             regions.add(new GuestMemory.RegionSpec(r.base(), r.size(), r.kind() == MemoryRegion.Kind.ROM,
                     r.kind().name().toLowerCase(java.util.Locale.ROOT) + " at " + r.origin()));
         }
+        // A back end in another process (vhost-user) must map the guest's RAM: then it is a memfd, shared.
+        boolean shareable = a.spec.vdevs().stream().anyMatch(v -> v.type().startsWith("vhost-user-"));
         try {
-            a.memory = GuestMemory.allocate(regions);
+            a.memory = GuestMemory.allocate(regions, shareable);
         } catch (HostException e) {
             throw new VmmException(ExitStatus.FATAL_BEFORE_START, "not enough host memory for the guest's RAM and ROM: "
                     + e.getMessage());

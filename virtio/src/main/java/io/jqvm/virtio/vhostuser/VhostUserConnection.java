@@ -1,0 +1,171 @@
+package io.jqvm.virtio.vhostuser;
+
+import io.jqvm.host.HostException;
+import io.jqvm.host.Libc;
+import io.jqvm.host.UnixSocket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The front end's side of one vhost-user connection (QEMU's docs/interop/vhost-user.rst): 12-byte headers
+ * (request, flags, payload size) and little-endian payloads, file descriptors as SCM_RIGHTS. Everything the
+ * back end sends is checked: a reply must answer the request just made, carry the reply flag and version 1,
+ * and have the payload size the request expects; anything else, silence longer than the reply timeout, or the
+ * connection closing, is a {@link VhostUserException}. Descriptors a reply should not carry are closed.
+ *
+ * <p>Not thread-safe: the device makes its requests from one thread at a time (under its transport's lock).
+ */
+final class VhostUserConnection implements AutoCloseable {
+    static final int GET_FEATURES = 1;
+    static final int SET_FEATURES = 2;
+    static final int SET_OWNER = 3;
+    static final int SET_MEM_TABLE = 5;
+    static final int SET_VRING_NUM = 8;
+    static final int SET_VRING_ADDR = 9;
+    static final int SET_VRING_BASE = 10;
+    static final int GET_VRING_BASE = 11;
+    static final int SET_VRING_KICK = 12;
+    static final int SET_VRING_CALL = 13;
+    static final int GET_PROTOCOL_FEATURES = 15;
+    static final int SET_PROTOCOL_FEATURES = 16;
+    static final int SET_VRING_ENABLE = 18;
+    static final int GET_CONFIG = 24;
+
+    static final int HEADER_SIZE = 12;
+    static final int FLAG_VERSION = 0x1;
+    static final int FLAG_REPLY = 0x4;
+    static final int FLAG_NEED_REPLY = 0x8;
+    /** No request of ours has a reply longer than a configuration space (GET_CONFIG's 12 bytes + 256). */
+    static final int MAX_REPLY = 12 + 256;
+
+    /** VHOST_USER_F_PROTOCOL_FEATURES, in the virtio feature word. */
+    static final long F_PROTOCOL_FEATURES = 1L << 30;
+    static final long PROTOCOL_F_REPLY_ACK = 1L << 3;
+    static final long PROTOCOL_F_CONFIG = 1L << 9;
+
+    private final UnixSocket socket;
+    private final String peer;
+    private final int timeoutMs;
+    private boolean replyAck;
+
+    VhostUserConnection(UnixSocket socket, String peer, int timeoutMs) {
+        this.socket = socket;
+        this.peer = peer;
+        this.timeoutMs = timeoutMs;
+    }
+
+    UnixSocket socket() {
+        return socket;
+    }
+
+    /** From now on requests without a reply of their own ask for an acknowledgement (REPLY_ACK negotiated). */
+    void useReplyAck() {
+        replyAck = true;
+    }
+
+    /** A request whose reply is a u64 (GET_FEATURES, GET_PROTOCOL_FEATURES). */
+    long getU64(int request) throws VhostUserException {
+        send(request, 0, new byte[0]);
+        return ByteBuffer.wrap(reply(request, 8, 8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /** A request without a reply of its own; acknowledged when REPLY_ACK was negotiated. */
+    void set(int request, byte[] payload, int... fds) throws VhostUserException {
+        send(request, replyAck ? FLAG_NEED_REPLY : 0, payload, fds);
+        if (replyAck) {
+            long status = ByteBuffer.wrap(reply(request, 8, 8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            if (status != 0) {
+                throw new VhostUserException(peer + " refused " + name(request) + " (status " + status + ")");
+            }
+        }
+    }
+
+    /** A request with a reply payload of between {@code min} and {@code max} bytes (GET_VRING_BASE, GET_CONFIG). */
+    byte[] call(int request, byte[] payload, int min, int max) throws VhostUserException {
+        send(request, 0, payload);
+        return reply(request, min, max);
+    }
+
+    private void send(int request, int flags, byte[] payload, int... fds) throws VhostUserException {
+        ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE + payload.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(request).putInt(FLAG_VERSION | flags).putInt(payload.length).put(payload);
+        try {
+            socket.send(b.array(), fds);
+        } catch (HostException e) {
+            throw new VhostUserException(peer + ": cannot send " + name(request) + ": " + e.getMessage());
+        }
+    }
+
+    private byte[] reply(int request, int min, int max) throws VhostUserException {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        ByteBuffer header = ByteBuffer.wrap(receive(request, HEADER_SIZE, deadline)).order(ByteOrder.LITTLE_ENDIAN);
+        int answered = header.getInt();
+        int flags = header.getInt();
+        int size = header.getInt();
+        if (answered != request) {
+            throw new VhostUserException(peer + " answered " + name(answered) + " to " + name(request));
+        }
+        if ((flags & 0x3) != FLAG_VERSION || (flags & FLAG_REPLY) == 0) {
+            throw new VhostUserException(peer + ": reply to " + name(request) + " with flags 0x" + Integer.toHexString(flags)
+                    + " (version 1 and the reply flag expected)");
+        }
+        if (size < min || size > max || size > MAX_REPLY) {
+            throw new VhostUserException(peer + ": reply to " + name(request) + " of " + Integer.toUnsignedString(size)
+                    + " bytes (expected " + (min == max ? min : min + " to " + max) + ")");
+        }
+        return receive(request, size, deadline);
+    }
+
+    /** Exactly {@code length} bytes before the deadline; descriptors that come along are closed. */
+    private byte[] receive(int request, int length, long deadline) throws VhostUserException {
+        byte[] into = new byte[length];
+        int have = 0;
+        while (have < length) {
+            int wait = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+            List<Integer> fds = new ArrayList<>();
+            int n;
+            try {
+                n = socket.receive(into, have, length - have, fds, wait);
+            } catch (HostException e) {
+                throw new VhostUserException(peer + ": reply to " + name(request) + ": " + e.getMessage());
+            } finally {
+                fds.forEach(Libc::close);
+            }
+            if (n == 0) {
+                throw new VhostUserException(peer + " closed the connection instead of answering " + name(request));
+            }
+            if (n < 0) {
+                throw new VhostUserException(peer + " did not answer " + name(request) + " within " + timeoutMs + " ms");
+            }
+            have += n;
+        }
+        return into;
+    }
+
+    static String name(int request) {
+        return switch (request) {
+            case GET_FEATURES -> "GET_FEATURES";
+            case SET_FEATURES -> "SET_FEATURES";
+            case SET_OWNER -> "SET_OWNER";
+            case SET_MEM_TABLE -> "SET_MEM_TABLE";
+            case SET_VRING_NUM -> "SET_VRING_NUM";
+            case SET_VRING_ADDR -> "SET_VRING_ADDR";
+            case SET_VRING_BASE -> "SET_VRING_BASE";
+            case GET_VRING_BASE -> "GET_VRING_BASE";
+            case SET_VRING_KICK -> "SET_VRING_KICK";
+            case SET_VRING_CALL -> "SET_VRING_CALL";
+            case GET_PROTOCOL_FEATURES -> "GET_PROTOCOL_FEATURES";
+            case SET_PROTOCOL_FEATURES -> "SET_PROTOCOL_FEATURES";
+            case SET_VRING_ENABLE -> "SET_VRING_ENABLE";
+            case GET_CONFIG -> "GET_CONFIG";
+            default -> "request " + Integer.toUnsignedString(request);
+        };
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+    }
+}

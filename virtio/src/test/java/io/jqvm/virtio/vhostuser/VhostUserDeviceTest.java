@@ -1,0 +1,239 @@
+package io.jqvm.virtio.vhostuser;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jqvm.host.Libc;
+import io.jqvm.host.UnixSocket;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/** The front end against a back end in the test: negotiation, start-up, kick and call, and back ends that misbehave. */
+class VhostUserDeviceTest {
+    private static final int TIMEOUT_MS = 2000;
+
+    private static Supplier<UnixSocket> once(FakeBackEnd... backEnds) {
+        Queue<FakeBackEnd> left = new ArrayDeque<>(List.of(backEnds));
+        return () -> {
+            FakeBackEnd b = left.poll();
+            if (b == null) {
+                throw new IllegalArgumentException("no back end listening");
+            }
+            return b.front;
+        };
+    }
+
+    @Test
+    void negotiatesFeaturesAndReadsTheBlockConfiguration() throws Exception {
+        try (FakeBackEnd back = new FakeBackEnd();
+             VhostUserDevice dev = VhostUserDevice.open("blk", VhostUserProfile.blk(), once(back), TIMEOUT_MS)) {
+            // Only the blk bits jqvm passes on: SIZE_MAX, SEG_MAX, BLK_SIZE, FLUSH; not CONFIG_WCE (11) nor MQ (22).
+            assertEquals((1L << 1) | (1L << 2) | (1L << 6) | (1L << 9), dev.offeredFeatures());
+            assertEquals(FakeBackEnd.CAPACITY, dev.readConfig(0, 4));
+            assertEquals(60, dev.configSize());
+            // Only what both sides know is asked for: REPLY_ACK and CONFIG, not MQ.
+            assertEquals(VhostUserConnection.PROTOCOL_F_REPLY_ACK | VhostUserConnection.PROTOCOL_F_CONFIG,
+                    back.first(VhostUserConnection.SET_PROTOCOL_FEATURES).body().getLong());
+            back.first(VhostUserConnection.SET_OWNER);
+        }
+    }
+
+    @Test
+    void netAndFsConfigurationsAreTheFrontEndsOwn() throws Exception {
+        try (FakeBackEnd back = new FakeBackEnd();
+             VhostUserDevice net = VhostUserDevice.open("net", VhostUserProfile.net(io.jqvm.virtio.net.MacAddress.of(0x5254_0012_3456L)),
+                     once(back), TIMEOUT_MS)) {
+            assertEquals(1, net.deviceId());
+            // The back end's GUEST_CSUM (1), GUEST_ECN (9), HOST_TSO4 (11) pass; CTRL_GUEST_OFFLOADS (2) and MQ (22)
+            // would need a control queue, GSO (6) is deprecated: not passed. MAC (5) and STATUS (16) are the front end's.
+            assertEquals((1L << 1) | (1L << 9) | (1L << 11) | (1L << 5) | (1L << 16), net.offeredFeatures());
+            assertEquals(0x52, net.readConfig(0, 1));
+            assertEquals(0x56, net.readConfig(5, 1));
+            assertEquals(1, net.readConfig(6, 2)); // link up
+            assertTrue(back.requests.stream().noneMatch(r -> r.code() == VhostUserConnection.GET_CONFIG));
+        }
+        try (FakeBackEnd back = new FakeBackEnd();
+             VhostUserDevice fs = VhostUserDevice.open("fs", VhostUserProfile.fs("hostshare"), once(back), TIMEOUT_MS)) {
+            assertEquals(26, fs.deviceId());
+            assertEquals(2, fs.queueCount());
+            assertEquals('h', fs.readConfig(0, 1));
+            assertEquals(0, fs.readConfig(9, 1)); // NUL after the tag
+            assertEquals(1, fs.readConfig(36, 4)); // num_request_queues
+        }
+    }
+
+    @Test
+    void activationSharesGuestRamAndTheRingsAndPassesKicksAndCalls() throws Exception {
+        long features = VhostUserDevice.REQUIRED | (1L << 9);
+        try (FakeBackEnd back = new FakeBackEnd();
+             VhostUserDevice dev = VhostUserDevice.open("blk", VhostUserProfile.blk(), once(back), TIMEOUT_MS);
+             TestQueues queues = new TestQueues(features)) {
+            dev.activate(queues);
+            assertEquals(List.of(), queues.failures);
+            assertEquals(features | VhostUserConnection.F_PROTOCOL_FEATURES,
+                    back.first(VhostUserConnection.SET_FEATURES).body().getLong());
+
+            FakeBackEnd.Request table = back.first(VhostUserConnection.SET_MEM_TABLE);
+            ByteBuffer t = table.body();
+            assertEquals(1, t.getInt());
+            t.getInt();
+            assertEquals(TestQueues.RAM, t.getLong());
+            assertEquals(0x10_0000, t.getLong());
+            long userAddress = t.getLong();
+            assertEquals(1, table.fds().size());
+            // The back end's mapping of the descriptor is the guest's RAM.
+            MemorySegment mapped = Libc.mmap(0x10_0000, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, table.fds().get(0), 0);
+            try {
+                mapped.set(ValueLayout.JAVA_INT, 0x8000, 0x5eed);
+                assertEquals(0x5eed, queues.memory.read32(TestQueues.RAM + 0x8000));
+            } finally {
+                Libc.munmap(mapped);
+            }
+
+            assertEquals(128, back.first(VhostUserConnection.SET_VRING_NUM).body().getInt(4));
+            ByteBuffer addr = back.first(VhostUserConnection.SET_VRING_ADDR).body();
+            assertEquals(0, addr.getInt());
+            addr.getInt();
+            assertEquals(userAddress + (TestQueues.DESC - TestQueues.RAM), addr.getLong());
+            assertEquals(userAddress + (TestQueues.USED - TestQueues.RAM), addr.getLong());
+            assertEquals(userAddress + (TestQueues.AVAIL - TestQueues.RAM), addr.getLong());
+            assertEquals(1, back.first(VhostUserConnection.SET_VRING_ENABLE).body().getInt(4));
+
+            int kick = back.first(VhostUserConnection.SET_VRING_KICK).fds().getFirst();
+            int call = back.first(VhostUserConnection.SET_VRING_CALL).fds().getFirst();
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment counter = a.allocate(8);
+                dev.queueNotify(0);
+                assertEquals(8, Libc.read(kick, counter, 8));
+                assertEquals(1, counter.get(ValueLayout.JAVA_LONG, 0));
+                counter.set(ValueLayout.JAVA_LONG, 0, 1);
+                Libc.write(call, counter, 8);
+                assertEquals(0, queues.interrupts.poll(30, TimeUnit.SECONDS));
+            }
+
+            dev.reset();
+            back.first(VhostUserConnection.GET_VRING_BASE);
+        }
+    }
+
+    @Test
+    void aBackEndThatHangsUpFailsTheDeviceWhichReconnectsAfterTheDriverResetsIt() throws Exception {
+        long features = VhostUserDevice.REQUIRED;
+        try (FakeBackEnd first = new FakeBackEnd(); FakeBackEnd second = new FakeBackEnd();
+             VhostUserDevice dev = VhostUserDevice.open("fs", VhostUserProfile.fs("share"), once(first, second), TIMEOUT_MS);
+             TestQueues queues = new TestQueues(features)) {
+            dev.activate(queues);
+            first.hangUp();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (queues.failures.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(List.of("vhost-user back end disconnected"), queues.failures);
+
+            dev.reset();
+            try (TestQueues again = new TestQueues(features)) {
+                dev.activate(again);
+                assertEquals(List.of(), again.failures);
+                second.first(VhostUserConnection.SET_VRING_KICK);
+            }
+        }
+    }
+
+    @Test
+    void aBackEndWithoutTheTransportsFeaturesIsRefused() throws Exception {
+        try (FakeBackEnd back = new FakeBackEnd(r -> r.code() == VhostUserConnection.GET_FEATURES
+                ? FakeBackEnd.reply(r.code(), FakeBackEnd.le(8).putLong(1L << 32).array()) : FakeBackEnd.proper(r))) {
+            VhostUserException e = assertThrows(VhostUserException.class,
+                    () -> VhostUserDevice.open("fs", VhostUserProfile.fs("t"), once(back), TIMEOUT_MS));
+            assertTrue(e.getMessage().contains("RING_EVENT_IDX"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aReplyToAnotherRequestIsALie() throws Exception {
+        try (FakeBackEnd back = new FakeBackEnd(r -> FakeBackEnd.reply(VhostUserConnection.GET_CONFIG,
+                FakeBackEnd.le(8).putLong(FakeBackEnd.FEATURES).array()))) {
+            VhostUserException e = assertThrows(VhostUserException.class,
+                    () -> VhostUserDevice.open("fs", VhostUserProfile.fs("t"), once(back), TIMEOUT_MS));
+            assertTrue(e.getMessage().contains("answered GET_CONFIG to GET_FEATURES"), e.getMessage());
+        }
+    }
+
+    @Test
+    void anOversizedReplyIsRefusedBeforeItIsRead() throws Exception {
+        try (FakeBackEnd back = new FakeBackEnd(r -> FakeBackEnd.le(12).putInt(r.code())
+                .putInt(VhostUserConnection.FLAG_VERSION | VhostUserConnection.FLAG_REPLY).putInt(-1).array())) {
+            VhostUserException e = assertThrows(VhostUserException.class,
+                    () -> VhostUserDevice.open("fs", VhostUserProfile.fs("t"), once(back), TIMEOUT_MS));
+            assertTrue(e.getMessage().contains("reply to GET_FEATURES of 4294967295 bytes"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aSilentBackEndTimesOut() throws Exception {
+        try (FakeBackEnd back = new FakeBackEnd(r -> null)) {
+            VhostUserException e = assertThrows(VhostUserException.class,
+                    () -> VhostUserDevice.open("fs", VhostUserProfile.fs("t"), once(back), 100));
+            assertTrue(e.getMessage().contains("did not answer GET_FEATURES within 100 ms"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aRefusedAcknowledgementFailsTheActivation() throws Exception {
+        try (FakeBackEnd back = new FakeBackEnd(r -> r.code() == VhostUserConnection.SET_MEM_TABLE
+                ? FakeBackEnd.reply(r.code(), FakeBackEnd.le(8).putLong(1).array()) : FakeBackEnd.proper(r));
+             VhostUserDevice dev = VhostUserDevice.open("fs", VhostUserProfile.fs("t"), once(back), TIMEOUT_MS);
+             TestQueues queues = new TestQueues(VhostUserDevice.REQUIRED)) {
+            dev.activate(queues);
+            assertEquals(1, queues.failures.size());
+            assertTrue(queues.failures.getFirst().contains("refused SET_MEM_TABLE (status 1)"), queues.failures.toString());
+        }
+    }
+
+    @Test
+    void descriptorsThatComeWithRepliesAreClosed() throws Exception {
+        int stray = Libc.eventfd(0, Libc.EFD_CLOEXEC);
+        try {
+            long plain = descriptorsAddedByOpen(null);
+            long withStrays = descriptorsAddedByOpen(stray);
+            assertEquals(plain, withStrays);
+        } finally {
+            Libc.close(stray);
+        }
+    }
+
+    /** How many descriptors this process holds more while a device is open (replies carrying {@code stray}). */
+    private static long descriptorsAddedByOpen(Integer stray) throws Exception {
+        try (FakeBackEnd back = new FakeBackEnd()) {
+            if (stray != null) {
+                back.attachToReplies = new int[] {stray, stray};
+            }
+            long before = openDescriptors();
+            try (VhostUserDevice dev = VhostUserDevice.open("blk", VhostUserProfile.blk(), once(back), TIMEOUT_MS)) {
+                return openDescriptors() - before;
+            }
+        }
+    }
+
+    private static long openDescriptors() throws java.io.IOException {
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    @Test
+    void noBackEndListeningIsAnError() {
+        VhostUserException e = assertThrows(VhostUserException.class, () -> VhostUserDevice.open("fs",
+                VhostUserProfile.fs("t"), java.nio.file.Path.of("/nonexistent/vhost.sock")));
+        assertTrue(e.getMessage().contains("No such file or directory"), e.getMessage());
+    }
+}
