@@ -6,7 +6,8 @@ jqvm_find_java() {
   local candidate version
   for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
     [ -n "$candidate" ] && [ -x "$candidate/bin/javac" ] || continue
-    version=$("$candidate/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+    # The JDK's release file names its version: reading it is free, asking java costs 0.2 s of every start.
+    version=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$candidate/release" 2>/dev/null)
     if [ -n "$version" ] && [ "${version%%.*}" -ge 25 ] 2>/dev/null; then
       export JAVA_HOME="$candidate"
       return 0
