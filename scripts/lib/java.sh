@@ -22,7 +22,7 @@ jqvm_build_launcher_jar() {
   local log="$repo/target/jqvm-build.log"
   mkdir -p "$repo/target"
   echo "jqvm: building (first use or sources changed; log in target/jqvm-build.log)..." >&2
-  if ! (cd "$repo" && mvn -B -q -DskipTests -pl cli -am package >"$log" 2>&1); then
+  if ! (cd "$repo" && mvn -B -q -DskipTests -Dguests.targets=x86 -pl cli -am package >"$log" 2>&1); then
     tail -n 40 "$log" >&2
     echo "jqvm: build failed; full log in $log" >&2
     exit 64

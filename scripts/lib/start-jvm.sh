@@ -10,17 +10,23 @@
 #   auto (default)  use the cache; when it is missing, train one in the background for the next start
 #   sync            when it is missing, train it now (benchmarks: no training competes with a timed run)
 #   off             never use or build one
-# The cache is keyed by the jar and the JVM (a rebuilt jar or an updated JDK gets its own), written under
-# a temporary name and renamed into place, and trained by one process at a time (flock).
+# The cache is keyed by the jar, the JVM and its flags (a rebuilt jar or an updated JDK gets its own),
+# written under a temporary name and renamed into place, and trained by one process at a time (flock).
 
 # Flags of every run, the training run included (the cache only serves a JVM started like the one that made it).
-#   -Xlog: the JVM's warnings go to stderr, the log; by default they go to stdout, the guest console.
+#   -Xlog, -XX:+DisplayVMOutputToStderr: the JVM's warnings and errors (a bad JQVM_JAVA_OPTS, say) go to
+#     stderr, the log; by default they go to stdout, the guest console.
 #   -XX:+UseSerialGC: a VMM allocates little; Serial starts faster than G1 and keeps less resident.
+#     Left out when JQVM_JAVA_OPTS chooses a collector (the JVM refuses two).
 #   -Xms32m: the default initial heap (1/64 of host RAM) lets the young generation grow to hundreds of
 #     MiB, all of it resident once touched; a small start keeps the footprint small.
 #   -XX:-UsePerfData: no /tmp/hsperfdata file to create and keep mapped.
-jqvm_jvm_flags=(--enable-native-access=ALL-UNNAMED -Xlog:disable -Xlog:all=warning:stderr
-    -XX:+UseSerialGC -Xms32m -XX:-UsePerfData)
+jqvm_jvm_flags=(--enable-native-access=ALL-UNNAMED -Xlog:disable -Xlog:all=warning:stderr -XX:+DisplayVMOutputToStderr
+    -Xms32m -XX:-UsePerfData)
+case " ${JQVM_JAVA_OPTS:-} " in
+  *" -XX:+Use"*GC" "*) ;;
+  *) jqvm_jvm_flags+=(-XX:+UseSerialGC) ;;
+esac
 
 jqvm_start_jvm() {
   local java=$1 jar=$2 cache_dir=$3
@@ -30,15 +36,15 @@ jqvm_start_jvm() {
     off) ;;
     auto | sync)
       local key cache
-      key=$(printf '%s\n' "$jar" "$(stat -c '%Y %s' "$jar")" "$(stat -L -c '%Y %s' "$java")" \
+      key=$(printf '%s\n' "${jqvm_jvm_flags[*]}" "$jar" "$(stat -c '%Y %s' "$jar")" "$(stat -L -c '%Y %s' "$java")" \
           "$(stat -c '%Y %s' "$(dirname "$java")/../lib/server/libjvm.so" 2>/dev/null)" | cksum | cut -d' ' -f1)
       cache="$cache_dir/jqvm-$key.aot"
       if [ ! -f "$cache" ] && [ ! -f "$cache.failed" ] && mkdir -p "$cache_dir" 2>/dev/null; then
         if [ "${JQVM_AOT:-auto}" = sync ]; then
           echo "jqvm: building the start-up cache (once per build; log in $cache.log)..." >&2
-          jqvm_train_aot_cache --wait "$java" "$jar" "$cache" || true
+          jqvm_train_aot_cache wait "$java" "$jar" "$cache" || true
         else # detached from the terminal and from jqvm's output, so nobody waits for it
-          (jqvm_train_aot_cache --nonblock "$java" "$jar" "$cache" &) </dev/null >/dev/null 2>&1
+          (jqvm_train_aot_cache nonblock "$java" "$jar" "$cache" &) </dev/null >/dev/null 2>&1
         fi
       fi
       if [ -f "$cache" ]; then aot=(-XX:AOTCache="$cache"); fi
@@ -49,12 +55,13 @@ jqvm_start_jvm() {
   exec "$java" "${jqvm_jvm_flags[@]}" "${aot[@]}" ${JQVM_JAVA_OPTS:-} -jar "$jar" "$@"
 }
 
-# jqvm_train_aot_cache --wait|--nonblock JAVA JAR CACHE: trains CACHE, after the process training it now
-# (--wait) or unless one is (--nonblock). On failure leaves CACHE.failed, so no later start retries (and
-# pays for) a training that cannot work, until the jar or the JVM changes.
+# jqvm_train_aot_cache wait|nonblock JAVA JAR CACHE: trains CACHE, after the process training it now
+# (wait) or unless one is (nonblock). On failure leaves CACHE.failed, so no later start retries (and pays
+# for) a training that cannot work, until the jar or the JVM changes.
 jqvm_train_aot_cache() {
-  local lock_mode=$1 java=$2 jar=$3 cache=$4
-  flock "$lock_mode" "$cache.lock" bash -c '
+  local java=$2 jar=$3 cache=$4 nonblock=()
+  if [ "$1" = nonblock ]; then nonblock=(-n); fi
+  flock "${nonblock[@]}" "$cache.lock" bash -c '
     java=$1 jar=$2 cache=$3; shift 3
     [ -f "$cache" ] && exit 0
     rm -f "$cache".*.tmp   # left by a training that was killed
