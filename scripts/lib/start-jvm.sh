@@ -64,7 +64,7 @@ jqvm_train_aot_cache() {
   flock "${nonblock[@]}" "$cache.lock" bash -c '
     java=$1 jar=$2 cache=$3; shift 3
     [ -f "$cache" ] && exit 0
-    rm -f "$cache".*.tmp   # left by a training that was killed
+    rm -f "$cache".*.tmp "$cache".*.tmp.config   # left by a training that was killed
     tmp="$cache.$$.tmp"
     if nice -n 10 "$java" "$@" -XX:AOTCacheOutput="$tmp" -cp "$jar" io.jqvm.cli.AotTraining >"$cache.log" 2>&1 &&
         [ -f "$tmp" ]; then
