@@ -33,6 +33,10 @@ public final class Main {
             System.out.print(Usage.TEXT);
             return ExitStatus.NORMAL.code();
         }
+        if (args.size() == 1 && args.getFirst().equals("--version")) {
+            System.out.println(version());
+            return ExitStatus.NORMAL.code();
+        }
         try {
             List<String> tokens = args.isEmpty() ? DemoGuest.arguments() : args;
             VmSpec spec = QvmConf.parse(tokens, Path.of("").toAbsolutePath());
@@ -56,6 +60,12 @@ public final class Main {
         }
     }
 
+    /** {@code jqvm <version> (Java <runtime version>)}; the version is the jar manifest's. */
+    static String version() {
+        String version = Main.class.getPackage().getImplementationVersion();
+        return "jqvm " + (version != null ? version : "(not from a jqvm jar)") + " (Java " + Runtime.version() + ")";
+    }
+
     /** The demo guest bundled in the jar: the PC board example and the guest kit's hello guest. */
     static final class DemoGuest {
         private DemoGuest() {
@@ -65,6 +75,15 @@ public final class Main {
             try {
                 Path dir = Files.createTempDirectory("jqvm-demo");
                 dir.toFile().deleteOnExit();
+                return arguments(dir);
+            } catch (IOException e) {
+                throw new VmmException(ExitStatus.FATAL_BEFORE_START, "cannot unpack the demo guest: " + e.getMessage());
+            }
+        }
+
+        /** The demo's arguments, its files unpacked into {@code dir}. */
+        static List<String> arguments(Path dir) {
+            try {
                 Path board = extract(dir, "x86-pc.qvmconf");
                 Path guest = extract(dir, "hello.elf");
                 List<String> args = new ArrayList<>();
@@ -79,7 +98,7 @@ public final class Main {
             }
         }
 
-        private static Path extract(Path dir, String name) throws IOException {
+        static Path extract(Path dir, String name) throws IOException {
             try (InputStream in = Main.class.getResourceAsStream("demo/" + name)) {
                 if (in == null) {
                     throw new IOException(name + " is missing from this build (rebuild with ./jqvm)");

@@ -8,6 +8,7 @@ final class Usage {
     static final String TEXT = """
             usage: jqvm [@file.qvmconf ...] [option [argument...] ...]
                    jqvm                      boot the built-in demo guest
+                   jqvm --version            print jqvm's version and the Java runtime's
 
             Every argument is one qvmconf token, exactly as in a .qvmconf file; @file reads a file.
             Examples:

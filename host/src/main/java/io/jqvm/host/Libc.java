@@ -61,29 +61,67 @@ public final class Libc {
     private static final long SYS_TGKILL = 234;
     private static final long SYS_SCHED_SETATTR = 314;
 
-    private static final MethodHandle MMAP = errnoCall("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle MUNMAP = errnoCall("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle MPROTECT = errnoCall("mprotect",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle OPEN = errnoCall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle CLOSE = errnoCall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle READ = errnoCall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle WRITE = errnoCall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle IOCTL_PTR = errnoCall("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle IOCTL_LONG = errnoCall("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle POLL = errnoCall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle EVENTFD = errnoCall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SYSCALL3 = errnoCall("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle SCHED_SETAFFINITY = errnoCall("sched_setaffinity",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
-    private static final MethodHandle SCHED_SETSCHEDULER = errnoCall("sched_setscheduler",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
-            FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    // One holder class per call, so a call is linked on its first use: linking a downcall spins a stub class
+    // and a few dozen lambda forms (~20 ms each at start-up), and most runs need few of these calls (the soft
+    // accelerator only mmap). A static final field in a holder stays a constant that C2 inlines.
+    private static final class Mmap {
+        static final MethodHandle HANDLE = errnoCall("mmap",
+                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    }
+    private static final class Munmap {
+        static final MethodHandle HANDLE = errnoCall("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    }
+    private static final class Mprotect {
+        static final MethodHandle HANDLE = errnoCall("mprotect",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    }
+    private static final class Open {
+        static final MethodHandle HANDLE = errnoCall("open",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    }
+    private static final class Close {
+        static final MethodHandle HANDLE = errnoCall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class Read {
+        static final MethodHandle HANDLE = errnoCall("read",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    }
+    private static final class Write {
+        static final MethodHandle HANDLE = errnoCall("write",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    }
+    private static final class IoctlPtr {
+        static final MethodHandle HANDLE = errnoCall("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+    }
+    private static final class IoctlLong {
+        static final MethodHandle HANDLE = errnoCall("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
+    }
+    private static final class Poll {
+        static final MethodHandle HANDLE = errnoCall("poll",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    }
+    private static final class Eventfd {
+        static final MethodHandle HANDLE = errnoCall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class Syscall3 {
+        static final MethodHandle HANDLE = errnoCall("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1));
+    }
+    private static final class SchedSetaffinity {
+        static final MethodHandle HANDLE = errnoCall("sched_setaffinity",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+    }
+    private static final class SchedSetscheduler {
+        static final MethodHandle HANDLE = errnoCall("sched_setscheduler",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+    private static final class Strerror {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
+                FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
 
     private Libc() {
     }
@@ -102,7 +140,7 @@ public final class Libc {
     /** The C library's text for an errno value. */
     public static String strerror(int errno) {
         try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment s = (MemorySegment) Strerror.HANDLE.invokeExact(errno);
             return s.reinterpret(256).getString(0);
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -127,7 +165,8 @@ public final class Libc {
     public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            MemorySegment p = (MemorySegment) MMAP.invokeExact(st, MemorySegment.NULL, length, prot, flags, fd, offset);
+            MemorySegment p = (MemorySegment) Mmap.HANDLE.invokeExact(st, MemorySegment.NULL, length, prot, flags, fd,
+                    offset);
             if (p.address() == MAP_FAILED) {
                 throw fail("mmap(" + length + " bytes)", st);
             }
@@ -140,7 +179,7 @@ public final class Libc {
     public static void munmap(MemorySegment mapping) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            if ((int) MUNMAP.invokeExact(st, mapping, mapping.byteSize()) != 0) {
+            if ((int) Munmap.HANDLE.invokeExact(st, mapping, mapping.byteSize()) != 0) {
                 throw fail("munmap", st);
             }
         } catch (Throwable t) {
@@ -151,7 +190,7 @@ public final class Libc {
     public static void mprotect(MemorySegment mapping, int prot) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            if ((int) MPROTECT.invokeExact(st, mapping, mapping.byteSize(), prot) != 0) {
+            if ((int) Mprotect.HANDLE.invokeExact(st, mapping, mapping.byteSize(), prot) != 0) {
                 throw fail("mprotect", st);
             }
         } catch (Throwable t) {
@@ -162,7 +201,7 @@ public final class Libc {
     public static int open(String path, int flags) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try (Arena a = Arena.ofConfined()) {
-            int fd = (int) OPEN.invokeExact(st, a.allocateFrom(path), flags | O_CLOEXEC, 0);
+            int fd = (int) Open.HANDLE.invokeExact(st, a.allocateFrom(path), flags | O_CLOEXEC, 0);
             if (fd < 0) {
                 throw fail("open(" + path + ")", st);
             }
@@ -175,7 +214,7 @@ public final class Libc {
     public static void close(int fd) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            if ((int) CLOSE.invokeExact(st, fd) != 0) {
+            if ((int) Close.HANDLE.invokeExact(st, fd) != 0) {
                 throw fail("close", st);
             }
         } catch (Throwable t) {
@@ -187,7 +226,7 @@ public final class Libc {
     public static long read(int fd, MemorySegment buf, long count) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            long n = (long) READ.invokeExact(st, fd, buf, count);
+            long n = (long) Read.HANDLE.invokeExact(st, fd, buf, count);
             if (n < 0) {
                 int e = errno(st);
                 if (e == EINTR || e == EAGAIN) {
@@ -205,7 +244,7 @@ public final class Libc {
     public static long write(int fd, MemorySegment buf, long count) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            long n = (long) WRITE.invokeExact(st, fd, buf, count);
+            long n = (long) Write.HANDLE.invokeExact(st, fd, buf, count);
             if (n < 0) {
                 int e = errno(st);
                 if (e == EINTR || e == EAGAIN) {
@@ -226,7 +265,7 @@ public final class Libc {
     public static int ioctl(int fd, long request, MemorySegment arg, String what, int... tolerated) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int r = (int) IOCTL_PTR.invokeExact(st, fd, request, arg);
+            int r = (int) IoctlPtr.HANDLE.invokeExact(st, fd, request, arg);
             return r >= 0 ? r : ioctlFailure(st, what, tolerated);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -237,7 +276,7 @@ public final class Libc {
     public static int ioctl(int fd, long request, long arg, String what, int... tolerated) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int r = (int) IOCTL_LONG.invokeExact(st, fd, request, arg);
+            int r = (int) IoctlLong.HANDLE.invokeExact(st, fd, request, arg);
             return r >= 0 ? r : ioctlFailure(st, what, tolerated);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -261,7 +300,7 @@ public final class Libc {
     public static int poll(MemorySegment fds, int count, int timeoutMs) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int n = (int) POLL.invokeExact(st, fds, (long) count, timeoutMs);
+            int n = (int) Poll.HANDLE.invokeExact(st, fds, (long) count, timeoutMs);
             if (n < 0) {
                 int e = errno(st);
                 if (e == EINTR) {
@@ -278,7 +317,7 @@ public final class Libc {
     public static int eventfd(int initval, int flags) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int fd = (int) EVENTFD.invokeExact(st, initval, flags);
+            int fd = (int) Eventfd.HANDLE.invokeExact(st, initval, flags);
             if (fd < 0) {
                 throw fail("eventfd", st);
             }
@@ -292,7 +331,7 @@ public final class Libc {
     public static int gettid() {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            return (int) (long) SYSCALL3.invokeExact(st, SYS_GETTID, 0L, 0L, 0L);
+            return (int) (long) Syscall3.HANDLE.invokeExact(st, SYS_GETTID, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -302,7 +341,7 @@ public final class Libc {
     public static void tgkill(int pid, int tid, int signal) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            if ((long) SYSCALL3.invokeExact(st, SYS_TGKILL, (long) pid, (long) tid, (long) signal) != 0) {
+            if ((long) Syscall3.HANDLE.invokeExact(st, SYS_TGKILL, (long) pid, (long) tid, (long) signal) != 0) {
                 throw fail("tgkill", st);
             }
         } catch (Throwable t) {
@@ -315,7 +354,7 @@ public final class Libc {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment set = a.allocateFrom(JAVA_LONG, mask);
-            if ((int) SCHED_SETAFFINITY.invokeExact(st, tid, set.byteSize(), set) != 0) {
+            if ((int) SchedSetaffinity.HANDLE.invokeExact(st, tid, set.byteSize(), set) != 0) {
                 throw fail("sched_setaffinity", st);
             }
         } catch (Throwable t) {
@@ -328,7 +367,7 @@ public final class Libc {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment param = a.allocateFrom(JAVA_INT, priority);
-            if ((int) SCHED_SETSCHEDULER.invokeExact(st, tid, policy, param) != 0) {
+            if ((int) SchedSetscheduler.HANDLE.invokeExact(st, tid, policy, param) != 0) {
                 throw fail("sched_setscheduler", st);
             }
         } catch (Throwable t) {
@@ -347,7 +386,7 @@ public final class Libc {
             attr.set(ValueLayout.JAVA_LONG_UNALIGNED, 24, runtimeNs);
             attr.set(ValueLayout.JAVA_LONG_UNALIGNED, 32, periodNs);
             attr.set(ValueLayout.JAVA_LONG_UNALIGNED, 40, periodNs);
-            if ((long) SYSCALL3.invokeExact(st, SYS_SCHED_SETATTR, (long) tid, attr.address(), 0L) != 0) {
+            if ((long) Syscall3.HANDLE.invokeExact(st, SYS_SCHED_SETATTR, (long) tid, attr.address(), 0L) != 0) {
                 throw fail("sched_setattr", st);
             }
         } catch (Throwable t) {
@@ -369,18 +408,24 @@ public final class Libc {
     private static final long SIGACTION_FLAGS_OFFSET = 136;
     private static final long SYS_GETPID = 39;
 
-    private static final MethodHandle PTHREAD_SIGMASK = LINKER.downcallHandle(LIBC.find("pthread_sigmask").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SIGTIMEDWAIT = errnoCall("sigtimedwait",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle SIGACTION = errnoCall("sigaction",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final class PthreadSigmask {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(LIBC.find("pthread_sigmask").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
+    private static final class Sigtimedwait {
+        static final MethodHandle HANDLE = errnoCall("sigtimedwait",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    }
+    private static final class Sigaction {
+        static final MethodHandle HANDLE = errnoCall("sigaction",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
 
     /** The process id (the thread-group id {@link #tgkill} needs). */
     public static int getpid() {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            return (int) (long) SYSCALL3.invokeExact(st, SYS_GETPID, 0L, 0L, 0L);
+            return (int) (long) Syscall3.HANDLE.invokeExact(st, SYS_GETPID, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -392,7 +437,7 @@ public final class Libc {
      */
     public static void pthreadSigmask(int how, MemorySegment set, MemorySegment oldSet) {
         try {
-            int error = (int) PTHREAD_SIGMASK.invokeExact(how, set, oldSet);
+            int error = (int) PthreadSigmask.HANDLE.invokeExact(how, set, oldSet);
             if (error != 0) {
                 throw new HostException("pthread_sigmask", error); // returns the error number, not errno
             }
@@ -408,7 +453,7 @@ public final class Libc {
     public static int sigtimedwait(MemorySegment set, MemorySegment timeout) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int signal = (int) SIGTIMEDWAIT.invokeExact(st, set, MemorySegment.NULL, timeout);
+            int signal = (int) Sigtimedwait.HANDLE.invokeExact(st, set, MemorySegment.NULL, timeout);
             if (signal < 0) {
                 int e = errno(st);
                 if (e == EAGAIN || e == EINTR) {
@@ -434,7 +479,7 @@ public final class Libc {
             action.set(JAVA_LONG, 0, handler.address());
             action.asSlice(SIGACTION_MASK_OFFSET, SIGSET_BYTES).fill((byte) 0);
             action.set(JAVA_INT, SIGACTION_FLAGS_OFFSET, flags);
-            if ((int) SIGACTION.invokeExact(st, signal, action, previous) != 0) {
+            if ((int) Sigaction.HANDLE.invokeExact(st, signal, action, previous) != 0) {
                 throw fail("sigaction(" + signal + ")", st);
             }
             return previous.get(JAVA_LONG, 0);
@@ -448,7 +493,7 @@ public final class Libc {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment previous = a.allocate(SIGACTION_BYTES, 8);
-            if ((int) SIGACTION.invokeExact(st, signal, MemorySegment.NULL, previous) != 0) {
+            if ((int) Sigaction.HANDLE.invokeExact(st, signal, MemorySegment.NULL, previous) != 0) {
                 throw fail("sigaction(" + signal + ")", st);
             }
             return previous.get(JAVA_LONG, 0);
@@ -463,8 +508,10 @@ public final class Libc {
     public static final int FALLOC_FL_KEEP_SIZE = 1;
     public static final int FALLOC_FL_PUNCH_HOLE = 2;
 
-    private static final MethodHandle FALLOCATE = errnoCall("fallocate",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final class Fallocate {
+        static final MethodHandle HANDLE = errnoCall("fallocate",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    }
 
     /**
      * fallocate(2) on [offset, offset+length) of {@code fd}. Returns 0, or -EOPNOTSUPP when the file system
@@ -473,7 +520,7 @@ public final class Libc {
     public static int fallocate(int fd, int mode, long offset, long length) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            if ((int) FALLOCATE.invokeExact(st, fd, mode, offset, length) == 0) {
+            if ((int) Fallocate.HANDLE.invokeExact(st, fd, mode, offset, length) == 0) {
                 return 0;
             }
             int e = errno(st);
