@@ -9,7 +9,9 @@ import java.io.PrintStream;
  */
 final class ConsoleKeys {
     static final byte ESCAPE = 0x01;
+    /** Starts on a line of its own: the keys are typed wherever the guest's cursor is. */
     static final String HELP = """
+
             C-a h    print this help
             C-a x    exit jqvm (a power cut: the guest gets no warning, jqvm exits with status 3)
             C-a C-a  sends C-a
