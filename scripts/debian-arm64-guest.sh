@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the arm64 Linux test guest from Debian bookworm packages: the 6.1 kernel Image and a busybox
 # initramfs whose /init loads the virtio modules (from the same kernel package), prints JQVM-INIT-READY and
-# starts a shell on the console (or, with jqvm.poweroff on the kernel command line, powers the VM off).
+# hands over to busybox init, which keeps a shell on the console (or, with jqvm.poweroff on the kernel
+# command line, /init powers the VM off).
 # The initramfs also holds /bin/vsock-line (guests/aarch64/linux/vsock-line.c, cross-compiled static).
 #
 #   scripts/debian-arm64-guest.sh [CACHE_DIR]      (default build/guest-cache; run as root for apt)
@@ -125,14 +126,15 @@ echo JQVM-INIT-READY
 if grep -qw jqvm.poweroff /proc/cmdline; then
     poweroff -f
 fi
-# busybox poweroff and reboot signal PID 1 (USR2, TERM) as they would busybox init; the console shell runs
-# as a child so those signals reach this script, and leaving the shell powers the machine off.
-trap 'poweroff -f' USR2
-trap 'reboot -f' TERM
-setsid cttyhack sh &
-wait
-poweroff -f
+# busybox init (from /etc/inittab) starts the console shell as a terminal's shell: in its own session, with
+# the console's real tty (cttyhack finds ttyAMA0 or hvc0) as its controlling terminal, so Ctrl-C and job
+# control work; it also turns busybox poweroff and reboot into a clean shutdown.
+exec /bin/init
 INIT
+cat > staging/etc/inittab <<'INITTAB'
+::respawn:/bin/cttyhack /bin/sh
+::ctrlaltdel:/bin/reboot
+INITTAB
 chmod 755 staging/init staging/bin staging/dev staging/proc staging/sys staging/etc staging/root staging/mnt
 chmod 1777 staging/tmp
 

@@ -45,6 +45,7 @@ public final class Log {
     public static Sink stream(PrintStream out) {
         return (level, line) -> {
             synchronized (out) {
+                out.print(TerminalLine.breakBeforeLog());
                 out.println(line);
                 out.flush();
             }

@@ -1,34 +1,63 @@
 package io.jqvm.vmm;
 
+import io.jqvm.common.Log;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * SIGTERM and SIGINT cut the guest's power, as SIGQUIT does for qvm: the VM stops and jqvm exits with
- * status 3. (The JVM keeps SIGQUIT for thread dumps.)
+ * The signals that would end the process cut the guest's power instead, as SIGQUIT does for qvm: the VM
+ * stops, the cut is logged, and jqvm exits with status 3. Installed before the VM is assembled, so a signal
+ * that comes while images load is held and cuts the power as soon as the VM exists. (The JVM keeps SIGQUIT
+ * for thread dumps and reserves SIGUSR2.)
  */
-final class PowerCutSignals {
-    private static final String[] SIGNALS = {"TERM", "INT"};
-    private static SignalHandler[] previous;
+final class PowerCutSignals implements AutoCloseable {
+    private static final String[] SIGNALS = {"TERM", "INT", "HUP", "ALRM", "USR1"};
 
-    private PowerCutSignals() {
-    }
+    private final SignalHandler[] previous = new SignalHandler[SIGNALS.length];
+    private VmRuntime runtime;
+    private String pending;
 
-    static synchronized void install(VmRuntime runtime) {
-        previous = new SignalHandler[SIGNALS.length];
+    PowerCutSignals() {
         for (int i = 0; i < SIGNALS.length; i++) {
             String name = SIGNALS[i];
-            previous[i] = Signal.handle(new Signal(name), s -> runtime.powerCut("power cut by SIG" + name));
+            previous[i] = Signal.handle(new Signal(name), s -> cut("power cut by SIG" + name));
         }
     }
 
-    static synchronized void uninstall() {
-        if (previous == null) {
-            return;
+    private void cut(String reason) {
+        VmRuntime target;
+        synchronized (this) {
+            target = runtime;
+            if (target == null) {
+                pending = reason;
+                Log.info(reason + " while the VM is being assembled; it ends once assembled");
+                return;
+            }
         }
+        target.powerCut(reason);
+    }
+
+    /** From now on a signal cuts {@code target}'s power; a signal already received cuts it now. */
+    void attach(VmRuntime target) {
+        String reason;
+        synchronized (this) {
+            runtime = target;
+            reason = pending;
+        }
+        if (reason != null) {
+            target.powerCut(reason);
+        }
+    }
+
+    /** Between reset cycles: a signal is held until the next VM exists. */
+    synchronized void detach() {
+        runtime = null;
+    }
+
+    @Override
+    public void close() {
         for (int i = 0; i < SIGNALS.length; i++) {
             Signal.handle(new Signal(SIGNALS[i]), previous[i]);
         }
-        previous = null;
     }
 }

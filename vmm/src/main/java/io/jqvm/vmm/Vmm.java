@@ -41,10 +41,11 @@ public final class Vmm {
     /** Runs the VM from its runtime directory, which it holds until the last reset cycle ends. */
     public ExitStatus run(VmSpec spec) throws InterruptedException {
         Log.prefix(spec.system().orElse(VmBuilder.DEFAULT_NAME));
-        try (RuntimeDirectory directory = RuntimeDirectory.claim(RuntimeDirectory.root(),
+        try (PowerCutSignals signals = new PowerCutSignals();
+             RuntimeDirectory directory = RuntimeDirectory.claim(RuntimeDirectory.root(),
                 RuntimeDirectory.directoryName(spec.system()))) {
             while (true) {
-                VmRuntime.Outcome outcome = runOnce(spec, directory);
+                VmRuntime.Outcome outcome = runOnce(spec, directory, signals);
                 if (!outcome.reset()) {
                     return outcome.status();
                 }
@@ -53,7 +54,8 @@ public final class Vmm {
         }
     }
 
-    private VmRuntime.Outcome runOnce(VmSpec spec, RuntimeDirectory directory) throws InterruptedException {
+    private VmRuntime.Outcome runOnce(VmSpec spec, RuntimeDirectory directory, PowerCutSignals signals)
+            throws InterruptedException {
         try (Assembly a = VmBuilder.assemble(spec, accelerators, false, Optional.of(directory))) {
             if (a.entry() == null) {
                 throw new ConfigException(a.configOrigin(), "nothing to run: no 'load' gives the guest an image"
@@ -73,11 +75,11 @@ public final class Vmm {
                 a.start(new RunningPlatform(vm, runtime, io));
                 Log.info("VM assembled: " + a.arch().label() + " on " + a.accelerator().name() + ", "
                         + a.vcpuCount() + " vCPU(s)");
-                PowerCutSignals.install(runtime);
+                signals.attach(runtime);
                 try {
                     return runtime.run();
                 } finally {
-                    PowerCutSignals.uninstall();
+                    signals.detach();
                 }
             }
         }

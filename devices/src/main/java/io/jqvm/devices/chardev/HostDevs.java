@@ -2,9 +2,6 @@ package io.jqvm.devices.chardev;
 
 import io.jqvm.common.Log;
 import io.jqvm.device.CharBackend;
-import java.io.FileDescriptor;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
@@ -23,7 +20,7 @@ import java.util.List;
  *   >path         output to a file, created or truncated
  *   >|command     output piped into a shell command (qvm 8.0's >"|command")
  *   &lt;path         input from a file
- *   - or &lt;-       input from the VM's standard input
+ *   - or &lt;-       input from the VM's standard input (a terminal is made raw; see {@link ConsoleKeys})
  *   path          input from and output to one existing file (a tty or FIFO; a regular file is appended to)
  *   unix:path     a Unix-domain socket jqvm listens on; one client at a time gets input and output
  *   pty           a new pseudo-terminal; its /dev/pts path is logged
@@ -38,13 +35,21 @@ public final class HostDevs {
     private HostDevs() {
     }
 
-    /** One {@code hostdev} option. */
+    /** One {@code hostdev} option, with no VM for {@code Ctrl-A x} to quit (tests, tools). */
     public static CharBackend open(String spec) {
-        return open(List.of(spec));
+        return open(List.of(spec), () -> Log.warn("Ctrl-A x: no VM to quit"));
     }
 
-    /** All the {@code hostdev} options of one vdev. */
+    /** All the {@code hostdev} options of one vdev, with no VM for {@code Ctrl-A x} to quit (tests, tools). */
     public static CharBackend open(List<String> specs) {
+        return open(specs, () -> Log.warn("Ctrl-A x: no VM to quit"));
+    }
+
+    /**
+     * All the {@code hostdev} options of one vdev; {@code quit} is what the console key {@code Ctrl-A x}
+     * does when the input is the terminal on stdin.
+     */
+    public static CharBackend open(List<String> specs, Runnable quit) {
         if (specs.isEmpty()) {
             throw new IllegalArgumentException("no hostdev given");
         }
@@ -55,7 +60,7 @@ public final class HostDevs {
         List<Runnable> undo = new ArrayList<>();
         try {
             for (String spec : specs) {
-                Opened o = openOne(spec);
+                Opened o = openOne(spec, quit);
                 undo.add(o::release);
                 if (o.source != null) {
                     if (input != null) {
@@ -83,11 +88,11 @@ public final class HostDevs {
      * retried for {@code seconds} (-1: for ever; 0: one try), so that a host device that appears later, a pipe
      * or a terminal, say, does not stop the VM from starting.
      */
-    public static CharBackend openDelayed(List<String> specs, long seconds) {
+    public static CharBackend openDelayed(List<String> specs, long seconds, Runnable quit) {
         if (specs.isEmpty()) {
             throw new IllegalArgumentException("no hostdev given");
         }
-        return new DelayedCharBackend(String.join(" ", specs), () -> open(specs), seconds);
+        return new DelayedCharBackend(String.join(" ", specs), () -> open(specs, quit), seconds);
     }
 
     /** What one option opened: a source, a sink, or both, and a process to end on close. */
@@ -109,13 +114,13 @@ public final class HostDevs {
         }
     }
 
-    private static Opened openOne(String spec) {
+    private static Opened openOne(String spec, Runnable quit) {
         try {
             if (spec.equals(">-")) {
-                return new Opened(null, ChannelEndpoint.sink(new FileOutputStream(FileDescriptor.out), false), null);
+                return new Opened(null, StdioConsole.output(), null);
             }
             if (spec.equals("-") || spec.equals("<-")) {
-                return new Opened(ChannelEndpoint.source(new FileInputStream(FileDescriptor.in), false), null, null);
+                return new Opened(StdioConsole.input(quit), null, null);
             }
             if (spec.equals("pty")) {
                 Pty pty = new Pty();

@@ -1,5 +1,6 @@
 package io.jqvm.vmm.assembly;
 
+import io.jqvm.common.ExitStatus;
 import io.jqvm.common.VmmException;
 import io.jqvm.config.model.Value;
 import io.jqvm.config.model.VdevSpec;
@@ -31,8 +32,9 @@ final class HostDevices {
         }
         try {
             Value.Delay delay = v.value("delayed", Value.Delay.class).orElse(null);
-            CharBackend backend = delay == null ? HostDevs.open(specs)
-                    : HostDevs.openDelayed(specs, delay.forever() ? -1 : delay.seconds());
+            Runnable quit = () -> a.control().shutdown(ExitStatus.POWER_CUT, "quit with Ctrl-A x on the console");
+            CharBackend backend = delay == null ? HostDevs.open(specs, quit)
+                    : HostDevs.openDelayed(specs, delay.forever() ? -1 : delay.seconds(), quit);
             a.resources.add(backend);
             return backend;
         } catch (HostDevException e) {
