@@ -164,6 +164,15 @@ final class PciInterrupts {
         }
 
         @Override
+        public void interruptUsed(int index) {
+            synchronized (PciInterrupts.this) {
+                if (live && !needsReset && queue(index) != null) {
+                    raise(ISR_QUEUE, queueVectors[index]);
+                }
+            }
+        }
+
+        @Override
         public void configChanged() {
             synchronized (PciInterrupts.this) {
                 if (live) {
