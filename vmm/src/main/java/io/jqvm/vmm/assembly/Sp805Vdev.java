@@ -6,11 +6,12 @@ import io.jqvm.config.model.Value;
 import io.jqvm.config.model.VdevSpec;
 import io.jqvm.device.IrqLine;
 import io.jqvm.devices.arm.Sp805;
+import io.jqvm.devices.watchdog.WatchdogAction;
 import io.jqvm.memory.Space;
 import java.util.List;
 
 /**
- * The ARM SP805 watchdog: {@code action} terminates the VM (after a dump) or raises the boot vCPU's FIQ.
+ * The ARM SP805 watchdog: {@code action} terminates or resets the VM (after a dump) or raises the boot vCPU's FIQ.
  * Its window is the language's documented default {@code loc}. A device-tree {@code arm,sp805} node.
  */
 final class Sp805Vdev implements VdevFamily {
@@ -22,11 +23,10 @@ final class Sp805Vdev implements VdevFamily {
     @Override
     public void create(Assembly a, VdevSpec v, String owner) {
         long base = VdevRegistry.memoryLocation(v).orElseThrow();
-        List<String> action = v.value("action", Value.Words.class).map(Value.Words::words).orElse(List.of("terminate"));
-        Sp805.Action act = action.getLast().equals("fiq") ? Sp805.Action.FIQ
-                : action.size() == 2 ? Sp805.Action.DUMP_AND_TERMINATE : Sp805.Action.TERMINATE;
+        WatchdogAction act = v.value("action", Value.Words.class).map(w -> WatchdogAction.of(w.words()))
+                .orElse(WatchdogAction.TERMINATE);
         IrqLine fiq = IrqLine.NONE;
-        if (act == Sp805.Action.FIQ) {
+        if (act.kind() == WatchdogAction.Kind.FIQ) {
             fiq = a.deferredLine(line -> line.connect(((A64Vcpu) a.running.vm().vcpu(0)).fiqPin()));
         }
         long frequency = VdevRegistry.number(v, "frequency").orElse(Sp805.DEFAULT_FREQUENCY);
