@@ -22,6 +22,8 @@ final class Ib700Vdev implements VdevFamily {
         long base = VdevRegistry.ioLocation(v).orElseThrow();
         WatchdogAction action = v.value("action", Value.Words.class).map(w -> WatchdogAction.of(w.words()))
                 .orElse(WatchdogAction.TERMINATE);
-        a.mapDevice(v, owner, Space.IO, base, Ib700.WINDOW_SIZE, new Ib700(a.control, a.clock, action));
+        Ib700 wdt = new Ib700(a.control, a.clock, action);
+        a.mapDevice(v, owner, Space.IO, base, Ib700.WINDOW_SIZE, wdt);
+        a.vdevStatus.put(owner, () -> wdt.running() ? "running" : "stopped");
     }
 }

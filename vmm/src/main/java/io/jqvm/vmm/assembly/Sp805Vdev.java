@@ -2,6 +2,7 @@ package io.jqvm.vmm.assembly;
 
 import io.jqvm.accel.aarch64.A64Vcpu;
 import io.jqvm.boot.fdt.Arm64Board;
+import io.jqvm.common.Hex;
 import io.jqvm.config.model.Value;
 import io.jqvm.config.model.VdevSpec;
 import io.jqvm.device.IrqLine;
@@ -32,7 +33,14 @@ final class Sp805Vdev implements VdevFamily {
         long frequency = VdevRegistry.number(v, "frequency").orElse(Sp805.DEFAULT_FREQUENCY);
         Sp805 wdt = new Sp805(VdevRegistry.interrupts(a, v, owner, null), a.control, a.clock, frequency, act, fiq);
         a.mapDevice(v, owner, Space.MEM, base, Sp805.SIZE, wdt);
+        a.vdevStatus.put(owner, () -> status(wdt.state()));
         VdevRegistry.describe(a, owner, base, VdevRegistry.firstIntid(v, VdevRegistry.NOT_WIRED),
                 spi -> Arm64Board.Peripheral.sp805(base, spi, frequency));
+    }
+
+    private static String status(Sp805.State s) {
+        return (s.counting() ? "counting" : "stopped") + ", value " + Hex.of(s.value()) + " of " + Hex.of(s.load())
+                + (s.resetEnabled() ? ", reset enabled" : "") + (s.interrupted() ? ", interrupt raised" : "")
+                + (s.locked() ? ", locked" : "") + (s.fired() ? ", fired" : "");
     }
 }
