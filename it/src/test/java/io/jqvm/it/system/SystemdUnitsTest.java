@@ -8,7 +8,7 @@ import io.jqvm.testkit.Command;
 import io.jqvm.testkit.HostPrerequisite;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.LinkOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
@@ -62,7 +62,7 @@ class SystemdUnitsTest {
                 Path target = to.resolve(from.relativize(p).toString());
                 if (Files.isSymbolicLink(p)) {
                     Files.createDirectories(target.getParent());
-                    Files.copy(p, target, StandardCopyOption.NOFOLLOW_LINKS);
+                    Files.copy(p, target, LinkOption.NOFOLLOW_LINKS);
                 } else if (Files.isDirectory(p)) {
                     Files.createDirectories(target);
                 } else {
