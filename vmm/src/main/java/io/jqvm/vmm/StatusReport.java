@@ -6,6 +6,7 @@ import io.jqvm.accel.Vcpu;
 import io.jqvm.accel.X86Registers;
 import io.jqvm.common.Hex;
 import io.jqvm.common.Log;
+import io.jqvm.config.model.Value;
 import io.jqvm.vmm.assembly.Assembly;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ import java.util.function.Supplier;
 /**
  * qvm's SIGUSR1 status report, logged at info level: one line for the VM, one per vCPU (powered on or off,
  * and where it is: every vCPU is stopped for a moment to be read) and one per vdev, with the vdev's own
- * status where it reports one (qvm's {@code VDEV_CTRL_STATUS}).
+ * status where it reports one (qvm's {@code VDEV_CTRL_STATUS}); a vdev with {@code set debug off} is left out.
  */
 final class StatusReport {
     private final Assembly assembly;
@@ -53,10 +54,15 @@ final class StatusReport {
             lines.add("vCPU " + i + ": " + (on[i] ? "on" : "off") + (r == null ? "" : ", " + where(r)));
         }
         Map<String, Supplier<String>> status = assembly.vdevStatus();
+        List<String> quiet = assembly.spec().vdevs().stream()
+                .filter(v -> v.setting("debug").map(d -> d.value() instanceof Value.Bool b && !b.value()).orElse(false))
+                .map(v -> " (" + v.origin() + ")").toList();
         for (String device : assembly.devices()) {
-            String detail = status.entrySet().stream().filter(e -> device.startsWith(e.getKey() + " ("))
-                    .map(e -> ": " + e.getValue().get()).findFirst().orElse("");
-            lines.add("vdev " + device + detail);
+            if (quiet.stream().anyMatch(device::endsWith)) {
+                continue; // qvm's vdev variable debug off: left out of the report
+            }
+            Supplier<String> detail = status.get(device);
+            lines.add("vdev " + device + (detail == null ? "" : ": " + detail.get()));
         }
         return lines;
     }

@@ -80,6 +80,8 @@ class SafeStateTest {
         // A watchdog counting at 1 Hz never fires in this test: the guest waits in wait_for_watchdog().
         List<String> slowWatchdog = new ArrayList<>(WATCHDOG);
         slowWatchdog.addAll(List.of("frequency", "1"));
+        // A second watchdog, never armed, that asks to stay out of the status report (qvm's vdev variable debug).
+        slowWatchdog.addAll(List.of("vdev", "wdt-sp805", "loc", "0x1c100000", "intr", "gic:36", "set", "debug", "off"));
         Process vm = start(jqvm(slowWatchdog, "watchdog.elf", "dump", dir.toString()), dir, "vm");
         try {
             awaitText(dir.resolve("vm.console"), "not kicking any more", vm);
@@ -90,6 +92,7 @@ class SafeStateTest {
             assertTrue(vm.isAlive(), "a dump must not stop the VM:\n" + log);
             assertTrue(log.contains("status: vCPU 0: on, pc 0x"), log);
             assertTrue(log.contains("status: vCPU 1: off"), log);
+            assertEquals(1, log.lines().filter(l -> l.contains("status: vdev wdt-sp805 (")).count(), log);
             assertTrue(log.lines().anyMatch(l -> l.contains("status: vdev wdt-sp805 (") && l.contains("): counting, value")), log);
             signal(vm, "TERM");
             assertTrue(vm.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS));

@@ -73,7 +73,7 @@ public final class Assembly implements AutoCloseable {
     final Map<String, Controller> controllers = new LinkedHashMap<>();
     final Map<String, Integer> controllerNameUses = new HashMap<>();
     final List<String> devices = new ArrayList<>();
-    /** A vdev's own status line for the SIGUSR1 report, by its owner name (the start of its {@link #devices} entry). */
+    /** A vdev's own status line for the SIGUSR1 report, by its {@link #devices} entry. */
     final Map<String, Supplier<String>> vdevStatus = new LinkedHashMap<>();
     final List<String> bootNotes = new ArrayList<>();
     final List<AutoCloseable> resources = new ArrayList<>();

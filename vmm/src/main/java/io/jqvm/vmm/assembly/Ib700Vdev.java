@@ -24,6 +24,6 @@ final class Ib700Vdev implements VdevFamily {
                 .orElse(WatchdogAction.TERMINATE);
         Ib700 wdt = new Ib700(a.control, a.clock, action);
         a.mapDevice(v, owner, Space.IO, base, Ib700.WINDOW_SIZE, wdt);
-        a.vdevStatus.put(owner, () -> wdt.running() ? "running" : "stopped");
+        VdevRegistry.reportStatus(a, v, owner, () -> wdt.running() ? "running" : "stopped");
     }
 }

@@ -33,7 +33,7 @@ final class Sp805Vdev implements VdevFamily {
         long frequency = VdevRegistry.number(v, "frequency").orElse(Sp805.DEFAULT_FREQUENCY);
         Sp805 wdt = new Sp805(VdevRegistry.interrupts(a, v, owner, null), a.control, a.clock, frequency, act, fiq);
         a.mapDevice(v, owner, Space.MEM, base, Sp805.SIZE, wdt);
-        a.vdevStatus.put(owner, () -> status(wdt.state()));
+        VdevRegistry.reportStatus(a, v, owner, () -> status(wdt.state()));
         VdevRegistry.describe(a, owner, base, VdevRegistry.firstIntid(v, VdevRegistry.NOT_WIRED),
                 spi -> Arm64Board.Peripheral.sp805(base, spi, frequency));
     }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * The one registration point for vdev types: every family jqvm can build ({@link #FAMILIES}, one file each)
@@ -94,13 +95,23 @@ final class VdevRegistry {
 
     private static void create(Assembly a, VdevSpec v) {
         String owner = v.type() + v.name().map(n -> " " + n).orElse("");
-        a.devices.add(owner + (v.explicit() ? " (" + v.origin() + ")" : " (implicit)"));
+        a.devices.add(label(v, owner));
         VdevFamily family = BY_TYPE.get(v.type());
         if (family == null) {
             throw new ConfigException(v.origin(), "vdev " + Quote.of(v.type()) + " is known but not implemented by jqvm yet: "
                     + NOT_IMPLEMENTED.getOrDefault(v.type(), "no factory"));
         }
         family.create(a, v, owner);
+    }
+
+    /** How a vdev is listed (dryrun, status report): its owner name and where the configuration made it. */
+    static String label(VdevSpec v, String owner) {
+        return owner + (v.explicit() ? " (" + v.origin() + ")" : " (implicit)");
+    }
+
+    /** The vdev's own status for the SIGUSR1 report (qvm's {@code VDEV_CTRL_STATUS}). */
+    static void reportStatus(Assembly a, VdevSpec v, String owner, Supplier<String> status) {
+        a.vdevStatus.put(label(v, owner), status);
     }
 
     /** The board firmware: PSCI through HVC, as QEMU provides it when no EL2/EL3 firmware runs. */
