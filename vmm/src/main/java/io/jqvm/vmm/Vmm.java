@@ -45,6 +45,7 @@ public final class Vmm {
     /** Runs the VM from its runtime directory, which it holds until the last reset cycle ends. */
     public ExitStatus run(VmSpec spec) throws InterruptedException {
         Log.prefix(spec.system().orElse(VmBuilder.DEFAULT_NAME));
+        GuestDumper.checkDestination(spec.dump());
         try (RuntimeDirectory directory = RuntimeDirectory.claim(RuntimeDirectory.root(),
                 RuntimeDirectory.directoryName(spec.system()))) {
             while (true) {

@@ -3,6 +3,7 @@ package io.jqvm.vmm.debug;
 import io.jqvm.accel.Registers;
 import io.jqvm.common.Arch;
 import io.jqvm.common.Log;
+import io.jqvm.config.ConfigException;
 import io.jqvm.config.model.DumpSpec;
 import io.jqvm.memory.GuestRegion;
 import java.io.BufferedOutputStream;
@@ -49,6 +50,17 @@ public final class GuestDumper {
         this.arch = arch;
         this.memory = memory;
         this.vcpus = vcpus;
+    }
+
+    /**
+     * Refuses, before the guest starts, a {@code dump} directory that a dump could never be written to, at the
+     * option's line: found at dump time, the mistake would cost the dump it was configured for.
+     */
+    public static void checkDestination(Optional<DumpSpec> spec) {
+        if (spec.orElse(null) instanceof DumpSpec.Directory d && !(Files.isDirectory(d.path()) && Files.isWritable(d.path()))) {
+            throw new ConfigException(d.origin(), "dump: " + d.path() + (Files.isDirectory(d.path())
+                    ? " is a directory jqvm cannot write to" : " is not a directory"));
+        }
     }
 
     /** Writes a dump for {@code reason} (e.g. "SIGUSR2"), recording {@code signal}; logs where it went or why not. */

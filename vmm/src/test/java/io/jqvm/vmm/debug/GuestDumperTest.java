@@ -2,10 +2,12 @@ package io.jqvm.vmm.debug;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jqvm.accel.A64Registers;
 import io.jqvm.common.Arch;
+import io.jqvm.config.ConfigException;
 import io.jqvm.config.Origin;
 import io.jqvm.config.model.DumpSpec;
 import io.jqvm.memory.GuestMemory;
@@ -61,6 +63,19 @@ class GuestDumperTest {
                 Arch.AARCH64, memory.regions(), running);
         dumper.dump("test", 12);
         assertArrayEquals(expectedCore(), Files.readAllBytes(out));
+    }
+
+    @Test
+    void aDirectoryThatIsNotOneIsAConfigurationErrorAtItsLine(@TempDir Path dir) throws Exception {
+        Path file = Files.createFile(dir.resolve("plain"));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> GuestDumper.checkDestination(Optional.of(new DumpSpec.Directory(file, HERE))));
+        assertEquals("test.qvmconf:1:1: dump: " + file + " is not a directory", e.getMessage());
+        assertThrows(ConfigException.class,
+                () -> GuestDumper.checkDestination(Optional.of(new DumpSpec.Directory(dir.resolve("missing"), HERE))));
+        GuestDumper.checkDestination(Optional.of(new DumpSpec.Directory(dir, HERE)));
+        GuestDumper.checkDestination(Optional.of(new DumpSpec.Pipe("cat", HERE)));
+        GuestDumper.checkDestination(Optional.empty());
     }
 
     @Test
