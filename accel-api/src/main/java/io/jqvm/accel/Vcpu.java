@@ -1,8 +1,8 @@
 package io.jqvm.accel;
 
 /**
- * One virtual CPU. {@link #setEntry}, {@link #run} and {@link #registerDump} are called only from the
- * vCPU's own host thread; {@link #requestStop} from any thread.
+ * One virtual CPU. {@link #setEntry}, {@link #run}, {@link #registers} and {@link #registerDump} are called
+ * only from the vCPU's own host thread; {@link #requestStop} from any thread.
  */
 public interface Vcpu {
     int index();
@@ -18,6 +18,12 @@ public interface Vcpu {
 
     /** Makes a running or about-to-run {@link #run} return {@link VcpuExit.Stopped} promptly. */
     void requestStop();
+
+    /**
+     * The registers while the vCPU is outside {@link #run} (stopped), for a guest core or a debugger. An
+     * access the vCPU was in the middle of when it stopped is completed first, so the state is consistent.
+     */
+    Registers registers();
 
     /** The registers, formatted for a log line when the VM ends abnormally. */
     String registerDump();

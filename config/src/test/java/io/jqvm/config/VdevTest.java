@@ -57,7 +57,7 @@ class VdevTest {
             Map.entry("vhost-user-fs", "socket /tmp/fs.sock tag share legacy"),
             Map.entry("shmem", "allow vm* deny vm9 create buf,64K,0660,100 gid 100 sched 10 subst ,/shm umask 022 loc 0x1c100000 intr gic:50"),
             Map.entry("wdt-sp805", "action dump,terminate frequency 25000000 intr gic:32"),
-            Map.entry("wdt-ib700", "action fiq"),
+            Map.entry("wdt-ib700", "action dump,reset"),
             Map.entry("smmu", "loc 0x1c200000 intr gic:60"),
             Map.entry("pci-dummy", "clone 0:31.0 reg 0x40/4=0x12345678 reg Class_Code2=6 loc pci:0:0"),
             Map.entry("progress", "name p"),
@@ -209,8 +209,10 @@ class VdevTest {
         failsWith(cwd, "<command line>:1:4: vdev gic version: \"4\" is out of range 2..3", "vdev", "gic", "version", "4");
         failsWith(cwd, "<command line>:1:4: vdev ioapic intr: \"ioapic:1\" is not one of apic", "vdev", "ioapic", "intr", "ioapic:1");
         failsWith(cwd, "<command line>:1:4: vdev mc146818 reg: \"11\" is not offset,value", "vdev", "mc146818", "reg", "11");
-        failsWith(cwd, "<command line>:1:4: vdev wdt-sp805 action: \"dump\" is not [dump,]terminate or [dump,]fiq",
+        failsWith(cwd, "<command line>:1:4: vdev wdt-sp805 action: \"dump\" is not [dump,]terminate, [dump,]reset or [dump,]fiq",
                 "vdev", "wdt-sp805", "action", "dump");
+        failsWith(cwd, "<command line>:1:4: vdev wdt-ib700 action: \"fiq\" is not [dump,]terminate, [dump,]reset (x86 has no FIQ)",
+                "vdev", "wdt-ib700", "action", "fiq");
         failsWith(cwd, "<command line>:1:4: vdev virtio-input force_dev_presence: \"maybe\" is not a boolean (write on/off, 1/0, yes/no or true/false)",
                 "vdev", "virtio-input", "force_dev_presence", "maybe");
         failsWith(cwd, "<command line>:1:4: vdev virtio-input options: \"+x\" is not a mask (write [+|-]number, e.g. +0x10)",

@@ -5,7 +5,7 @@ import io.jqvm.device.VmControl;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Records the power requests a device makes. */
+/** Records the power and dump requests a device makes. */
 public final class RecordingVmControl implements VmControl {
     private final List<String> requests = new ArrayList<>();
 
@@ -17,6 +17,11 @@ public final class RecordingVmControl implements VmControl {
     @Override
     public synchronized void reset(String reason) {
         requests.add("reset: " + reason);
+    }
+
+    @Override
+    public synchronized void dumpGuest(String reason) {
+        requests.add("dump: " + reason);
     }
 
     public synchronized List<String> requests() {

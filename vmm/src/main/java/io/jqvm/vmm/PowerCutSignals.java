@@ -8,10 +8,10 @@ import sun.misc.SignalHandler;
  * The signals that would end the process cut the guest's power instead, as SIGQUIT does for qvm: the VM
  * stops, the cut is logged, and jqvm exits with status 3. Installed before the VM is assembled, so a signal
  * that comes while images load is held and cuts the power as soon as the VM exists. (The JVM keeps SIGQUIT
- * for thread dumps and reserves SIGUSR2.)
+ * for thread dumps; SIGUSR1 and SIGUSR2 are qvm's status report and guest dump, {@link DiagnosticSignals}.)
  */
 final class PowerCutSignals implements AutoCloseable {
-    private static final String[] SIGNALS = {"TERM", "INT", "HUP", "ALRM", "USR1"};
+    private static final String[] SIGNALS = {"TERM", "INT", "HUP", "ALRM"};
 
     private final SignalHandler[] previous = new SignalHandler[SIGNALS.length];
     private VmRuntime runtime;

@@ -26,6 +26,16 @@ public final class VmControlRelay implements VmControl {
     }
 
     @Override
+    public void dumpGuest(String reason) {
+        VmControl t = target;
+        if (t == null) {
+            Log.warn("guest dump requested before the VM runs, ignored: " + reason);
+        } else {
+            t.dumpGuest(reason);
+        }
+    }
+
+    @Override
     public void reset(String reason) {
         VmControl t = target;
         if (t == null) {

@@ -9,16 +9,23 @@ import io.jqvm.common.ExitStatus;
 import io.jqvm.common.Log;
 import io.jqvm.device.VmControl;
 import io.jqvm.devices.arm.PowerController;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A running VM: one platform thread per vCPU, named after the VM and the vCPU, with its configured host
  * scheduling. Owns the VM's lifecycle: the first shutdown or reset request (from a device, from PSCI, or
- * from a vCPU's fatal exit) wins, stops every vCPU, and decides the process exit status.
+ * from a vCPU's fatal exit) wins, stops every vCPU, and decides the process exit status. Between, every vCPU
+ * can be stopped for a moment to be read ({@link #whileStopped}: guest dumps, status reports).
  */
 public final class VmRuntime implements VmControl, PowerController {
     /** How a run ended. */
@@ -34,6 +41,62 @@ public final class VmRuntime implements VmControl, PowerController {
     private final AtomicReference<Outcome> outcome = new AtomicReference<>();
     private final CountDownLatch ended = new CountDownLatch(1);
     private final AtomicBoolean firstVcpuStarted = new AtomicBoolean();
+    /** One {@link #whileStopped} at a time. */
+    private final Object pauseLock = new Object();
+    private volatile Pause pause;
+    private volatile Consumer<String> dumpHandler;
+    /** How long {@link #whileStopped} waits for every vCPU to stop before going on with those that did. */
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+
+    /** What to do while every vCPU is stopped, with what each one's thread returned (null: it did not stop). */
+    public interface StoppedAction<T> {
+        void run(List<T> perVcpu) throws IOException;
+    }
+
+    /** A request to stop every vCPU: each vCPU thread runs {@code perVcpu}, then waits for the release. */
+    private static final class Pause {
+        final Function<Vcpu, ?> perVcpu;
+        final Object[] results;
+        final boolean[] arrived;
+        final CountDownLatch allArrived;
+        final CountDownLatch released = new CountDownLatch(1);
+
+        Pause(int vcpus, Function<Vcpu, ?> perVcpu) {
+            this.perVcpu = perVcpu;
+            this.results = new Object[vcpus];
+            this.arrived = new boolean[vcpus];
+            this.allArrived = new CountDownLatch(vcpus);
+        }
+
+        /** On a vCPU's thread: false when it already took part in this pause. */
+        boolean arrive(int index, Vcpu vcpu) {
+            synchronized (this) {
+                if (arrived[index]) {
+                    return false;
+                }
+                arrived[index] = true;
+            }
+            try {
+                Object result = perVcpu.apply(vcpu);
+                synchronized (this) {
+                    results[index] = result;
+                }
+            } catch (RuntimeException e) {
+                Log.error("vCPU " + index + " could not be read while stopped: " + e);
+            } finally {
+                allArrived.countDown();
+            }
+            return true;
+        }
+
+        void awaitRelease() throws InterruptedException {
+            released.await();
+        }
+
+        synchronized List<Object> results() {
+            return Arrays.asList(results.clone());
+        }
+    }
 
     /** Per-vCPU power state; a powered-off vCPU's thread parks until PSCI CPU_ON posts an entry. */
     private static final class VcpuSlot {
@@ -92,6 +155,11 @@ public final class VmRuntime implements VmControl, PowerController {
         scheduling.get(index).applyToCurrentThread(threadName);
         try {
             while (outcome.get() == null) {
+                Pause paused = pause;
+                if (paused != null && paused.arrive(index, slot.vcpu)) {
+                    paused.awaitRelease();
+                    continue;
+                }
                 if (!slot.on) {
                     LockSupport.park(this);
                     continue;
@@ -123,6 +191,9 @@ public final class VmRuntime implements VmControl, PowerController {
                             "vCPU " + index + " cannot continue: " + f.reason());
                 }
             }
+        } catch (InterruptedException e) {
+            Log.internal("vCPU " + index + " thread interrupted while the VM was stopped");
+            end(new Outcome(ExitStatus.FATAL_AFTER_START, "vCPU " + index + " interrupted", false));
         } catch (RuntimeException | Error e) {
             Log.internal("vCPU " + index + " thread failed: " + e);
             end(new Outcome(ExitStatus.FATAL_AFTER_START, "internal error on vCPU " + index + ": " + e, false));
@@ -143,16 +214,94 @@ public final class VmRuntime implements VmControl, PowerController {
             } else {
                 Log.error("VM terminated (exit status " + o.status().code() + "): " + o.reason());
             }
-            for (VcpuSlot slot : slots) {
-                slot.vcpu.requestStop();
-                Thread t = slot.thread;
-                if (t != null) {
-                    LockSupport.unpark(t);
-                }
+            stopEveryVcpu();
+            Pause p = pause;
+            if (p != null) {
+                p.released.countDown(); // the VM ends: a vCPU waiting in a pause must see it
             }
             ended.countDown();
         } else {
             Log.debug(() -> "ignored after the VM already ended: " + o.reason());
+        }
+    }
+
+    private void stopEveryVcpu() {
+        for (VcpuSlot slot : slots) {
+            slot.vcpu.requestStop();
+            Thread t = slot.thread;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
+    }
+
+    /**
+     * Stops every vCPU, has each one's own thread compute {@code perVcpu} (its registers, say), runs
+     * {@code action} with the results while all stay stopped, then lets them run on. A vCPU that does not stop
+     * within {@link #STOP_TIMEOUT} (stuck in a device) is left out, with a null result and a warning.
+     *
+     * @return false when the VM is not running (not started, or ended), and nothing was done
+     * @throws IllegalStateException on a vCPU's thread, which cannot wait for itself to stop
+     */
+    public <T> boolean whileStopped(Function<Vcpu, T> perVcpu, StoppedAction<T> action) throws IOException {
+        if (Thread.currentThread() instanceof VcpuThread) {
+            throw new IllegalStateException("a vCPU thread cannot stop every vCPU");
+        }
+        synchronized (pauseLock) {
+            if (outcome.get() != null || !firstVcpuStarted.get()) {
+                return false;
+            }
+            Pause p = new Pause(slots.length, perVcpu);
+            pause = p;
+            try {
+                stopEveryVcpu();
+                if (!p.allArrived.await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    Log.warn(p.allArrived.getCount() + " vCPU(s) did not stop within " + STOP_TIMEOUT.toSeconds()
+                            + " s; going on without them");
+                }
+                if (outcome.get() != null) {
+                    return false;
+                }
+                @SuppressWarnings("unchecked")
+                List<T> results = (List<T>) p.results();
+                action.run(results);
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } finally {
+                pause = null;
+                p.released.countDown();
+            }
+        }
+    }
+
+    /** Whether each vCPU is powered on (off: parked until PSCI CPU_ON), for status reports. */
+    public boolean[] vcpusOn() {
+        boolean[] on = new boolean[slots.length];
+        for (int i = 0; i < on.length; i++) {
+            on[i] = slots[i].on;
+        }
+        return on;
+    }
+
+    /** The exit counts so far, for status reports. */
+    public String exitCounts() {
+        return vm.exitCounters().toString();
+    }
+
+    /** Where {@link #dumpGuest} requests go (the VM's {@code dump} configuration). */
+    public void onDumpRequest(Consumer<String> handler) {
+        this.dumpHandler = handler;
+    }
+
+    @Override
+    public void dumpGuest(String reason) {
+        Consumer<String> handler = dumpHandler;
+        if (handler == null) {
+            VmControl.super.dumpGuest(reason);
+        } else {
+            handler.accept(reason);
         }
     }
 

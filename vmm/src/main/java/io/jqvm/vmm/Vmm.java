@@ -2,6 +2,7 @@ package io.jqvm.vmm;
 
 import io.jqvm.accel.Accelerator;
 import io.jqvm.accel.MachineSpec;
+import io.jqvm.accel.Vcpu;
 import io.jqvm.accel.VirtualMachine;
 import io.jqvm.common.Arch;
 import io.jqvm.common.ExitStatus;
@@ -12,6 +13,7 @@ import io.jqvm.config.model.VmSpec;
 import io.jqvm.vmm.assembly.Assembly;
 import io.jqvm.vmm.assembly.RunningPlatform;
 import io.jqvm.vmm.assembly.VmBuilder;
+import io.jqvm.vmm.debug.GuestDumper;
 import io.jqvm.vmm.system.RuntimeDirectory;
 import java.io.PrintStream;
 import java.util.List;
@@ -23,6 +25,8 @@ import java.util.Optional;
  * from the configuration, like a machine's power cycle.
  */
 public final class Vmm {
+    /** The cause a watchdog's dump records: SIGQUIT, the signal qvm's watchdogs end a VM with. */
+    private static final int WATCHDOG_SIGNAL = 3;
     private final List<Accelerator> accelerators;
 
     public Vmm(List<Accelerator> accelerators) {
@@ -41,6 +45,7 @@ public final class Vmm {
     /** Runs the VM from its runtime directory, which it holds until the last reset cycle ends. */
     public ExitStatus run(VmSpec spec) throws InterruptedException {
         Log.prefix(spec.system().orElse(VmBuilder.DEFAULT_NAME));
+        GuestDumper.checkDestination(spec.dump());
         try (PowerCutSignals signals = new PowerCutSignals();
              RuntimeDirectory directory = RuntimeDirectory.claim(RuntimeDirectory.root(),
                 RuntimeDirectory.directoryName(spec.system()))) {
@@ -71,14 +76,20 @@ public final class Vmm {
                     a.x86Pit(), a.x86IoapicBase());
             try (VirtualMachine vm = a.accelerator().create(machine, io)) {
                 VmRuntime runtime = new VmRuntime(a.name(), vm, a.scheduling(), a.entry(), a.arch() == Arch.AARCH64);
+                GuestDumper dumper = new GuestDumper(spec.dump(), a.name(), a.arch(), a.memory().regions(),
+                        writer -> runtime.whileStopped(Vcpu::registers, writer::write));
+                runtime.onDumpRequest(reason -> dumper.dump(reason, WATCHDOG_SIGNAL));
                 a.control().connect(runtime);
                 a.start(new RunningPlatform(vm, runtime, io));
                 Log.info("VM assembled: " + a.arch().label() + " on " + a.accelerator().name() + ", "
                         + a.vcpuCount() + " vCPU(s)");
+                StatusReport status = new StatusReport(a, runtime);
                 signals.attach(runtime);
+                DiagnosticSignals.install(status::log, () -> dumper.dump("SIGUSR2", DiagnosticSignals.SIGUSR2));
                 try {
                     return runtime.run();
                 } finally {
+                    DiagnosticSignals.uninstall();
                     signals.detach();
                 }
             }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jqvm.accel.A64Entry;
 import io.jqvm.accel.EntryState;
 import io.jqvm.accel.ExitCounters;
+import io.jqvm.accel.A64Registers;
+import io.jqvm.accel.Registers;
 import io.jqvm.accel.Vcpu;
 import io.jqvm.accel.VcpuExit;
 import io.jqvm.accel.VirtualMachine;
@@ -52,10 +54,11 @@ class VmRuntimeTest {
             return script.apply(this);
         }
         @Override public void requestStop() { stop.countDown(); }
+        @Override public Registers registers() { return new A64Registers(new long[31], 0, 0x1234 + index, 0x3c5); }
         @Override public String registerDump() { return "pc=0x1234"; }
     }
 
-    static VirtualMachine vm(ScriptedVcpu... vcpus) {
+    static VirtualMachine vm(Vcpu... vcpus) {
         return new VirtualMachine() {
             @Override public int vcpuCount() { return vcpus.length; }
             @Override public Vcpu vcpu(int index) { return vcpus[index]; }

@@ -7,6 +7,7 @@ import io.jqvm.accel.GuestIo;
 import io.jqvm.accel.Vcpu;
 import io.jqvm.accel.VcpuExit;
 import io.jqvm.accel.X86Entry;
+import io.jqvm.accel.X86Registers;
 import io.jqvm.common.Hex;
 import io.jqvm.host.Libc;
 import io.jqvm.kvm.ioctl.KvmVcpuFd;
@@ -79,6 +80,14 @@ final class KvmVcpu implements Vcpu {
     private static final long EVENT_EXCEPTION_PENDING = KvmStructs.offset(KvmStructs.VCPU_EVENTS, "exception", "pending");
     private static final long EVENT_EXCEPTION_ERROR_CODE = KvmStructs.offset(KvmStructs.VCPU_EVENTS, "exception", "error_code");
     private static final long EVENT_FLAGS = KvmStructs.offset(KvmStructs.VCPU_EVENTS, "flags");
+
+    /** kvm_regs offsets of the general registers in encoding order (rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8-r15). */
+    private static final long[] GPR_OFFSETS = java.util.stream.Stream.of("rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi",
+            "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15").mapToLong(n -> KvmStructs.offset(KvmStructs.REGS, n)).toArray();
+    /** kvm_sregs segment names in encoding order. */
+    private static final String[] SEGMENTS = {"es", "cs", "ss", "ds", "fs", "gs"};
+    private static final long FS_BASE = KvmStructs.offset(KvmStructs.SREGS, "fs", "base");
+    private static final long GS_BASE = KvmStructs.offset(KvmStructs.SREGS, "gs", "base");
 
     private static final String[] MP_STATES = {
         "runnable", "uninitialized", "init-received", "halted", "sipi-received", "stopped", "check-stop", "operating", "load"};
@@ -290,12 +299,7 @@ final class KvmVcpu implements Vcpu {
      * the faulting instruction, as for a trap.
      */
     private void injectGeneralProtection() {
-        run.set(JAVA_BYTE, RUN_IMMEDIATE_EXIT, (byte) 1);
-        try {
-            fd.run();
-        } finally {
-            run.set(JAVA_BYTE, RUN_IMMEDIATE_EXIT, (byte) 0);
-        }
+        completePendingAccess();
         fd.getVcpuEvents(events);
         events.set(JAVA_BYTE, EVENT_EXCEPTION_INJECTED, (byte) 1);
         events.set(JAVA_BYTE, EVENT_EXCEPTION_NR, (byte) VECTOR_GP);
@@ -350,6 +354,35 @@ final class KvmVcpu implements Vcpu {
         if (tid != 0) {
             KickSignal.send(tid);
         }
+    }
+
+    /** KVM_RUN with immediate_exit: finishes an I/O or MMIO access the guest made, without entering the guest. */
+    private void completePendingAccess() {
+        run.set(JAVA_BYTE, RUN_IMMEDIATE_EXIT, (byte) 1);
+        try {
+            fd.run();
+        } finally {
+            run.set(JAVA_BYTE, RUN_IMMEDIATE_EXIT, (byte) 0);
+        }
+    }
+
+    @Override
+    public X86Registers registers() {
+        completePendingAccess();
+        fd.getRegs(regs);
+        fd.getSregs(sregs);
+        long[] gpr = new long[16];
+        for (int i = 0; i < gpr.length; i++) {
+            gpr[i] = regs.get(JAVA_LONG, GPR_OFFSETS[i]);
+        }
+        int[] selectors = new int[SEGMENTS.length];
+        for (int i = 0; i < selectors.length; i++) {
+            selectors[i] = EntryRegisters.selector(sregs, SEGMENTS[i]);
+        }
+        return new X86Registers(gpr, regs.get(JAVA_LONG, EntryRegisters.REGS_RIP), regs.get(JAVA_LONG, EntryRegisters.REGS_RFLAGS),
+                selectors, sregs.get(JAVA_LONG, FS_BASE), sregs.get(JAVA_LONG, GS_BASE),
+                sregs.get(JAVA_LONG, EntryRegisters.SREGS_CR0), sregs.get(JAVA_LONG, EntryRegisters.SREGS_CR3),
+                sregs.get(JAVA_LONG, EntryRegisters.SREGS_CR4), sregs.get(JAVA_LONG, EntryRegisters.SREGS_EFER));
     }
 
     @Override

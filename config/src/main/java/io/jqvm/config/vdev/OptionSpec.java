@@ -194,15 +194,20 @@ public record OptionSpec(String name, String syntax, Arity arity, boolean repeat
         });
     }
 
-    /** A watchdog {@code action}: {@code [dump,]terminate} or {@code [dump,]fiq}. */
-    public static OptionSpec watchdogAction() {
-        return new OptionSpec("action", "action [dump,]terminate|fiq", Arity.ONE, false, Value.Words.class, (t, o, r) -> {
+    /**
+     * A watchdog {@code action}: qvm's {@code [dump,]terminate} or {@code [dump,]fiq} (where the board has an
+     * FIQ), and jqvm's {@code [dump,]reset}, which restarts the machine as QEMU's {@code -watchdog-action reset}.
+     */
+    public static OptionSpec watchdogAction(boolean fiq) {
+        String kinds = fiq ? "terminate|reset|fiq" : "terminate|reset";
+        return new OptionSpec("action", "action [dump,]" + kinds, Arity.ONE, false, Value.Words.class, (t, o, r) -> {
             List<String> words = List.of(t.split(",", -1));
             String last = words.getLast();
-            boolean valid = (last.equals("terminate") || last.equals("fiq"))
+            boolean valid = (last.equals("terminate") || last.equals("reset") || fiq && last.equals("fiq"))
                     && (words.size() == 1 || words.size() == 2 && words.getFirst().equals("dump"));
             if (!valid) {
-                throw new ConfigException(o, r + ": " + Quote.of(t) + " is not [dump,]terminate or [dump,]fiq");
+                throw new ConfigException(o, r + ": " + Quote.of(t) + " is not [dump,]terminate, [dump,]reset"
+                        + (fiq ? " or [dump,]fiq" : " (x86 has no FIQ)"));
             }
             return new Value.Words(words);
         });

@@ -102,9 +102,9 @@ public final class VdevCatalog {
                 OptionSpec.shmemCreate(), number("gid", "n", 0, Integer.MAX_VALUE), SCHED,
                 text("subst", "[orig],prefix"), number("umask", "mask", 0, 0777));
         define("wdt-sp805", "ARM SP805 watchdog", ARM, Location.Space.MEM, new Location.Memory(0x1c0f0000L), false,
-                OptionSpec.watchdogAction(), FREQUENCY);
+                OptionSpec.watchdogAction(true), FREQUENCY);
         define("wdt-ib700", "x86 IB700 watchdog", X86, Location.Space.IO, new Location.Io(0x441), false,
-                OptionSpec.watchdogAction());
+                OptionSpec.watchdogAction(false));
         define("smmu", "virtual SMMU for the guest's smmuman", BOTH, Location.Space.MEM, null, false);
         // qvm documents it for x86; jqvm's arm64 board has PCI too, and the function-0 rule holds there as well.
         define("pci-dummy", "placeholder PCI function", BOTH, Location.Space.MEM, null, false,

@@ -1,6 +1,7 @@
 package io.jqvm.cpu.a64;
 
 import io.jqvm.accel.A64Entry;
+import io.jqvm.accel.A64Registers;
 import io.jqvm.accel.EntryState;
 import io.jqvm.accel.ExitCounters;
 import io.jqvm.accel.GuestIo;
@@ -138,6 +139,11 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
     public void requestStop() {
         stopRequested = true;
         wake();
+    }
+
+    @Override
+    public A64Registers registers() {
+        return new A64Registers(Arrays.copyOf(x, A64Registers.GENERAL_REGISTERS), sp, pc, pstate() & 0xFFFF_FFFFL);
     }
 
     @Override

@@ -2,18 +2,17 @@ package io.jqvm.devices.arm;
 
 import io.jqvm.device.DeviceClock;
 import io.jqvm.device.GuestAccessLog;
-import io.jqvm.common.ExitStatus;
 import io.jqvm.common.Hex;
-import io.jqvm.common.Log;
 import io.jqvm.device.BusDevice;
 import io.jqvm.device.IrqLine;
 import io.jqvm.device.VmControl;
+import io.jqvm.devices.watchdog.WatchdogAction;
 
 /**
  * Arm watchdog module SP805 (qvm {@code vdev wdt-sp805}). A 32-bit counter decrements at
  * {@code frequency} while INTEN is set; the first time it reaches zero it raises the interrupt and reloads,
  * the second time, with the interrupt still uncleared and RESEN set, the watchdog fires: the configured
- * {@link Action} is taken. Writing WDOGINTCLR clears the interrupt and reloads the counter (the guest's
+ * {@link WatchdogAction} is taken. Writing WDOGINTCLR clears the interrupt and reloads the counter (the guest's
  * "kick"). Every register but WDOGLOCK ignores writes while locked.
  */
 public final class Sp805 implements BusDevice {
@@ -35,22 +34,12 @@ public final class Sp805 implements BusDevice {
     static final int RESEN = 2;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
-    /** qvm's {@code action} option: what the second expiry does. */
-    public enum Action {
-        /** End the VM with exit status {@link ExitStatus#WATCHDOG}. */
-        TERMINATE,
-        /** Write a guest dump, then terminate; dumps are not supported yet, so this logs and terminates. */
-        DUMP_AND_TERMINATE,
-        /** Assert the FIQ line given at construction instead of resetting anything. */
-        FIQ
-    }
-
     private final IrqLine irq;
     private final IrqLine fiq;
     private final VmControl vm;
     private final DeviceClock clock;
     private final long frequency;
-    private final Action action;
+    private final WatchdogAction action;
     private final GuestAccessLog log = new GuestAccessLog("wdt-sp805");
 
     private int load = 0xFFFF_FFFF;
@@ -65,9 +54,9 @@ public final class Sp805 implements BusDevice {
     private boolean irqLevel;
 
     /**
-     * @param fiq the line asserted by {@link Action#FIQ} (a vCPU's FIQ pin); {@link IrqLine#NONE} otherwise
+     * @param fiq the line asserted by {@link WatchdogAction.Kind#FIQ} (a vCPU's FIQ pin); {@link IrqLine#NONE} otherwise
      */
-    public Sp805(IrqLine irq, VmControl vm, DeviceClock clock, long frequency, Action action, IrqLine fiq) {
+    public Sp805(IrqLine irq, VmControl vm, DeviceClock clock, long frequency, WatchdogAction action, IrqLine fiq) {
         if (frequency <= 0 || frequency > 1_000_000_000L) {
             throw new IllegalArgumentException("wdt-sp805 frequency " + frequency + " Hz is outside 1 Hz to 1 GHz");
         }
@@ -175,7 +164,7 @@ public final class Sp805 implements BusDevice {
             }
             case INTCLR -> {
                 raw = false;
-                if (action == Action.FIQ) {
+                if (action.kind() == WatchdogAction.Kind.FIQ) {
                     fiq.set(false);
                 }
                 reload();
@@ -224,19 +213,12 @@ public final class Sp805 implements BusDevice {
     }
 
     private void takeAction() {
-        switch (action) {
-            case TERMINATE -> vm.shutdown(ExitStatus.WATCHDOG, "watchdog sp805 expired");
-            case DUMP_AND_TERMINATE -> {
-                Log.warn("wdt-sp805: guest dumps are not supported yet; terminating without a dump");
-                vm.shutdown(ExitStatus.WATCHDOG, "watchdog sp805 expired");
-            }
-            case FIQ -> {
-                fiq.set(true);
-                synchronized (this) {
-                    fired = false; // the FIQ handler may kick the watchdog and let it fire again
-                    raw = true;
-                    reload();
-                }
+        action.fire("sp805", "its counter reached zero twice without a kick", vm, fiq);
+        if (action.kind() == WatchdogAction.Kind.FIQ) {
+            synchronized (this) {
+                fired = false; // the FIQ handler may kick the watchdog and let it fire again
+                raw = true;
+                reload();
             }
         }
     }

@@ -6,7 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /** A device clock that only moves when a test advances it, running due callbacks in deadline order. */
-final class ManualClock implements DeviceClock {
+public final class ManualClock implements DeviceClock {
     private long now;
     private long epochOffset = 1_700_000_000L * 1_000_000_000L;
     private final List<Pending> pending = new ArrayList<>();
@@ -43,12 +43,12 @@ final class ManualClock implements DeviceClock {
         return p;
     }
 
-    int scheduledCount() {
+    public int scheduledCount() {
         return pending.size();
     }
 
     /** Moves time forward, running each callback at its deadline (callbacks may schedule more). */
-    void advance(long nanos) {
+    public void advance(long nanos) {
         long target = now + nanos;
         while (true) {
             Pending next = pending.stream().filter(p -> p.deadline <= target)

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jqvm.common.ExitStatus;
 import io.jqvm.device.IrqLine;
 import io.jqvm.device.VmControl;
+import io.jqvm.devices.watchdog.WatchdogAction;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,14 @@ class Sp805Test {
     private final RecordingLine fiq = new RecordingLine();
     private final ManualClock clock = new ManualClock();
     private String stopped;
+    private String dumped;
     private final VmControl vm = new VmControl() {
+        @Override
+        public void dumpGuest(String reason) {
+            assertNull(stopped, "the dump comes before the VM stops");
+            dumped = reason;
+        }
+
         @Override
         public void shutdown(ExitStatus status, String reason) {
             stopped = status + ": " + reason;
@@ -40,11 +48,11 @@ class Sp805Test {
         }
     };
 
-    private Sp805 watchdog(Sp805.Action action) {
-        return new Sp805(irq, vm, clock, HZ, action, action == Sp805.Action.FIQ ? fiq : IrqLine.NONE);
+    private Sp805 watchdog(WatchdogAction action) {
+        return new Sp805(irq, vm, clock, HZ, action, action.kind() == WatchdogAction.Kind.FIQ ? fiq : IrqLine.NONE);
     }
 
-    private final Sp805 wdt = watchdog(Sp805.Action.TERMINATE);
+    private final Sp805 wdt = watchdog(WatchdogAction.TERMINATE);
 
     @Test
     void primeCellIdsAndResetValues() {
@@ -89,7 +97,7 @@ class Sp805Test {
         assertEquals(100, wdt.read(0, VALUE, 4), "reloaded");
         assertNull(stopped);
         clock.advance(100 * MS);
-        assertEquals("WATCHDOG: watchdog sp805 expired", stopped);
+        assertEquals("WATCHDOG: watchdog sp805 expired: its counter reached zero twice without a kick", stopped);
     }
 
     @Test
@@ -127,17 +135,28 @@ class Sp805Test {
     }
 
     @Test
-    void dumpActionTerminatesWithoutADump() {
-        Sp805 dump = watchdog(Sp805.Action.DUMP_AND_TERMINATE);
+    void dumpActionDumpsThenTerminates() {
+        Sp805 dump = watchdog(new WatchdogAction(true, WatchdogAction.Kind.TERMINATE));
         dump.write(0, LOAD, 4, 1);
         dump.write(0, CONTROL, 4, INTEN | RESEN);
         clock.advance(10 * MS);
-        assertEquals("WATCHDOG: watchdog sp805 expired", stopped);
+        assertEquals("watchdog sp805 expired: its counter reached zero twice without a kick", dumped);
+        assertEquals("WATCHDOG: watchdog sp805 expired: its counter reached zero twice without a kick", stopped);
+    }
+
+    @Test
+    void resetActionRestartsTheMachine() {
+        Sp805 restart = watchdog(new WatchdogAction(false, WatchdogAction.Kind.RESET));
+        restart.write(0, LOAD, 4, 1);
+        restart.write(0, CONTROL, 4, INTEN | RESEN);
+        clock.advance(10 * MS);
+        assertNull(dumped);
+        assertEquals("reset: watchdog sp805 expired: its counter reached zero twice without a kick", stopped);
     }
 
     @Test
     void fiqActionAssertsFiqAndKeepsRunning() {
-        Sp805 f = watchdog(Sp805.Action.FIQ);
+        Sp805 f = watchdog(new WatchdogAction(false, WatchdogAction.Kind.FIQ));
         f.write(0, LOAD, 4, 10);
         f.write(0, CONTROL, 4, INTEN | RESEN);
         clock.advance(20 * MS);
@@ -149,12 +168,12 @@ class Sp805Test {
 
     @Test
     void constructorRejectsAnImpossibleFrequency() {
-        assertThrows(IllegalArgumentException.class, () -> new Sp805(irq, vm, clock, 0, Sp805.Action.TERMINATE, IrqLine.NONE));
+        assertThrows(IllegalArgumentException.class, () -> new Sp805(irq, vm, clock, 0, WatchdogAction.TERMINATE, IrqLine.NONE));
     }
 
     @Test
     void frequencyScalesTheCount() {
-        Sp805 fast = new Sp805(irq, vm, clock, Sp805.DEFAULT_FREQUENCY, Sp805.Action.TERMINATE, IrqLine.NONE);
+        Sp805 fast = new Sp805(irq, vm, clock, Sp805.DEFAULT_FREQUENCY, WatchdogAction.TERMINATE, IrqLine.NONE);
         fast.write(0, LOAD, 4, 25_000_000);
         fast.write(0, CONTROL, 4, INTEN);
         clock.advance(500 * MS);

@@ -120,6 +120,16 @@ class QemuGuestTest {
     }
 
     @Test
+    void watchdogUnderQemusIb700() throws Exception {
+        // The reference for jqvm's wdt-ib700: kicked, the guest runs on; starved, the watchdog acts (here: power off).
+        List<String> board = List.of("-machine", "pc", "-m", "128", "-device", "ib700", "-watchdog-action", "poweroff");
+        assertPassedAndPoweredOff(boot("watchdog", "kick=3", board), "watchdog");
+        Run starved = boot("watchdog", "", board);
+        assertTrue(starved.has("not kicking any more"), starved::toString);
+        assertTrue(starved.lines().stream().noneMatch(l -> l.startsWith("FAIL ") || l.startsWith("PASS ")), starved::toString);
+    }
+
+    @Test
     void timerCountsPitInterruptsThroughTheIoApic() throws Exception {
         Run run = boot("timer", "");
         assertPassedAndPoweredOff(run, "timer");

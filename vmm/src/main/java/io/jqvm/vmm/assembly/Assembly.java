@@ -33,6 +33,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A VM put together from a {@link VmSpec}: its address map, memory, buses, devices, interrupt wiring and
@@ -72,6 +73,8 @@ public final class Assembly implements AutoCloseable {
     final Map<String, Controller> controllers = new LinkedHashMap<>();
     final Map<String, Integer> controllerNameUses = new HashMap<>();
     final List<String> devices = new ArrayList<>();
+    /** A vdev's own status line for the SIGUSR1 report, by its {@link #devices} entry. */
+    final Map<String, Supplier<String>> vdevStatus = new LinkedHashMap<>();
     final List<String> bootNotes = new ArrayList<>();
     final List<AutoCloseable> resources = new ArrayList<>();
     /** Connections to make once the accelerator's VM exists (platform interrupts, vCPU pins). */
@@ -124,6 +127,7 @@ public final class Assembly implements AutoCloseable {
     public List<VcpuScheduling> scheduling() { return scheduling; }
     public List<Wire> wires() { return wires; }
     public List<String> devices() { return devices; }
+    public Map<String, Supplier<String>> vdevStatus() { return vdevStatus; }
     public List<String> bootNotes() { return bootNotes; }
     /** The boot vCPU's entry state; null when the configuration loads no image. */
     public EntryState entry() { return entry; }

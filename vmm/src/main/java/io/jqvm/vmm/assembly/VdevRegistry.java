@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * The one registration point for vdev types: every family jqvm can build ({@link #FAMILIES}, one file each)
@@ -31,14 +32,13 @@ final class VdevRegistry {
     static final int NOT_WIRED = -1;
 
     static final List<VdevFamily> FAMILIES = List.of(new GicVdev(), new Pl011Vdev(), new Pl031Vdev(), new Sp805Vdev(),
-            new PcChipsetVdevs(), new Ser8250Vdev(), new PcKeyboardVdev(), new Mc146818Vdev(), new HpetVdev(),
-            new AcpiPmVdev(), new VirtioMmioVdevs(), new PciDummyVdev());
+            new Ib700Vdev(), new PcChipsetVdevs(), new Ser8250Vdev(), new PcKeyboardVdev(), new Mc146818Vdev(),
+            new HpetVdev(), new AcpiPmVdev(), new VirtioMmioVdevs(), new PciDummyVdev());
 
     /** Types the language knows that jqvm does not build, and why: a configuration using one fails (65). */
     static final Map<String, String> NOT_IMPLEMENTED = Map.ofEntries(
             Map.entry("virtio-input", "it needs QNX Screen's display and input services, which jqvm does not have"),
             Map.entry("shmem", "shared memory between VMs is not implemented yet"),
-            Map.entry("wdt-ib700", "the IB700 watchdog is not implemented yet (wdt-sp805 is)"),
             Map.entry("smmu", "the virtual SMMU is not implemented yet"),
             Map.entry("progress", "qvm's progress reporting is not documented enough to implement"));
 
@@ -97,13 +97,23 @@ final class VdevRegistry {
 
     private static void create(Assembly a, VdevSpec v) {
         String owner = v.type() + v.name().map(n -> " " + n).orElse("");
-        a.devices.add(owner + (v.explicit() ? " (" + v.origin() + ")" : " (implicit)"));
+        a.devices.add(label(v, owner));
         VdevFamily family = BY_TYPE.get(v.type());
         if (family == null) {
             throw new ConfigException(v.origin(), "vdev " + Quote.of(v.type()) + " is known but not implemented by jqvm yet: "
                     + NOT_IMPLEMENTED.getOrDefault(v.type(), "no factory"));
         }
         family.create(a, v, owner);
+    }
+
+    /** How a vdev is listed (dryrun, status report): its owner name and where the configuration made it. */
+    static String label(VdevSpec v, String owner) {
+        return owner + (v.explicit() ? " (" + v.origin() + ")" : " (implicit)");
+    }
+
+    /** The vdev's own status for the SIGUSR1 report (qvm's {@code VDEV_CTRL_STATUS}). */
+    static void reportStatus(Assembly a, VdevSpec v, String owner, Supplier<String> status) {
+        a.vdevStatus.put(label(v, owner), status);
     }
 
     /** The board firmware: PSCI through HVC, as QEMU provides it when no EL2/EL3 firmware runs. */
