@@ -112,6 +112,7 @@ public final class GuestShm implements AutoCloseable {
         @Override
         public void run() {
             int seen = region.doorbell(index);
+            updateInterrupt(); // what rang between the attach and this thread's first look
             long nextReap = System.nanoTime() + REAP_INTERVAL_NS;
             while (!detached) {
                 region.awaitDoorbell(index, seen, DOORBELL_WAIT_NS);
@@ -163,7 +164,8 @@ public final class GuestShm implements AutoCloseable {
             throw new IllegalArgumentException("region name '" + name + "' " + problem);
         }
         try {
-            SharedRegion region = SharedRegion.open(directory, policy.hostName(name), (int) pages, policy.createMode(mode),
+            SharedRegion region = SharedRegion.open(directory, hostFileName(policy.hostName(name)), (int) pages,
+                    policy.createMode(mode),
                     gid.or(policy::gid));
             if (!region.pin()) {
                 region.close();
@@ -243,7 +245,7 @@ public final class GuestShm implements AutoCloseable {
         }
         // A write that reaches a request register makes the request with the register's whole new value.
         if (offset < SIZE_AT + 4 && offset + size > SIZE_AT) {
-            status = attach(register(SIZE_AT) & 0xffff_ffffL, Optional.empty());
+            status = request(register(SIZE_AT) & 0xffff_ffffL);
         }
         if (offset < FIND_AT + 4 && offset + size > FIND_AT) {
             status = find(register(FIND_AT) & 0xffff_ffffL);
@@ -296,18 +298,24 @@ public final class GuestShm implements AutoCloseable {
     }
 
     /** Creates or attaches to the region the name register names; {@code pages == 0} only attaches. */
-    private Status attach(long pages, Optional<String> knownName) {
-        String name = knownName.orElseGet(this::nameRegister);
+    private Status request(long pages) {
+        String name = nameRegister();
         if (nameProblem(name) != null) {
             return Status.ILLEGAL_NAME;
         }
         if (!policy.permits(name)) {
             return Status.NO_PERMISSION;
         }
-        String hostName = policy.hostName(name);
-        if (nameProblem(hostName) != null) {
-            return Status.ILLEGAL_NAME;
-        }
+        return attach(pages, name, hostFileName(policy.hostName(name)));
+    }
+
+    /** A host object's name: the substituted name, whose slashes (a {@code subst} prefix may add them) become dots. */
+    static String hostFileName(String hostName) {
+        return hostName.replace('/', '.');
+    }
+
+    /** Creates or attaches to the host object {@code hostName}; {@code pages == 0} only attaches. */
+    private Status attach(long pages, String name, String hostName) {
         if (pages > maxPages()) {
             return Status.NOMEM;
         }
@@ -369,7 +377,7 @@ public final class GuestShm implements AutoCloseable {
         java.util.Arrays.fill(registers, NAME_AT, NAME_AT + NAME_BYTES, (byte) 0);
         byte[] bytes = name.getBytes(StandardCharsets.ISO_8859_1);
         System.arraycopy(bytes, 0, registers, NAME_AT, bytes.length);
-        return attach(0, Optional.of(name));
+        return attach(0, name, name);
     }
 
     /** First fit in the window, connections kept in offset order; -1 when nothing is free. */

@@ -14,6 +14,8 @@ import io.jqvm.boot.acpi.AcpiPlatform;
  *  0x0010_0000 +------------------------------+     0x064  keyboard command (0xfe: reset)
  *              | RAM                          |     0x070  MC146818 RTC     (ISA IRQ 8)
  *              +------------------------------+     0x0a0  8259 secondary   (ISA IRQ 8-15)
+ *  0xa000_0000 | shmem connection windows     |
+ *              | 4 x 64 MiB                   |
  *  0xfeb0_0000 | virtio-mmio: 8 slots x 0x200,|     0x3f8  COM1 16550       (ISA IRQ 4)
  *              | slot n on IOAPIC pin 16+n    |     0x600  ACPI PM1a event block
  *  0xfec0_0000 | IOAPIC (24 pins)             |     0x604  ACPI PM1a control (SCI: ISA IRQ 9)
@@ -68,4 +70,12 @@ public final class PcLayout {
     public static final int VIRTIO_MMIO_SLOTS = 8;
     /** Slot n raises IOAPIC pin {@code VIRTIO_MMIO_FIRST_PIN + n}: pins 16-23 carry no ISA interrupt. */
     public static final int VIRTIO_MMIO_FIRST_PIN = 16;
+
+    /**
+     * Where the {@code shmem} vdevs place their connections: vdev n gets {@code SHMEM_WINDOWS + n *
+     * SHMEM_WINDOW_SIZE}, below 4 GiB (32-bit guests and 4 GiB identity maps reach them) and below the PCI holes.
+     */
+    public static final long SHMEM_WINDOWS = 0xa000_0000L;
+    public static final long SHMEM_WINDOW_SIZE = 0x400_0000L;
+    public static final int SHMEM_WINDOW_COUNT = 4;
 }
