@@ -38,6 +38,12 @@ import java.util.stream.Stream;
  * stays asserted until the guest has read the status of every connection with news (a level, shared by the
  * vdev's connections as the sample driver's {@code IRQF_SHARED} expects). The regions live on the host as
  * {@link SharedRegion}s; their pages are mapped at a free place of this vdev's guest-physical window.
+ *
+ * <p>Where the header leaves the behaviour open, jqvm chooses: a {@code size} of 0 attaches to an existing
+ * region only ({@code DOES_NOT_EXIST} when there is none); a region is at most the window less one page
+ * ({@code NOMEM} beyond, or when the window is full); a name is printable ASCII without {@code /}, NUL-terminated
+ * within its 32 bytes ({@code ILLEGAL_NAME} otherwise); registers of the control page answer only aligned 32-bit
+ * accesses; the factory takes any access size, byte by byte.
  */
 public final class GuestShm implements AutoCloseable {
     public static final long SIGNATURE = 0x4d534732474d5651L;

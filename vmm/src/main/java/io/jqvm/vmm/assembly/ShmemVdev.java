@@ -46,6 +46,8 @@ final class ShmemVdev implements VdevFamily {
         long windowSize = arm ? VirtLayout.SHMEM_WINDOW_SIZE : PcLayout.SHMEM_WINDOW_SIZE;
         long window = (arm ? VirtLayout.SHMEM_WINDOWS : PcLayout.SHMEM_WINDOWS) + index * windowSize;
         int vector = (int) v.interrupts().getFirst().line();
+        v.option("sched").ifPresent(o -> io.jqvm.common.Log.warn(o.origin()
+                + ": sched: the shmem notification threads keep the host's normal scheduling"));
         GuestMappings mappings = new GuestMappings() {
             @Override
             public void map(long gpa, MemorySegment host, String what) {
