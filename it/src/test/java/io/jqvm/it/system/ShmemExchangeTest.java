@@ -73,7 +73,9 @@ class ShmemExchangeTest {
     private void awaitConsole(String label, String text) throws Exception {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (!console(label).contains(text)) {
-            assertTrue(System.nanoTime() < deadline, () -> "no '" + text + "' from " + describe(label));
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no '" + text + "' from " + describe(label));
+            }
             Thread.sleep(50);
         }
     }
