@@ -126,7 +126,13 @@ final class SharedRegion {
             // the mode of a created file is masked by the process umask: set it as asked
             Files.setPosixFilePermissions(file, permissions(mode));
             if (gid.isPresent()) {
-                Files.setAttribute(file, "unix:gid", gid.get());
+                try {
+                    Files.setAttribute(file, "unix:gid", gid.get());
+                } catch (IOException e) {
+                    deleteQuietly(file);
+                    throw new OpenException(Failure.NO_PERMISSION, "cannot give " + file + " to group " + gid.get()
+                            + ": " + e.getMessage());
+                }
             }
             long length = (long) (pages + 1) * PAGE;
             channel.write(ByteBuffer.allocate(1), length - 1);
@@ -136,7 +142,7 @@ final class SharedRegion {
             region.header.set(ValueLayout.JAVA_INT, PAGES_AT, pages);
             LONG.setRelease(region.header, MAGIC_AT, MAGIC);
             return region;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) { // ENOSPC from the tmpfs, or a mapping the host refuses
             deleteQuietly(file);
             throw new OpenException(Failure.NO_MEMORY, "cannot size " + file + " to " + pages + " pages: " + e.getMessage());
         }
