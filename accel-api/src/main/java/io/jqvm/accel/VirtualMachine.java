@@ -1,6 +1,7 @@
 package io.jqvm.accel;
 
 import io.jqvm.device.InterruptController;
+import java.lang.foreign.MemorySegment;
 
 /** A created VM: its vCPUs and, where the accelerator emulates one, its platform interrupt controller. */
 public interface VirtualMachine extends AutoCloseable {
@@ -13,6 +14,23 @@ public interface VirtualMachine extends AutoCloseable {
      * accelerator's PIC/IOAPIC pair, which the {@code ioapic} and {@code 8259} vdevs route to. Null otherwise.
      */
     InterruptController platformInterrupts();
+
+    /**
+     * Makes {@code host} guest RAM at {@code gpa} while the guest runs (a shared-memory region other processes
+     * also map): page-aligned, a whole number of 4 KiB pages, over no other memory. Thread-safe; vCPUs see it
+     * from their next access on. Throws when the host refuses.
+     */
+    default void mapMemory(long gpa, MemorySegment host) {
+        throw new UnsupportedOperationException("this accelerator cannot map memory while the guest runs");
+    }
+
+    /**
+     * Removes a {@link #mapMemory} mapping. A vCPU may still complete accesses it began with the old translation,
+     * so the host memory must stay valid until the VM is closed or long after.
+     */
+    default void unmapMemory(long gpa) {
+        throw new UnsupportedOperationException("this accelerator cannot unmap memory while the guest runs");
+    }
 
     /** Exit counts by reason, for the log at the end of a run. */
     ExitCounters exitCounters();

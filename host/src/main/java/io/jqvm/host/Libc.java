@@ -60,6 +60,11 @@ public final class Libc {
     private static final long SYS_GETTID = 186;
     private static final long SYS_TGKILL = 234;
     private static final long SYS_SCHED_SETATTR = 314;
+    private static final long SYS_FUTEX = 202;
+    /** Shared (not FUTEX_PRIVATE_FLAG) operations: the word may sit in memory other processes map. */
+    private static final long FUTEX_WAIT = 0;
+    private static final long FUTEX_WAKE = 1;
+    public static final int ETIMEDOUT = 110;
 
     // One holder class per call, so a call is linked on its first use: linking a downcall spins a stub class
     // and a few dozen lambda forms (~20 ms each at start-up), and most runs need few of these calls (the soft
@@ -108,6 +113,11 @@ public final class Libc {
     private static final class Syscall3 {
         static final MethodHandle HANDLE = errnoCall("syscall",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1));
+    }
+    private static final class Syscall4 {
+        static final MethodHandle HANDLE = errnoCall("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS),
                 Linker.Option.firstVariadicArg(1));
     }
     private static final class SchedSetaffinity {
@@ -332,6 +342,37 @@ public final class Libc {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
             return (int) (long) Syscall3.HANDLE.invokeExact(st, SYS_GETTID, 0L, 0L, 0L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * FUTEX_WAIT on a 32-bit word that may be shared with other processes: sleeps while the word holds
+     * {@code expected}, at most {@code timeoutNs}. Returns on a wake, a changed word, a signal or the timeout
+     * alike: the caller re-reads the word.
+     */
+    public static void futexWait(MemorySegment word, int expected, long timeoutNs) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment timeout = a.allocateFrom(JAVA_LONG, timeoutNs / 1_000_000_000L, timeoutNs % 1_000_000_000L);
+            long r = (long) Syscall4.HANDLE.invokeExact(st, SYS_FUTEX, word.address(), FUTEX_WAIT, (long) expected, timeout);
+            if (r != 0 && errno(st) != EAGAIN && errno(st) != EINTR && errno(st) != ETIMEDOUT) {
+                throw fail("futex(FUTEX_WAIT)", st);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** FUTEX_WAKE: wakes every thread of any process waiting on {@code word}. */
+    public static void futexWakeAll(MemorySegment word) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            if ((long) Syscall4.HANDLE.invokeExact(st, SYS_FUTEX, word.address(), FUTEX_WAKE, (long) Integer.MAX_VALUE,
+                    MemorySegment.NULL) < 0) {
+                throw fail("futex(FUTEX_WAKE)", st);
+            }
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -45,9 +45,14 @@ final class KvmVirtualMachine implements VirtualMachine {
     private final List<KvmVcpu> vcpus;
     private final KvmGsiLines interrupts;
     private final ExitCounters counters;
+    /** Slots of {@link #mapMemory} mappings by guest-physical address; they follow the guest regions' slots. */
+    private final java.util.Map<Long, Integer> runtimeSlots = new java.util.HashMap<>();
+    private final int firstRuntimeSlot;
     private boolean closed;
 
-    private KvmVirtualMachine(KvmVmFd vm, List<KvmVcpu> vcpus, KvmGsiLines interrupts, ExitCounters counters) {
+    private KvmVirtualMachine(KvmVmFd vm, List<KvmVcpu> vcpus, KvmGsiLines interrupts, ExitCounters counters,
+                              int firstRuntimeSlot) {
+        this.firstRuntimeSlot = firstRuntimeSlot;
         this.vm = vm;
         this.vcpus = vcpus;
         this.interrupts = interrupts;
@@ -179,7 +184,7 @@ final class KvmVirtualMachine implements VirtualMachine {
                     rebuildApicMap(fds.getFirst(), scratch);
                 }
             }
-            return new KvmVirtualMachine(vm, List.copyOf(vcpus), interrupts, counters);
+            return new KvmVirtualMachine(vm, List.copyOf(vcpus), interrupts, counters, regions.size());
         } catch (RuntimeException e) {
             vcpus.forEach(KvmVcpu::close);
             vm.close();
@@ -215,6 +220,27 @@ final class KvmVirtualMachine implements VirtualMachine {
     @Override
     public InterruptController platformInterrupts() {
         return interrupts;
+    }
+
+    @Override
+    public synchronized void mapMemory(long gpa, MemorySegment host) {
+        if (runtimeSlots.containsKey(gpa)) {
+            throw new IllegalStateException("guest-physical " + Hex.of(gpa) + " is mapped already");
+        }
+        int slot = firstRuntimeSlot;
+        while (runtimeSlots.containsValue(slot)) {
+            slot++;
+        }
+        vm.setUserMemoryRegion(slot, 0, gpa, host);
+        runtimeSlots.put(gpa, slot);
+    }
+
+    @Override
+    public synchronized void unmapMemory(long gpa) {
+        Integer slot = runtimeSlots.remove(gpa);
+        if (slot != null && !closed) {
+            vm.deleteUserMemoryRegion(slot, gpa);
+        }
     }
 
     @Override

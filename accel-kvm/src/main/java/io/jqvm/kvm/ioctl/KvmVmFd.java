@@ -48,6 +48,16 @@ public final class KvmVmFd implements AutoCloseable {
         }
     }
 
+    /** Deletes memory slot {@code slot} (a size of 0, as the KVM API defines); vCPUs no longer see it on return. */
+    public void deleteUserMemoryRegion(int slot, long gpa) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment region = a.allocate(KvmStructs.USERSPACE_MEMORY_REGION);
+            region.set(JAVA_INT, 0, slot);
+            region.set(JAVA_LONG, SLOT_GPA, gpa);
+            Libc.ioctl(fd, KvmRequests.SET_USER_MEMORY_REGION, region, "KVM_SET_USER_MEMORY_REGION(delete slot " + slot + ")");
+        }
+    }
+
     /** The three guest-physical pages VMX hosts use for the real-mode TSS. */
     public void setTssAddr(long gpa) {
         Libc.ioctl(fd, KvmRequests.SET_TSS_ADDR, gpa, "KVM_SET_TSS_ADDR");

@@ -97,6 +97,14 @@ public record Arm64Board(List<Range> ram, int cpus, Gic gic, TimerPpis timer, Li
                     List.of("wdog_clk", "apb_pclk"), frequencyHz);
         }
 
+        /**
+         * qvm's shared-memory factory page, which Linux drivers for QNX's {@code guest_shm.h} match by
+         * {@code qvm,guest_shm}: one page, a level interrupt (it stays raised until the guest reads the status).
+         */
+        public static Peripheral guestShm(long base, int spi) {
+            return new Peripheral("shmem", List.of("qvm,guest_shm"), base, 0x1000, spi, false, List.of(), 0);
+        }
+
         /** A virtio-mmio transport: 0x200 bytes, edge-triggered as on QEMU virt. */
         public static Peripheral virtioMmio(long base, int spi) {
             return new Peripheral("virtio_mmio", List.of("virtio,mmio"), base, 0x200, spi, true, List.of(), 0);

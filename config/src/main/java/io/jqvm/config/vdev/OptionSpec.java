@@ -65,6 +65,22 @@ public record OptionSpec(String name, String syntax, Arity arity, boolean repeat
                 (t, o, r) -> new Value.Number(Values.number(t, o, r, min, max)));
     }
 
+    /** Permission bits as chmod and umask write them: octal digits (a leading 0 allowed), at most 0777. */
+    public static OptionSpec permissions(String name) {
+        return new OptionSpec(name, name + " octal", Arity.ONE, false, Value.Number.class,
+                (t, o, r) -> new Value.Number(octalPermissions(t, o, r)));
+    }
+
+    /** Octal permission bits, e.g. {@code 0660} or {@code 22}. */
+    public static long octalPermissions(String text, io.jqvm.config.Origin origin, String role) {
+        if (text.isEmpty() || text.length() > 4 || !text.chars().allMatch(c -> c >= '0' && c <= '7')
+                || Long.parseLong(text, 8) > 0777) {
+            throw new ConfigException(origin, role + ": " + io.jqvm.config.Quote.of(text)
+                    + " is not octal permission bits (0 to 0777, e.g. 0660)");
+        }
+        return Long.parseLong(text, 8);
+    }
+
     /** An address or size, K/M/G suffixes allowed. */
     public static OptionSpec address(String name) {
         return new OptionSpec(name, name + " addr", Arity.ONE, false, Value.Number.class,
@@ -277,8 +293,11 @@ public record OptionSpec(String name, String syntax, Arity arity, boolean repeat
                 throw new ConfigException(o, r + ": " + Quote.of(t) + " is not name,size[,mode[,gid]]");
             }
             Values.size(parts[1], o, r + " (size)");
-            for (int i = 2; i < parts.length; i++) {
-                Values.number(parts[i], o, r + (i == 2 ? " (mode)" : " (gid)"));
+            if (parts.length > 2) {
+                octalPermissions(parts[2], o, r + " (mode)");
+            }
+            if (parts.length > 3) {
+                Values.number(parts[3], o, r + " (gid)", 0, Integer.MAX_VALUE);
             }
             return new Value.Words(List.of(parts));
         });

@@ -100,7 +100,7 @@ public final class VdevCatalog {
         define("shmem", "shared memory between VMs", BOTH, Location.Space.MEM, null, false,
                 text("allow", "pattern").asRepeatable(), text("deny", "pattern").asRepeatable(),
                 OptionSpec.shmemCreate(), number("gid", "n", 0, Integer.MAX_VALUE), SCHED,
-                text("subst", "[orig],prefix"), number("umask", "mask", 0, 0777));
+                text("subst", "[orig],prefix"), OptionSpec.permissions("umask"));
         define("wdt-sp805", "ARM SP805 watchdog", ARM, Location.Space.MEM, new Location.Memory(0x1c0f0000L), false,
                 OptionSpec.watchdogAction(true), FREQUENCY);
         define("wdt-ib700", "x86 IB700 watchdog", X86, Location.Space.IO, new Location.Io(0x441), false,

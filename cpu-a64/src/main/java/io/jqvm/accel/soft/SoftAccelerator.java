@@ -80,6 +80,16 @@ public final class SoftAccelerator implements Accelerator {
         }
 
         @Override
+        public void mapMemory(long gpa, java.lang.foreign.MemorySegment host) {
+            machine.mapMemory(gpa, host, "shared memory");
+        }
+
+        @Override
+        public void unmapMemory(long gpa) {
+            machine.unmapMemory(gpa);
+        }
+
+        @Override
         public ExitCounters exitCounters() {
             return counters;
         }

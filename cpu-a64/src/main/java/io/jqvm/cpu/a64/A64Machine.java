@@ -106,6 +106,16 @@ public final class A64Machine {
         phys.invalidateCode(gpa, length);
     }
 
+    /** Maps host memory as guest RAM at {@code gpa} while the guest runs (shared memory between VMs). */
+    public void mapMemory(long gpa, java.lang.foreign.MemorySegment host, String owner) {
+        phys.map(gpa, host, owner);
+    }
+
+    /** Removes a {@link #mapMemory} region; the host memory must stay valid a while (a batch may be using it). */
+    public void unmapMemory(long gpa) {
+        phys.unmap(gpa);
+    }
+
     /** Wires the SIMD&amp;FP data-processing unit into every vCPU ({@code FpSimdExecutor::execute}). */
     public void setSimdUnit(SimdUnit unit) {
         for (A64Cpu cpu : cpus) {

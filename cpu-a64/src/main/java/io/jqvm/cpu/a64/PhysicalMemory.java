@@ -38,7 +38,8 @@ final class PhysicalMemory {
         }
     }
 
-    private final Region[] regions;
+    /** Replaced as a whole when a region is mapped or unmapped while the guest runs (shared memory). */
+    private volatile Region[] regions;
     /** The RAM is shared with another process (a device back end) whose writes no listener reports. */
     final boolean writableByOthers;
     /** Bumped whenever a page gains decoded code: every vCPU then drops its write-TLB entries. */
@@ -53,6 +54,34 @@ final class PhysicalMemory {
         for (int i = 0; i < regions.length; i++) {
             regions[i] = new Region(list.get(i));
         }
+    }
+
+    /**
+     * Adds guest RAM while the guest runs; every vCPU flushes its TLB at its next batch boundary, so a vCPU
+     * that cached nothing for these addresses finds the region at once.
+     */
+    synchronized void map(long gpa, MemorySegment host, String owner) {
+        for (Region r : regions) {
+            if (Long.compareUnsigned(gpa, r.base + r.size) < 0 && Long.compareUnsigned(r.base, gpa + host.byteSize()) < 0) {
+                throw new IllegalArgumentException("guest-physical " + Long.toHexString(gpa) + " overlaps a mapped region");
+            }
+        }
+        Region[] next = java.util.Arrays.copyOf(regions, regions.length + 1);
+        next[regions.length] = new Region(new GuestRegion(gpa, host.byteSize(), false, host, owner));
+        regions = next;
+        tlbGeneration.incrementAndGet();
+    }
+
+    /** Removes a region added by {@link #map}: its decoded code is dropped and every vCPU flushes its TLB. */
+    synchronized void unmap(long gpa) {
+        Region[] next = java.util.Arrays.stream(regions).filter(r -> r.base != gpa).toArray(Region[]::new);
+        for (Region r : regions) {
+            if (r.base == gpa) {
+                invalidateCode(r.base, r.size);
+            }
+        }
+        regions = next;
+        tlbGeneration.incrementAndGet();
     }
 
     /** The region holding {@code gpa}, or null for MMIO space. */

@@ -85,4 +85,33 @@ class SoftAcceleratorTest {
         MachineSpec spec = new MachineSpec("t", Arch.X86_64, board.memory, 1, false, false, 0);
         assertThrows(VmmException.class, () -> new SoftAccelerator().create(spec, board));
     }
+
+    /** Loads from shared memory mapped while the VM exists, before and after "another process" writes it. */
+    private static final String READS_SHARED_MEMORY = """
+                movz x1, #1, lsl #32
+                ldr x3, [x1, #8]
+                mov x2, #0x09000000
+                str wzr, [x2, #0x100]            // doorbell: the peer writes the shared page
+                ldr x4, [x1, #8]
+            """ + IntegerInstructionsTest.OFF;
+
+    @Test
+    void memoryMappedAtRunTimeIsGuestRamUntilUnmapped() {
+        TestBoard board = TestBoard.withProgram(READS_SHARED_MEMORY);
+        try (VirtualMachine vm = new SoftAccelerator().create(MachineSpec.aarch64("t", board.memory, 1), board);
+             java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment shared = arena.allocate(4096, 4096);
+            shared.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8, 41);
+            vm.mapMemory(0x1_0000_0000L, shared);
+            A64Cpu cpu = (A64Cpu) vm.vcpu(0);
+            board.doorbell = () -> shared.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8, 42);
+            cpu.setEntry(new A64Entry(TestBoard.RAM, 0, 0, 0, 0));
+            assertEquals(VcpuExit.POWERED_OFF, cpu.run());
+            assertEquals(41, cpu.x(3));
+            assertEquals(42, cpu.x(4), "a write behind the CPU's back is seen at once (data, not code)");
+            assertThrows(IllegalArgumentException.class, () -> vm.mapMemory(0x1_0000_0000L, shared), "overlap");
+            vm.unmapMemory(0x1_0000_0000L);
+            vm.mapMemory(0x1_0000_0000L, shared); // the address is free again
+        }
+    }
 }

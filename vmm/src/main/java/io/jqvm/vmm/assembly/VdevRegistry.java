@@ -33,12 +33,11 @@ final class VdevRegistry {
 
     static final List<VdevFamily> FAMILIES = List.of(new GicVdev(), new Pl011Vdev(), new Pl031Vdev(), new Sp805Vdev(),
             new Ib700Vdev(), new PcChipsetVdevs(), new Ser8250Vdev(), new PcKeyboardVdev(), new Mc146818Vdev(),
-            new HpetVdev(), new AcpiPmVdev(), new VirtioMmioVdevs(), new PciDummyVdev());
+            new HpetVdev(), new AcpiPmVdev(), new VirtioMmioVdevs(), new PciDummyVdev(), new ShmemVdev());
 
     /** Types the language knows that jqvm does not build, and why: a configuration using one fails (65). */
     static final Map<String, String> NOT_IMPLEMENTED = Map.ofEntries(
             Map.entry("virtio-input", "it needs QNX Screen's display and input services, which jqvm does not have"),
-            Map.entry("shmem", "shared memory between VMs is not implemented yet"),
             Map.entry("smmu", "the virtual SMMU is not implemented yet"),
             Map.entry("progress", "qvm's progress reporting is not documented enough to implement"));
 

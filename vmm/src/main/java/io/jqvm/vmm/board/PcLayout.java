@@ -14,13 +14,15 @@ import io.jqvm.boot.acpi.AcpiPlatform;
  *  0x0010_0000 +------------------------------+     0x064  keyboard command (0xfe: reset)
  *              | RAM                          |     0x070  MC146818 RTC     (ISA IRQ 8)
  *              +------------------------------+     0x0a0  8259 secondary   (ISA IRQ 8-15)
- *  0xb000_0000 | PCI ECAM 16 MiB (buses 0-15) |     0x3f8  COM1 16550       (ISA IRQ 4)
- *  0xc000_0000 | PCI MMIO window (32-bit BARs)|     0x600  ACPI PM1a event block
- *  0xfeb0_0000 | virtio-mmio: 8 slots x 0x200,|     0x604  ACPI PM1a control (SCI: ISA IRQ 9)
- *              | slot n on IOAPIC pin 16+n    |     0x608  ACPI PM timer
- *  0xfec0_0000 | IOAPIC (24 pins)             |     0xcf8  PCI configuration address
- *  0xfed0_0000 | HPET                         |     0xcfc  PCI configuration data
- *  0xfee0_0000 | local APICs                  |     0xc000 PCI I/O window (16 KiB)
+ *  0xa000_0000 | shmem connection windows     |     0x3f8  COM1 16550       (ISA IRQ 4)
+ *              | 4 x 64 MiB                   |     0x600  ACPI PM1a event block
+ *  0xb000_0000 | PCI ECAM 16 MiB (buses 0-15) |     0x604  ACPI PM1a control (SCI: ISA IRQ 9)
+ *  0xc000_0000 | PCI MMIO window (32-bit BARs)|     0x608  ACPI PM timer
+ *  0xfeb0_0000 | virtio-mmio: 8 slots x 0x200,|     0xcf8  PCI configuration address
+ *              | slot n on IOAPIC pin 16+n    |     0xcfc  PCI configuration data
+ *  0xfec0_0000 | IOAPIC (24 pins)             |     0xc000 PCI I/O window (16 KiB)
+ *  0xfed0_0000 | HPET                         |
+ *  0xfee0_0000 | local APICs                  |
  *              +------------------------------+
  *
  *  PCI INTx: INTA# of device d on IOAPIC pin 20 + d mod 4 (pins 20-23, announced in the DSDT's _PRT)
@@ -87,4 +89,11 @@ public final class PcLayout {
     /** PCI INTx lines: IOAPIC pins 20-23, the upper half of the pins no ISA device uses. */
     public static final int PCI_FIRST_INTX_PIN = 20;
     public static final int PCI_INTX_PINS = 4;
+    /**
+     * Where the {@code shmem} vdevs place their connections: vdev n gets {@code SHMEM_WINDOWS + n *
+     * SHMEM_WINDOW_SIZE}, below 4 GiB (32-bit guests and 4 GiB identity maps reach them) and below the PCI holes.
+     */
+    public static final long SHMEM_WINDOWS = 0xa000_0000L;
+    public static final long SHMEM_WINDOW_SIZE = 0x400_0000L;
+    public static final int SHMEM_WINDOW_COUNT = 4;
 }

@@ -36,6 +36,8 @@ package io.jqvm.vmm.board;
  *              | RAM                             |
  *              +---------------------------------+
  *
+ *  0x100_0000_0000 (1 TiB)  shmem vdev n's connection window: 1 GiB at 1 TiB + n GiB (above any RAM QEMU virt allows)
+ *
  *  per-CPU interrupts (PPIs): virtual timer INTID 27, non-secure physical timer INTID 30
  *  shared interrupts (SPIs): INTIDs 32-287
  *  PCI INTx: INTA#-INTD# of device d, pin p on SPI 3 + (d + p - 1) mod 4 (INTIDs 35-38), as QEMU virt swizzles
@@ -110,4 +112,13 @@ public final class VirtLayout {
     public static long virtioMmioBase(int slot) {
         return VIRTIO_MMIO_BASE + slot * VIRTIO_MMIO_SLOT_SIZE;
     }
+
+    /**
+     * Where the {@code shmem} vdevs place their connections (a control page, then the region's pages): vdev n
+     * gets {@code SHMEM_WINDOWS + n * SHMEM_WINDOW_SIZE}. Above QEMU virt's largest RAM and high PCI windows,
+     * within the 44-bit physical range the software CPU reports.
+     */
+    public static final long SHMEM_WINDOWS = 0x100_0000_0000L;
+    public static final long SHMEM_WINDOW_SIZE = 0x4000_0000L;
+    public static final int SHMEM_WINDOW_COUNT = 64;
 }
