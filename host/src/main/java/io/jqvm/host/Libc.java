@@ -573,6 +573,7 @@ public final class Libc {
             throw rethrow(t);
         }
     }
+
     // Shared guest RAM and vhost-user: memfds, Unix sockets and file descriptors passed over them (SCM_RIGHTS).
 
     public static final int MFD_CLOEXEC = 1;
