@@ -41,6 +41,7 @@ final class LinuxVm {
     private final List<GuestDevice> devices = new ArrayList<>();
     private String console = "ttyAMA0";
     private boolean pci;
+    private String extraArguments = "";
     private String netns;
 
     private LinuxVm(Vmm vmm) {
@@ -66,6 +67,12 @@ final class LinuxVm {
     /** The devices on PCI (virtio-pci) instead of virtio-mmio. */
     LinuxVm onPci() {
         pci = true;
+        return this;
+    }
+
+    /** Appends {@code argument} to the kernel command line. */
+    LinuxVm withKernelArgument(String argument) {
+        extraArguments += " " + argument;
         return this;
     }
 
@@ -109,7 +116,10 @@ final class LinuxVm {
         List<String> q = new ArrayList<>(List.of("qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-m", "256",
                 "-display", "none", "-monitor", "none", "-serial", console.equals("ttyAMA0") ? "stdio" : "null",
                 "-kernel", GuestImages.kernel().toString(), "-initrd", GuestImages.initramfs().toString(),
-                "-append", "console=" + console + " " + CMDLINE, "-global", "virtio-mmio.force-legacy=false"));
+                "-append", "console=" + console + " " + CMDLINE + extraArguments, "-global", "virtio-mmio.force-legacy=false"));
+        if (pci) {
+            q.addAll(List.of("-nic", "none")); // QEMU's default NIC would take PCI slot 1
+        }
         for (int n = 0; n < devices.size(); n++) {
             List<String> options = devices.get(n).qemu("virtio-mmio-bus." + n, "dev" + n);
             q.addAll(pci ? onPciSlot(options, "virtio-mmio-bus." + n, n + 1) : options);
@@ -147,7 +157,7 @@ final class LinuxVm {
         }
         s.append("load ").append(GuestImages.kernel()).append('\n');
         s.append("initrd load ").append(GuestImages.initramfs()).append('\n');
-        s.append("cmdline \"console=").append(console).append(' ').append(CMDLINE).append("\"\n");
+        s.append("cmdline \"console=").append(console).append(' ').append(CMDLINE).append(extraArguments).append("\"\n");
         return s.toString();
     }
 

@@ -28,6 +28,7 @@ class VirtioPciTest {
             "0000:00:01.0 0x1af4 0x1042 0x010000", // virtio-blk (modern ID 0x1040 + 2)
             "0000:00:02.0 0x1af4 0x1041 0x020000", // virtio-net
             "0000:00:03.0 0x1af4 0x1044 0x00ff00"); // virtio-entropy
+    private static final Pattern INTX_DISK = Pattern.compile("(?m)^\\s*\\d+:.*GIC-0\\s+36 Level\\s+virtio0$");
     private static final Pattern MSI_QUEUE = Pattern.compile("(?m)^\\s*\\d+:.*\\bMSI\\b.*virtio0-req\\.0$");
 
     @ParameterizedTest
@@ -59,6 +60,26 @@ class VirtioPciTest {
             }
         } finally {
             NetworkTapTest.ip("netns", "del", netns);
+        }
+    }
+
+    /**
+     * INTx, the fallback without MSI ({@code pci=nomsi}): the disk's interrupt is INTA# of device 1, which the
+     * device tree's interrupt-map sends to SPI 4 (INTID 36) as QEMU virt's swizzle does, level-triggered.
+     */
+    @ParameterizedTest
+    @EnumSource(Vmm.class)
+    void diskOverPciWithIntxOnly(Vmm vmm, @TempDir Path dir) throws Exception {
+        Path image = dir.resolve("disk.img");
+        byte[] bytes = new byte[1 << 20];
+        new Random(14).nextBytes(bytes);
+        Files.write(image, bytes);
+        LinuxVm vm = LinuxVm.under(vmm).onPci().with(new GuestDevice.Disk(image, false)).withKernelArgument("pci=nomsi");
+        try (Console console = vm.boot(dir)) {
+            GuestShell sh = new GuestShell(console);
+            String interrupts = sh.ok("cat /proc/interrupts");
+            assertTrue(INTX_DISK.matcher(interrupts).find(), "the disk is not on INTID 36, level:\n" + interrupts);
+            assertEquals(StorageTest.sha256(image), sh.ok("sha256sum /dev/vda").split("\\s+")[0]);
         }
     }
 }
