@@ -254,4 +254,12 @@ class GlobalOptionsTest {
                 + "cmdline, pass, reserve, vdev, set, logger, unsupported, tolerance, dump, safety, dryrun, debug, gdb, "
                 + "suppress, arch, accel, acpi, data, initrd, fdt, guest)", "ramm", "1M");
     }
+
+    @Test
+    void aRamLengthOf2To63BytesOrMoreIsRefusedAtItsLine() {
+        failsWith(cwd, "<command line>:1:2: ram: the length in \"0x8000000000000000\" is 2^63 bytes or more, beyond what"
+                + " a host process can map", "ram", "0x8000000000000000", "dryrun");
+        failsWith(cwd, "<command line>:1:2: ram: the length in \"0x40000000,0xfffffffffffff000\" is 2^63 bytes or more,"
+                + " beyond what a host process can map", "ram", "0x40000000,0xfffffffffffff000");
+    }
 }

@@ -143,10 +143,10 @@ class VdevTest {
 
     @Test
     void theLastNonRepeatableOptionWinsAndIntrAccumulates() {
-        VdevSpec v = args(cwd, "vdev", "hpet", "frequency", "1000", "intr", "ioapic:2", "frequency", "2000", "intr", "ioapic:8,ioapic:9")
+        VdevSpec v = args(cwd, "vdev", "hpet", "frequency", "10000000", "intr", "ioapic:2", "frequency", "20000000", "intr", "ioapic:8,ioapic:9")
                 .vdevs().getFirst();
         assertEquals(1, v.all("frequency", Value.Number.class).size());
-        assertEquals(Optional.of(new Value.Number(2000)), v.value("frequency", Value.Number.class));
+        assertEquals(Optional.of(new Value.Number(20000000)), v.value("frequency", Value.Number.class));
         assertEquals(Origin.commandLine(7), v.option("frequency").orElseThrow().origin());
         assertEquals(3, v.interrupts().size());
     }
@@ -292,5 +292,13 @@ class VdevTest {
         assertEquals("hostdev [<|>]device", ser.option("hostdev").orElseThrow().syntax());
         assertTrue(ser.option("hostdev").orElseThrow().repeatable());
         assertFalse(VdevCatalog.find("virtio-blk").orElseThrow().option("hostdev").orElseThrow().repeatable());
+    }
+
+    @Test
+    void frequenciesTheDeviceModelsCannotRunAreRefusedAtTheirOption() {
+        failsWith(cwd, "<command line>:1:4: vdev wdt-sp805 frequency: \"2000000000\" is out of range 1..1000000000",
+                "vdev", "wdt-sp805", "frequency", "2000000000");
+        failsWith(cwd, "<command line>:1:4: vdev hpet frequency: \"1000\" is out of range 10000000..1000000000000000",
+                "vdev", "hpet", "frequency", "1000");
     }
 }

@@ -1,6 +1,10 @@
 package io.jqvm.host;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalLong;
 
 /**
  * Host memory for guests: zero-filled mappings outside the Java heap, anonymous and private, or (for guests whose
@@ -39,6 +43,27 @@ public final class HostMemory {
         } catch (RuntimeException e) {
             Libc.close(fd);
             throw e;
+        }
+    }
+
+    /**
+     * The most memory this host could ever give a process: physical memory plus swap, from
+     * {@code /proc/meminfo}; empty when that cannot be read.
+     */
+    public static OptionalLong capacity() {
+        try {
+            long total = 0;
+            int found = 0;
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:") || line.startsWith("SwapTotal:")) {
+                    String[] fields = line.trim().split("\\s+");
+                    total += Long.parseLong(fields[1]) * 1024; // "kB" is KiB
+                    found++;
+                }
+            }
+            return found == 2 ? OptionalLong.of(total) : OptionalLong.empty();
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
         }
     }
 

@@ -8,6 +8,7 @@ import io.jqvm.common.Arch;
 import io.jqvm.common.ExitStatus;
 import io.jqvm.common.Log;
 import io.jqvm.config.ConfigException;
+import io.jqvm.config.Origin;
 import io.jqvm.config.model.Unsupported;
 import io.jqvm.config.model.VmSpec;
 import io.jqvm.vmm.assembly.Assembly;
@@ -63,8 +64,10 @@ public final class Vmm {
             throws InterruptedException {
         try (Assembly a = VmBuilder.assemble(spec, accelerators, false, Optional.of(directory))) {
             if (a.entry() == null) {
-                throw new ConfigException(a.configOrigin(), "nothing to run: no 'load' gives the guest an image"
-                        + " (add 'load path', or 'dryrun' to only assemble the board)");
+                // No line is wrong: the command line lacks one, so that is where the error points.
+                throw new ConfigException(Origin.commandLine(1), "nothing to run: neither the command line nor"
+                        + " its @files has a 'load' giving the guest an image (add 'load path', or 'dryrun' to only"
+                        + " assemble the board)");
             }
             UnsupportedPolicy policy = switch (spec.unsupportedAction(Unsupported.Kind.REFERENCE)) {
                 case IGNORE -> UnsupportedPolicy.IGNORE;

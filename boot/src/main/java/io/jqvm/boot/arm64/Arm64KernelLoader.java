@@ -41,6 +41,12 @@ public final class Arm64KernelLoader {
     static final long INITRD_WINDOW_ALIGN = 1L << 30;
     static final long INITRD_WINDOW_SIZE = 32L << 30;
     private static final long PAGE = 4096;
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** PE/COFF: the header's offset, its "PE\0\0" signature, and the 24 bytes before the optional header. */
+    private static final long PE_OFFSET_FIELD = 0x3c;
+    private static final int PE_SIGNATURE = 0x0000_4550;
+    private static final long PE_SECTIONS_FROM_HEADER = 24;
+    private static final long PE_SECTION_SIZE = 40;
 
     /** Where everything went. {@code initrd} is null without one. */
     public record Loaded(A64Entry entry, Range kernel, Range initrd, Range deviceTree) {
@@ -115,22 +121,26 @@ public final class Arm64KernelLoader {
         Range initrdRange = null;
         long next = kernelRange.end();
         if (initrd != null) {
-            initrdRange = new Range(placement.initrd().orElse(alignUp(next, PAGE)), initrd.byteSize());
-            requireInRam("initrd", initrdRange, ram);
-            if (overlap(initrdRange, kernelRange)) {
-                throw new KernelLoadException("initrd " + describe(initrdRange) + " overlaps the kernel " + describe(kernelRange));
+            try {
+                initrdRange = new Range(placement.initrd().orElse(alignUp(next, PAGE)), initrd.byteSize());
+                requireInRam("initrd", initrdRange, ram);
+                if (overlap(initrdRange, kernelRange)) {
+                    throw new KernelLoadException("initrd " + describe(initrdRange) + " overlaps the kernel " + describe(kernelRange));
+                }
+                if (Long.compareUnsigned(initrdRange.base(), kernelRange.base() & -INITRD_WINDOW_ALIGN) < 0) {
+                    throw new KernelLoadException("initrd " + describe(initrdRange) + " starts below the 1 GiB-aligned window"
+                            + " holding the kernel at " + Hex.of(kernelRange.base()));
+                }
+                long window = kernelRange.base() & -INITRD_WINDOW_ALIGN;
+                if (initrdRange.end() - window > INITRD_WINDOW_SIZE) {
+                    throw new KernelLoadException("initrd " + describe(initrdRange) + " would end beyond the 32 GiB window at "
+                            + Hex.of(window) + " that must hold both it and the kernel");
+                }
+                memory.load(initrdRange.base(), initrd);
+                next = Math.max(next, initrdRange.end());
+            } catch (KernelLoadException e) {
+                throw new KernelLoadException(KernelLoadException.Part.INITRD, e.getMessage());
             }
-            if (Long.compareUnsigned(initrdRange.base(), kernelRange.base() & -INITRD_WINDOW_ALIGN) < 0) {
-                throw new KernelLoadException("initrd " + describe(initrdRange) + " starts below the 1 GiB-aligned window"
-                        + " holding the kernel at " + Hex.of(kernelRange.base()));
-            }
-            long window = kernelRange.base() & -INITRD_WINDOW_ALIGN;
-            if (initrdRange.end() - window > INITRD_WINDOW_SIZE) {
-                throw new KernelLoadException("initrd " + describe(initrdRange) + " would end beyond the 32 GiB window at "
-                        + Hex.of(window) + " that must hold both it and the kernel");
-            }
-            memory.load(initrdRange.base(), initrd);
-            next = Math.max(next, initrdRange.end());
         }
 
         byte[] dtb = deviceTree.apply(initrdRange);
@@ -199,6 +209,7 @@ public final class Arm64KernelLoader {
             textOffset = LEGACY_TEXT_OFFSET;
             imageSize = kernel.byteSize();
         }
+        requireWhole(kernel);
         if (Long.compareUnsigned(imageSize, kernel.byteSize()) < 0) {
             throw new KernelLoadException("kernel Image file is " + kernel.byteSize() + " bytes but its header's image_size is only "
                     + imageSize + ": the file is not an Image or is corrupt");
@@ -217,6 +228,48 @@ public final class Arm64KernelLoader {
                 kernelRange, ram);
         memory.load(kernelRange.base(), kernel);
         return kernelRange;
+    }
+
+    /**
+     * Refuses a truncated Image. An EFI-stub Image (Debian's, every distribution's) is also a PE/COFF file
+     * ("MZ" at 0, the PE header's offset at 0x3c) whose section table says where its last byte is; an
+     * Image without one must at least hold more than its 64-byte header.
+     */
+    static void requireWhole(MemorySegment kernel) {
+        long size = kernel.byteSize();
+        if (size <= IMAGE_HEADER_SIZE) {
+            throw new KernelLoadException("kernel Image is truncated: " + size + " bytes, no more than its header");
+        }
+        if (kernel.get(ValueLayout.JAVA_BYTE, 0) != 'M' || kernel.get(ValueLayout.JAVA_BYTE, 1) != 'Z') {
+            return;
+        }
+        long pe = Integer.toUnsignedLong(kernel.get(LE_INT, PE_OFFSET_FIELD));
+        if (pe + PE_SECTIONS_FROM_HEADER > size) {
+            throw new KernelLoadException("kernel Image is truncated: its PE/COFF header at " + Hex.of(pe)
+                    + " is not within its " + size + " bytes");
+        }
+        if (kernel.get(LE_INT, pe) != PE_SIGNATURE) {
+            return; // "MZ" without a PE header: no section table to check against
+        }
+        int sections = Short.toUnsignedInt(kernel.get(LE_SHORT, pe + 6));
+        if (sections == 0) {
+            throw new KernelLoadException("kernel Image is corrupt: its PE/COFF header lists no sections");
+        }
+        long table = pe + PE_SECTIONS_FROM_HEADER + Short.toUnsignedInt(kernel.get(LE_SHORT, pe + 20));
+        long end = table + (long) sections * PE_SECTION_SIZE;
+        if (end > size) {
+            throw new KernelLoadException("kernel Image is truncated: its PE/COFF section table ends at " + end
+                    + " bytes but the file has " + size);
+        }
+        for (int i = 0; i < sections; i++) {
+            long section = table + (long) i * PE_SECTION_SIZE;
+            end = Math.max(end, Integer.toUnsignedLong(kernel.get(LE_INT, section + 20))
+                    + Integer.toUnsignedLong(kernel.get(LE_INT, section + 16)));
+        }
+        if (end > size) {
+            throw new KernelLoadException("kernel Image is truncated: its PE/COFF sections need " + end
+                    + " bytes but the file has " + size);
+        }
     }
 
     static void requireInRam(String what, Range r, Range ram) {

@@ -92,6 +92,9 @@ class Arm64KernelLoaderTest {
                 () -> Arm64KernelLoader.load(memory, RAM, image(0, 0x10_0000, 0xA, 4096), new byte[(int) RAM_SIZE], tree))
                 .getMessage();
         assertTrue(initrdTooBig.startsWith("initrd needs"), initrdTooBig);
+        assertEquals(KernelLoadException.Part.INITRD, assertThrows(KernelLoadException.class,
+                () -> Arm64KernelLoader.load(memory, RAM, image(0, 0x10_0000, 0xA, 4096), new byte[(int) RAM_SIZE], tree))
+                .part(), "the initrd, not the kernel, is at fault");
         String dtbTooBig = assertThrows(KernelLoadException.class,
                 () -> Arm64KernelLoader.load(memory, RAM, image(0, 0x10_0000, 0xA, 4096), null, r -> new byte[(2 << 20) + 1]))
                 .getMessage();
@@ -225,5 +228,26 @@ class Arm64KernelLoaderTest {
         assertTrue(segment.contains("p_filesz 0x3e8"), segment);
         byte[] shortFile = java.util.Arrays.copyOf(elf(183, RAM_BASE, RAM_BASE, code, 16), 40);
         assertThrows(io.jqvm.boot.ImageFormatException.class, () -> Arm64KernelLoader.load(memory, RAM, shortFile, null, tree));
+    }
+
+    /** An EFI-stub Image: a PE header at 0x40 with one section whose raw data ends at 8 KiB. */
+    private static byte[] efiImage(int length) {
+        ByteBuffer b = ByteBuffer.wrap(image(0, 0x10_0000, 0xA, 8192)).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0x3c, 0x40).putInt(0x40, 0x4550).putShort(0x46, (short) 1).putShort(0x54, (short) 0);
+        b.putInt(0x58 + 16, 0x1000).putInt(0x58 + 20, 0x1000);
+        return java.util.Arrays.copyOf(b.array(), length);
+    }
+
+    @Test
+    void aTruncatedImageIsRefusedBeforeItRuns() {
+        Arm64KernelLoader.load(memory, RAM, efiImage(8192), null, tree);
+        for (int length : new int[] {100, 4096, 8191}) {
+            String m = assertThrows(KernelLoadException.class,
+                    () -> Arm64KernelLoader.load(memory, RAM, efiImage(length), null, tree)).getMessage();
+            assertTrue(m.startsWith("kernel Image is truncated"), m);
+        }
+        String headerOnly = assertThrows(KernelLoadException.class,
+                () -> Arm64KernelLoader.load(memory, RAM, image(0, 0x10_0000, 0xA, 64), null, tree)).getMessage();
+        assertTrue(headerOnly.contains("no more than its header"), headerOnly);
     }
 }

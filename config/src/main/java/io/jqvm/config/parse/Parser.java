@@ -205,6 +205,10 @@ public final class Parser {
         if (size == 0) {
             throw new ConfigException(at, keyword + ": the length in " + Quote.of(text) + " must not be 0");
         }
+        if (size < 0) {
+            throw new ConfigException(at, keyword + ": the length in " + Quote.of(text)
+                    + " is 2^63 bytes or more, beyond what a host process can map");
+        }
         if (base % PAGE != 0 || size % PAGE != 0) {
             throw new ConfigException(at, keyword + ": " + Quote.of(text) + " is not a multiple of 4K in "
                     + (base % PAGE != 0 ? "start" : "length"));

@@ -50,7 +50,10 @@ public final class VdevCatalog {
     private static final int VIRTIO_FS_TAG_BYTES = 36;
     /** A Linux interface name is at most IFNAMSIZ - 1 = 15 bytes. */
     private static final int IFNAME_BYTES = 15;
-    private static final OptionSpec FREQUENCY = number("frequency", "hz", 1, Long.MAX_VALUE);
+    /** An HPET's period register holds at most 100 ns (10 MHz) and at least 1 fs (the HPET specification). */
+    private static final OptionSpec HPET_FREQUENCY = number("frequency", "hz", 10_000_000L, 1_000_000_000_000_000L);
+    /** An SP805 counts its 32-bit counter at 1 Hz to 1 GHz (what the device model accepts). */
+    private static final OptionSpec SP805_FREQUENCY = number("frequency", "hz", 1, 1_000_000_000L);
 
     private static final Map<String, VdevSchema> SCHEMAS = new LinkedHashMap<>();
 
@@ -65,7 +68,7 @@ public final class VdevCatalog {
         define("mc146818", "x86 MC146818 RTC and CMOS", X86, Location.Space.IO, null, false,
                 pair("reg", "offset,value").asRepeatable());
         define("hpet", "x86 high-precision event timer", X86, Location.Space.MEM, null, false,
-                FREQUENCY, flag("legacy-free"));
+                HPET_FREQUENCY, flag("legacy-free"));
         define("ser8250", "8250 UART", BOTH, Location.Space.IO, null, false,
                 BATCH, delay(), hostdev(true), SCHED);
         define("pl011", "ARM PL011 UART", ARM, Location.Space.MEM, null, false,
@@ -102,7 +105,7 @@ public final class VdevCatalog {
                 OptionSpec.shmemCreate(), number("gid", "n", 0, Integer.MAX_VALUE), SCHED,
                 text("subst", "[orig],prefix"), OptionSpec.permissions("umask"));
         define("wdt-sp805", "ARM SP805 watchdog", ARM, Location.Space.MEM, new Location.Memory(0x1c0f0000L), false,
-                OptionSpec.watchdogAction(true), FREQUENCY);
+                OptionSpec.watchdogAction(true), SP805_FREQUENCY);
         define("wdt-ib700", "x86 IB700 watchdog", X86, Location.Space.IO, new Location.Io(0x441), false,
                 OptionSpec.watchdogAction(false));
         define("smmu", "virtual SMMU for the guest's smmuman", BOTH, Location.Space.MEM, null, false);

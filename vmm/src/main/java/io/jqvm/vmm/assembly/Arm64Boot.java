@@ -62,7 +62,10 @@ final class Arm64Boot {
                 }
                 a.note("device tree at " + Hex.of(loaded.deviceTree().base()) + " (" + dtb[0].length + " bytes)");
                 a.note("boot vCPU enters at " + Hex.of(loaded.entry().pc()) + " (EL1, MMU off) with x0 = " + Hex.of(loaded.entry().x0()));
-            } catch (KernelLoadException | ImageFormatException e) {
+            } catch (KernelLoadException e) {
+                BootImages.Blob culprit = e.part() == KernelLoadException.Part.INITRD ? images.initrd().orElseThrow() : kernel;
+                throw new ConfigException(culprit.load().origin(), Quote.of(culprit.load().path().toString()) + ": " + e.getMessage());
+            } catch (ImageFormatException e) {
                 throw new ConfigException(kernel.load().origin(), Quote.of(kernel.load().path().toString()) + ": " + e.getMessage());
             }
         }

@@ -10,6 +10,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +64,10 @@ final class BootImages implements AutoCloseable {
                 switch (load.type().orElse(BlobType.GUEST)) {
                     case GUEST -> {
                         if (firstImage == null) {
+                            if (blob.size() == 0) {
+                                throw new ConfigException(load.origin(), "cannot boot "
+                                        + Quote.of(load.path().toString()) + ": the file is empty");
+                            }
                             firstImage = blob;
                         } else {
                             data.add(blob); // qvm: only the first unrecognised file starts execution
@@ -84,11 +91,26 @@ final class BootImages implements AutoCloseable {
         return new BootImages(spec);
     }
 
+    /** Maps a regular file; anything else is refused at its load line, saying why. */
     private MemorySegment map(LoadSpec load) {
+        String name = Quote.of(load.path().toString());
+        if (Files.isDirectory(load.path())) {
+            throw new ConfigException(load.origin(), "cannot load " + name + ": it is a directory");
+        }
+        if (Files.exists(load.path()) && !Files.isRegularFile(load.path())) {
+            throw new ConfigException(load.origin(), "cannot load " + name
+                    + ": not a regular file (a device or a pipe has no size to load)");
+        }
         try (FileChannel file = FileChannel.open(load.path(), StandardOpenOption.READ)) {
             return file.map(FileChannel.MapMode.READ_ONLY, 0, file.size(), arena);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(load.origin(), "cannot read " + name + ": no such file"
+                    + (load.path().toString().contains("guest-cache") ? "; scripts/debian-arm64-guest.sh builds"
+                    + " build/guest-cache/ (the Debian arm64 kernel, initramfs and disk)" : ""));
+        } catch (AccessDeniedException e) {
+            throw new ConfigException(load.origin(), "cannot read " + name + ": permission denied");
         } catch (IOException | UnsupportedOperationException e) {
-            throw new ConfigException(load.origin(), "cannot read " + Quote.of(load.path().toString()) + ": "
+            throw new ConfigException(load.origin(), "cannot read " + name + ": "
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         }
     }

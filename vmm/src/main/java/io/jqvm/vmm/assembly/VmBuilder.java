@@ -3,6 +3,7 @@ package io.jqvm.vmm.assembly;
 import io.jqvm.accel.Accelerator;
 import io.jqvm.common.Arch;
 import io.jqvm.common.ExitStatus;
+import io.jqvm.common.Hex;
 import io.jqvm.common.Log;
 import io.jqvm.common.VmmException;
 import io.jqvm.config.ConfigException;
@@ -19,6 +20,7 @@ import io.jqvm.config.model.Sched;
 import io.jqvm.config.model.VdevSpec;
 import io.jqvm.config.model.VmSpec;
 import io.jqvm.host.HostException;
+import io.jqvm.host.HostMemory;
 import io.jqvm.memory.AddressMap;
 import io.jqvm.memory.GuestMemory;
 import io.jqvm.memory.Space;
@@ -30,6 +32,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Turns a {@link VmSpec} into an {@link Assembly}, in the order qvm documents: architecture and
@@ -177,7 +180,30 @@ public final class VmBuilder {
         }
     }
 
+    /** Lets a VM have more memory than the host has RAM and swap (its guest then must not touch it all). */
+    static final String OVERCOMMIT_VARIABLE = "JQVM_MEMORY_OVERCOMMIT";
+
+    /**
+     * Refuses guest memory the host could never back: mapped without reserve, it would start and then grow
+     * the host by gigabytes until the kernel's out-of-memory killer chooses a victim.
+     */
+    private static void checkHostCapacity(Assembly a) {
+        long guest = 0;
+        for (MemoryRegion r : a.spec.memory()) {
+            guest = r.size() > Long.MAX_VALUE - guest ? Long.MAX_VALUE : guest + r.size();
+        }
+        OptionalLong capacity = HostMemory.capacity();
+        if (capacity.isEmpty() || guest <= capacity.getAsLong() || "1".equals(System.getenv(OVERCOMMIT_VARIABLE))) {
+            return;
+        }
+        MemoryRegion largest = a.spec.memory().stream().max(java.util.Comparator.comparingLong(MemoryRegion::size)).orElseThrow();
+        throw new VmmException(ExitStatus.FATAL_BEFORE_START, largest.origin() + ": the guest's " + Hex.size(guest)
+                + " of memory exceed what this host could ever back (" + Hex.size(capacity.getAsLong())
+                + " of RAM and swap); set " + OVERCOMMIT_VARIABLE + "=1 to start anyway");
+    }
+
     private static void allocateMemory(Assembly a) {
+        checkHostCapacity(a);
         List<GuestMemory.RegionSpec> regions = new ArrayList<>();
         for (MemoryRegion r : a.spec.memory()) {
             regions.add(new GuestMemory.RegionSpec(r.base(), r.size(), r.kind() == MemoryRegion.Kind.ROM,
