@@ -4,7 +4,6 @@ import io.jqvm.config.ConfigException;
 import io.jqvm.config.model.Value;
 import io.jqvm.config.model.VdevSpec;
 import io.jqvm.virtio.VirtioDevice;
-import io.jqvm.virtio.net.MacAddress;
 import io.jqvm.virtio.vhostuser.VhostUserDevice;
 import io.jqvm.virtio.vhostuser.VhostUserException;
 import io.jqvm.virtio.vhostuser.VhostUserProfile;
@@ -12,9 +11,10 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
- * The vhost-user vdevs (jqvm extensions): virtio devices behind {@link VirtioMmioVdevs}' transport whose queues
- * a back end in another process serves, reached at {@code socket}. The guest's RAM is then shareable
- * ({@code VmBuilder} allocates it as memfds when such a vdev exists). A back end that cannot be reached or
+ * The vhost-user vdevs (jqvm extensions): virtio devices behind {@link VirtioMmioVdevs}' transport (virtio-pci
+ * without {@code loc}, virtio-mmio with it) whose queues a back end in another process serves, reached at
+ * {@code socket}. The guest's RAM is then shareable ({@code VmBuilder} allocates it as memfds when such a vdev
+ * exists). A back end that cannot be reached or
  * lacks what jqvm's transports offer is an error at the socket option, as a missing disk image is at hostdev.
  */
 final class VhostUserDevices {
@@ -32,9 +32,7 @@ final class VhostUserDevices {
 
     /** Without {@code mac}, the address is derived from the VM and vdev names, as virtio-net's. */
     static VirtioDevice net(Assembly a, VdevSpec v, String owner) {
-        MacAddress mac = v.value("mac", Value.Mac.class).map(m -> MacAddress.of(m.address()))
-                .orElseGet(() -> MacAddress.derived(a.name + " " + owner + " " + v.location().orElseThrow()));
-        return open(a, v, owner, VhostUserProfile.net(mac));
+        return open(a, v, owner, VhostUserProfile.net(VirtioMmioVdevs.macAddress(a, v, owner)));
     }
 
     private static VirtioDevice open(Assembly a, VdevSpec v, String owner, VhostUserProfile profile) {

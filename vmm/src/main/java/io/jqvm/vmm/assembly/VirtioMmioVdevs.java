@@ -163,13 +163,7 @@ final class VirtioMmioVdevs implements VdevFamily {
      * derived from the VM and the device, the same on every run.
      */
     private static VirtioDevice net(Assembly a, VdevSpec v, String owner) {
-        MacAddress mac;
-        try {
-            mac = v.value("mac", Value.Mac.class).map(m -> MacAddress.of(m.address()))
-                    .orElseGet(() -> MacAddress.derived(a.name + " " + owner + " " + v.location().map(Object::toString).orElse(v.origin().toString())));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(v.option("mac").orElseThrow().origin(), "vdev virtio-net mac: " + e.getMessage());
-        }
+        MacAddress mac = macAddress(a, v, owner);
         String backendOption = v.has("tapdev") ? "tapdev" : v.has("peer") ? "peer" : "passt";
         NetBackend backend;
         try {
@@ -187,6 +181,20 @@ final class VirtioMmioVdevs implements VdevFamily {
                     + e.getMessage());
         }
         return new VirtioNet(owner, mac, backend);
+    }
+
+    /**
+     * A network card's {@code mac}; without it, an address derived from the VM and the device (its {@code loc}, or
+     * where the vdev stands in the configuration when it has none), the same on every run.
+     */
+    static MacAddress macAddress(Assembly a, VdevSpec v, String owner) {
+        try {
+            return v.value("mac", Value.Mac.class).map(m -> MacAddress.of(m.address()))
+                    .orElseGet(() -> MacAddress.derived(a.name + " " + owner + " "
+                            + v.location().map(Object::toString).orElse(v.origin().toString())));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(v.option("mac").orElseThrow().origin(), "vdev " + v.type() + " mac: " + e.getMessage());
+        }
     }
 
     /** Guest CID {@code cid}; the host's main socket {@code uds}, made now (Firecracker's convention). */

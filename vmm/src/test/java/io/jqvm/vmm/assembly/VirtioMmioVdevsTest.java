@@ -17,9 +17,12 @@ import io.jqvm.vmm.board.VirtLayout;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** virtio vdevs in VM assembly: the window, the interrupt, and how each board tells the guest about them. */
 class VirtioMmioVdevsTest {
@@ -82,6 +85,22 @@ class VirtioMmioVdevsTest {
             long ecam = VirtLayout.PCIE_ECAM + (1L << 15); // bus 0, device 1, function 0
             assertEquals(0x1044_1af4L, a.mmio().find(ecam, 4).device().read(0, ecam - VirtLayout.PCIE_ECAM, 4));
             assertTrue(a.bootNotes().contains("virtio-entropy: virtio-pci at pci:0:1.0 (1af4:1044), MSI-X and INTA#"),
+                    a.bootNotes().toString());
+        }
+    }
+
+    /** vhost-user vdevs take the same transport choice as every virtio vdev; net derives its MAC without loc too. */
+    @ParameterizedTest
+    @CsvSource({"vhost-user-blk, 1042, ''", "vhost-user-net, 1041, ''", "vhost-user-fs, 105a, tag share"})
+    void vhostUserWithoutLocIsAVirtioPciFunction(String type, String deviceId, String extra) {
+        List<String> tokens = new ArrayList<>(List.of("arch", "aarch64", "ram", "0x40000000,16M", "vdev", type,
+                "socket", "/nonexistent/" + type + ".sock"));
+        tokens.addAll(extra.isEmpty() ? List.of() : List.of(extra.split(" ")));
+        try (Assembly a = assemble(tokens.toArray(String[]::new))) {
+            long ecam = VirtLayout.PCIE_ECAM + (1L << 15); // bus 0, device 1, function 0
+            long id = Long.parseLong(deviceId, 16) << 16 | 0x1af4;
+            assertEquals(id, a.mmio().find(ecam, 4).device().read(0, ecam - VirtLayout.PCIE_ECAM, 4));
+            assertTrue(a.bootNotes().contains(type + ": virtio-pci at pci:0:1.0 (1af4:" + deviceId + "), MSI-X and INTA#"),
                     a.bootNotes().toString());
         }
     }
