@@ -196,6 +196,12 @@ public final class TransportCore {
         q.setQueue(null);
     }
 
+    /** Makes the selected queue's rings at the addresses the driver wrote, after the transport checked its size. */
+    public void enableQueue(QueueSetup q) {
+        enableQueue(q, q.address(QueueSetup.Area.DESCRIPTORS), q.address(QueueSetup.Area.DRIVER),
+                q.address(QueueSetup.Area.DEVICE));
+    }
+
     /**
      * Makes the selected queue's rings at the given addresses, after the transport checked their size; rings
      * that do not lie in RAM fail the device.

@@ -181,25 +181,26 @@ public final class VirtioMmioTransport implements BusDevice {
         long desc = queuePfn[queue] * guestPageSize;
         long avail = desc + 16L * q.size();
         long used = (avail + 6 + 2L * q.size() + align - 1) & -align;
-        enableQueue(q, desc, avail, used);
+        if (sizeFits(q)) {
+            core.enableQueue(q, desc, avail, used);
+        }
     }
 
     private void writeQueueReady(QueueSetup q, int ready) {
         if ((ready & 1) == 0) {
             core.disableQueue(q);
-            return;
+        } else if (sizeFits(q)) {
+            core.enableQueue(q);
         }
-        enableQueue(q, q.address(QueueSetup.Area.DESCRIPTORS), q.address(QueueSetup.Area.DRIVER),
-                q.address(QueueSetup.Area.DEVICE));
     }
 
-    private void enableQueue(QueueSetup q, long desc, long avail, long used) {
+    private boolean sizeFits(QueueSetup q) {
         if (Integer.compareUnsigned(q.size(), q.maxSize()) > 0) {
             signals.fail("queue " + core.queueSel() + " size " + Integer.toUnsignedString(q.size())
                     + " exceeds its maximum " + q.maxSize());
-            return;
+            return false;
         }
-        core.enableQueue(q, desc, avail, used);
+        return true;
     }
 
     private void writeStatus(int value) {

@@ -230,8 +230,7 @@ public final class VirtioPciTransport implements PciFunction {
             interrupts.fail("queue " + queueSel + " size " + q.size() + " is not a power of two up to " + q.maxSize());
             return;
         }
-        core.enableQueue(q, q.address(QueueSetup.Area.DESCRIPTORS), q.address(QueueSetup.Area.DRIVER),
-                q.address(QueueSetup.Area.DEVICE));
+        core.enableQueue(q);
     }
 
     /** The queue address registers: descriptor area at 0x20, driver area at 0x28, device area at 0x30. */
