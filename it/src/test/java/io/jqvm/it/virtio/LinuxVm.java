@@ -137,6 +137,8 @@ final class LinuxVm {
         for (String o : options) {
             out.add(o.startsWith("virtio-") && o.contains(",bus=" + mmioBus)
                     ? o.replaceFirst("^(virtio-[a-z]+)-device", "$1-pci").replace(",bus=" + mmioBus, ",addr=" + slot + ",disable-legacy=on")
+                    : o.startsWith("vhost-user-") && o.contains(",bus=" + mmioBus)
+                    ? o.replaceFirst("^(vhost-user-[a-z]+)", "$1-pci").replace(",bus=" + mmioBus, ",addr=" + slot + ",disable-legacy=on")
                     : o);
         }
         return out;

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * vhost-user-blk against a back end nobody here wrote: QEMU's qemu-storage-daemon exports a raw 8 MiB image;
  * the guest sees its size (from the back end's configuration space), reads the whole disk (checksum compared
  * with the host's), and writes 1 MiB at 2 MiB with O_DIRECT and fsync, which the host then finds in the image.
- * QEMU's {@code vhost-user-blk} (on virtio-mmio) on the same daemon is the oracle.
+ * QEMU's {@code vhost-user-blk} (on virtio-mmio, or {@code vhost-user-blk-pci}) on the same daemon is the oracle.
  */
 class VhostUserBlkTest {
     private static final Path DAEMON = Path.of("/usr/bin/qemu-storage-daemon");
@@ -30,6 +30,17 @@ class VhostUserBlkTest {
     @ParameterizedTest
     @EnumSource(Vmm.class)
     void theGuestReadsAndWritesADiskServedByQemuStorageDaemon(Vmm vmm, @TempDir Path dir) throws Exception {
+        readAndWrite(LinuxVm.under(vmm), dir);
+    }
+
+    /** Without loc the vdev is a virtio-pci function, as every virtio vdev; QEMU's vhost-user-blk-pci is the oracle. */
+    @ParameterizedTest
+    @EnumSource(Vmm.class)
+    void theSameDiskOverPci(Vmm vmm, @TempDir Path dir) throws Exception {
+        readAndWrite(LinuxVm.under(vmm).onPci(), dir);
+    }
+
+    private static void readAndWrite(LinuxVm vm, Path dir) throws Exception {
         HostPrerequisite.require("qemu-storage-daemon (qemu-system-common)", Files.isExecutable(DAEMON) ? null
                 : DAEMON + " is missing");
         byte[] image = new byte[SIZE];
@@ -49,7 +60,7 @@ class VhostUserBlkTest {
                 }
                 Thread.sleep(50);
             }
-            try (Console console = LinuxVm.under(vmm).with(new GuestDevice.VhostUserDisk(socket)).boot(dir)) {
+            try (Console console = vm.with(new GuestDevice.VhostUserDisk(socket)).boot(dir)) {
                 GuestShell sh = new GuestShell(console);
                 assertEquals(String.valueOf(SIZE / 512), sh.ok("cat /sys/block/vda/size"));
                 assertEquals(sha256(image), sh.ok("sha256sum /dev/vda").split("\\s+")[0]);
