@@ -137,7 +137,6 @@ public final class Assembly implements AutoCloseable {
     public boolean x86IrqChip() { return x86IrqChip; }
     public boolean x86Pit() { return x86Pit; }
     public long x86IoapicBase() { return x86IoapicBase; }
-    public boolean peerMappedMemory() { return peerMappedMemory; }
 
     /** What the accelerator must build for this VM. */
     public MachineSpec machineSpec() {
