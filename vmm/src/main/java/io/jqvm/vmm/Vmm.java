@@ -1,7 +1,6 @@
 package io.jqvm.vmm;
 
 import io.jqvm.accel.Accelerator;
-import io.jqvm.accel.MachineSpec;
 import io.jqvm.accel.Vcpu;
 import io.jqvm.accel.VirtualMachine;
 import io.jqvm.common.Arch;
@@ -75,9 +74,7 @@ public final class Vmm {
                 case ABORT -> UnsupportedPolicy.ABORT;
             };
             IoDispatcher io = new IoDispatcher(a.mmio(), a.pio(), policy, a.control());
-            MachineSpec machine = new MachineSpec(a.name(), a.arch(), a.memory(), a.vcpuCount(), a.x86IrqChip(),
-                    a.x86Pit(), a.x86IoapicBase());
-            try (VirtualMachine vm = a.accelerator().create(machine, io)) {
+            try (VirtualMachine vm = a.accelerator().create(a.machineSpec(), io)) {
                 VmRuntime runtime = new VmRuntime(a.name(), vm, a.scheduling(), a.entry(), a.arch() == Arch.AARCH64);
                 GuestDumper dumper = new GuestDumper(spec.dump(), a.name(), a.arch(), a.memory().regions(),
                         writer -> runtime.whileStopped(Vcpu::registers, writer::write));

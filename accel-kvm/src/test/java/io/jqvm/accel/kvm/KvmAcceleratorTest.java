@@ -79,7 +79,7 @@ class KvmAcceleratorTest {
     private static void assertRefused(String message, int vcpus, boolean irqChip, boolean pit, long ioapic,
                                       GuestMemory.RegionSpec region) {
         try (GuestMemory memory = GuestMemory.allocate(List.of(region))) {
-            MachineSpec spec = new MachineSpec("t", Arch.X86_64, memory, vcpus, irqChip, pit, ioapic);
+            MachineSpec spec = new MachineSpec("t", Arch.X86_64, memory, vcpus, irqChip, pit, ioapic, false);
             VmmException e = assertThrows(VmmException.class, () -> new KvmAccelerator().create(spec, new RecordingGuestIo()));
             assertEquals(ExitStatus.FATAL_BEFORE_START, e.status());
             assertEquals(message, e.getMessage());

@@ -56,7 +56,7 @@ public final class PioExitCost {
         };
         try (GuestMemory memory = GuestMemory.allocate(List.of(new GuestMemory.RegionSpec(0, 1 << 20, false, "ram")));
              VirtualMachine vm = new KvmAccelerator().create(
-                     new MachineSpec("measure", Arch.X86_64, memory, 1, false, false, 0), sink)) {
+                     new MachineSpec("measure", Arch.X86_64, memory, 1, false, false, 0, false), sink)) {
             Vcpu vcpu = vm.vcpu(0);
             memory.load(0x1000, TestMachine.code(
                     0xB9, exits & 0xff, exits >>> 8 & 0xff, exits >>> 16 & 0xff, exits >>> 24, // mov ecx, exits

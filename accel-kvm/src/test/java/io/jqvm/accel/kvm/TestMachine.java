@@ -47,7 +47,7 @@ final class TestMachine implements AutoCloseable {
         regions.addAll(extraRegions);
         GuestMemory memory = GuestMemory.allocate(regions);
         try {
-            MachineSpec spec = new MachineSpec("test", Arch.X86_64, memory, vcpus, irqChip, pit, irqChip ? 0xfec00000L : 0);
+            MachineSpec spec = new MachineSpec("test", Arch.X86_64, memory, vcpus, irqChip, pit, irqChip ? 0xfec00000L : 0, false);
             return new TestMachine(memory, io, new KvmAccelerator().create(spec, io));
         } catch (RuntimeException e) {
             memory.close();

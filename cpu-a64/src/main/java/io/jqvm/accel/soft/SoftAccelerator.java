@@ -39,7 +39,7 @@ public final class SoftAccelerator implements Accelerator {
         ExitCounters counters = new ExitCounters();
         A64Machine machine;
         try {
-            machine = new A64Machine(spec.memory(), spec.vcpus(), io, counters);
+            machine = new A64Machine(spec.memory(), spec.peerMappedMemory(), spec.vcpus(), io, counters);
         } catch (IllegalArgumentException e) {
             throw new VmmException(ExitStatus.FATAL_BEFORE_START, "soft accelerator: " + e.getMessage());
         }

@@ -21,19 +21,25 @@ public final class A64Machine {
 
     private final RegionCompiler regionCompiler; // null: interpret only
 
-    /** A machine whose region-compiler threshold comes from {@value #JIT_THRESHOLD_PROPERTY}. */
-    public A64Machine(GuestMemory memory, int vcpus, GuestIo io, ExitCounters counters) {
-        this(memory, vcpus, io, counters, jitThresholdProperty());
+    /**
+     * A machine whose region-compiler threshold comes from {@value #JIT_THRESHOLD_PROPERTY}.
+     *
+     * @param peerMappedMemory regions other processes write will be {@link #mapMemory mapped} while the guest runs:
+     *                         the CPUs then cannot see every write to code and have the guest maintain its I-cache
+     */
+    public A64Machine(GuestMemory memory, boolean peerMappedMemory, int vcpus, GuestIo io, ExitCounters counters) {
+        this(memory, peerMappedMemory, vcpus, io, counters, jitThresholdProperty());
     }
 
     /** @param jitThreshold jumps to an instruction before a region is compiled from it; 0: interpret only */
-    public A64Machine(GuestMemory memory, int vcpus, GuestIo io, ExitCounters counters, int jitThreshold) {
+    public A64Machine(GuestMemory memory, boolean peerMappedMemory, int vcpus, GuestIo io, ExitCounters counters,
+                      int jitThreshold) {
         if (vcpus < 1) {
             throw new IllegalArgumentException("a machine needs at least one vCPU, not " + vcpus);
         }
         RegionCompiler compiler = jitThreshold == 0 ? null : new RegionCompiler(RegionContract.regionLookup(), jitThreshold);
         regionCompiler = compiler;
-        phys = new PhysicalMemory(memory);
+        phys = new PhysicalMemory(memory, peerMappedMemory);
         ExclusiveMonitor monitor = new ExclusiveMonitor();
         long epoch = System.nanoTime();
         cpus = new A64Cpu[vcpus];

@@ -40,16 +40,20 @@ final class PhysicalMemory {
 
     /** Replaced as a whole when a region is mapped or unmapped while the guest runs (shared memory). */
     private volatile Region[] regions;
-    /** The RAM is shared with another process (a device back end) whose writes no listener reports. */
+    /**
+     * Another process can write guest memory and no listener reports it: the RAM is shared with a device back end,
+     * or regions peers write are {@link #map mapped} while the guest runs.
+     */
     final boolean writableByOthers;
     /** Bumped whenever a page gains decoded code: every vCPU then drops its write-TLB entries. */
     private final AtomicLong codeGeneration = new AtomicLong();
     /** Bumped by broadcast TLB maintenance (TLBI ...IS): every vCPU then flushes its TLB. */
     private final AtomicLong tlbGeneration = new AtomicLong();
 
-    PhysicalMemory(GuestMemory memory) {
+    /** @param peerMappedMemory regions other processes write will be {@link #map mapped} while the guest runs */
+    PhysicalMemory(GuestMemory memory, boolean peerMappedMemory) {
         List<GuestRegion> list = memory.regions();
-        writableByOthers = !memory.sharedRegions().isEmpty();
+        writableByOthers = peerMappedMemory || !memory.sharedRegions().isEmpty();
         regions = new Region[list.size()];
         for (int i = 0; i < regions.length; i++) {
             regions[i] = new Region(list.get(i));

@@ -82,7 +82,7 @@ class SoftAcceleratorTest {
     @Test
     void refusesX86Guests() {
         TestBoard board = new TestBoard(1);
-        MachineSpec spec = new MachineSpec("t", Arch.X86_64, board.memory, 1, false, false, 0);
+        MachineSpec spec = new MachineSpec("t", Arch.X86_64, board.memory, 1, false, false, 0, false);
         assertThrows(VmmException.class, () -> new SoftAccelerator().create(spec, board));
     }
 

@@ -44,7 +44,7 @@ final class TestBoard implements GuestIo {
     /** A board on the caller's memory, which must hold RAM_SIZE bytes of RAM at RAM. */
     TestBoard(GuestMemory memory, int vcpus, int jitThreshold) {
         this.memory = memory;
-        machine = new A64Machine(memory, vcpus, this, counters, jitThreshold);
+        machine = new A64Machine(memory, false, vcpus, this, counters, jitThreshold);
     }
 
     static TestBoard withProgram(String source) {

@@ -2,6 +2,7 @@ package io.jqvm.vmm.assembly;
 
 import io.jqvm.accel.Accelerator;
 import io.jqvm.accel.EntryState;
+import io.jqvm.accel.MachineSpec;
 import io.jqvm.common.Arch;
 import io.jqvm.common.Hex;
 import io.jqvm.config.ConfigException;
@@ -100,6 +101,8 @@ public final class Assembly implements AutoCloseable {
     boolean x86IrqChip;
     boolean x86Pit;
     long x86IoapicBase;
+    /** A vdev maps memory other processes write while the guest runs (shmem): see {@link MachineSpec#peerMappedMemory}. */
+    boolean peerMappedMemory;
 
     Assembly(VmSpec spec, String name, Arch arch, Accelerator accelerator, String acceleratorProblem,
              Optional<RuntimeDirectory> runtimeDirectory) {
@@ -134,6 +137,11 @@ public final class Assembly implements AutoCloseable {
     public boolean x86IrqChip() { return x86IrqChip; }
     public boolean x86Pit() { return x86Pit; }
     public long x86IoapicBase() { return x86IoapicBase; }
+
+    /** What the accelerator must build for this VM. */
+    public MachineSpec machineSpec() {
+        return new MachineSpec(name, arch, memory, vcpuCount(), x86IrqChip, x86Pit, x86IoapicBase, peerMappedMemory);
+    }
     public int vcpuCount() { return scheduling.size(); }
 
     /** The VM's pool of device worker threads (daemons, named after the VM). */

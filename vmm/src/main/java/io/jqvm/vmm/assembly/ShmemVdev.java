@@ -48,6 +48,7 @@ final class ShmemVdev implements VdevFamily {
         int vector = (int) v.interrupts().getFirst().line();
         v.option("sched").ifPresent(o -> io.jqvm.common.Log.warn(o.origin()
                 + ": sched: the shmem notification threads keep the host's normal scheduling"));
+        a.peerMappedMemory = true; // peers write the regions this vdev maps: no CPU store shows it
         GuestMappings mappings = new GuestMappings() {
             @Override
             public void map(long gpa, MemorySegment host, String what) {

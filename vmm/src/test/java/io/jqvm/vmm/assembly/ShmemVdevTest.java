@@ -2,6 +2,7 @@ package io.jqvm.vmm.assembly;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,6 +48,20 @@ class ShmemVdevTest {
             assertEquals("qvm,guest_shm", node.string("compatible"));
             assertArrayEquals(cells(0, 0x0b000000, 0, 0x1000), node.property("reg"));
             assertArrayEquals(cells(0, 40 - 32, 4), node.property("interrupts"), "GIC_SPI, SPI number, level high");
+        }
+    }
+
+    @Test
+    void theAcceleratorIsToldThatPeersWriteMappedMemory(@TempDir Path dir) throws Exception {
+        // A software CPU must then stop promising I-cache coherence (CTR_EL0 without DIC/IDC): see cpu-a64.
+        Path image = dir.resolve("raw.bin");
+        Files.write(image, new byte[] {0x1f, 0x20, 0x03, (byte) 0xd5});
+        try (Assembly a = assemble("arch", "aarch64", "ram", "0x40000000,16M", "load", image.toString(),
+                "vdev", "shmem", "loc", "0x0b000000", "intr", "gic:40")) {
+            assertTrue(a.machineSpec().peerMappedMemory());
+        }
+        try (Assembly a = assemble("arch", "aarch64", "ram", "0x40000000,16M", "load", image.toString())) {
+            assertFalse(a.machineSpec().peerMappedMemory(), "private RAM and no shmem: coherence can be promised");
         }
     }
 
