@@ -2,6 +2,7 @@ package io.jqvm.virtio.net;
 
 import io.jqvm.memory.GuestMemory;
 import io.jqvm.virtio.VirtqueueException;
+import io.jqvm.virtio.testing.RecordingQueues;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -13,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 final class GuestNic implements AutoCloseable {
     static final int BUFFERS = 64;
     final VirtioNet net;
-    final FakeTransport transport;
+    final RecordingQueues transport;
     private final GuestMemory memory;
     private final RingDriver rx;
     private final RingDriver tx;
@@ -29,7 +30,7 @@ final class GuestNic implements AutoCloseable {
         rx = new RingDriver(memory, 0, 256, 8 << 20);
         tx = new RingDriver(memory, 10 << 20, 256, 4 << 20);
         net = new VirtioNet(name, mac, backend);
-        transport = new FakeTransport(VirtioNet.F_VERSION_1 | VirtioNet.F_MAC | VirtioNet.F_STATUS | VirtioNet.F_MRG_RXBUF | extraFeatures,
+        transport = new RecordingQueues(VirtioNet.F_VERSION_1 | VirtioNet.F_MAC | VirtioNet.F_STATUS | VirtioNet.F_MRG_RXBUF | extraFeatures,
                 memory, rx.queue(true), tx.queue(true));
         net.activate(transport);
         for (int i = 0; i < BUFFERS; i++) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.jqvm.memory.GuestMemory;
 import io.jqvm.virtio.VirtqueueException;
+import io.jqvm.virtio.testing.RecordingQueues;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +41,7 @@ class VirtioNetOffloadTest {
     }
 
     void activate(long features) throws VirtqueueException {
-        net.activate(new FakeTransport(features, memory, rx.queue(true), tx.queue(true)));
+        net.activate(new RecordingQueues(features, memory, rx.queue(true), tx.queue(true)));
     }
 
     static byte[] concat(byte[] a, byte[] b) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jqvm.memory.GuestMemory;
 import io.jqvm.virtio.VirtqueueException;
+import io.jqvm.virtio.testing.RecordingQueues;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +27,7 @@ class VirtioNetTest {
     RingDriver tx;
     ScriptedBackend backend;
     VirtioNet net;
-    FakeTransport transport;
+    RecordingQueues transport;
 
     @BeforeEach
     void setUp() {
@@ -45,7 +46,7 @@ class VirtioNetTest {
 
     void activate(long features) throws VirtqueueException {
         boolean eventIdx = true;
-        transport = new FakeTransport(features, memory, rx.queue(eventIdx), tx.queue(eventIdx));
+        transport = new RecordingQueues(features, memory, rx.queue(eventIdx), tx.queue(eventIdx));
         net.activate(transport);
     }
 
@@ -90,7 +91,7 @@ class VirtioNetTest {
         assertArrayEquals(f, backend.sent.poll(5, TimeUnit.SECONDS));
         await(() -> tx.usedIndex() == 1, "the used entry");
         assertEquals(new RingDriver.Used(head, 0), tx.nextUsed());
-        assertTrue(transport.interrupts[VirtioNet.TRANSMITQ].get() >= 1);
+        assertTrue(transport.interrupts(VirtioNet.TRANSMITQ) >= 1);
         await(() -> net.counters().equals(new VirtioNet.Counters(1, 0, 0, 0)), "one frame counted as sent");
     }
 
@@ -113,8 +114,8 @@ class VirtioNetTest {
         activate(MODERN);
         tx.post(List.of(new byte[5]));
         net.queueNotify(VirtioNet.TRANSMITQ);
-        await(() -> !transport.failures.isEmpty(), "the failure");
-        assertTrue(transport.failures.getFirst().contains("shorter than the 12-byte virtio-net header"), transport.failures.getFirst());
+        await(() -> !transport.failures().isEmpty(), "the failure");
+        assertTrue(transport.failures().getFirst().contains("shorter than the 12-byte virtio-net header"), transport.failures().getFirst());
     }
 
     @Test
@@ -143,7 +144,7 @@ class VirtioNetTest {
         assertEquals(1, numBuffers(got), "num_buffers is 1 without mergeable buffers");
         assertArrayEquals(new byte[10], Arrays.copyOf(got, 10), "no checksum or GSO flags");
         assertArrayEquals(f, Arrays.copyOfRange(got, VirtioNet.HEADER, got.length));
-        assertEquals(1, transport.interrupts[VirtioNet.RECEIVEQ].get());
+        assertEquals(1, transport.interrupts(VirtioNet.RECEIVEQ));
     }
 
     @Test
@@ -225,10 +226,10 @@ class VirtioNetTest {
         activate(MODERN | VirtioNet.F_MRG_RXBUF);
         rx.post(List.of(), 8);
         backend.inject(frame(60, 1));
-        assertEquals(1, transport.failures.size());
-        assertTrue(transport.failures.getFirst().contains("cannot hold the 12-byte virtio-net header"));
+        assertEquals(1, transport.failures().size());
+        assertTrue(transport.failures().getFirst().contains("cannot hold the 12-byte virtio-net header"));
         backend.inject(frame(60, 1));
-        assertEquals(1, transport.failures.size(), "a failed device serves nothing more until reset");
+        assertEquals(1, transport.failures().size(), "a failed device serves nothing more until reset");
     }
 
     @Test
@@ -246,13 +247,13 @@ class VirtioNetTest {
 
     @Test
     void queuesTheDriverLeftDisabledAreNeitherServedNorWaitedFor() throws Exception {
-        transport = new FakeTransport(MODERN, memory, null, null);
+        transport = new RecordingQueues(MODERN, memory, null, null);
         net.activate(transport);
         net.queueNotify(VirtioNet.TRANSMITQ);
         assertFalse(net.transmitOne());
         backend.inject(frame(60, 1));
         assertEquals(new VirtioNet.Counters(0, 0, 0, 1), net.counters());
-        assertTrue(transport.failures.isEmpty());
+        assertTrue(transport.failures().isEmpty());
     }
 
     @Test
@@ -278,19 +279,19 @@ class VirtioNetTest {
         activate(MODERN);
         backend.link(false);
         assertEquals(0, net.readConfig(6, 2));
-        assertEquals(1, transport.configChanges.get());
+        assertEquals(1, transport.configChanges());
         backend.link(false);
-        assertEquals(1, transport.configChanges.get(), "no interrupt without a change");
+        assertEquals(1, transport.configChanges(), "no interrupt without a change");
         backend.link(true);
         assertEquals(VirtioNet.S_LINK_UP, net.readConfig(6, 2));
-        assertEquals(2, transport.configChanges.get());
+        assertEquals(2, transport.configChanges());
     }
 
     @Test
     void withoutTheStatusFeatureTheDriverIsNotInterruptedForTheLink() throws Exception {
         activate(VirtioNet.F_VERSION_1 | VirtioNet.F_MAC);
         backend.link(false);
-        assertEquals(0, transport.configChanges.get());
+        assertEquals(0, transport.configChanges());
     }
 
     @Test
