@@ -20,7 +20,7 @@ public class RecordingQueues implements DeviceQueues {
     private final AtomicInteger configChanges = new AtomicInteger();
     private final List<String> failures = new CopyOnWriteArrayList<>();
 
-    /** {@code features} are what the driver accepted; a null queue is one the driver did not set up. */
+    /** {@code features} are what the driver accepted; a null queue, or one past these, is one the driver left unset. */
     public RecordingQueues(long features, GuestMemory memory, Virtqueue... queues) {
         this.features = features;
         this.memory = memory;
@@ -31,7 +31,12 @@ public class RecordingQueues implements DeviceQueues {
         }
     }
 
-    /** Interrupts raised for queue {@code q}, whether the device asked the transport or raised one itself. */
+    /** Sets queue {@code index} up afresh, as a driver does after a reset. */
+    public void replaceQueue(int index, Virtqueue fresh) {
+        queues[index] = fresh;
+    }
+
+    /** Interrupts raised for queue {@code q}, whether the transport decided to or the device raised one itself. */
     public int interrupts(int q) {
         return interrupts[q].get();
     }
@@ -52,7 +57,7 @@ public class RecordingQueues implements DeviceQueues {
 
     @Override
     public Virtqueue queue(int index) {
-        return queues[index];
+        return index < queues.length ? queues[index] : null; // past the given ones: queues the driver left unset
     }
 
     @Override
@@ -62,7 +67,9 @@ public class RecordingQueues implements DeviceQueues {
 
     @Override
     public void notifyUsed(int index) {
-        interrupts[index].incrementAndGet();
+        if (queues[index].needsInterrupt()) { // as a transport decides
+            interrupts[index].incrementAndGet();
+        }
     }
 
     @Override
