@@ -12,7 +12,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 /**
  * A terminal's settings (the kernel's {@code struct termios}, read and written with the TCGETS and TCSETS
  * ioctls rather than the C library's tcgetattr, so no further downcalls are needed). Used to put the VM's
- * console in raw mode the way QEMU's stdio backend does, and to put back exactly what was there before.
+ * console in raw mode the way QEMU's stdio backend does, to put back exactly what was there before, and to
+ * make a {@code hostdev pty} line a raw serial line. The one home of jqvm's termios handling.
  */
 public final class Terminal {
     private static final long TCGETS = 0x5401;
@@ -58,9 +59,18 @@ public final class Terminal {
 
     /** The settings of {@code fd} now, or empty when it is not a terminal. */
     public static Optional<Terminal> of(int fd) {
+        return read(fd, ENOTTY);
+    }
+
+    /** The settings of {@code fd}, which must be a terminal (a pseudo-terminal master, say). */
+    public static Terminal ofTerminal(int fd) {
+        return read(fd).orElseThrow();
+    }
+
+    private static Optional<Terminal> read(int fd, int... tolerated) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment t = arena.allocate(SIZE);
-            if (Libc.ioctl(fd, TCGETS, t, "TCGETS", ENOTTY) < 0) {
+            if (Libc.ioctl(fd, TCGETS, t, "ioctl(TCGETS)", tolerated) < 0) {
                 return Optional.empty();
             }
             return Optional.of(new Terminal(fd, t.toArray(JAVA_BYTE)));
@@ -73,10 +83,26 @@ public final class Terminal {
      * processing stays on, so a log line's newline still returns the carriage.
      */
     public Terminal raw() {
+        return raw(true);
+    }
+
+    /**
+     * These settings made raw as a serial line, as the C library's cfmakeraw: {@link #raw()} with output
+     * processing off too, so the bytes the guest writes reach the other end unchanged.
+     */
+    public Terminal serialLine() {
+        return raw(false);
+    }
+
+    private Terminal raw(boolean outputProcessing) {
         byte[] raw = settings.clone();
         MemorySegment t = MemorySegment.ofArray(raw);
         and(t, IFLAG, ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON));
-        or(t, OFLAG, OPOST);
+        if (outputProcessing) {
+            or(t, OFLAG, OPOST);
+        } else {
+            and(t, OFLAG, ~OPOST);
+        }
         and(t, LFLAG, ~(ECHO | ECHONL | ICANON | IEXTEN | ISIG));
         and(t, CFLAG, ~(CSIZE | PARENB));
         or(t, CFLAG, CS8);
@@ -90,7 +116,7 @@ public final class Terminal {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment t = arena.allocate(SIZE);
             t.copyFrom(MemorySegment.ofArray(settings));
-            Libc.ioctl(fd, TCSETSW, t, "TCSETSW");
+            Libc.ioctl(fd, TCSETSW, t, "ioctl(TCSETSW)");
         }
     }
 

@@ -1,30 +1,24 @@
 package io.jqvm.virtio;
 
-import io.jqvm.memory.GuestMemory;
 import io.jqvm.virtio.testing.GuardedMemory;
+import io.jqvm.virtio.testing.RecordingQueues;
 import io.jqvm.virtio.testing.RingDriver;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A device's whole environment for device tests, without a transport: one {@link RingDriver} per queue in
- * guarded guest RAM, and a {@link DeviceQueues} that records interrupts and failures instead of signalling a
- * guest. Device tests call the device's {@code activate}, {@code queueNotify} and {@code reset} themselves.
+ * guarded guest RAM, and the {@link RecordingQueues} a transport would give the device. Device tests call the
+ * device's {@code activate}, {@code queueNotify} and {@code reset} themselves.
  */
-public final class DriverHarness implements DeviceQueues, AutoCloseable {
+public final class DriverHarness extends RecordingQueues implements AutoCloseable {
     public static final long RAM_SIZE = 8L << 20;
     private static final long RINGS = 0x1000;
     private static final long RING_STRIDE = 0x10000;
     private static final long DATA = 0x100000;
 
     private final GuardedMemory guarded;
-    private final GuestMemory memory;
     private final RingDriver[] rings;
-    private final Virtqueue[] queues;
-    private final AtomicInteger[] interrupts;
-    private final long features;
-    private volatile String failure;
 
     /** A chain the driver made available: its head, for matching the used ring. */
     public record Chain(int head) {
@@ -32,24 +26,24 @@ public final class DriverHarness implements DeviceQueues, AutoCloseable {
 
     /** Queues of the given sizes; {@code features} are what the driver accepted. */
     public DriverHarness(long features, int... queueSizes) {
-        this.guarded = new GuardedMemory(0, RAM_SIZE);
-        this.memory = guarded.memory();
-        this.features = features;
+        GuardedMemory ram = new GuardedMemory(0, RAM_SIZE);
         int n = queueSizes.length;
-        this.rings = new RingDriver[n];
-        this.queues = new Virtqueue[n];
-        this.interrupts = new AtomicInteger[n];
+        RingDriver[] drivers = new RingDriver[n];
+        Virtqueue[] queues = new Virtqueue[n];
         long dataPerQueue = ((RAM_SIZE - DATA) / n) & -4096L;
         for (int q = 0; q < n; q++) {
-            interrupts[q] = new AtomicInteger();
-            rings[q] = new RingDriver(memory, queueSizes[q], RINGS + q * RING_STRIDE, DATA + q * dataPerQueue, dataPerQueue);
+            drivers[q] = new RingDriver(ram.memory(), queueSizes[q], RINGS + q * RING_STRIDE, DATA + q * dataPerQueue, dataPerQueue);
             try {
-                queues[q] = new Virtqueue(memory, queueSizes[q], rings[q].descTable(), rings[q].availRing(),
-                        rings[q].usedRing(), false);
+                queues[q] = new Virtqueue(ram.memory(), queueSizes[q], drivers[q].descTable(), drivers[q].availRing(),
+                        drivers[q].usedRing(), false);
             } catch (VirtqueueException e) {
+                ram.close();
                 throw new IllegalStateException(e);
             }
         }
+        super(features, ram.memory(), queues);
+        this.guarded = ram;
+        this.rings = drivers;
     }
 
     /** The driver's side of queue {@code q}, for malformed rings built by hand. */
@@ -60,7 +54,7 @@ public final class DriverHarness implements DeviceQueues, AutoCloseable {
     /** Places {@code bytes} in fresh guest memory of queue {@code q}'s data area and returns the address. */
     public long place(int q, byte[] bytes) {
         long at = rings[q].allocate(bytes.length);
-        memory.write(at, bytes);
+        memory().write(at, bytes);
         return at;
     }
 
@@ -99,54 +93,14 @@ public final class DriverHarness implements DeviceQueues, AutoCloseable {
         return java.util.Arrays.copyOf(rings[q].writableContents(chain.head()), written);
     }
 
-    public int interrupts(int q) {
-        return interrupts[q].get();
-    }
-
     /** Why the device gave up on the driver, or null while it has not. */
     public String failure() {
-        return failure;
+        return failures().isEmpty() ? null : failures().getFirst();
     }
 
     /** False if anything wrote outside guest RAM. */
     public boolean guardsIntact() {
         return guarded.guardsIntact();
-    }
-
-    @Override
-    public long features() {
-        return features;
-    }
-
-    @Override
-    public Virtqueue queue(int index) {
-        return queues[index];
-    }
-
-    @Override
-    public GuestMemory memory() {
-        return memory;
-    }
-
-    @Override
-    public void notifyUsed(int index) {
-        interrupts[index].incrementAndGet();
-    }
-
-    @Override
-    public void interruptUsed(int index) {
-        interrupts[index].incrementAndGet();
-    }
-
-    @Override
-    public void configChanged() {
-    }
-
-    @Override
-    public void fail(String why) {
-        if (failure == null) {
-            failure = why;
-        }
     }
 
     @Override

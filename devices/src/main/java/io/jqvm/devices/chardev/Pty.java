@@ -3,6 +3,7 @@ package io.jqvm.devices.chardev;
 import io.jqvm.common.Log;
 import io.jqvm.host.HostException;
 import io.jqvm.host.Libc;
+import io.jqvm.host.Terminal;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -18,30 +19,9 @@ import java.lang.foreign.ValueLayout;
  */
 final class Pty implements Endpoint.Source, Endpoint.Sink {
     private static final int O_NOCTTY = 0x100;
-    private static final long TCGETS = 0x5401;
-    private static final long TCSETS = 0x5402;
     private static final long TIOCGPTN = 0x80045430L;
     private static final long TIOCSPTLCK = 0x40045431L;
     private static final int EIO = 5;
-    /** struct termios on Linux: four tcflag_t words, c_line, c_cc[19]; 60 bytes with ispeed/ospeed. */
-    private static final int TERMIOS_SIZE = 60;
-    private static final int IGNBRK = 0x1;
-    private static final int BRKINT = 0x2;
-    private static final int PARMRK = 0x8;
-    private static final int ISTRIP = 0x20;
-    private static final int INLCR = 0x40;
-    private static final int IGNCR = 0x80;
-    private static final int ICRNL = 0x100;
-    private static final int IXON = 0x400;
-    private static final int OPOST = 0x1;
-    private static final int ISIG = 0x1;
-    private static final int ICANON = 0x2;
-    private static final int ECHO = 0x8;
-    private static final int ECHONL = 0x40;
-    private static final int IEXTEN = 0x8000;
-    private static final int CSIZE = 0x30;
-    private static final int PARENB = 0x100;
-    private static final int CS8 = 0x30;
     /** How long to wait before reading again while no terminal has the slave open. */
     private static final long NO_PEER_RETRY_MILLIS = 200;
 
@@ -57,26 +37,11 @@ final class Pty implements Endpoint.Source, Endpoint.Sink {
             Libc.ioctl(master, TIOCSPTLCK, number, "ioctl(TIOCSPTLCK)");
             Libc.ioctl(master, TIOCGPTN, number, "ioctl(TIOCGPTN)");
             slavePath = "/dev/pts/" + number.get(ValueLayout.JAVA_INT, 0);
-            makeRaw(arena);
+            Terminal.ofTerminal(master).serialLine().apply(); // the pair shares one termios
         } catch (HostException e) {
             Libc.close(master);
             throw e;
         }
-    }
-
-    /** cfmakeraw on the pair, through the master. */
-    private void makeRaw(Arena arena) {
-        MemorySegment t = arena.allocate(TERMIOS_SIZE);
-        Libc.ioctl(master, TCGETS, t, "ioctl(TCGETS)");
-        int iflag = t.get(ValueLayout.JAVA_INT, 0) & ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
-        int oflag = t.get(ValueLayout.JAVA_INT, 4) & ~OPOST;
-        int cflag = t.get(ValueLayout.JAVA_INT, 8) & ~(CSIZE | PARENB) | CS8;
-        int lflag = t.get(ValueLayout.JAVA_INT, 12) & ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-        t.set(ValueLayout.JAVA_INT, 0, iflag);
-        t.set(ValueLayout.JAVA_INT, 4, oflag);
-        t.set(ValueLayout.JAVA_INT, 8, cflag);
-        t.set(ValueLayout.JAVA_INT, 12, lflag);
-        Libc.ioctl(master, TCSETS, t, "ioctl(TCSETS)");
     }
 
     String slavePath() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jqvm.devices.FakeBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -95,18 +96,18 @@ class Pl011LinuxSequenceTest {
             write(DR, ch);
         }
         assertEquals(0, read(FR) & FR_BUSY);
-        assertEquals("early\nhello\n", backend.written());
+        assertEquals("early\nhello\n", backend.output());
         assertFalse(irq.level(), "TXIM stays masked: the driver never needed to wait");
 
         // typed input raises the receive timeout interrupt; the handler drains it
-        backend.type("ls\n");
+        backend.offer("ls\n");
         assertTrue(irq.level());
         assertEquals("ls\n", interrupt());
         assertFalse(irq.level());
 
         // a burst larger than the FIFO arrives in pieces as the handler makes room
         String burst = "0123456789".repeat(5);
-        backend.type(burst);
+        backend.offer(burst);
         StringBuilder got = new StringBuilder();
         while (irq.level()) {
             got.append(interrupt());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jqvm.devices.FakeBackend;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class Pl011Test {
     void transmittedBytesReachTheBackendAndRaiseTheTransmitInterrupt() {
         uart.write(0, DR, 4, 'h');
         uart.write(0, DR, 1, 'i');
-        assertEquals("hi", backend.written());
+        assertEquals("hi", backend.output());
         assertEquals(INT_TX, uart.read(0, RIS, 4));
         assertFalse(irq.level(), "masked");
         uart.write(0, IMSC, 4, INT_TX);
@@ -63,19 +64,19 @@ class Pl011Test {
     void transmitterFollowsTxeNotUartenAsOnQemu() {
         uart.write(0, CR, 4, CR_UARTEN | CR_RXE);
         uart.write(0, DR, 4, 'x');
-        assertEquals("", backend.written());
+        assertEquals("", backend.output());
         uart.write(0, CR, 4, CR_TXE | CR_RXE);
         uart.write(0, DR, 4, 'y');
-        assertEquals("y", backend.written());
+        assertEquals("y", backend.output());
     }
 
     @Test
     void withoutFifoOneByteIsHeldAndTheRestWaitsInTheBackend() {
         uart.write(0, IMSC, 4, INT_RX);
-        backend.type("ab");
+        backend.offer("ab");
         assertTrue(irq.level());
         assertEquals(FR_TXFE | FR_RXFF, uart.read(0, FR, 4));
-        assertEquals(1, backend.waiting(), "back-pressure: one byte left in the backend");
+        assertEquals(1, backend.pending(), "back-pressure: one byte left in the backend");
         assertEquals('a', uart.read(0, DR, 4));
         assertTrue(irq.level(), "the next byte was pulled in");
         assertEquals('b', uart.read(0, DR, 4));
@@ -90,10 +91,10 @@ class Pl011Test {
         assertEquals(LCR_FEN | (3 << 5), uart.read(0, LCR_H, 4));
         uart.write(0, IFLS, 4, 0); // RX trigger at 1/8 = 4 bytes
         uart.write(0, IMSC, 4, INT_RX | INT_RT);
-        backend.type("abc");
+        backend.offer("abc");
         assertEquals(INT_RT, uart.read(0, RIS, 4), "3 bytes below the trigger: timeout only");
         assertTrue(irq.level());
-        backend.type("d");
+        backend.offer("d");
         assertEquals(INT_RT | INT_RX, uart.read(0, RIS, 4));
         uart.read(0, DR, 4);
         assertEquals(INT_RT, uart.read(0, RIS, 4), "below the trigger again");
@@ -107,9 +108,9 @@ class Pl011Test {
     @Test
     void fifoHoldsThirtyTwoBytes() {
         uart.write(0, LCR_H, 4, LCR_FEN);
-        backend.type("0123456789abcdefghijklmnopqrstuvwxyz");
+        backend.offer("0123456789abcdefghijklmnopqrstuvwxyz");
         assertEquals(FR_TXFE | FR_RXFF, uart.read(0, FR, 4));
-        assertEquals(4, backend.waiting());
+        assertEquals(4, backend.pending());
         StringBuilder got = new StringBuilder();
         for (int i = 0; i < 36; i++) {
             got.append((char) uart.read(0, DR, 4));
@@ -120,7 +121,7 @@ class Pl011Test {
     @Test
     void disablingTheFifoKeepsTheOldestByte() {
         uart.write(0, LCR_H, 4, LCR_FEN);
-        backend.type("xyz");
+        backend.offer("xyz");
         uart.write(0, LCR_H, 4, 0);
         assertEquals('x', uart.read(0, DR, 4));
     }
@@ -128,10 +129,10 @@ class Pl011Test {
     @Test
     void disabledReceiverLeavesInputInTheBackend() {
         uart.write(0, CR, 4, CR_UARTEN | CR_TXE);
-        backend.type("q");
-        assertEquals(1, backend.waiting());
+        backend.offer("q");
+        assertEquals(1, backend.pending());
         uart.write(0, CR, 4, CR_UARTEN | CR_TXE | CR_RXE);
-        assertEquals(0, backend.waiting());
+        assertEquals(0, backend.pending());
         assertEquals('q', uart.read(0, DR, 4));
     }
 
@@ -140,7 +141,7 @@ class Pl011Test {
         uart.write(0, LCR_H, 4, LCR_FEN);
         uart.write(0, CR, 4, CR_UARTEN | CR_TXE | CR_RXE | CR_LBE);
         uart.write(0, DR, 4, 'L');
-        assertEquals("", backend.written());
+        assertEquals("", backend.output());
         assertEquals('L', uart.read(0, DR, 4));
     }
 
@@ -168,7 +169,7 @@ class Pl011Test {
         assertEquals(INT_RX, uart.read(0, IMSC, 4));
         uart.write(0, IBRD, 2, 0x12_3456);
         assertEquals(0x3456, uart.read(0, IBRD, 4), "a 2-byte write carries 16 bits");
-        backend.type("k");
+        backend.offer("k");
         assertEquals('k', uart.read(0, DR, 2));
         assertEquals(FR_TXFE | FR_RXFE, uart.read(0, FR, 2));
     }
@@ -196,7 +197,7 @@ class Pl011Test {
                 uart.write(0, offset, size, random.nextLong());
             }
             if (random.nextInt(10) == 0) {
-                backend.type("z");
+                backend.offer("z");
             }
         }
         int logged = log.lines().size();

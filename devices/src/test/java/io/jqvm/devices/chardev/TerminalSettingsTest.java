@@ -31,6 +31,22 @@ class TerminalSettingsTest {
     }
 
     @Test
+    void aPtyLineIsASerialLineWhoseOutputIsNotProcessed() {
+        try (Pty pty = new Pty()) {
+            int fd = Libc.open(pty.slavePath(), Libc.O_RDWR | 0x100 /* O_NOCTTY */);
+            try {
+                Terminal line = Terminal.of(fd).orElseThrow();
+                assertTrue(line.sameAs(line.serialLine()), "a new pty line is already a raw serial line");
+                assertFalse(line.sameAs(line.raw()), "console raw mode keeps output processing, a serial line does not");
+                line.raw().apply();
+                assertTrue(Terminal.of(fd).orElseThrow().serialLine().sameAs(line));
+            } finally {
+                Libc.close(fd);
+            }
+        }
+    }
+
+    @Test
     void aFileIsNoTerminal(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("f"), "x");
         int fd = Libc.open(file.toString(), Libc.O_RDONLY);

@@ -2,34 +2,29 @@ package io.jqvm.virtio.blk;
 
 import io.jqvm.memory.GuestMemory;
 import io.jqvm.virtio.DescriptorChain;
-import io.jqvm.virtio.DeviceQueues;
 import io.jqvm.virtio.Virtqueue;
 import io.jqvm.virtio.VirtqueueException;
 import io.jqvm.virtio.testing.GuardedMemory;
+import io.jqvm.virtio.testing.RecordingQueues;
 import io.jqvm.virtio.testing.RingDriver;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Plays the virtio-blk driver against the device alone (no transport): one queue laid out by {@link RingDriver} in
  * guarded guest RAM, requests built as Linux's virtio_blk builds them (header, data and status in descriptors
- * of their own), and a {@link DeviceQueues} that records interrupts and failures instead of raising them.
+ * of their own), and the {@link RecordingQueues} a transport would give the device.
  */
-final class BlkDriver implements DeviceQueues, AutoCloseable {
+final class BlkDriver extends RecordingQueues implements AutoCloseable {
     static final long RAM_BASE = 0x4000_0000L;
     static final int QUEUE_SIZE = BlkConfigSpace.QUEUE_SIZE;
     private static final long RAM_SIZE = 2 << 20;
 
-    final GuardedMemory ram = new GuardedMemory(RAM_BASE, RAM_SIZE);
-    final GuestMemory memory = ram.memory();
-    final List<String> failures = new CopyOnWriteArrayList<>();
-    final AtomicInteger interrupts = new AtomicInteger();
-    private final long features;
+    final GuardedMemory ram;
+    final GuestMemory memory;
     private final List<RingDriver.Used> used = new ArrayList<>();
     private RingDriver ring;
     private Virtqueue queue;
@@ -43,7 +38,10 @@ final class BlkDriver implements DeviceQueues, AutoCloseable {
     }
 
     BlkDriver(long features) {
-        this.features = features;
+        GuardedMemory guarded = new GuardedMemory(RAM_BASE, RAM_SIZE);
+        this.ram = guarded;
+        this.memory = guarded.memory();
+        super(features, guarded.memory(), new Virtqueue[1]);
         resetQueue();
     }
 
@@ -55,6 +53,7 @@ final class BlkDriver implements DeviceQueues, AutoCloseable {
         used.clear();
         try {
             queue = new Virtqueue(memory, QUEUE_SIZE, ring.descTable(), ring.availRing(), ring.usedRing(), false);
+            replaceQueue(0, queue);
         } catch (VirtqueueException e) {
             throw new AssertionError(e);
         }
@@ -126,7 +125,7 @@ final class BlkDriver implements DeviceQueues, AutoCloseable {
         long deadline = System.nanoTime() + 10_000_000_000L;
         for (collect(); used.size() < count; collect()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("only " + used.size() + " of " + count + " requests completed; failures " + failures);
+                throw new AssertionError("only " + used.size() + " of " + count + " requests completed; failures " + failures());
             }
             Thread.sleep(1);
         }
@@ -142,42 +141,6 @@ final class BlkDriver implements DeviceQueues, AutoCloseable {
     byte[] data(Request r) {
         byte[] in = ring.writableContents(r.head());
         return Arrays.copyOf(in, in.length - 1);
-    }
-
-    @Override
-    public long features() {
-        return features;
-    }
-
-    @Override
-    public Virtqueue queue(int index) {
-        return queue;
-    }
-
-    @Override
-    public GuestMemory memory() {
-        return memory;
-    }
-
-    @Override
-    public void notifyUsed(int index) {
-        if (queue.needsInterrupt()) { // as the transport decides
-            interrupts.incrementAndGet();
-        }
-    }
-
-    @Override
-    public void interruptUsed(int index) {
-        interrupts.incrementAndGet();
-    }
-
-    @Override
-    public void configChanged() {
-    }
-
-    @Override
-    public void fail(String why) {
-        failures.add(why);
     }
 
     /** Checks that nothing outside guest RAM was written, and frees the RAM. */

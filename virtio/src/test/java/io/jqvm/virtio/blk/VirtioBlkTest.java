@@ -93,8 +93,8 @@ class VirtioBlkTest {
         assertArrayEquals(data, driver.data(r));
         assertEquals(4097, driver.usedEntry(1).written());
         assertEquals(r.head(), driver.usedEntry(1).head());
-        assertTrue(driver.interrupts.get() >= 2);
-        assertEquals(List.of(), driver.failures);
+        assertTrue(driver.interrupts(0) >= 2);
+        assertEquals(List.of(), driver.failures());
     }
 
     @Test
@@ -240,7 +240,7 @@ class VirtioBlkTest {
             assertEquals(i == 7 ? 513 : 1, driver.usedEntry(i).written(), "a failed request writes only its status");
         }
         assertArrayEquals(content, Files.readAllBytes(file));
-        assertEquals(List.of(), driver.failures);
+        assertEquals(List.of(), driver.failures());
     }
 
     @Test
@@ -252,7 +252,7 @@ class VirtioBlkTest {
         driver.submitChain(List.of(new BlkDriver.Buffer(header, 16, false), new BlkDriver.Buffer(data, 512, false)));
         device.queueNotify(0);
         awaitFailures(driver, 1);
-        assertTrue(driver.failures.get(0).contains("no writable status byte"), driver.failures.toString());
+        assertTrue(driver.failures().get(0).contains("no writable status byte"), driver.failures().toString());
 
         device.reset();
         driver.resetQueue();
@@ -261,7 +261,7 @@ class VirtioBlkTest {
         driver.submitChain(List.of(new BlkDriver.Buffer(header, 8, false), new BlkDriver.Buffer(status, 1, true)));
         device.queueNotify(0);
         awaitFailures(driver, 2);
-        assertTrue(driver.failures.get(1).contains("less than its 16-byte header"), driver.failures.toString());
+        assertTrue(driver.failures().get(1).contains("less than its 16-byte header"), driver.failures().toString());
         assertEquals(0, driver.usedIdx(), "nothing is answered");
 
         // a failed device serves nothing until it is reset
@@ -276,10 +276,10 @@ class VirtioBlkTest {
     }
 
     private static void awaitFailures(BlkDriver driver, int n) throws InterruptedException {
-        for (int i = 0; i < 1000 && driver.failures.size() < n; i++) {
+        for (int i = 0; i < 1000 && driver.failures().size() < n; i++) {
             Thread.sleep(5);
         }
-        assertEquals(n, driver.failures.size(), driver.failures.toString());
+        assertEquals(n, driver.failures().size(), driver.failures().toString());
     }
 
     @Test
@@ -320,7 +320,7 @@ class VirtioBlkTest {
         }
         long heads = java.util.stream.IntStream.range(0, reads.length).mapToLong(i -> driver.usedEntry(i).head()).distinct().count();
         assertEquals(reads.length, heads);
-        assertEquals(List.of(), driver.failures);
+        assertEquals(List.of(), driver.failures());
     }
 
     @Test
@@ -342,7 +342,7 @@ class VirtioBlkTest {
             driver.resetQueue();
             device.activate(driver);
             assertEquals(S_OK, driver.status(run(driver, T_IN, 0, new byte[0], 512)));
-            assertEquals(List.of(), driver.failures);
+            assertEquals(List.of(), driver.failures());
             device.close();
             device = null;
         }

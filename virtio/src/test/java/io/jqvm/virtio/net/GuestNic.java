@@ -2,6 +2,8 @@ package io.jqvm.virtio.net;
 
 import io.jqvm.memory.GuestMemory;
 import io.jqvm.virtio.VirtqueueException;
+import io.jqvm.virtio.testing.RecordingQueues;
+import io.jqvm.virtio.testing.RingDriver;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -13,11 +15,10 @@ import java.util.concurrent.TimeUnit;
 final class GuestNic implements AutoCloseable {
     static final int BUFFERS = 64;
     final VirtioNet net;
-    final FakeTransport transport;
+    final RecordingQueues transport;
     private final GuestMemory memory;
     private final RingDriver rx;
     private final RingDriver tx;
-    private int sent;
 
     GuestNic(String name, MacAddress mac, NetBackend backend) throws VirtqueueException {
         this(name, mac, backend, 0);
@@ -26,14 +27,14 @@ final class GuestNic implements AutoCloseable {
     /** A device whose driver negotiates {@code extraFeatures} (offloads, say) besides the usual ones. */
     GuestNic(String name, MacAddress mac, NetBackend backend, long extraFeatures) throws VirtqueueException {
         memory = GuestMemory.allocate(List.of(new GuestMemory.RegionSpec(0, 16 << 20, false, "ram")));
-        rx = new RingDriver(memory, 0, 256, 8 << 20);
-        tx = new RingDriver(memory, 10 << 20, 256, 4 << 20);
+        rx = new RingDriver(memory, 256, 0, RingDriver.ringBytes(256), 8 << 20);
+        tx = new RingDriver(memory, 256, 10 << 20, (10 << 20) + RingDriver.ringBytes(256), 4 << 20);
         net = new VirtioNet(name, mac, backend);
-        transport = new FakeTransport(VirtioNet.F_VERSION_1 | VirtioNet.F_MAC | VirtioNet.F_STATUS | VirtioNet.F_MRG_RXBUF | extraFeatures,
+        transport = new RecordingQueues(VirtioNet.F_VERSION_1 | VirtioNet.F_MAC | VirtioNet.F_STATUS | VirtioNet.F_MRG_RXBUF | extraFeatures,
                 memory, rx.queue(true), tx.queue(true));
         net.activate(transport);
         for (int i = 0; i < BUFFERS; i++) {
-            rx.post(List.of(), 2048);
+            rx.add(List.of(), List.of(2048));
         }
         net.queueNotify(VirtioNet.RECEIVEQ);
     }
@@ -48,12 +49,18 @@ final class GuestNic implements AutoCloseable {
      * the transmit ring is nearly full, as a driver stops its queue.
      */
     void send(byte[] header, byte[] frame) {
-        while (((sent - tx.usedIndex()) & 0xffff) > 100) {
+        for (reclaimSent(); tx.freeDescriptors() < 2; reclaimSent()) {
             java.util.concurrent.locks.LockSupport.parkNanos(20_000);
         }
-        sent = (sent + 1) & 0xffff;
-        tx.post(List.of(header, frame));
+        tx.add(List.of(header, frame), List.of());
         net.queueNotify(VirtioNet.TRANSMITQ);
+    }
+
+    /** Frees the descriptors of frames the device has sent, as Linux's start_xmit does before queueing more. */
+    private void reclaimSent() {
+        while (tx.pollUsed() != null) {
+            // nothing to read back from a sent frame
+        }
     }
 
     /** The next frame received within {@code seconds}, or null. Frames here fit one 2 KiB buffer. */
@@ -66,10 +73,10 @@ final class GuestNic implements AutoCloseable {
     byte[] receiveWithHeader(double seconds) throws InterruptedException {
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         while (System.nanoTime() < deadline) {
-            RingDriver.Used used = rx.nextUsed();
+            RingDriver.Used used = rx.pollUsed();
             if (used != null) {
-                byte[] got = rx.written(used.head(), used.length());
-                rx.post(List.of(), 2048);
+                byte[] got = Arrays.copyOf(rx.writableContents(used.head()), used.written());
+                rx.add(List.of(), List.of(2048));
                 net.queueNotify(VirtioNet.RECEIVEQ);
                 return got;
             }

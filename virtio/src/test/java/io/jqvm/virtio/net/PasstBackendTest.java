@@ -92,7 +92,7 @@ class PasstBackendTest {
                 expectArpReply(nic);
                 passt.destroy();
                 GuestNic.awaitLink(nic, false);
-                assertTrue(nic.transport.configChanges.get() >= 1);
+                assertTrue(nic.transport.configChanges() >= 1);
             }
         } finally {
             passt.destroyForcibly().waitFor();

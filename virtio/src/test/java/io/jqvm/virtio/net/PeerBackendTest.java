@@ -42,7 +42,7 @@ class PeerBackendTest {
             GuestNic b = end("b.sock", "a.sock", MAC_B);
             awaitLink(a, true);
             awaitLink(b, true);
-            assertTrue(a.transport.configChanges.get() >= 1, "the link coming up raised a configuration interrupt");
+            assertTrue(a.transport.configChanges() >= 1, "the link coming up raised a configuration interrupt");
             for (int i = 0; i < 20; i++) {
                 a.send(frame(MAC_B, MAC_A, 60 + i * 70, i));
                 b.send(frame(MAC_A, MAC_B, 1514 - i, i));
@@ -52,10 +52,10 @@ class PeerBackendTest {
                 assertArrayEquals(frame(MAC_A, MAC_B, 1514 - i, i), a.receive(5), "frame " + i + " b->a");
             }
 
-            int changes = a.transport.configChanges.get();
+            int changes = a.transport.configChanges();
             b.close();
             awaitLink(a, false);
-            assertTrue(a.transport.configChanges.get() > changes, "losing the peer raised a configuration interrupt");
+            assertTrue(a.transport.configChanges() > changes, "losing the peer raised a configuration interrupt");
             assertFalse(Files.exists(dir.resolve("b.sock")), "a closed end removes its socket");
             a.send(frame(MAC_B, MAC_A, 60, 99));
             VirtioNetTest.await(() -> a.net.counters().txDropped() == 1, "the frame sent without a link to be dropped");

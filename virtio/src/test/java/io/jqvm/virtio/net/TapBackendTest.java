@@ -199,7 +199,7 @@ class TapBackendTest {
         inNamespace(0, (nic, ns, tap) -> {
             ip("-n", ns, "link", "del", tap);
             GuestNic.awaitLink(nic, false);
-            assertTrue(nic.transport.configChanges.get() >= 1);
+            assertTrue(nic.transport.configChanges() >= 1);
             nic.send(arpRequest());
             VirtioNetTest.await(() -> nic.net.counters().txDropped() == 1, "the frame sent without a link to be dropped");
         });

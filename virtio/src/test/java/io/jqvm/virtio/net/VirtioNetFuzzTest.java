@@ -5,6 +5,7 @@ import io.jqvm.virtio.Virtqueue;
 import io.jqvm.virtio.VirtqueueException;
 import io.jqvm.virtio.testing.FuzzInput;
 import io.jqvm.virtio.testing.GuardedMemory;
+import io.jqvm.virtio.testing.RecordingQueues;
 import java.nio.ByteBuffer;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -94,7 +95,7 @@ class VirtioNetFuzzTest {
         boolean eventIdx = (mode & 4) != 0;
         writeRing(in, RX_RING, true);
         writeRing(in, TX_RING, false);
-        net.activate(new FakeTransport(features, MEMORY.memory(), ring(RX_RING, eventIdx), ring(TX_RING, eventIdx)));
+        net.activate(new RecordingQueues(features, MEMORY.memory(), ring(RX_RING, eventIdx), ring(TX_RING, eventIdx)));
         ByteBuffer frame = FRAME;
         while (!in.exhausted()) {
             int op = in.u8();

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.jqvm.memory.GuestMemory;
 import io.jqvm.virtio.VirtqueueException;
+import io.jqvm.virtio.testing.RecordingQueues;
+import io.jqvm.virtio.testing.RingDriver;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -27,8 +29,8 @@ class VirtioNetOffloadTest {
     @BeforeEach
     void setUp() {
         memory = GuestMemory.allocate(List.of(new GuestMemory.RegionSpec(0, 4 << 20, false, "ram")));
-        rx = new RingDriver(memory, 0, 256, 1 << 20);
-        tx = new RingDriver(memory, 2 << 20, 256, 1 << 20);
+        rx = new RingDriver(memory, 256, 0, RingDriver.ringBytes(256), 1 << 20);
+        tx = new RingDriver(memory, 256, 2 << 20, (2 << 20) + RingDriver.ringBytes(256), 1 << 20);
         backend = new ScriptedBackend(true);
         net = new VirtioNet("offload", VirtioNetTest.MAC, backend);
     }
@@ -40,7 +42,7 @@ class VirtioNetOffloadTest {
     }
 
     void activate(long features) throws VirtqueueException {
-        net.activate(new FakeTransport(features, memory, rx.queue(true), tx.queue(true)));
+        net.activate(new RecordingQueues(features, memory, rx.queue(true), tx.queue(true)));
     }
 
     static byte[] concat(byte[] a, byte[] b) {
@@ -69,7 +71,7 @@ class VirtioNetOffloadTest {
     void transmitPassesTheDriversHeaderWhenItNegotiatedChecksumOffload() throws Exception {
         activate(BASE | VirtioNet.F_CSUM | VirtioNet.F_HOST_TSO4);
         byte[] frame = VirtioNetTest.frame(3000, 1);
-        tx.post(List.of(OFFLOADED, frame));
+        tx.add(List.of(OFFLOADED, frame), List.of());
         net.queueNotify(VirtioNet.TRANSMITQ);
         byte[] sent = backend.sent.poll(5, TimeUnit.SECONDS);
         byte[] expectedHeader = Arrays.copyOf(OFFLOADED, 12);
@@ -81,7 +83,7 @@ class VirtioNetOffloadTest {
     void withoutChecksumOffloadTheBackendGetsACompleteFrameHeader() throws Exception {
         activate(BASE);
         byte[] frame = VirtioNetTest.frame(100, 2);
-        tx.post(List.of(OFFLOADED, frame));
+        tx.add(List.of(OFFLOADED, frame), List.of());
         net.queueNotify(VirtioNet.TRANSMITQ);
         assertArrayEquals(concat(new byte[12], frame), backend.sent.poll(5, TimeUnit.SECONDS));
     }
@@ -89,12 +91,12 @@ class VirtioNetOffloadTest {
     @Test
     void receivePassesTheBackendsHeaderWhenTheGuestAcceptsPartialChecksums() throws Exception {
         activate(BASE | VirtioNet.F_GUEST_CSUM | VirtioNet.F_GUEST_TSO4);
-        int head = rx.post(List.of(), 4096);
+        int head = rx.add(List.of(), List.of(4096));
         byte[] frame = VirtioNetTest.frame(1000, 3);
         backend.inject(concat(OFFLOADED, frame));
-        RingDriver.Used used = rx.nextUsed();
+        RingDriver.Used used = rx.pollUsed();
         assertEquals(new RingDriver.Used(head, 12 + 1000), used);
-        byte[] got = rx.written(head, used.length());
+        byte[] got = Arrays.copyOf(rx.writableContents(head), used.written());
         byte[] expectedHeader = Arrays.copyOf(OFFLOADED, 12);
         expectedHeader[10] = 1; // the device's num_buffers, not the backend's
         assertArrayEquals(concat(expectedHeader, frame), got);
@@ -103,10 +105,10 @@ class VirtioNetOffloadTest {
     @Test
     void aGuestWithoutChecksumOffloadGetsZeroFlags() throws Exception {
         activate(BASE);
-        int head = rx.post(List.of(), 4096);
+        int head = rx.add(List.of(), List.of(4096));
         byte[] frame = VirtioNetTest.frame(100, 4);
         backend.inject(concat(new byte[] {2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, frame)); // DATA_VALID
-        byte[] got = rx.written(head, 112);
+        byte[] got = Arrays.copyOf(rx.writableContents(head), 112);
         byte[] expectedHeader = new byte[12];
         expectedHeader[10] = 1;
         assertArrayEquals(concat(expectedHeader, frame), got);
@@ -115,7 +117,7 @@ class VirtioNetOffloadTest {
     @Test
     void aBackendFrameShorterThanItsHeaderIsDropped() throws Exception {
         activate(BASE);
-        rx.post(List.of(), 4096);
+        rx.add(List.of(), List.of(4096));
         backend.inject(new byte[5]);
         assertEquals(1, net.counters().rxDropped());
     }

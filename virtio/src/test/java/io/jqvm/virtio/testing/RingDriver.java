@@ -1,6 +1,8 @@
 package io.jqvm.virtio.testing;
 
 import io.jqvm.memory.GuestMemory;
+import io.jqvm.virtio.Virtqueue;
+import io.jqvm.virtio.VirtqueueException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -61,6 +63,11 @@ public final class RingDriver {
 
     private static long align(long v, long a) {
         return (v + a - 1) & -a;
+    }
+
+    /** The device's view of this queue, as a transport makes it when the driver enables the queue. */
+    public Virtqueue queue(boolean eventIdx) throws VirtqueueException {
+        return new Virtqueue(memory, size, desc, avail, used, eventIdx);
     }
 
     public int size() {

@@ -78,7 +78,7 @@ class VhostUserDeviceTest {
              VhostUserDevice dev = VhostUserDevice.open("blk", VhostUserProfile.blk(), once(back), TIMEOUT_MS);
              TestQueues queues = new TestQueues(features)) {
             dev.activate(queues);
-            assertEquals(List.of(), queues.failures);
+            assertEquals(List.of(), queues.failures());
             assertEquals(features | VhostUserConnection.F_PROTOCOL_FEATURES,
                     back.first(VhostUserConnection.SET_FEATURES).body().getLong());
 
@@ -134,15 +134,15 @@ class VhostUserDeviceTest {
             dev.activate(queues);
             first.hangUp();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (queues.failures.isEmpty() && System.nanoTime() < deadline) {
+            while (queues.failures().isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            assertEquals(List.of("vhost-user back end disconnected"), queues.failures);
+            assertEquals(List.of("vhost-user back end disconnected"), queues.failures());
 
             dev.reset();
             try (TestQueues again = new TestQueues(features)) {
                 dev.activate(again);
-                assertEquals(List.of(), again.failures);
+                assertEquals(List.of(), again.failures());
                 second.first(VhostUserConnection.SET_VRING_KICK);
             }
         }
@@ -194,8 +194,8 @@ class VhostUserDeviceTest {
              VhostUserDevice dev = VhostUserDevice.open("fs", VhostUserProfile.fs("t"), once(back), TIMEOUT_MS);
              TestQueues queues = new TestQueues(VhostUserDevice.REQUIRED)) {
             dev.activate(queues);
-            assertEquals(1, queues.failures.size());
-            assertTrue(queues.failures.getFirst().contains("refused SET_MEM_TABLE (status 1)"), queues.failures.toString());
+            assertEquals(1, queues.failures().size());
+            assertTrue(queues.failures().getFirst().contains("refused SET_MEM_TABLE (status 1)"), queues.failures().toString());
         }
     }
 

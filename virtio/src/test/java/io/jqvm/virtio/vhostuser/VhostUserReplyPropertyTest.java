@@ -93,7 +93,7 @@ class VhostUserReplyPropertyTest {
                 dev.activate(queues);
                 dev.queueNotify(0);
                 dev.reset();
-                assertTrue(queues.failures.size() <= 1, queues.failures.toString());
+                assertTrue(queues.failures().size() <= 1, queues.failures().toString());
             }
         }
     }
