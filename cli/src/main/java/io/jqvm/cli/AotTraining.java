@@ -2,8 +2,6 @@ package io.jqvm.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +24,7 @@ public final class AotTraining {
         try {
             Path x86Board = Main.DemoGuest.extract(dir, "x86-pc.qvmconf");
             Path arm64Board = Main.DemoGuest.extract(dir, "arm64-virt.qvmconf");
-            Path powerOff = Files.write(dir.resolve("power-off.Image"), powerOffImage());
+            Path powerOff = Files.write(dir.resolve("power-off.Image"), Arm64DemoImage.powerOff());
             List<List<String>> runs = new ArrayList<>(List.of(
                     List.of("@" + x86Board, "dryrun"),
                     List.of("@" + arm64Board, "dryrun"),
@@ -50,29 +48,5 @@ public final class AotTraining {
             }
             Files.deleteIfExists(dir);
         }
-    }
-
-    /**
-     * An arm64 Linux Image (the boot protocol's 64-byte header, so the loader takes it as a kernel) whose
-     * code asks PSCI for SYSTEM_OFF through HVC, as the example board's PSCI conduit is.
-     */
-    static byte[] powerOffImage() {
-        int[] code = {
-            0xd280_0100, // movz x0, #0x0008
-            0xf2b0_8000, // movk x0, #0x8400, lsl #16: x0 = PSCI SYSTEM_OFF (0x84000008)
-            0xd400_0002, // hvc #0
-            0x1400_0000, // b . (SYSTEM_OFF does not return)
-        };
-        int headerSize = 64;
-        ByteBuffer image = ByteBuffer.allocate(headerSize + 4 * code.length).order(ByteOrder.LITTLE_ENDIAN);
-        image.putInt(0, 0x1400_0000 | headerSize / 4); // code0: b past the header
-        image.putLong(8, 0);                            // text_offset
-        image.putLong(16, image.capacity());            // image_size
-        image.putLong(24, 0b1010);                      // flags: little-endian, 4 KiB pages, anywhere in RAM
-        image.putInt(56, 0x644d_5241);                  // magic "ARM\x64"
-        for (int i = 0; i < code.length; i++) {
-            image.putInt(headerSize + 4 * i, code[i]);
-        }
-        return image.array();
     }
 }

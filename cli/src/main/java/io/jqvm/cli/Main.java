@@ -83,15 +83,32 @@ public final class Main {
 
         /** The demo's arguments, its files unpacked into {@code dir}. */
         static List<String> arguments(Path dir) {
+            Path kvm = Path.of("/dev/kvm");
+            return arguments(dir, Files.isReadable(kvm) && Files.isWritable(kvm));
+        }
+
+        /**
+         * The x86 hello guest on KVM; where KVM cannot run (no {@code /dev/kvm}), a hello Image built here on the
+         * AArch64 board's software CPU, so the first command a new user types still boots a guest.
+         */
+        static List<String> arguments(Path dir, boolean kvmUsable) {
             try {
-                Path board = extract(dir, "x86-pc.qvmconf");
-                Path guest = extract(dir, "hello.elf");
                 List<String> args = new ArrayList<>();
-                args.add("@" + board);
-                args.add("load");
-                args.add(guest.toString());
-                args.add("cmdline");
-                args.add("jqvm demo: run ./jqvm @examples/x86-pc.qvmconf load your.elf for your own guest");
+                if (kvmUsable) {
+                    args.add("@" + extract(dir, "x86-pc.qvmconf"));
+                    args.add("load");
+                    args.add(extract(dir, "hello.elf").toString());
+                    args.add("cmdline");
+                    args.add("jqvm demo: run ./jqvm @examples/x86-pc.qvmconf load your.elf for your own guest");
+                } else {
+                    Path image = Files.write(dir.resolve("hello-arm64.Image"), Arm64DemoImage.hello(
+                            "jqvm demo: hello from an AArch64 guest on the software CPU (no /dev/kvm here for the x86"
+                                    + " demo); run ./jqvm @examples/arm64-virt.qvmconf load your.elf for your own guest\r\n"));
+                    image.toFile().deleteOnExit();
+                    args.add("@" + extract(dir, "arm64-virt.qvmconf"));
+                    args.add("load");
+                    args.add(image.toString());
+                }
                 return args;
             } catch (IOException e) {
                 throw new VmmException(ExitStatus.FATAL_BEFORE_START, "cannot unpack the demo guest: " + e.getMessage());

@@ -18,8 +18,22 @@ class AotTrainingTest {
         Path example = Main.DemoGuest.extract(dir, "arm64-virt.qvmconf");
         Path board = Files.writeString(dir.resolve("board.qvmconf"),
                 Files.readString(example).replace(" hostdev <-", ""));
-        Path image = Files.write(dir.resolve("off.Image"), AotTraining.powerOffImage());
+        Path image = Files.write(dir.resolve("off.Image"), Arm64DemoImage.powerOff());
         assertEquals(0, Main.run(List.of("@" + board, "load", image.toString())));
+    }
+
+    @Test
+    @Timeout(120)
+    void withoutKvmTheDemoIsAnAarch64HelloOnTheSoftCpu(@TempDir Path dir) throws Exception {
+        List<String> demo = Main.DemoGuest.arguments(dir, false);
+        // The bundled board with its console in a file and without its stdin reader (whose thread would keep
+        // this test's JVM alive).
+        Path board = Path.of(demo.getFirst().substring(1));
+        Path console = dir.resolve("console");
+        Files.writeString(board, Files.readString(board).replace(" hostdev >- hostdev <-", " hostdev >" + console));
+        assertEquals(0, Main.run(demo));
+        String printed = Files.readString(console);
+        assertTrue(printed.contains("jqvm demo: hello from an AArch64 guest"), printed);
     }
 
     @Test
