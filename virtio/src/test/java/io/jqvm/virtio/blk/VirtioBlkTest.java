@@ -93,7 +93,7 @@ class VirtioBlkTest {
         assertArrayEquals(data, driver.data(r));
         assertEquals(4097, driver.usedEntry(1).written());
         assertEquals(r.head(), driver.usedEntry(1).head());
-        assertTrue(driver.interrupts(0) >= 2);
+        assertTrue(driver.awaitInterrupts(0, 2) >= 2);
         assertEquals(List.of(), driver.failures());
     }
 

@@ -41,6 +41,18 @@ public class RecordingQueues implements DeviceQueues {
         return interrupts[q].get();
     }
 
+    /**
+     * Waits until queue {@code q} has raised {@code count} interrupts (at most 10 s): a device thread publishes a
+     * used entry before it signals, so a driver that saw the entry may be ahead of the interrupt.
+     */
+    public int awaitInterrupts(int q, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (interrupts[q].get() < count && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        return interrupts[q].get();
+    }
+
     public int configChanges() {
         return configChanges.get();
     }
