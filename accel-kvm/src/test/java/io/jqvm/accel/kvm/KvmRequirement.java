@@ -9,7 +9,6 @@ final class KvmRequirement {
     }
 
     static void assumeKvm() {
-        io.jqvm.testkit.KvmRequirement.apply(new KvmAccelerator().unavailableReason(Arch.X86_64),
-                System.getenv(io.jqvm.testkit.KvmRequirement.REQUIRE_VARIABLE));
+        io.jqvm.testkit.KvmRequirement.applyFromEnvironment(new KvmAccelerator().unavailableReason(Arch.X86_64));
     }
 }
