@@ -3,7 +3,8 @@
 # initramfs whose /init loads the virtio modules (from the same kernel package), prints JQVM-INIT-READY and
 # hands over to busybox init, which keeps a shell on the console (or, with jqvm.poweroff on the kernel
 # command line, /init powers the VM off).
-# The initramfs also holds /bin/vsock-line (guests/aarch64/linux/vsock-line.c, cross-compiled static).
+# The initramfs also holds /bin/vsock-line (guests/aarch64/linux/vsock-line.c, cross-compiled static) and the
+# guest files of examples/systems/referred; /init runs the script that jqvm.rc=PATH on the command line names.
 #
 #   scripts/debian-arm64-guest.sh [CACHE_DIR]      (default build/guest-cache; run as root for apt)
 #
@@ -121,6 +122,10 @@ done < /lib/modules/load-order
 # With console=hvc0 the kernel had no console when it started /init (virtio_console is a module): reopen
 # /dev/console now that the driver is loaded.
 exec </dev/console >/dev/console 2>&1
+# A system's guest names its boot-time service with jqvm.rc=PATH (examples/systems/referred).
+for word in $(cat /proc/cmdline); do
+    case "$word" in jqvm.rc=*) "${word#jqvm.rc=}" || echo "jqvm-init: ${word#jqvm.rc=} failed" ;; esac
+done
 echo JQVM-INIT-READY
 # Automated runs boot with jqvm.poweroff: the guest then ends through PSCI SYSTEM_OFF.
 if grep -qw jqvm.poweroff /proc/cmdline; then
@@ -135,6 +140,8 @@ cat > staging/etc/inittab <<'INITTAB'
 ::respawn:/bin/cttyhack /bin/sh
 ::ctrlaltdel:/bin/reboot
 INITTAB
+# The referred system's guest files (its owner's file server, the client's rfile), from examples/systems/referred.
+cp -R "$repo/examples/systems/referred/guest/." staging/
 chmod 755 staging/init staging/bin staging/dev staging/proc staging/sys staging/etc staging/root staging/mnt
 chmod 1777 staging/tmp
 
