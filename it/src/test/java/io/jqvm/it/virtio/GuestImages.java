@@ -11,14 +11,14 @@ import java.time.Duration;
 import java.util.List;
 
 /** The kernel and initramfs of scripts/debian-arm64-guest.sh, built once per cache directory. */
-final class GuestImages {
-    /** Files only an initramfs with the modules the tests need has (older caches lack them and are rebuilt). */
-    private static final List<String> MODULES_MARKS = List.of("lib/modules/load-order", "virtio_pci.ko", "virtiofs.ko");
+public final class GuestImages {
+    /** Files only an initramfs with the modules and programs the tests need has (older caches lack them and are rebuilt). */
+    private static final List<String> MARKS = List.of("lib/modules/load-order", "virtio_pci.ko", "virtiofs.ko", "bin/rfile");
 
     private GuestImages() {
     }
 
-    static Path cache() {
+    public static Path cache() {
         return Command.repo().resolve("build/guest-cache");
     }
 
@@ -30,10 +30,10 @@ final class GuestImages {
         return cache().resolve("initramfs.cpio");
     }
 
-    static synchronized void ensure() throws IOException, InterruptedException {
+    public static synchronized void ensure() throws IOException, InterruptedException {
         if (Files.exists(kernel()) && Files.exists(initramfs())) {
             String contents = new String(Files.readAllBytes(initramfs()), StandardCharsets.ISO_8859_1);
-            if (MODULES_MARKS.stream().allMatch(contents::contains)) {
+            if (MARKS.stream().allMatch(contents::contains)) {
                 return;
             }
         }

@@ -9,24 +9,24 @@ import java.time.Duration;
  * by markers the shell assembles ({@code "=""=BEGIN"} prints {@code ==BEGIN}), so the terminal's echo of
  * the typed line, which the shell may wrap anywhere, never matches.
  */
-final class GuestShell {
-    static final Duration COMMAND = Duration.ofSeconds(120);
+public final class GuestShell {
+    public static final Duration COMMAND = Duration.ofSeconds(120);
 
     /** What a command printed (stdout and stderr, lines joined by \n) and its exit status. */
-    record Result(String output, int status) {
+    public record Result(String output, int status) {
     }
 
     private final Console console;
 
-    GuestShell(Console console) {
+    public GuestShell(Console console) {
         this.console = console;
     }
 
-    Result run(String command) throws IOException, InterruptedException {
+    public Result run(String command) throws IOException, InterruptedException {
         return run(command, COMMAND);
     }
 
-    Result run(String command, Duration timeout) throws IOException, InterruptedException {
+    public Result run(String command, Duration timeout) throws IOException, InterruptedException {
         console.type("echo \"=\"\"=BEGIN\"; { " + command + "; } 2>&1; echo \"=\"\"=END $?\"");
         console.waitFor("==BEGIN", timeout);
         String output = console.waitFor("==END ", timeout).replace("\r", "").strip();
@@ -35,7 +35,7 @@ final class GuestShell {
     }
 
     /** The output of a command that must succeed; an {@link AssertionError} with the console otherwise. */
-    String ok(String command) throws IOException, InterruptedException {
+    public String ok(String command) throws IOException, InterruptedException {
         Result r = run(command);
         if (r.status() != 0) {
             throw new AssertionError("guest command failed (status " + r.status() + "): " + command + "\n" + r.output()
