@@ -56,6 +56,16 @@ class ReferredSharingTest {
                 String listing = client.ok("rfile ls");
                 assertTrue(listing.contains("100000 from-client.bin") && listing.contains("70000 from-owner.bin"), listing);
 
+                GuestShell.Result badName = client.run("rfile put /tmp/up ../escape");
+                assertNotEquals(0, badName.status(), badName.output());
+                assertTrue(badName.output().contains("400 Bad Request") && badName.output().contains("rfile: cannot write ../escape"),
+                        badName.output());
+                GuestShell.Result missing = client.run("rfile get no-such-file /tmp/missing");
+                assertNotEquals(0, missing.status(), missing.output());
+                assertTrue(missing.output().contains("404 Not Found"), missing.output());
+                assertEquals("from-client.bin\nfrom-owner.bin\nlost+found", ownerShell.ok("ls -A1 /srv/www/files"),
+                        "the owner's disk after the writes, a refused one among them");
+
                 // An owner that takes a connection and never answers: rfile gives up at its limit.
                 ownerShell.ok("sleep 600 | nc -l -p 8080 > /dev/null & sleep 1");
                 GuestShell.Result silent = client.run("RFILE_OWNER=10.0.9.1:8080 RFILE_TIMEOUT=5 rfile ls");
