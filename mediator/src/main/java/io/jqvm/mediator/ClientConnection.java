@@ -296,7 +296,9 @@ final class ClientConnection {
                 pump();
             }
             case GET_CONFIG -> {
-                need(p, CONFIG_HEADER_SIZE, request);
+                if (p.capacity() < CONFIG_HEADER_SIZE) {
+                    throw new ProtocolException("GET_CONFIG with a " + p.capacity() + "-byte payload");
+                }
                 int offset = p.getInt();
                 int size = p.getInt();
                 if (offset < 0 || size < 0 || size > MAX_CONFIG_SIZE || offset > MAX_CONFIG_SIZE - size
