@@ -168,8 +168,10 @@ public final class UnixSocket implements AutoCloseable {
     }
 
     /** Ends the connection for both directions: a thread polling or receiving on it wakes up to end of stream. */
-    public void shutdown() {
-        Libc.shutdown(fd);
+    public synchronized void shutdown() {
+        if (!closed) { // once closed, the number may already belong to another descriptor
+            Libc.shutdown(fd);
+        }
     }
 
     @Override

@@ -488,6 +488,11 @@ final class ClientConnection {
         socket.shutdown();
     }
 
+    /** Ends the connection from outside (the mediator stops): its thread wakes to the shut-down socket. */
+    void end() {
+        socket.shutdown();
+    }
+
     /** Drops the queued requests, waits for those in service, then unmaps the memory and closes every descriptor. */
     private void teardown() {
         List<Pending> dropped = scheduler.drop(slot);

@@ -17,6 +17,8 @@ import java.nio.file.Path;
 final class ClientPort implements AutoCloseable {
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
+    /** How often the accepting thread looks whether the port is closing. */
+    private static final int ACCEPT_POLL_MS = 200;
 
     private final MediatorConfig.Client config;
     private final BlockDisk disk;
@@ -25,6 +27,7 @@ final class ClientPort implements AutoCloseable {
     private final UnixSocket listener;
     private final Thread thread;
     private volatile boolean closing;
+    private volatile ClientConnection current;
 
     ClientPort(MediatorConfig.Client config, BlockDisk disk, PriorityScheduler<ClientConnection.Pending> scheduler) {
         this.config = config;
@@ -73,7 +76,7 @@ final class ClientPort implements AutoCloseable {
         while (!closing) {
             UnixSocket connection;
             try {
-                connection = listener.accept(-1);
+                connection = listener.readable(ACCEPT_POLL_MS) && !closing ? listener.accept(0) : null;
             } catch (HostException e) {
                 if (!closing) {
                     Log.error("mediator: client " + config.name() + ": accept failed: " + e.getMessage());
@@ -83,16 +86,45 @@ final class ClientPort implements AutoCloseable {
             if (connection == null) {
                 continue;
             }
+            if (closing) {
+                connection.close();
+                return;
+            }
             Log.info("mediator: client " + config.name() + " connected");
-            new ClientConnection(config, disk, scheduler, slot, connection).run();
+            current = new ClientConnection(config, disk, scheduler, slot, connection);
+            if (closing) {
+                current.end();
+            }
+            current.run();
+            current = null;
         }
     }
 
+    /**
+     * Ends the connection, stops accepting and removes the socket. The listening descriptor is closed only once
+     * this port's thread is done with it: a number closed under a thread still in accept() could be reused by
+     * another listener, whose connections that thread would then take.
+     */
     @Override
     public void close() {
         closing = true;
         listener.shutdown();
-        listener.close();
+        ClientConnection c = current;
+        if (c != null) {
+            c.end();
+        }
+        if (thread.isAlive()) {
+            try {
+                thread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (!thread.isAlive()) {
+            listener.close();
+        } else {
+            Log.warn("mediator: client " + config.name() + "'s connection did not end within 5 s; its socket stays open");
+        }
         try {
             Files.deleteIfExists(config.socket());
         } catch (IOException e) {

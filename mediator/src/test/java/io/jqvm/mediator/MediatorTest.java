@@ -40,7 +40,9 @@ class MediatorTest {
         mediator = new Mediator(MediatorConfig.parse(List.of(
                 "disk", "shared", "file", image.toString(),
                 "client", "safety", "on", "shared", "socket", socket("safety").toString(), "priority", "10",
-                "client", "media", "on", "shared", "socket", socket("media").toString(), "priority", "1", "share", "1000"),
+                "client", "media", "on", "shared", "socket", socket("media").toString(), "priority", "1", "share", "1000",
+                "client", "bulk", "on", "shared", "socket", socket("bulk").toString(), "share", "1", "backlog", "1",
+                "overflow", "refuse"),
                 dir));
         mediator.start();
     }
@@ -155,6 +157,22 @@ class MediatorTest {
             assertEquals(0, r.getInt());
             int base = r.getInt();
             assertEquals(f.usedIndex(), base, "every request popped before the stop is completed");
+        }
+    }
+
+    @Test
+    void aClientOverItsBacklogIsRefusedWithAnIoErrorAndTheRestIsServed() throws Exception {
+        try (ScriptedFrontEnd bulk = new ScriptedFrontEnd(socket("bulk")).negotiate().start()) {
+            for (int i = 0; i < 4; i++) {
+                bulk.blockRequest(i, false, i, 1);
+            }
+            bulk.kick(); // one token, a backlog of one: at most two can be taken, the others are refused at once
+            bulk.awaitUsed(4, 20_000);
+            int refused = 0;
+            for (int i = 0; i < 4; i++) {
+                refused += bulk.status(i, 1) == 1 ? 1 : 0; // VIRTIO_BLK_S_IOERR
+            }
+            assertTrue(refused >= 2 && refused <= 3, refused + " of 4 refused");
         }
     }
 
