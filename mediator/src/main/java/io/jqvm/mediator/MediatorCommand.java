@@ -19,15 +19,15 @@ public final class MediatorCommand {
     }
 
     public static int run(List<String> args) {
-        CountDownLatch stop = new CountDownLatch(1);
-        String[] signal = new String[1];
-        for (String name : new String[] {"TERM", "INT", "HUP"}) {
-            Signal.handle(new Signal(name), s -> {
-                signal[0] = "SIG" + name;
-                stop.countDown();
-            });
-        }
         try (Mediator mediator = new Mediator(MediatorConfig.parse(args, Path.of("").toAbsolutePath()))) {
+            CountDownLatch stop = new CountDownLatch(1);
+            String[] signal = new String[1];
+            for (String name : new String[] {"TERM", "INT", "HUP"}) {
+                Signal.handle(new Signal(name), s -> {
+                    signal[0] = "SIG" + name;
+                    stop.countDown();
+                });
+            }
             mediator.start();
             stop.await();
             Log.info("mediator: stopped by " + signal[0] + " (" + mediator.statistics() + ")");
