@@ -3,6 +3,7 @@ package io.jqvm.mediator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jqvm.common.Log;
 import io.jqvm.host.UnixSocket;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -25,10 +26,12 @@ class MediatorCommandTest {
         PrintStream err = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        Log.reset(); // the log writes to the System.err of its configuration
         try {
             return new Result(MediatorCommand.run(List.of(args)), captured.toString(StandardCharsets.UTF_8));
         } finally {
             System.setErr(err);
+            Log.reset();
         }
     }
 
@@ -77,6 +80,6 @@ class MediatorCommandTest {
     void aBadWordIsOneLineWithItsPlace() {
         Result r = run("disk", "d", "file", "x.img", "client", "a", "on", "d", "socket", "a.sock", "prio", "3");
         assertEquals(65, r.status());
-        assertEquals("<command line>:1:11: unknown option \\"prio\\"", r.stderr().strip().substring(0, 42));
+        assertTrue(r.stderr().strip().startsWith("<command line>:1:11: unknown option \"prio\""), r.stderr());
     }
 }
