@@ -588,6 +588,8 @@ public final class Libc {
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
     public static final int SHUT_RDWR = 2;
     public static final int ECONNABORTED = 103;
+    private static final int F_GETFL = 3;
+    private static final int F_SETFL = 4;
 
     private static final MethodHandle MEMFD_CREATE = errnoCall("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle FTRUNCATE = errnoCall("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
@@ -595,6 +597,8 @@ public final class Libc {
     private static final MethodHandle SOCKETPAIR = errnoCall("socketpair",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle CONNECT = errnoCall("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle FCNTL = errnoCall("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
     private static final MethodHandle BIND = errnoCall("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle LISTEN = errnoCall("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle ACCEPT4 = errnoCall("accept4",
@@ -662,6 +666,22 @@ public final class Libc {
         try {
             if ((int) CONNECT.invokeExact(st, fd, address, (int) address.byteSize()) != 0) {
                 throw fail("connect(" + what + ")", st);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Sets O_NONBLOCK on {@code fd}'s open file description (shared with every process holding it): a descriptor a
+     * peer handed over can then never block the thread that writes it.
+     */
+    public static void setNonBlocking(int fd) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            int flags = (int) FCNTL.invokeExact(st, fd, F_GETFL, 0);
+            if (flags < 0 || (int) FCNTL.invokeExact(st, fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+                throw fail("fcntl(O_NONBLOCK)", st);
             }
         } catch (Throwable t) {
             throw rethrow(t);

@@ -49,6 +49,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -472,7 +475,11 @@ final class ClientConnection {
 
     private void signalIfWanted() {
         if (queue != null && queue.needsInterrupt() && callFd >= 0) {
-            Libc.write(callFd, one, 8);
+            try {
+                Libc.write(callFd, one, 8); // non-blocking: a full counter already means "signalled"
+            } catch (HostException e) {
+                fail("cannot signal its call eventfd: " + e.getMessage());
+            }
         }
     }
 
@@ -548,7 +555,25 @@ final class ClientConnection {
             throw new ProtocolException(name(request) + " came with " + fds.size() + " descriptors"
                     + (none ? " but says it has none" : ""));
         }
-        return none ? -1 : fds.removeFirst();
+        if (none) {
+            return -1;
+        }
+        requireEventfd(fds.getFirst(), request);
+        Libc.setNonBlocking(fds.getFirst()); // a counter the front end filled must not block an I/O thread's signal
+        return fds.removeFirst();
+    }
+
+    /** Kick and call descriptors must be eventfds: a pipe or socket could block or flood the threads that use them. */
+    private static void requireEventfd(int fd, int request) {
+        String target;
+        try {
+            target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+        } catch (IOException e) {
+            throw new ProtocolException(name(request) + ": cannot inspect its descriptor: " + e.getMessage());
+        }
+        if (!target.equals("anon_inode:[eventfd]")) {
+            throw new ProtocolException(name(request) + " came with " + target + ", not an eventfd");
+        }
     }
 
     private int readVringState(ByteBuffer p, int request) {

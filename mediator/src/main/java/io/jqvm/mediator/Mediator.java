@@ -65,7 +65,11 @@ public final class Mediator implements AutoCloseable {
                 if (t == null) {
                     return;
                 }
-                t.request().connection().serve(t.request());
+                try {
+                    t.request().connection().serve(t.request());
+                } catch (RuntimeException e) {
+                    Log.internal("mediator: serving a request failed: " + e); // a bug of ours; the thread serves on
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

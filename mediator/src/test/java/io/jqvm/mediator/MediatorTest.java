@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jqvm.host.UnixSocket;
 import io.jqvm.virtio.vhostuser.VhostUserProtocol;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -116,6 +117,20 @@ class MediatorTest {
                     .putLong(ScriptedFrontEnd.RAM).putLong(64L << 20).putLong(0x1000_0000L).putLong(0).array(), fd);
             assertTrue(liar.closedByBackEnd(10_000));
             assertStillServes(safety);
+        }
+    }
+
+    @Test
+    void aCallDescriptorThatIsNoEventfdDropsThatClient() throws Exception {
+        UnixSocket[] pair = UnixSocket.pair();
+        try (ScriptedFrontEnd liar = new ScriptedFrontEnd(socket("media")).negotiate();
+             ScriptedFrontEnd safety = new ScriptedFrontEnd(socket("safety")).negotiate().start()) {
+            liar.send(VhostUserProtocol.SET_VRING_CALL, 0, VhostUserProtocol.u64(0), pair[0].fd());
+            assertTrue(liar.closedByBackEnd(10_000), "a socket as call descriptor could block the I/O threads");
+            assertStillServes(safety);
+        } finally {
+            pair[0].close();
+            pair[1].close();
         }
     }
 
