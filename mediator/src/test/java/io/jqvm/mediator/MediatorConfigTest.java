@@ -46,6 +46,14 @@ class MediatorConfigTest {
     }
 
     @Test
+    void theExampleParses() {
+        Path example = Path.of(System.getenv().getOrDefault("JQVM_REPO", "..")).resolve("examples/systems/mediated/mediator.conf");
+        MediatorConfig c = MediatorConfig.parse(List.of("@" + example), dir);
+        assertEquals(List.of("safety", "media"), c.clients().stream().map(MediatorConfig.Client::name).toList());
+        assertEquals(MediatorConfig.Overflow.REFUSE, c.clients().get(1).overflow());
+    }
+
+    @Test
     void aShareWithoutBurstGetsATenthOfASecond() throws Exception {
         MediatorConfig c = parse("disk d file x.img\nclient a on d socket a.sock share 500\n");
         assertEquals(50, c.clients().getFirst().policy().burst());
