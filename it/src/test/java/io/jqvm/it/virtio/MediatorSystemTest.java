@@ -2,6 +2,7 @@ package io.jqvm.it.virtio;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jqvm.it.support.Console;
 import io.jqvm.it.virtio.LinuxVm.Vmm;
@@ -9,6 +10,7 @@ import io.jqvm.testkit.Command;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -42,6 +44,7 @@ class MediatorSystemTest {
                 + "client safety on shared socket " + dir.resolve("safety.sock") + " priority 10\n"
                 + "client media on shared socket " + dir.resolve("media.sock") + " priority 1 share 5000\n"
                 + "client qemu on shared socket " + dir.resolve("qemu.sock") + " priority 5\n");
+        Command.jqvm(Duration.ofMinutes(10), "--version"); // builds jqvm first if its sources changed
         Process mediator = new ProcessBuilder(Command.repo().resolve("jqvm").toString(), "mediator", "@" + conf)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("mediator.log").toFile()).start();
         List<Console> consoles = new ArrayList<>();
@@ -74,14 +77,13 @@ class MediatorSystemTest {
                         clients[i] + " reads what " + clients[other] + " wrote");
             }
             assertArrayEquals(Arrays.copyOf(image, MIB), Arrays.copyOf(after, MIB));
-        } finally {
             consoles.forEach(Console::close);
             mediator.destroy(); // SIGTERM: a clean stop, status 3 as a VM's power cut
-            if (mediator.waitFor(30, TimeUnit.SECONDS)) {
-                assertEquals(3, mediator.exitValue(), Files.readString(dir.resolve("mediator.log")));
-            } else {
-                mediator.destroyForcibly();
-            }
+            assertTrue(mediator.waitFor(30, TimeUnit.SECONDS), "the mediator did not end on SIGTERM");
+            assertEquals(3, mediator.exitValue(), Files.readString(dir.resolve("mediator.log")));
+        } finally {
+            consoles.forEach(Console::close);
+            mediator.destroyForcibly();
         }
     }
 
