@@ -6,6 +6,7 @@ import io.jqvm.common.VmmException;
 import io.jqvm.config.ConfigException;
 import io.jqvm.config.QvmConf;
 import io.jqvm.config.model.VmSpec;
+import io.jqvm.mediator.MediatorCommand;
 import io.jqvm.vmm.Vmm;
 import io.jqvm.vmm.assembly.AcceleratorChoice;
 import java.io.IOException;
@@ -32,6 +33,9 @@ public final class Main {
         if (args.size() == 1 && (args.getFirst().equals("--help") || args.getFirst().equals("-h"))) {
             System.out.print(Usage.TEXT);
             return ExitStatus.NORMAL.code();
+        }
+        if (!args.isEmpty() && args.getFirst().equals("mediator")) {
+            return MediatorCommand.run(args.subList(1, args.size())); // a device mediator, not a VM
         }
         if (args.size() == 1 && args.getFirst().equals("--version")) {
             System.out.println(version());

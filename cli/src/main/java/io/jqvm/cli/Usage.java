@@ -9,6 +9,7 @@ final class Usage {
             usage: jqvm [@file.qvmconf ...] [option [argument...] ...]
                    jqvm                      boot the built-in demo guest
                    jqvm --version            print jqvm's version and the Java runtime's
+                   jqvm mediator @mediator.conf   run a device mediator (disks shared by VMs; mediator/README.md)
 
             Every argument is one qvmconf token, exactly as in a .qvmconf file; @file reads a file.
             Examples:

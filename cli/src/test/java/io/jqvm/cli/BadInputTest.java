@@ -45,6 +45,12 @@ class BadInputTest {
     }
 
     @Test
+    void theMediatorSubcommandReportsItsOwnConfigurationMistakes() {
+        assertFails(jqvm("mediator", "thread", "2"), 65, "<command line>:1:1:", "unknown keyword \"thread\"",
+                "did you mean \"threads\"?");
+    }
+
+    @Test
     void hugeRamAndAnSp805FrequencyTheDeviceRejectsAreConfigurationErrors() {
         assertFails(jqvm(arm64Board(), "ram", "0x8000000000000000", "dryrun"), 65, "<command line>:1:3:", "2^63");
         assertFails(jqvm(arm64Board(), "vdev", "wdt-sp805", "frequency", "2000000000", "dryrun"), 65,

@@ -587,6 +587,9 @@ public final class Libc {
     public static final int MSG_CTRUNC = 0x8;
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
     public static final int SHUT_RDWR = 2;
+    public static final int ECONNABORTED = 103;
+    private static final int F_GETFL = 3;
+    private static final int F_SETFL = 4;
 
     private static final MethodHandle MEMFD_CREATE = errnoCall("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle FTRUNCATE = errnoCall("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
@@ -594,6 +597,12 @@ public final class Libc {
     private static final MethodHandle SOCKETPAIR = errnoCall("socketpair",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle CONNECT = errnoCall("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle FCNTL = errnoCall("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle BIND = errnoCall("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle LISTEN = errnoCall("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle ACCEPT4 = errnoCall("accept4",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
     private static final MethodHandle SHUTDOWN = errnoCall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SENDMSG = errnoCall("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle RECVMSG = errnoCall("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
@@ -658,6 +667,55 @@ public final class Libc {
             if ((int) CONNECT.invokeExact(st, fd, address, (int) address.byteSize()) != 0) {
                 throw fail("connect(" + what + ")", st);
             }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Sets O_NONBLOCK on {@code fd}'s open file description (shared with every process holding it): a descriptor a
+     * peer handed over can then never block the thread that writes it.
+     */
+    public static void setNonBlocking(int fd) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            int flags = (int) FCNTL.invokeExact(st, fd, F_GETFL, 0);
+            if (flags < 0 || (int) FCNTL.invokeExact(st, fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+                throw fail("fcntl(O_NONBLOCK)", st);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** bind(2) then listen(2) with a {@code struct sockaddr_un} the caller built. */
+    public static void bindAndListen(int fd, MemorySegment address, String what, int backlog) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            if ((int) BIND.invokeExact(st, fd, address, (int) address.byteSize()) != 0) {
+                throw fail("bind(" + what + ")", st);
+            }
+            if ((int) LISTEN.invokeExact(st, fd, backlog) != 0) {
+                throw fail("listen(" + what + ")", st);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** accept4(2) with SOCK_CLOEXEC; returns the connection's descriptor, or -EAGAIN/-EINTR. */
+    public static int accept(int fd) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            int c = (int) ACCEPT4.invokeExact(st, fd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
+            if (c < 0) {
+                int e = errno(st);
+                if (e == EINTR || e == EAGAIN || e == ECONNABORTED) {
+                    return -e;
+                }
+                throw new HostException("accept", e);
+            }
+            return c;
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -30,21 +30,42 @@ public final class UnixSocket implements AutoCloseable {
 
     /** Connects to the listening socket at {@code path}; throws {@link HostException} (ENOENT, ECONNREFUSED…). */
     public static UnixSocket connect(Path path) {
-        byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
-        if (name.length >= SOCKADDR_UN_SIZE - 2) {
-            throw new IllegalArgumentException("socket path longer than 107 bytes: " + path);
-        }
+        checkPath(path);
         int fd = Libc.unixStreamSocket();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment address = a.allocate(SOCKADDR_UN_SIZE);
-            address.set(ValueLayout.JAVA_SHORT, 0, (short) Libc.AF_UNIX);
-            MemorySegment.copy(name, 0, address, ValueLayout.JAVA_BYTE, 2, name.length);
-            Libc.connect(fd, address, path.toString());
+            Libc.connect(fd, address(a, path), path.toString());
             return new UnixSocket(fd);
         } catch (RuntimeException e) {
             Libc.close(fd);
             throw e;
         }
+    }
+
+    /**
+     * A socket listening at {@code path} (which must not exist), whose connections {@link #accept} returns: a
+     * vhost-user back end's. Throws {@link HostException} (EADDRINUSE, EACCES…).
+     */
+    public static UnixSocket listen(Path path) {
+        int fd = Libc.unixStreamSocket();
+        try (Arena a = Arena.ofConfined()) {
+            Libc.bindAndListen(fd, address(a, path), path.toString(), 4);
+            return new UnixSocket(fd);
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+    }
+
+    /**
+     * On a listening socket: the next connection, waiting at most {@code timeoutMs} (negative: for ever); null
+     * when none came in time or the socket was shut down.
+     */
+    public UnixSocket accept(int timeoutMs) {
+        if (!readable(timeoutMs)) {
+            return null;
+        }
+        int c = Libc.accept(fd);
+        return c < 0 ? null : new UnixSocket(c);
     }
 
     /** Two connected sockets (socketpair): a back end in the same process, as tests use. */
@@ -147,8 +168,10 @@ public final class UnixSocket implements AutoCloseable {
     }
 
     /** Ends the connection for both directions: a thread polling or receiving on it wakes up to end of stream. */
-    public void shutdown() {
-        Libc.shutdown(fd);
+    public synchronized void shutdown() {
+        if (!closed) { // once closed, the number may already belong to another descriptor
+            Libc.shutdown(fd);
+        }
     }
 
     @Override
@@ -157,6 +180,22 @@ public final class UnixSocket implements AutoCloseable {
             closed = true;
             Libc.close(fd);
         }
+    }
+
+    private static void checkPath(Path path) {
+        if (path.toString().getBytes(StandardCharsets.UTF_8).length >= SOCKADDR_UN_SIZE - 2) {
+            throw new IllegalArgumentException("socket path longer than 107 bytes: " + path);
+        }
+    }
+
+    /** A {@code struct sockaddr_un} for {@code path}. */
+    private static MemorySegment address(Arena a, Path path) {
+        checkPath(path);
+        byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
+        MemorySegment address = a.allocate(SOCKADDR_UN_SIZE);
+        address.set(ValueLayout.JAVA_SHORT, 0, (short) Libc.AF_UNIX);
+        MemorySegment.copy(name, 0, address, ValueLayout.JAVA_BYTE, 2, name.length);
+        return address;
     }
 
     private static long cmsgSpace(int fds) {

@@ -106,6 +106,21 @@ public final class Virtqueue {
         return usedGpa;
     }
 
+    /** The free-running index of the next chain to pop: where a back end stopped (vhost-user's GET_VRING_BASE). */
+    public int nextAvailableIndex() {
+        return nextAvail;
+    }
+
+    /**
+     * Takes over rings another device served until now (vhost-user's SET_VRING_BASE): the next chain to pop is
+     * {@code availIndex}, and used entries continue from the used index the ring holds.
+     */
+    public void resumeAt(int availIndex) {
+        nextAvail = availIndex & 0xffff;
+        nextUsed = Short.toUnsignedInt(used.get(U16, 2));
+        signalledUsed = nextUsed;
+    }
+
     /** True when the driver has made a chain available that is not popped yet. */
     public boolean hasAvailable() throws VirtqueueException {
         return pending() != 0;

@@ -112,7 +112,7 @@ public final class VirtioBlk implements VirtioDevice {
     }
 
     /** §5.2.6: 20 bytes, NUL-padded when shorter and unterminated when exactly 20. */
-    private static byte[] idBytes(String serial) {
+    static byte[] idBytes(String serial) {
         byte[] id = new byte[BlockRequest.ID_BYTES];
         byte[] text = serial.getBytes(StandardCharsets.UTF_8);
         System.arraycopy(text, 0, id, 0, Math.min(text.length, id.length));
@@ -126,8 +126,13 @@ public final class VirtioBlk implements VirtioDevice {
 
     @Override
     public long offeredFeatures() {
+        return offeredFeatures(image.readOnly());
+    }
+
+    /** The features a disk offers: discard and write-zeroes when writable, RO when not. */
+    static long offeredFeatures(boolean readOnly) {
         long f = F_SIZE_MAX | F_SEG_MAX | F_BLK_SIZE | F_FLUSH;
-        return image.readOnly() ? f | F_RO : f | F_DISCARD | F_WRITE_ZEROES;
+        return readOnly ? f | F_RO : f | F_DISCARD | F_WRITE_ZEROES;
     }
 
     @Override

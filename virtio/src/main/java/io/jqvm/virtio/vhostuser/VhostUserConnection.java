@@ -1,5 +1,10 @@
 package io.jqvm.virtio.vhostuser;
 
+import static io.jqvm.virtio.vhostuser.VhostUserProtocol.FLAG_NEED_REPLY;
+import static io.jqvm.virtio.vhostuser.VhostUserProtocol.FLAG_REPLY;
+import static io.jqvm.virtio.vhostuser.VhostUserProtocol.FLAG_VERSION;
+import static io.jqvm.virtio.vhostuser.VhostUserProtocol.HEADER_SIZE;
+
 import io.jqvm.host.HostException;
 import io.jqvm.host.Libc;
 import io.jqvm.host.UnixSocket;
@@ -18,32 +23,8 @@ import java.util.List;
  * <p>Not thread-safe: the device makes its requests from one thread at a time (under its transport's lock).
  */
 final class VhostUserConnection implements AutoCloseable {
-    static final int GET_FEATURES = 1;
-    static final int SET_FEATURES = 2;
-    static final int SET_OWNER = 3;
-    static final int SET_MEM_TABLE = 5;
-    static final int SET_VRING_NUM = 8;
-    static final int SET_VRING_ADDR = 9;
-    static final int SET_VRING_BASE = 10;
-    static final int GET_VRING_BASE = 11;
-    static final int SET_VRING_KICK = 12;
-    static final int SET_VRING_CALL = 13;
-    static final int GET_PROTOCOL_FEATURES = 15;
-    static final int SET_PROTOCOL_FEATURES = 16;
-    static final int SET_VRING_ENABLE = 18;
-    static final int GET_CONFIG = 24;
-
-    static final int HEADER_SIZE = 12;
-    static final int FLAG_VERSION = 0x1;
-    static final int FLAG_REPLY = 0x4;
-    static final int FLAG_NEED_REPLY = 0x8;
     /** No request of ours has a reply longer than a configuration space (GET_CONFIG's 12 bytes + 256). */
-    static final int MAX_REPLY = 12 + 256;
-
-    /** VHOST_USER_F_PROTOCOL_FEATURES, in the virtio feature word. */
-    static final long F_PROTOCOL_FEATURES = 1L << 30;
-    static final long PROTOCOL_F_REPLY_ACK = 1L << 3;
-    static final long PROTOCOL_F_CONFIG = 1L << 9;
+    static final int MAX_REPLY = VhostUserProtocol.CONFIG_HEADER_SIZE + VhostUserProtocol.MAX_CONFIG_SIZE;
 
     private final UnixSocket socket;
     private final String peer;
@@ -89,10 +70,8 @@ final class VhostUserConnection implements AutoCloseable {
     }
 
     private void send(int request, int flags, byte[] payload, int... fds) throws VhostUserException {
-        ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE + payload.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(request).putInt(FLAG_VERSION | flags).putInt(payload.length).put(payload);
         try {
-            socket.send(b.array(), fds);
+            socket.send(VhostUserProtocol.message(request, flags, payload), fds);
         } catch (HostException e) {
             throw new VhostUserException(peer + ": cannot send " + name(request) + ": " + e.getMessage());
         }
@@ -145,23 +124,7 @@ final class VhostUserConnection implements AutoCloseable {
     }
 
     static String name(int request) {
-        return switch (request) {
-            case GET_FEATURES -> "GET_FEATURES";
-            case SET_FEATURES -> "SET_FEATURES";
-            case SET_OWNER -> "SET_OWNER";
-            case SET_MEM_TABLE -> "SET_MEM_TABLE";
-            case SET_VRING_NUM -> "SET_VRING_NUM";
-            case SET_VRING_ADDR -> "SET_VRING_ADDR";
-            case SET_VRING_BASE -> "SET_VRING_BASE";
-            case GET_VRING_BASE -> "GET_VRING_BASE";
-            case SET_VRING_KICK -> "SET_VRING_KICK";
-            case SET_VRING_CALL -> "SET_VRING_CALL";
-            case GET_PROTOCOL_FEATURES -> "GET_PROTOCOL_FEATURES";
-            case SET_PROTOCOL_FEATURES -> "SET_PROTOCOL_FEATURES";
-            case SET_VRING_ENABLE -> "SET_VRING_ENABLE";
-            case GET_CONFIG -> "GET_CONFIG";
-            default -> "request " + Integer.toUnsignedString(request);
-        };
+        return VhostUserProtocol.name(request);
     }
 
     @Override

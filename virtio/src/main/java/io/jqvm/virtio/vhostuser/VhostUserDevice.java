@@ -29,8 +29,8 @@ import java.util.function.Supplier;
 public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
     /** The transport's bits a back end must support, because jqvm's transports always offer them. */
     static final long REQUIRED = (1L << 28) | (1L << 29) | (1L << 32); // INDIRECT_DESC, EVENT_IDX, VERSION_1
-    private static final long PROTOCOL_FEATURES_WANTED = VhostUserConnection.PROTOCOL_F_REPLY_ACK
-            | VhostUserConnection.PROTOCOL_F_CONFIG;
+    private static final long PROTOCOL_FEATURES_WANTED = VhostUserProtocol.PROTOCOL_F_REPLY_ACK
+            | VhostUserProtocol.PROTOCOL_F_CONFIG;
     private static final int REPLY_TIMEOUT_MS = 5000;
 
     private final String name;
@@ -104,20 +104,20 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
         }
         VhostUserConnection c = new VhostUserConnection(socket, name + "'s vhost-user back end", timeoutMs);
         try {
-            long features = c.getU64(VhostUserConnection.GET_FEATURES);
+            long features = c.getU64(VhostUserProtocol.GET_FEATURES);
             if ((features & REQUIRED) != REQUIRED) {
                 throw new VhostUserException("the back end offers features 0x" + Long.toHexString(features)
                         + " without VERSION_1, RING_INDIRECT_DESC and RING_EVENT_IDX, which jqvm's transports offer");
             }
             long protocol = 0;
-            if ((features & VhostUserConnection.F_PROTOCOL_FEATURES) != 0) {
-                protocol = c.getU64(VhostUserConnection.GET_PROTOCOL_FEATURES) & PROTOCOL_FEATURES_WANTED;
-                c.set(VhostUserConnection.SET_PROTOCOL_FEATURES, u64(protocol));
-                if ((protocol & VhostUserConnection.PROTOCOL_F_REPLY_ACK) != 0) {
+            if ((features & VhostUserProtocol.F_PROTOCOL_FEATURES) != 0) {
+                protocol = c.getU64(VhostUserProtocol.GET_PROTOCOL_FEATURES) & PROTOCOL_FEATURES_WANTED;
+                c.set(VhostUserProtocol.SET_PROTOCOL_FEATURES, u64(protocol));
+                if ((protocol & VhostUserProtocol.PROTOCOL_F_REPLY_ACK) != 0) {
                     c.useReplyAck();
                 }
             }
-            c.set(VhostUserConnection.SET_OWNER, new byte[0]);
+            c.set(VhostUserProtocol.SET_OWNER, new byte[0]);
             return new Session(c, features, protocol, new AtomicBoolean());
         } catch (VhostUserException e) {
             c.close();
@@ -126,13 +126,13 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
     }
 
     private static byte[] backendConfig(Session s, VhostUserProfile profile) throws VhostUserException {
-        if ((s.protocolFeatures() & VhostUserConnection.PROTOCOL_F_CONFIG) == 0) {
+        if ((s.protocolFeatures() & VhostUserProtocol.PROTOCOL_F_CONFIG) == 0) {
             throw new VhostUserException("the back end does not offer its configuration space (protocol feature CONFIG),"
                     + " which a " + profile.type() + " needs");
         }
         int size = profile.backendConfigSize();
         ByteBuffer request = le(12 + size).putInt(0).putInt(size).putInt(0);
-        byte[] reply = s.connection().call(VhostUserConnection.GET_CONFIG, request.array(), 12 + size, 12 + size);
+        byte[] reply = s.connection().call(VhostUserProtocol.GET_CONFIG, request.array(), 12 + size, 12 + size);
         ByteBuffer r = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
         if (r.getInt() != 0 || r.getInt() != size) {
             throw new VhostUserException("the back end answered GET_CONFIG for another range than asked");
@@ -201,8 +201,8 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
     /** Tells the back end the guest's memory, the negotiated features and each enabled queue; then starts them. */
     private void start(Session s, DeviceQueues queues) throws VhostUserException {
         VhostUserConnection c = s.connection();
-        c.set(VhostUserConnection.SET_FEATURES, u64((queues.features() & s.backendFeatures())
-                | (s.backendFeatures() & VhostUserConnection.F_PROTOCOL_FEATURES)));
+        c.set(VhostUserProtocol.SET_FEATURES, u64((queues.features() & s.backendFeatures())
+                | (s.backendFeatures() & VhostUserProtocol.F_PROTOCOL_FEATURES)));
         GuestMemory memory = queues.memory();
         List<GuestMemory.SharedRegion> regions = memory.sharedRegions();
         if (regions.isEmpty() || regions.size() > UnixSocket.MAX_FDS) {
@@ -215,23 +215,23 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
             table.putLong(r.region().base()).putLong(r.region().size()).putLong(r.region().host().address()).putLong(0);
             fds[i] = r.fd();
         }
-        c.set(VhostUserConnection.SET_MEM_TABLE, table.array(), fds);
+        c.set(VhostUserProtocol.SET_MEM_TABLE, table.array(), fds);
         for (int i = 0; i < profile.queues(); i++) {
             Virtqueue q = queues.queue(i);
             if (q == null) {
                 continue;
             }
-            c.set(VhostUserConnection.SET_VRING_NUM, vringState(i, q.size()));
-            c.set(VhostUserConnection.SET_VRING_BASE, vringState(i, 0));
-            c.set(VhostUserConnection.SET_VRING_ADDR, le(40).putInt(i).putInt(0)
+            c.set(VhostUserProtocol.SET_VRING_NUM, vringState(i, q.size()));
+            c.set(VhostUserProtocol.SET_VRING_BASE, vringState(i, 0));
+            c.set(VhostUserProtocol.SET_VRING_ADDR, le(40).putInt(i).putInt(0)
                     .putLong(hostAddress(memory, q.descriptorTableAddress()))
                     .putLong(hostAddress(memory, q.usedRingAddress()))
                     .putLong(hostAddress(memory, q.availableRingAddress()))
                     .putLong(0).array());
-            c.set(VhostUserConnection.SET_VRING_KICK, u64(i), poller.kickFd(i));
-            c.set(VhostUserConnection.SET_VRING_CALL, u64(i), poller.callFd(i));
-            if ((s.backendFeatures() & VhostUserConnection.F_PROTOCOL_FEATURES) != 0) {
-                c.set(VhostUserConnection.SET_VRING_ENABLE, vringState(i, 1));
+            c.set(VhostUserProtocol.SET_VRING_KICK, u64(i), poller.kickFd(i));
+            c.set(VhostUserProtocol.SET_VRING_CALL, u64(i), poller.callFd(i));
+            if ((s.backendFeatures() & VhostUserProtocol.F_PROTOCOL_FEATURES) != 0) {
+                c.set(VhostUserProtocol.SET_VRING_ENABLE, vringState(i, 1));
             }
         }
     }
@@ -285,10 +285,10 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
                 if (q.queue(i) == null) {
                     continue;
                 }
-                if ((s.backendFeatures() & VhostUserConnection.F_PROTOCOL_FEATURES) != 0) {
-                    s.connection().set(VhostUserConnection.SET_VRING_ENABLE, vringState(i, 0));
+                if ((s.backendFeatures() & VhostUserProtocol.F_PROTOCOL_FEATURES) != 0) {
+                    s.connection().set(VhostUserProtocol.SET_VRING_ENABLE, vringState(i, 0));
                 }
-                s.connection().call(VhostUserConnection.GET_VRING_BASE, vringState(i, 0), 8, 8);
+                s.connection().call(VhostUserProtocol.GET_VRING_BASE, vringState(i, 0), 8, 8);
             }
         } catch (VhostUserException e) {
             Log.warn(name + ": " + e.getMessage() + "; reconnecting at the next activation");
@@ -316,14 +316,14 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
     }
 
     private static byte[] vringState(int index, int value) {
-        return le(8).putInt(index).putInt(value).array();
+        return VhostUserProtocol.vringState(index, value);
     }
 
     private static byte[] u64(long value) {
-        return le(8).putLong(value).array();
+        return VhostUserProtocol.u64(value);
     }
 
     private static ByteBuffer le(int size) {
-        return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+        return VhostUserProtocol.le(size);
     }
 }

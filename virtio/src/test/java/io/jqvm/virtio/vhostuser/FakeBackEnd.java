@@ -15,8 +15,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class FakeBackEnd implements AutoCloseable {
     static final long DEVICE_BITS = (1L << 1) | (1L << 2) | (1L << 6) | (1L << 9) | (1L << 11) | (1L << 22);
-    static final long FEATURES = VhostUserDevice.REQUIRED | VhostUserConnection.F_PROTOCOL_FEATURES | DEVICE_BITS;
-    static final long PROTOCOL = VhostUserConnection.PROTOCOL_F_REPLY_ACK | VhostUserConnection.PROTOCOL_F_CONFIG
+    static final long FEATURES = VhostUserDevice.REQUIRED | VhostUserProtocol.F_PROTOCOL_FEATURES | DEVICE_BITS;
+    static final long PROTOCOL = VhostUserProtocol.PROTOCOL_F_REPLY_ACK | VhostUserProtocol.PROTOCOL_F_CONFIG
             | (1L << 0);
     /** The capacity (in 512-byte sectors) the well-behaved back end reports in its virtio-blk configuration. */
     static final long CAPACITY = 0x12345;
@@ -96,20 +96,20 @@ final class FakeBackEnd implements AutoCloseable {
     /** The well-behaved answers: features, protocol features, a blk configuration, vring bases and acks. */
     static byte[] proper(Request r) {
         return switch (r.code()) {
-            case VhostUserConnection.GET_FEATURES -> reply(r.code(), le(8).putLong(FEATURES).array());
-            case VhostUserConnection.GET_PROTOCOL_FEATURES -> reply(r.code(), le(8).putLong(PROTOCOL).array());
-            case VhostUserConnection.GET_CONFIG -> {
+            case VhostUserProtocol.GET_FEATURES -> reply(r.code(), le(8).putLong(FEATURES).array());
+            case VhostUserProtocol.GET_PROTOCOL_FEATURES -> reply(r.code(), le(8).putLong(PROTOCOL).array());
+            case VhostUserProtocol.GET_CONFIG -> {
                 int size = r.body().getInt(4);
                 ByteBuffer b = le(12 + size).putInt(0).putInt(size).putInt(0).putLong(CAPACITY);
                 yield reply(r.code(), b.array());
             }
-            case VhostUserConnection.GET_VRING_BASE -> reply(r.code(), le(8).putInt(r.body().getInt(0)).putInt(0).array());
-            default -> (r.flags() & VhostUserConnection.FLAG_NEED_REPLY) != 0 ? reply(r.code(), le(8).putLong(0).array()) : null;
+            case VhostUserProtocol.GET_VRING_BASE -> reply(r.code(), le(8).putInt(r.body().getInt(0)).putInt(0).array());
+            default -> (r.flags() & VhostUserProtocol.FLAG_NEED_REPLY) != 0 ? reply(r.code(), le(8).putLong(0).array()) : null;
         };
     }
 
     static byte[] reply(int code, byte[] payload) {
-        return le(12 + payload.length).putInt(code).putInt(VhostUserConnection.FLAG_VERSION | VhostUserConnection.FLAG_REPLY)
+        return le(12 + payload.length).putInt(code).putInt(VhostUserProtocol.FLAG_VERSION | VhostUserProtocol.FLAG_REPLY)
                 .putInt(payload.length).put(payload).array();
     }
 

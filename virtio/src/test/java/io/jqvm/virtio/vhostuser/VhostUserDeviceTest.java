@@ -41,9 +41,9 @@ class VhostUserDeviceTest {
             assertEquals(FakeBackEnd.CAPACITY, dev.readConfig(0, 4));
             assertEquals(60, dev.configSize());
             // Only what both sides know is asked for: REPLY_ACK and CONFIG, not MQ.
-            assertEquals(VhostUserConnection.PROTOCOL_F_REPLY_ACK | VhostUserConnection.PROTOCOL_F_CONFIG,
-                    back.first(VhostUserConnection.SET_PROTOCOL_FEATURES).body().getLong());
-            back.first(VhostUserConnection.SET_OWNER);
+            assertEquals(VhostUserProtocol.PROTOCOL_F_REPLY_ACK | VhostUserProtocol.PROTOCOL_F_CONFIG,
+                    back.first(VhostUserProtocol.SET_PROTOCOL_FEATURES).body().getLong());
+            back.first(VhostUserProtocol.SET_OWNER);
         }
     }
 
@@ -59,7 +59,7 @@ class VhostUserDeviceTest {
             assertEquals(0x52, net.readConfig(0, 1));
             assertEquals(0x56, net.readConfig(5, 1));
             assertEquals(1, net.readConfig(6, 2)); // link up
-            assertTrue(back.requests.stream().noneMatch(r -> r.code() == VhostUserConnection.GET_CONFIG));
+            assertTrue(back.requests.stream().noneMatch(r -> r.code() == VhostUserProtocol.GET_CONFIG));
         }
         try (FakeBackEnd back = new FakeBackEnd();
              VhostUserDevice fs = VhostUserDevice.open("fs", VhostUserProfile.fs("hostshare"), once(back), TIMEOUT_MS)) {
@@ -79,10 +79,10 @@ class VhostUserDeviceTest {
              TestQueues queues = new TestQueues(features)) {
             dev.activate(queues);
             assertEquals(List.of(), queues.failures());
-            assertEquals(features | VhostUserConnection.F_PROTOCOL_FEATURES,
-                    back.first(VhostUserConnection.SET_FEATURES).body().getLong());
+            assertEquals(features | VhostUserProtocol.F_PROTOCOL_FEATURES,
+                    back.first(VhostUserProtocol.SET_FEATURES).body().getLong());
 
-            FakeBackEnd.Request table = back.first(VhostUserConnection.SET_MEM_TABLE);
+            FakeBackEnd.Request table = back.first(VhostUserProtocol.SET_MEM_TABLE);
             ByteBuffer t = table.body();
             assertEquals(1, t.getInt());
             t.getInt();
@@ -99,17 +99,17 @@ class VhostUserDeviceTest {
                 Libc.munmap(mapped);
             }
 
-            assertEquals(128, back.first(VhostUserConnection.SET_VRING_NUM).body().getInt(4));
-            ByteBuffer addr = back.first(VhostUserConnection.SET_VRING_ADDR).body();
+            assertEquals(128, back.first(VhostUserProtocol.SET_VRING_NUM).body().getInt(4));
+            ByteBuffer addr = back.first(VhostUserProtocol.SET_VRING_ADDR).body();
             assertEquals(0, addr.getInt());
             addr.getInt();
             assertEquals(userAddress + (TestQueues.DESC - TestQueues.RAM), addr.getLong());
             assertEquals(userAddress + (TestQueues.USED - TestQueues.RAM), addr.getLong());
             assertEquals(userAddress + (TestQueues.AVAIL - TestQueues.RAM), addr.getLong());
-            assertEquals(1, back.first(VhostUserConnection.SET_VRING_ENABLE).body().getInt(4));
+            assertEquals(1, back.first(VhostUserProtocol.SET_VRING_ENABLE).body().getInt(4));
 
-            int kick = back.first(VhostUserConnection.SET_VRING_KICK).fds().getFirst();
-            int call = back.first(VhostUserConnection.SET_VRING_CALL).fds().getFirst();
+            int kick = back.first(VhostUserProtocol.SET_VRING_KICK).fds().getFirst();
+            int call = back.first(VhostUserProtocol.SET_VRING_CALL).fds().getFirst();
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment counter = a.allocate(8);
                 dev.queueNotify(0);
@@ -121,7 +121,7 @@ class VhostUserDeviceTest {
             }
 
             dev.reset();
-            back.first(VhostUserConnection.GET_VRING_BASE);
+            back.first(VhostUserProtocol.GET_VRING_BASE);
         }
     }
 
@@ -143,14 +143,14 @@ class VhostUserDeviceTest {
             try (TestQueues again = new TestQueues(features)) {
                 dev.activate(again);
                 assertEquals(List.of(), again.failures());
-                second.first(VhostUserConnection.SET_VRING_KICK);
+                second.first(VhostUserProtocol.SET_VRING_KICK);
             }
         }
     }
 
     @Test
     void aBackEndWithoutTheTransportsFeaturesIsRefused() throws Exception {
-        try (FakeBackEnd back = new FakeBackEnd(r -> r.code() == VhostUserConnection.GET_FEATURES
+        try (FakeBackEnd back = new FakeBackEnd(r -> r.code() == VhostUserProtocol.GET_FEATURES
                 ? FakeBackEnd.reply(r.code(), FakeBackEnd.le(8).putLong(1L << 32).array()) : FakeBackEnd.proper(r))) {
             VhostUserException e = assertThrows(VhostUserException.class,
                     () -> VhostUserDevice.open("fs", VhostUserProfile.fs("t"), once(back), TIMEOUT_MS));
@@ -160,7 +160,7 @@ class VhostUserDeviceTest {
 
     @Test
     void aReplyToAnotherRequestIsALie() throws Exception {
-        try (FakeBackEnd back = new FakeBackEnd(r -> FakeBackEnd.reply(VhostUserConnection.GET_CONFIG,
+        try (FakeBackEnd back = new FakeBackEnd(r -> FakeBackEnd.reply(VhostUserProtocol.GET_CONFIG,
                 FakeBackEnd.le(8).putLong(FakeBackEnd.FEATURES).array()))) {
             VhostUserException e = assertThrows(VhostUserException.class,
                     () -> VhostUserDevice.open("fs", VhostUserProfile.fs("t"), once(back), TIMEOUT_MS));
@@ -171,7 +171,7 @@ class VhostUserDeviceTest {
     @Test
     void anOversizedReplyIsRefusedBeforeItIsRead() throws Exception {
         try (FakeBackEnd back = new FakeBackEnd(r -> FakeBackEnd.le(12).putInt(r.code())
-                .putInt(VhostUserConnection.FLAG_VERSION | VhostUserConnection.FLAG_REPLY).putInt(-1).array())) {
+                .putInt(VhostUserProtocol.FLAG_VERSION | VhostUserProtocol.FLAG_REPLY).putInt(-1).array())) {
             VhostUserException e = assertThrows(VhostUserException.class,
                     () -> VhostUserDevice.open("fs", VhostUserProfile.fs("t"), once(back), TIMEOUT_MS));
             assertTrue(e.getMessage().contains("reply to GET_FEATURES of 4294967295 bytes"), e.getMessage());
@@ -189,7 +189,7 @@ class VhostUserDeviceTest {
 
     @Test
     void aRefusedAcknowledgementFailsTheActivation() throws Exception {
-        try (FakeBackEnd back = new FakeBackEnd(r -> r.code() == VhostUserConnection.SET_MEM_TABLE
+        try (FakeBackEnd back = new FakeBackEnd(r -> r.code() == VhostUserProtocol.SET_MEM_TABLE
                 ? FakeBackEnd.reply(r.code(), FakeBackEnd.le(8).putLong(1).array()) : FakeBackEnd.proper(r));
              VhostUserDevice dev = VhostUserDevice.open("fs", VhostUserProfile.fs("t"), once(back), TIMEOUT_MS);
              TestQueues queues = new TestQueues(VhostUserDevice.REQUIRED)) {

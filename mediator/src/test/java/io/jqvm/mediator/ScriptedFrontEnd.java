@@ -1,0 +1,194 @@
+package io.jqvm.mediator;
+
+import static io.jqvm.virtio.vhostuser.VhostUserProtocol.FLAG_NEED_REPLY;
+import static io.jqvm.virtio.vhostuser.VhostUserProtocol.HEADER_SIZE;
+
+import io.jqvm.host.Libc;
+import io.jqvm.host.UnixSocket;
+import io.jqvm.memory.GuestMemory;
+import io.jqvm.virtio.vhostuser.VhostUserProtocol;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A vhost-user front end driven by a test, message by message, over the real socket: it owns 1 MiB of
+ * "guest RAM" in a memfd, lays out one 16-entry split ring in it and submits virtio-blk requests by hand, so a
+ * test can also send what no honest front end would (bad tables, bad descriptors, a disconnect mid-request).
+ */
+final class ScriptedFrontEnd implements AutoCloseable {
+    static final long RAM = 0x40000000L;
+    static final int RAM_SIZE = 1 << 20;
+    static final int RING = 16;
+    static final long DESC = RAM;
+    static final long AVAIL = RAM + 0x1000;
+    static final long USED = RAM + 0x2000;
+    static final long BUFFERS = RAM + 0x10000;
+
+    final GuestMemory memory = GuestMemory.allocate(List.of(new GuestMemory.RegionSpec(RAM, RAM_SIZE, false, "test")), true);
+    final UnixSocket socket;
+    final int kick = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+    final int call = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+    private final Arena arena = Arena.ofShared();
+    private int availIdx;
+    private int nextDesc;
+
+    ScriptedFrontEnd(Path socketPath) {
+        socket = UnixSocket.connect(socketPath);
+    }
+
+    /** What a front end does before the guest's driver starts the ring: features, protocol features, owner. */
+    ScriptedFrontEnd negotiate() {
+        long features = getU64(VhostUserProtocol.GET_FEATURES);
+        set(VhostUserProtocol.SET_FEATURES, VhostUserProtocol.u64(features & ~(1L << 29))); // no EVENT_IDX: simpler
+        getU64(VhostUserProtocol.GET_PROTOCOL_FEATURES);
+        set(VhostUserProtocol.SET_PROTOCOL_FEATURES, VhostUserProtocol.u64(VhostUserProtocol.PROTOCOL_F_REPLY_ACK
+                | VhostUserProtocol.PROTOCOL_F_CONFIG));
+        set(VhostUserProtocol.SET_OWNER, new byte[0]);
+        return this;
+    }
+
+    /** The memory table, the ring and its eventfds, then enable: the ring runs. */
+    ScriptedFrontEnd start() {
+        GuestMemory.SharedRegion r = memory.sharedRegions().getFirst();
+        set(VhostUserProtocol.SET_MEM_TABLE, VhostUserProtocol.le(40).putInt(1).putInt(0).putLong(RAM).putLong(RAM_SIZE)
+                .putLong(hostAddress(RAM)).putLong(0).array(), r.fd());
+        set(VhostUserProtocol.SET_VRING_NUM, VhostUserProtocol.vringState(0, RING));
+        set(VhostUserProtocol.SET_VRING_BASE, VhostUserProtocol.vringState(0, 0));
+        set(VhostUserProtocol.SET_VRING_ADDR, VhostUserProtocol.le(40).putInt(0).putInt(0).putLong(hostAddress(DESC))
+                .putLong(hostAddress(USED)).putLong(hostAddress(AVAIL)).putLong(0).array());
+        set(VhostUserProtocol.SET_VRING_KICK, VhostUserProtocol.u64(0), kick);
+        set(VhostUserProtocol.SET_VRING_CALL, VhostUserProtocol.u64(0), call);
+        set(VhostUserProtocol.SET_VRING_ENABLE, VhostUserProtocol.vringState(0, 1));
+        return this;
+    }
+
+    long hostAddress(long gpa) {
+        return memory.sliceForRead(gpa, 0).address();
+    }
+
+    long getU64(int request) {
+        send(request, 0, new byte[0]);
+        return ByteBuffer.wrap(reply(request)).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /** A request acknowledged (REPLY_ACK); returns the status the back end answered. */
+    long set(int request, byte[] payload, int... fds) {
+        send(request, FLAG_NEED_REPLY, payload, fds);
+        return ByteBuffer.wrap(reply(request)).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    void send(int request, int flags, byte[] payload, int... fds) {
+        socket.send(VhostUserProtocol.message(request, flags, payload), fds);
+    }
+
+    byte[] reply(int request) {
+        byte[] head = receive(HEADER_SIZE);
+        ByteBuffer h = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
+        if (h.getInt() != request) {
+            throw new AssertionError("reply to another request than " + VhostUserProtocol.name(request));
+        }
+        h.getInt();
+        return receive(h.getInt());
+    }
+
+    private byte[] receive(int n) {
+        byte[] b = new byte[n];
+        int have = 0;
+        while (have < n) {
+            List<Integer> fds = new ArrayList<>();
+            int got = socket.receive(b, have, n - have, fds, 10_000);
+            fds.forEach(Libc::close);
+            if (got <= 0) {
+                throw new AssertionError("the back end closed the connection or said nothing for 10 s");
+            }
+            have += got;
+        }
+        return b;
+    }
+
+    /** True when the back end closed the connection (within {@code timeoutMs}). */
+    boolean closedByBackEnd(int timeoutMs) {
+        if (!socket.readable(timeoutMs)) {
+            return false;
+        }
+        return socket.receive(new byte[1], 0, 1, new ArrayList<>(), 0) == 0;
+    }
+
+    /** Puts a descriptor in the table; returns its index. */
+    int descriptor(long gpa, int length, boolean deviceWrites, int next) {
+        int i = nextDesc++ % RING;
+        long at = DESC + 16L * i;
+        memory.write64(at, gpa);
+        memory.write32(at + 8, length);
+        memory.write16(at + 12, (deviceWrites ? 2 : 0) | (next >= 0 ? 1 : 0));
+        memory.write16(at + 14, Math.max(next, 0));
+        return i;
+    }
+
+    /**
+     * A virtio-blk request at buffer slot {@code slot} (its own 8 KiB): header, {@code sectors} of data (read or
+     * written), status. Returns the head; the request is made available but not kicked.
+     */
+    int blockRequest(int slot, boolean write, long sector, int sectors) {
+        long base = BUFFERS + slot * 0x2000L;
+        memory.write32(base, write ? 1 : 0);
+        memory.write32(base + 4, 0);
+        memory.write64(base + 8, sector);
+        memory.write8(base + 16 + 512L * sectors, 0xff);
+        int status = descriptor(base + 16 + 512L * sectors, 1, true, -1);
+        int data = descriptor(base + 16, 512 * sectors, !write, status);
+        int head = descriptor(base, 16, false, data);
+        makeAvailable(head);
+        return head;
+    }
+
+    long dataAddress(int slot) {
+        return BUFFERS + slot * 0x2000L + 16;
+    }
+
+    int status(int slot, int sectors) {
+        return memory.read8(BUFFERS + slot * 0x2000L + 16 + 512L * sectors);
+    }
+
+    void makeAvailable(int head) {
+        memory.write16(AVAIL + 4 + 2L * (availIdx % RING), head);
+        availIdx++;
+        memory.write16(AVAIL + 2, availIdx);
+    }
+
+    void kick() {
+        MemorySegment one = arena.allocate(8);
+        one.set(ValueLayout.JAVA_LONG, 0, 1);
+        Libc.write(kick, one, 8);
+    }
+
+    int usedIndex() {
+        return memory.read16(USED + 2);
+    }
+
+    /** Waits until the used index reaches {@code index}. */
+    void awaitUsed(int index, long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (usedIndex() != (index & 0xffff)) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("used index " + usedIndex() + ", expected " + index + " within " + timeoutMs + " ms");
+            }
+            Thread.sleep(2);
+        }
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+        Libc.close(kick);
+        Libc.close(call);
+        memory.close();
+        arena.close();
+    }
+}
