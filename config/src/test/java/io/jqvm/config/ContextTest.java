@@ -29,6 +29,7 @@ import static io.jqvm.config.Configs.failsWith;
 import static io.jqvm.config.Configs.file;
 import static io.jqvm.config.Configs.fileFailsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** cpu, pass and reserve contexts, and how contexts interleave with global options. */
@@ -194,7 +195,8 @@ class ContextTest {
         VmSpec spec = file(cwd, "objects.conf", """
                 pass loc 0x9000000,0x2000,rw=file:/var/regs.bin@0x1000 loc 0x9010000,4K,r=shm:regfile
                      loc 0x9020000,4K,rw=uio:2/1 loc 0x9030000,4K=file:/a@b/c
-                     intr gic:40=uio:3 intr gic:41,u=eventfd:/run/dev.sock intr gic:42=0x40
+                     intr gic:40=uio:3 intr gic:41,u=eventfd:/run/dev.sock intr gic:42=0x40 unsafe
+                pass loc 0x9040000,4K
                 """);
         List<PassLocation> locations = spec.passes().getFirst().locations();
         assertEquals(Optional.of(new PassHost.File("/var/regs.bin", 0x1000)), locations.get(0).host());
@@ -206,6 +208,8 @@ class ContextTest {
         assertEquals(Optional.of(new PassInterruptSource.Eventfd("/run/dev.sock")), interrupts.get(1).source());
         assertTrue(interrupts.get(1).unmaskImmediately());
         assertEquals(Optional.of(new PassInterruptSource.Vector(0x40)), interrupts.get(2).source());
+        assertTrue(spec.passes().getFirst().unsafe());
+        assertFalse(spec.passes().get(1).unsafe(), "unsafe belongs to its own pass entry");
     }
 
     @Test
