@@ -170,7 +170,7 @@ final class PassThrough {
             }
             case PassInterruptSource.Eventfd e -> {
                 claims().claim(HostRegion.objectIdentity(Path.of(e.socketPath())), 0, 1, "pass intr =" + e);
-                yield HostInterrupt.fromPeer(Path.of(e.socketPath()));
+                yield HostInterrupt.fromPeer(Path.of(e.socketPath()), intr.unmaskImmediately());
             }
             case PassInterruptSource.Vector v -> throw new IllegalStateException("refused above");
         });

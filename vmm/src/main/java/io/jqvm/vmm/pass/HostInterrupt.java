@@ -37,9 +37,10 @@ public final class HostInterrupt implements AutoCloseable {
 
     /**
      * {@code eventfd:PATH}: connects to the Unix socket at {@code socket}, whose peer sends one message (at least
-     * one byte) carrying the trigger eventfd and, for a level-triggered source, the resample eventfd.
+     * one byte) carrying the trigger eventfd and, for a level-triggered source, the resample eventfd. With
+     * {@code edge} ({@code u}) a resample eventfd is closed unused: nothing waits for the guest's end of interrupt.
      */
-    public static HostInterrupt fromPeer(Path socket) {
+    public static HostInterrupt fromPeer(Path socket, boolean edge) {
         List<Integer> fds = new ArrayList<>();
         try (UnixSocket connection = UnixSocket.connect(socket)) {
             int n = connection.receive(new byte[16], 0, 16, fds, PEER_TIMEOUT_MS);
@@ -51,6 +52,9 @@ public final class HostInterrupt implements AutoCloseable {
             }
         } catch (HostException e) {
             throw new PassThroughException("eventfd:" + socket + ": cannot connect: " + Libc.strerror(e.errno()));
+        }
+        if (edge && fds.size() > 1) {
+            Libc.close(fds.remove(1).intValue());
         }
         return new HostInterrupt(fds.get(0), fds.size() > 1 ? fds.get(1) : -1, "eventfd:" + socket, fds, null, -1);
     }
