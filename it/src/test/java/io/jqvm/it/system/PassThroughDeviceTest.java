@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jqvm.testkit.Command;
+import io.jqvm.testkit.KvmRequirement;
 import java.io.BufferedReader;
 import java.io.File;
 import java.nio.file.Files;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the software CPU, reads and writes the registers (reaching the host process), takes the device's interrupt,
  * and its end of interrupt re-arms the host source (a level interrupt it leaves unacknowledged comes back); a
  * store to the read-only page follows {@code unsupported reference}. A second VM asking for the same register
- * file is refused, naming the first. (The x86 guest kit has no pass-device program yet: no KVM variant.)
+ * file is refused, naming the first. The x86 guest kit's pass-device does the same on KVM (the eventfds become the
+ * in-kernel IOAPIC's irqfd and resample eventfd); it skips without /dev/kvm.
  */
 class PassThroughDeviceTest {
     private static final Duration TIMEOUT = Duration.ofMinutes(5);
@@ -43,6 +45,9 @@ class PassThroughDeviceTest {
         Command.Result guest = Command.run(List.of("make", "-C", sources.toString(),
                 "OUT=" + Command.repo().resolve("guests/target/aarch64"), "pass"), sources, TIMEOUT);
         assertEquals(0, guest.exitStatus(), guest.describe());
+        Command.Result x86 = Command.run(List.of("make", "-C", Command.repo().resolve("guests").toString(), "x86",
+                "OUT=" + Command.repo().resolve("guests/target")), Command.repo(), TIMEOUT);
+        assertEquals(0, x86.exitStatus(), x86.describe());
         device = Command.repo().resolve("it/target/pass-device");
         Files.createDirectories(device.getParent());
         Command.Result cc = Command.run(List.of("cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", device.toString(),
@@ -117,6 +122,29 @@ class PassThroughDeviceTest {
                     "writes reached the host process");
             await(host, "the device");
             assertEquals(0, host.exitValue(), read(dir.resolve("device.err")));
+        } finally {
+            host.destroyForcibly();
+            Files.deleteIfExists(Path.of("/dev/shm", shm));
+        }
+    }
+
+    @Test
+    void theX86GuestDrivesTheSameDeviceOnKvmThroughIrqfd() throws Exception {
+        KvmRequirement.assumeDevice();
+        String shm = "jqvm-pass-it-kvm-" + ProcessHandle.current().pid();
+        Path socket = dir.resolve("device.sock");
+        Process host = startDevice(shm, socket);
+        try {
+            Process vm = jqvm("kvm", Map.of("JQVM_RUNTIME_DIR", dir.resolve("runtime").toString()), List.of(
+                    "@examples/x86-pc.qvmconf", "pass", "loc", "0x90000000,0x1000,rw=shm:" + shm,
+                    "intr", "ioapic:10=eventfd:" + socket, "load", "guests/target/x86/pass-device.elf"));
+            await(vm, "the VM");
+            assertEquals(0, vm.exitValue(), describe("kvm"));
+            String console = read(dir.resolve("kvm.console"));
+            assertTrue(console.contains("device id 50415353\n"), describe("kvm"));
+            assertTrue(console.contains("round 3: interrupts 2, status 1, result 10\nround 3: re-armed 2\n"), describe("kvm"));
+            assertTrue(console.contains("PASS pass-device"), describe("kvm"));
+            assertEquals("device: rounds 5, re-arms 6, re-triggers 1, rom 524f4d21", deviceOut.readLine());
         } finally {
             host.destroyForcibly();
             Files.deleteIfExists(Path.of("/dev/shm", shm));
