@@ -160,6 +160,9 @@ final class PassThrough {
                     + v + ": Linux gives a process no host interrupt vectors; write =uio:N (a UIO device) or"
                     + " =eventfd:SOCKET (a process that hands over an eventfd)");
         }
+        if (intr.threaded()) {
+            a.note("pass intr " + intr.guest() + ",t: a host interrupt always reaches the guest from a thread or the kernel's irqfd");
+        }
         if (!live()) {
             return;
         }
