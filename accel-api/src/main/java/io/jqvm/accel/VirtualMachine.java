@@ -21,6 +21,14 @@ public interface VirtualMachine extends AutoCloseable {
      * from their next access on. Throws when the host refuses.
      */
     default void mapMemory(long gpa, MemorySegment host) {
+        mapMemory(gpa, host, false);
+    }
+
+    /**
+     * As {@link #mapMemory(long, MemorySegment)}; {@code readOnly}: the guest reads {@code host} but its writes
+     * reach the VM's I/O dispatcher as MMIO writes nobody claims (a read-only pass-through region).
+     */
+    default void mapMemory(long gpa, MemorySegment host, boolean readOnly) {
         throw new UnsupportedOperationException("this accelerator cannot map memory while the guest runs");
     }
 

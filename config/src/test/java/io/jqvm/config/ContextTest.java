@@ -5,7 +5,9 @@ import io.jqvm.config.model.CpuSpec;
 import io.jqvm.config.model.Interrupt;
 import io.jqvm.config.model.Location;
 import io.jqvm.config.model.PassAttribute;
+import io.jqvm.config.model.PassHost;
 import io.jqvm.config.model.PassInterrupt;
+import io.jqvm.config.model.PassInterruptSource;
 import io.jqvm.config.model.PassLocation;
 import io.jqvm.config.model.PassSpec;
 import io.jqvm.config.model.ReserveSpec;
@@ -25,7 +27,10 @@ import java.util.Set;
 import static io.jqvm.config.Configs.args;
 import static io.jqvm.config.Configs.failsWith;
 import static io.jqvm.config.Configs.file;
+import static io.jqvm.config.Configs.fileFailsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** cpu, pass and reserve contexts, and how contexts interleave with global options. */
 class ContextTest {
@@ -131,23 +136,23 @@ class ContextTest {
         PassSpec first = spec.passes().get(0);
         Origin line1 = new Origin("pass.conf", 1, 10);
         assertEquals(new PassLocation(new Location.Memory(0x2000), OptionalLong.empty(),
-                Optional.of(Set.of(PassAttribute.READ)), Optional.of(new Location.Memory(0x1000)), line1), first.locations().get(0));
+                Optional.of(Set.of(PassAttribute.READ)), Optional.of(new PassHost.Address(new Location.Memory(0x1000))), line1), first.locations().get(0));
         assertEquals(new PassLocation(new Location.Memory(0x2000), OptionalLong.of(0x1000),
-                Optional.of(Set.of(PassAttribute.READ, PassAttribute.WRITE)), Optional.of(new Location.Memory(0x1000)),
+                Optional.of(Set.of(PassAttribute.READ, PassAttribute.WRITE)), Optional.of(new PassHost.Address(new Location.Memory(0x1000))),
                 new Origin("pass.conf", 2, 10)), first.locations().get(1));
         assertEquals(Optional.empty(), first.locations().get(2).attributes());
         assertEquals(Optional.empty(), first.locations().get(2).host());
         assertEquals(new Location.Io(0x3f8), first.locations().get(3).guest());
         assertEquals(List.of(
-                new PassInterrupt(new Interrupt(Optional.of("gic"), 37), false, false, OptionalLong.empty(), new Origin("pass.conf", 3, 29)),
-                new PassInterrupt(new Interrupt(Optional.of("gic"), 38), true, false, OptionalLong.of(70), new Origin("pass.conf", 3, 41)),
-                new PassInterrupt(new Interrupt(Optional.of("ioapic"), 4), false, true, OptionalLong.empty(), new Origin("pass.conf", 3, 58))),
+                new PassInterrupt(new Interrupt(Optional.of("gic"), 37), false, false, Optional.empty(), new Origin("pass.conf", 3, 29)),
+                new PassInterrupt(new Interrupt(Optional.of("gic"), 38), true, false, Optional.of(new PassInterruptSource.Vector(70)), new Origin("pass.conf", 3, 41)),
+                new PassInterrupt(new Interrupt(Optional.of("ioapic"), 4), false, true, Optional.empty(), new Origin("pass.conf", 3, 58))),
                 first.interrupts());
         PassSpec pci = spec.passes().get(1);
         assertEquals(new Location.PciSlot(0, 12, OptionalInt.of(0)), pci.locations().get(0).guest());
-        assertEquals(Optional.of(new Location.PciId(0x8086, 0x1234)), pci.locations().get(0).host());
+        assertEquals(Optional.of(new PassHost.Address(new Location.PciId(0x8086, 0x1234))), pci.locations().get(0).host());
         assertEquals(new Location.PciId(0x8086, 0x1234), pci.locations().get(1).guest());
-        assertEquals(Optional.of(new Location.PciSlot(1, 2, OptionalInt.of(3))), pci.locations().get(2).host());
+        assertEquals(Optional.of(new PassHost.Address(new Location.PciSlot(1, 2, OptionalInt.of(3)))), pci.locations().get(2).host());
         PassSpec fdt = spec.passes().get(2);
         assertEquals(Optional.of(BlobType.FDT), fdt.blobType());
         assertEquals(new Origin("pass.conf", 5, 1), fdt.origin());
@@ -180,9 +185,51 @@ class ContextTest {
                 "pass", "loc", "mem:$asinfo_start{gicd},0x1000");
         failsWith(cwd, "<command line>:1:3: pass intr: unknown flag \"x\" in \"gic:3,x\" (flags: u = unmask at once, t = interrupt thread)",
                 "pass", "intr", "gic:3,x");
-        failsWith(cwd, "<command line>:1:3: pass intr (host vector): \"v\" is not a number (write 123, 0x7b or 0d123)",
+        failsWith(cwd, "<command line>:1:3: pass intr: \"v\" is not a host interrupt (write a host vector, uio:N or eventfd:SOCKET_PATH)",
                 "pass", "intr", "gic:3=v");
         failsWith(cwd, "<command line>:1:2: \"loc\" needs an argument: loc [space:]region[,length][,attrs][=host]", "pass", "loc");
+    }
+
+    @Test
+    void passHostObjectsAndInterruptSources() {
+        VmSpec spec = file(cwd, "objects.conf", """
+                pass loc 0x9000000,0x2000,rw=file:/var/regs.bin@0x1000 loc 0x9010000,4K,r=shm:regfile
+                     loc 0x9020000,4K,rw=uio:2/1 loc 0x9030000,4K=file:/a@b/c
+                     intr gic:40=uio:3 intr gic:41,u=eventfd:/run/dev.sock intr gic:42=0x40 unsafe
+                pass loc 0x9040000,4K
+                """);
+        List<PassLocation> locations = spec.passes().getFirst().locations();
+        assertEquals(Optional.of(new PassHost.File("/var/regs.bin", 0x1000)), locations.get(0).host());
+        assertEquals(Optional.of(new PassHost.SharedMemory("regfile")), locations.get(1).host());
+        assertEquals(Optional.of(new PassHost.Uio(2, 1)), locations.get(2).host());
+        assertEquals(Optional.of(new PassHost.File("/a@b/c", 0)), locations.get(3).host(), "an @ before the last / is the path's");
+        List<PassInterrupt> interrupts = spec.passes().getFirst().interrupts();
+        assertEquals(Optional.of(new PassInterruptSource.Uio(3)), interrupts.get(0).source());
+        assertEquals(Optional.of(new PassInterruptSource.Eventfd("/run/dev.sock")), interrupts.get(1).source());
+        assertTrue(interrupts.get(1).unmaskImmediately());
+        assertEquals(Optional.of(new PassInterruptSource.Vector(0x40)), interrupts.get(2).source());
+        assertTrue(spec.passes().getFirst().unsafe());
+        assertFalse(spec.passes().get(1).unsafe(), "unsafe belongs to its own pass entry");
+    }
+
+    @Test
+    void passHostObjectErrorsPointAtTheHostPart() {
+        fileFailsWith(cwd, "c.conf:1:34: pass loc: file offset \"0x10\" is not a multiple of 4K (memory is mapped in pages)",
+                "pass loc 0x9000000,4K,rw=file:/r@0x10\n");
+        fileFailsWith(cwd, "c.conf:1:23: pass loc: \"shm:a/b\" is not a shared-memory object name (write shm:NAME, NAME without '/')",
+                "pass loc 0x9000000,4K=shm:a/b\n");
+        fileFailsWith(cwd, "c.conf:1:23: pass loc: \"uio:1\" names no map (write uio:DEVICE/MAP, e.g. uio:0/0)",
+                "pass loc 0x9000000,4K=uio:1\n");
+        fileFailsWith(cwd, "c.conf:1:29: pass loc (UIO map): \"x\" is not a number (write 123, 0x7b or 0d123)",
+                "pass loc 0x9000000,4K=uio:1/x\n");
+        fileFailsWith(cwd, "c.conf:1:20: pass loc: \"io:0x60,1=file:/x\": file: supplies memory; a io: location passes the host's own",
+                "pass loc io:0x60,1=file:/x\n");
+        fileFailsWith(cwd, "c.conf:1:18: pass intr: \"eventfd:\" names no socket (write eventfd:SOCKET_PATH)",
+                "pass intr gic:40=eventfd:\n");
+        fileFailsWith(cwd, "c.conf:1:18: pass intr: \"irq7\" is not a host interrupt (write a host vector, uio:N or eventfd:SOCKET_PATH)",
+                "pass intr gic:40=irq7\n");
+        failsWith(cwd, "<command line>:1:3: pass loc: \"file:\" names no file (write file:PATH[@offset])",
+                "pass", "loc", "0x1000,4K=file:");
     }
 
     @Test

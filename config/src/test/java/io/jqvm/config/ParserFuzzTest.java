@@ -118,7 +118,8 @@ class ParserFuzzTest {
                 "io:0x3f8", "pci:0:1.0", "pci:0x8086/0x1234", "mem:0x2000,0x1000,rw=0x1000", "gic:3,u=5", "on", "auto",
                 "debug", "fdt-dump-file", "exit-on-halt", "info,warn", "stderr", "instruction", "abort", "x86_64", "aarch64",
                 "kvm", "soft", "|cmd", ">-", "<file", "forever", "", "@ram.conf", "@loop.conf", "@missing.conf", "@",
-                "$asinfo_start{x}", "10,5,1,100,10s", "02:00:00:00:00:01", "Vendor_ID=1", "0x40/4=1", "dump,terminate"));
+                "$asinfo_start{x}", "10,5,1,100,10s", "0x9000000,4K,rw=file:/r@0x1000", "0x1000=shm:a/b", "4K,r=uio:1/",
+                "gic:40=eventfd:", "gic:40,u=uio:x", "unsafe", "0x1000,4K=file:@", "02:00:00:00:00:01", "Vendor_ID=1", "0x40/4=1", "dump,terminate"));
         for (VdevSchema schema : VdevCatalog.all()) {
             words.add(schema.type());
             words.addAll(schema.options().keySet());

@@ -95,6 +95,14 @@ public final class Libc {
         static final MethodHandle HANDLE = errnoCall("write",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     }
+    private static final class Pread {
+        static final MethodHandle HANDLE = errnoCall("pread",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    }
+    private static final class Pwrite {
+        static final MethodHandle HANDLE = errnoCall("pwrite",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    }
     private static final class IoctlPtr {
         static final MethodHandle HANDLE = errnoCall("ioctl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
@@ -261,6 +269,42 @@ public final class Libc {
                     return -e;
                 }
                 throw new HostException("write", e);
+            }
+            return n;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** pread(2) at {@code offset} (a VFIO device region, say); throws on any failure but EINTR, returned as -EINTR. */
+    public static long pread(int fd, MemorySegment buf, long count, long offset) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            long n = (long) Pread.HANDLE.invokeExact(st, fd, buf, count, offset);
+            if (n < 0) {
+                int e = errno(st);
+                if (e == EINTR) {
+                    return -e;
+                }
+                throw new HostException("pread", e);
+            }
+            return n;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** pwrite(2) at {@code offset}; same conventions as {@link #pread}. */
+    public static long pwrite(int fd, MemorySegment buf, long count, long offset) {
+        MemorySegment st = CALL_STATE_BUFFER.get();
+        try {
+            long n = (long) Pwrite.HANDLE.invokeExact(st, fd, buf, count, offset);
+            if (n < 0) {
+                int e = errno(st);
+                if (e == EINTR) {
+                    return -e;
+                }
+                throw new HostException("pwrite", e);
             }
             return n;
         } catch (Throwable t) {

@@ -1,5 +1,6 @@
 package io.jqvm.accel.kvm;
 
+import io.jqvm.device.EventfdInterrupts;
 import io.jqvm.device.InterruptController;
 import io.jqvm.device.IrqLine;
 import io.jqvm.kvm.ioctl.KvmVmFd;
@@ -8,9 +9,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The global system interrupt lines of KVM's in-kernel irqchip: GSI 0-15 reach both the 8259 pair and the
- * IOAPIC, 16-23 the IOAPIC only (KVM's default routing). Each line is a KVM_IRQ_LINE call.
+ * IOAPIC, 16-23 the IOAPIC only (KVM's default routing). Each line is a KVM_IRQ_LINE call, or an eventfd
+ * routed with KVM_IRQFD (pass-through interrupts).
  */
-final class KvmGsiLines implements InterruptController {
+final class KvmGsiLines implements InterruptController, EventfdInterrupts {
     private final KvmVmFd vm;
     private final IrqLine[] lines = new IrqLine[KvmConstants.IOAPIC_PINS];
     /** Device threads drive lines concurrently; closing waits for them so no call reaches a closed fd number. */
@@ -37,6 +39,22 @@ final class KvmGsiLines implements InterruptController {
                     + (lines.length - 1));
         }
         return lines[n];
+    }
+
+    @Override
+    public AutoCloseable connect(int line, int triggerFd, int resampleFd) {
+        line(line); // the range check
+        vm.irqfd(triggerFd, line, resampleFd, false);
+        return () -> {
+            closing.readLock().lock();
+            try {
+                if (!closed) { // closing the VM fd removes every routing
+                    vm.irqfd(triggerFd, line, -1, true);
+                }
+            } finally {
+                closing.readLock().unlock();
+            }
+        };
     }
 
     private void set(int gsi, boolean asserted) {

@@ -223,7 +223,7 @@ final class KvmVirtualMachine implements VirtualMachine {
     }
 
     @Override
-    public synchronized void mapMemory(long gpa, MemorySegment host) {
+    public synchronized void mapMemory(long gpa, MemorySegment host, boolean readOnly) {
         if (runtimeSlots.containsKey(gpa)) {
             throw new IllegalStateException("guest-physical " + Hex.of(gpa) + " is mapped already");
         }
@@ -231,7 +231,7 @@ final class KvmVirtualMachine implements VirtualMachine {
         while (runtimeSlots.containsValue(slot)) {
             slot++;
         }
-        vm.setUserMemoryRegion(slot, 0, gpa, host);
+        vm.setUserMemoryRegion(slot, readOnly ? KvmConstants.MEM_READONLY : 0, gpa, host);
         runtimeSlots.put(gpa, slot);
     }
 

@@ -114,6 +114,28 @@ public final class KvmVmFd implements AutoCloseable {
         Libc.ioctl(fd, KvmRequests.IRQ_LINE, level, "KVM_IRQ_LINE", NOTHING_TOLERATED);
     }
 
+    /** kvm_irqfd.flags: remove the routing instead of adding it. */
+    public static final int IRQFD_FLAG_DEASSIGN = 1 << 0;
+    /** kvm_irqfd.flags: level-triggered, with a resample eventfd signalled at the guest's EOI. */
+    public static final int IRQFD_FLAG_RESAMPLE = 1 << 1;
+
+    /**
+     * KVM_IRQFD: a signal on eventfd {@code eventFd} raises GSI {@code gsi}; with {@code resampleFd} (not -1) the
+     * GSI is held until the guest's EOI, when KVM lowers it and signals {@code resampleFd}. {@code deassign}
+     * removes a routing made before (the same fd and gsi).
+     */
+    public void irqfd(int eventFd, int gsi, int resampleFd, boolean deassign) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment irqfd = a.allocate(KvmStructs.IRQFD);
+            irqfd.set(JAVA_INT, 0, eventFd);
+            irqfd.set(JAVA_INT, 4, gsi);
+            int flags = deassign ? IRQFD_FLAG_DEASSIGN : resampleFd >= 0 ? IRQFD_FLAG_RESAMPLE : 0;
+            irqfd.set(JAVA_INT, 8, flags);
+            irqfd.set(JAVA_INT, 12, deassign || resampleFd < 0 ? 0 : resampleFd);
+            Libc.ioctl(fd, KvmRequests.IRQFD, irqfd, "KVM_IRQFD(gsi " + gsi + (deassign ? ", deassign)" : ")"));
+        }
+    }
+
     /** Creates vCPU {@code id} (its local APIC id) and maps its {@code kvm_run} area of {@code mmapSize} bytes. */
     public KvmVcpuFd createVcpu(int id, int mmapSize) {
         int vcpuFd = Libc.ioctl(fd, KvmRequests.CREATE_VCPU, id, "KVM_CREATE_VCPU(" + id + ")");

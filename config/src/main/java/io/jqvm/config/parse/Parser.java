@@ -61,7 +61,8 @@ public final class Parser {
             "reserve", "vdev", "set", "logger", "unsupported", "tolerance", "dump", "safety", "dryrun", "debug",
             "gdb", "suppress", "arch", "accel", "acpi", "data", "initrd", "fdt", "guest");
     private static final List<String> CPU_OPTIONS = List.of("sched", "runmask", "partition", "cluster", "set");
-    private static final List<String> PASS_OPTIONS = List.of("loc", "intr");
+    private static final List<String> PASS_OPTIONS = List.of("loc", "intr", "unsafe");
+    private static final List<String> RESERVE_OPTIONS = List.of("loc", "intr");
     private static final long PAGE = 4096;
 
     private final List<Token> tokens;
@@ -550,6 +551,7 @@ public final class Parser {
         private final Origin entry;
         private final List<PassLocation> locations = new ArrayList<>();
         private final List<PassInterrupt> interrupts = new ArrayList<>();
+        private boolean unsafe;
 
         PassContext(Token opener, Optional<BlobType> blobType, Origin entry) {
             super(opener);
@@ -568,6 +570,7 @@ public final class Parser {
                     Token value = argument(token, "intr controller:line[,u][=host_vector]");
                     interrupts.add(PassSyntax.passInterrupt(value.text(), value.origin()));
                 }
+                case "unsafe" -> unsafe = true;
                 default -> {
                     return false;
                 }
@@ -590,7 +593,7 @@ public final class Parser {
             if (locations.isEmpty() && interrupts.isEmpty()) {
                 throw new ConfigException(opener.origin(), "\"pass\" passes nothing: give at least one loc or intr");
             }
-            passes.add(new PassSpec(blobType, locations, interrupts, entry));
+            passes.add(new PassSpec(blobType, locations, interrupts, unsafe, entry));
         }
     }
 
@@ -624,7 +627,7 @@ public final class Parser {
 
         @Override
         List<String> options() {
-            return PASS_OPTIONS;
+            return RESERVE_OPTIONS;
         }
 
         @Override

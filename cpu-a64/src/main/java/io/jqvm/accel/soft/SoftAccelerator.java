@@ -80,8 +80,8 @@ public final class SoftAccelerator implements Accelerator {
         }
 
         @Override
-        public void mapMemory(long gpa, java.lang.foreign.MemorySegment host) {
-            machine.mapMemory(gpa, host, "shared memory");
+        public void mapMemory(long gpa, java.lang.foreign.MemorySegment host, boolean readOnly) {
+            machine.mapMemory(gpa, host, readOnly, "mapped while running");
         }
 
         @Override

@@ -112,9 +112,12 @@ public final class A64Machine {
         phys.invalidateCode(gpa, length);
     }
 
-    /** Maps host memory as guest RAM at {@code gpa} while the guest runs (shared memory between VMs). */
-    public void mapMemory(long gpa, java.lang.foreign.MemorySegment host, String owner) {
-        phys.map(gpa, host, owner);
+    /**
+     * Maps host memory as guest memory at {@code gpa} while the guest runs (shared memory, pass-through);
+     * {@code readOnly}: stores take the I/O path, as stores to ROM do.
+     */
+    public void mapMemory(long gpa, java.lang.foreign.MemorySegment host, boolean readOnly, String owner) {
+        phys.map(gpa, host, readOnly, owner);
     }
 
     /** Removes a {@link #mapMemory} region; the host memory must stay valid a while (a batch may be using it). */

@@ -61,17 +61,17 @@ final class PhysicalMemory {
     }
 
     /**
-     * Adds guest RAM while the guest runs; every vCPU flushes its TLB at its next batch boundary, so a vCPU
+     * Adds guest memory (RAM, or ROM when {@code readOnly}) while the guest runs; every vCPU flushes its TLB at its next batch boundary, so a vCPU
      * that cached nothing for these addresses finds the region at once.
      */
-    synchronized void map(long gpa, MemorySegment host, String owner) {
+    synchronized void map(long gpa, MemorySegment host, boolean readOnly, String owner) {
         for (Region r : regions) {
             if (Long.compareUnsigned(gpa, r.base + r.size) < 0 && Long.compareUnsigned(r.base, gpa + host.byteSize()) < 0) {
                 throw new IllegalArgumentException("guest-physical " + Long.toHexString(gpa) + " overlaps a mapped region");
             }
         }
         Region[] next = java.util.Arrays.copyOf(regions, regions.length + 1);
-        next[regions.length] = new Region(new GuestRegion(gpa, host.byteSize(), false, host, owner));
+        next[regions.length] = new Region(new GuestRegion(gpa, host.byteSize(), readOnly, host, owner));
         regions = next;
         tlbGeneration.incrementAndGet();
     }

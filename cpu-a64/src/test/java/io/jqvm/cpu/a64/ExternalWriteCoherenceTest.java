@@ -120,7 +120,7 @@ class ExternalWriteCoherenceTest {
     private static long[] runPeerCode(String maintenance, int jitThreshold) {
         TestBoard board = new TestBoard(1);
         A64Machine machine = new A64Machine(board.memory, true, 1, board, new ExitCounters(), jitThreshold);
-        return runPeerCode(board, machine.cpu(0), maintenance, (gpa, host) -> machine.mapMemory(gpa, host, "peer"));
+        return runPeerCode(board, machine.cpu(0), maintenance, (gpa, host) -> machine.mapMemory(gpa, host, false, "peer"));
     }
 
     @ParameterizedTest

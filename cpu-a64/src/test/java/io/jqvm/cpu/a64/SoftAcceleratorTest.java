@@ -114,4 +114,29 @@ class SoftAcceleratorTest {
             vm.mapMemory(0x1_0000_0000L, shared); // the address is free again
         }
     }
+
+    /** Stores to, then loads from, memory mapped read-only (a read-only pass-through region). */
+    private static final String WRITES_READ_ONLY_MEMORY = """
+                movz x1, #1, lsl #32
+                mov x2, #7
+                str x2, [x1, #8]
+                ldr x3, [x1, #8]
+            """ + IntegerInstructionsTest.OFF;
+
+    @Test
+    void storesToMemoryMappedReadOnlyTakeTheIoPathAndLeaveItUnchanged() {
+        TestBoard board = TestBoard.withProgram(WRITES_READ_ONLY_MEMORY);
+        try (VirtualMachine vm = new SoftAccelerator().create(MachineSpec.aarch64("t", board.memory, 1), board);
+             java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment region = arena.allocate(4096, 4096);
+            region.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8, 41);
+            vm.mapMemory(0x1_0000_0000L, region, true);
+            A64Cpu cpu = (A64Cpu) vm.vcpu(0);
+            cpu.setEntry(new A64Entry(TestBoard.RAM, 0, 0, 0, 0));
+            assertEquals(VcpuExit.POWERED_OFF, cpu.run());
+            assertEquals(java.util.List.of(0x1_0000_0008L), board.otherWrites, "the store reached the I/O path");
+            assertEquals(41, region.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8));
+            assertEquals(41, cpu.x(3), "loads read the mapped memory");
+        }
+    }
 }

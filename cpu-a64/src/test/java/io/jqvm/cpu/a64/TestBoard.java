@@ -29,6 +29,8 @@ final class TestBoard implements GuestIo {
     final ExitCounters counters = new ExitCounters();
     final StringBuilder uart = new StringBuilder();
     volatile Runnable doorbell = () -> { };
+    /** Addresses of MMIO writes to no register of this board, in order. */
+    final List<Long> otherWrites = new java.util.concurrent.CopyOnWriteArrayList<>();
     final AtomicBoolean watchdogFired = new AtomicBoolean();
 
     TestBoard(int vcpus) {
@@ -95,6 +97,8 @@ final class TestBoard implements GuestIo {
             doorbell.run();
         } else if (address >= FAULTING && address < FAULTING + 0x1000) {
             throw GuestFault.INSTANCE;
+        } else {
+            otherWrites.add(address);
         }
     }
 

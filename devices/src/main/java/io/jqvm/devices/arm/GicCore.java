@@ -1,6 +1,7 @@
 package io.jqvm.devices.arm;
 
 import io.jqvm.device.GuestAccessLog;
+import io.jqvm.device.EndOfInterruptNotifier;
 import io.jqvm.device.InterruptController;
 import io.jqvm.device.IrqLine;
 import java.util.function.Consumer;
@@ -18,7 +19,7 @@ import java.util.function.Function;
  * <p>Every method that reads or changes state holds this object's monitor and recomputes the pins before
  * returning; a CPU pin must therefore never call back into the GIC.
  */
-abstract class GicCore implements InterruptController {
+abstract class GicCore implements InterruptController, EndOfInterruptNotifier {
     static final int SPURIOUS = 1023;
     static final int PRIORITY_MASK = 0xF8;
     static final int IDLE_PRIORITY = 0xFF;
@@ -97,6 +98,7 @@ abstract class GicCore implements InterruptController {
             cpuInterfaces[c] = new CpuInterface();
         }
         spiInputs = new IrqLine[lines - BANKED];
+        endOfInterrupt = new java.util.concurrent.atomic.AtomicReferenceArray<>(lines - BANKED);
         for (int intid = BANKED; intid < lines; intid++) {
             int slot = slot(0, intid);
             spiInputs[intid - BANKED] = asserted -> drive(slot, asserted);
@@ -400,6 +402,25 @@ abstract class GicCore implements InterruptController {
             log.report("CPU " + cpu + " deactivated INTID " + intid + ", which is not active");
         }
         active[slot] = false;
+        Runnable listener = intid >= BANKED ? endOfInterrupt.get(intid - BANKED) : null;
+        if (listener != null) {
+            listener.run();
+        }
+    }
+
+    /** What runs when the guest deactivates an SPI (pass-through lines re-arm their host source); by SPI index. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Runnable> endOfInterrupt;
+
+    /** SPIs only: the banked interrupts belong to one CPU each and no pass-through source drives them. */
+    @Override
+    public void onEndOfInterrupt(int line, Runnable action) {
+        if (line < BANKED || line >= lines) {
+            throw new IllegalArgumentException("INTID " + line + " is not a shared peripheral interrupt (SPIs are "
+                    + BANKED + "-" + (lines - 1) + ")");
+        }
+        if (!endOfInterrupt.compareAndSet(line - BANKED, null, action)) {
+            throw new IllegalArgumentException("INTID " + line + " already reports its end of interrupt to another source");
+        }
     }
 
     synchronized int activePriorities(int cpu) {

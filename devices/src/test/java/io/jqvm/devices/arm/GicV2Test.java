@@ -218,6 +218,33 @@ class GicV2Test {
     }
 
     @Test
+    void endOfInterruptListenersRunAtDeactivationOfTheirSpiOnly() {
+        enableAll();
+        enable(33);
+        enable(34);
+        dist.write(current, 0x820, 4, 0x0001_0100); // INTID 33, 34 -> CPU 0
+        java.util.List<String> ends = new java.util.ArrayList<>();
+        IrqLine passed = gic.line(33);
+        gic.onEndOfInterrupt(33, () -> {
+            ends.add("33");
+            passed.set(false); // what a pass-through line does before re-arming its host source
+        });
+        passed.set(true);
+        assertEquals(33, ack());
+        assertEquals(java.util.List.of(), ends, "acknowledge is not the end");
+        cpuIf.write(current, 0x10, 4, 33);
+        assertEquals(java.util.List.of("33"), ends);
+        assertFalse(cpu0Pin.level(), "the listener lowered the line within the EOI: not pending again");
+        gic.line(34).set(true);
+        assertEquals(34, ack());
+        cpuIf.write(current, 0x10, 4, 34);
+        assertEquals(java.util.List.of("33"), ends, "another line's EOI");
+        assertThrows(IllegalArgumentException.class, () -> gic.onEndOfInterrupt(33, () -> { }), "one listener per line");
+        assertThrows(IllegalArgumentException.class, () -> gic.onEndOfInterrupt(27, () -> { }), "a PPI");
+        assertThrows(IllegalArgumentException.class, () -> gic.onEndOfInterrupt(128, () -> { }), "no such line");
+    }
+
+    @Test
     void splitEoiNeedsDeactivate() {
         enableAll();
         cpuIf.write(current, 0x00, 4, 1 | (1 << 9));

@@ -1,5 +1,6 @@
 package io.jqvm.vmm.assembly;
 
+import io.jqvm.device.EventfdInterrupts;
 import io.jqvm.device.InterruptController;
 import io.jqvm.device.IrqLine;
 import io.jqvm.vmm.board.PcLayout;
@@ -20,11 +21,15 @@ final class PcInterrupts {
     static InterruptController ioapicPins(Assembly a) {
         IrqLine[] pins = new IrqLine[PcLayout.IOAPIC_PINS];
         for (int pin = 0; pin < PcLayout.IOAPIC_PINS; pin++) {
-            int gsi = pin == PcLayout.PIT_IOAPIC_PIN ? 0 : pin;
+            int gsi = gsiOfPin(pin);
             pins[pin] = pin == 0 ? IrqLine.NONE
                     : a.deferredLine(line -> line.connect(a.running.vm().platformInterrupts().line(gsi)));
         }
-        return fixedLines(pins);
+        return fixedLines(a, pins, PcInterrupts::gsiOfPin);
+    }
+
+    private static int gsiOfPin(int pin) {
+        return pin == PcLayout.PIT_IOAPIC_PIN ? 0 : pin;
     }
 
     /** Lines [first, first+count) of the accelerator's global system interrupts, connected at start. */
@@ -34,11 +39,25 @@ final class PcInterrupts {
             int gsi = first + i;
             lines[i] = a.deferredLine(line -> line.connect(a.running.vm().platformInterrupts().line(gsi)));
         }
-        return fixedLines(lines);
+        return fixedLines(a, lines, line -> first + line);
     }
 
-    private static InterruptController fixedLines(IrqLine[] lines) {
-        return new InterruptController() {
+    /**
+     * Lines whose far ends are the accelerator's GSIs; a pass-through interrupt routes a host eventfd to the GSI
+     * (once the VM runs) where the accelerator can.
+     */
+    private static InterruptController fixedLines(Assembly a, IrqLine[] lines, java.util.function.IntUnaryOperator gsiOfLine) {
+        interface Lines extends InterruptController, EventfdInterrupts {
+        }
+        return new Lines() {
+            @Override
+            public AutoCloseable connect(int line, int triggerFd, int resampleFd) {
+                if (!(a.running.vm().platformInterrupts() instanceof EventfdInterrupts kernel)) {
+                    throw new IllegalStateException("the accelerator's interrupt controller takes no eventfds");
+                }
+                return kernel.connect(gsiOfLine.applyAsInt(line), triggerFd, resampleFd);
+            }
+
             @Override
             public int lineCount() {
                 return lines.length;

@@ -8,6 +8,7 @@ import io.jqvm.config.Origin;
 import io.jqvm.config.Quote;
 import io.jqvm.config.model.Interrupt;
 import io.jqvm.config.model.Location;
+import io.jqvm.config.model.PassInterrupt;
 import io.jqvm.config.model.PassLocation;
 import io.jqvm.config.model.PassSpec;
 import io.jqvm.config.model.ReserveSpec;
@@ -131,6 +132,9 @@ final class PciHost {
                 if (l.guest() instanceof Location.PciSlot s) {
                     heldSlots.add(s.device());
                 }
+            }
+            for (PassInterrupt i : p.interrupts()) {
+                takenLines.add(i.guest().line());
             }
         }
         for (ReserveSpec r : reserves) {

@@ -13,8 +13,6 @@ import io.jqvm.config.model.CpuSpec;
 import io.jqvm.config.model.LoadSpec;
 import io.jqvm.config.model.Location;
 import io.jqvm.config.model.MemoryRegion;
-import io.jqvm.config.model.PassLocation;
-import io.jqvm.config.model.PassSpec;
 import io.jqvm.config.model.ReserveSpec;
 import io.jqvm.config.model.Sched;
 import io.jqvm.config.model.VdevSpec;
@@ -94,7 +92,7 @@ public final class VmBuilder {
             vcpus(a);
             allocateMemory(a);
             VdevRegistry.createAll(a);
-            passThrough(a, dryrun);
+            PassThrough.build(a);
             Boot.load(a, images);
             return a;
         } catch (RuntimeException e) {
@@ -216,26 +214,6 @@ public final class VmBuilder {
         } catch (HostException e) {
             throw new VmmException(ExitStatus.FATAL_BEFORE_START, "not enough host memory for the guest's RAM and ROM: "
                     + e.getMessage());
-        }
-    }
-
-    private static void passThrough(Assembly a, boolean dryrun) {
-        for (PassSpec p : a.spec.passes()) {
-            for (PassLocation loc : p.locations()) {
-                switch (loc.guest()) {
-                    case Location.Memory m -> a.claim(new AddressMap.Claim(Space.MEM, m.address(), loc.length().orElse(4096),
-                            AddressMap.Kind.PASS, "pass " + loc.host().map(Object::toString).orElse("(identity)"),
-                            loc.origin().toString()), loc.origin());
-                    case Location.Io io -> a.claim(new AddressMap.Claim(Space.IO, io.port(), loc.length().orElse(1),
-                            AddressMap.Kind.PASS, "pass " + loc.host().map(Object::toString).orElse("(identity)"),
-                            loc.origin().toString()), loc.origin());
-                    default -> { }
-                }
-            }
-            if (!dryrun) {
-                throw new VmmException(ExitStatus.FATAL_BEFORE_START, p.origin()
-                        + ": pass-through of host resources is not implemented by jqvm yet; dryrun shows the layout");
-            }
         }
     }
 

@@ -232,6 +232,30 @@ public final class RuntimeDirectory implements AutoCloseable {
         Files.deleteIfExists(path);
     }
 
+    /**
+     * The process id a live holder of {@code dir} wrote, or empty when no process holds it (never claimed, or its
+     * owner died: stale). Tests the lock without taking {@code dir}; this process's own directories are answered
+     * from memory, since opening their lock file here would drop this process's lock when closed.
+     */
+    public static Optional<String> holder(Path dir) {
+        Path normalized = dir.toAbsolutePath().normalize();
+        if (CLAIMED_HERE.contains(normalized)) {
+            return Optional.of(Long.toString(ProcessHandle.current().pid()));
+        }
+        try (FileChannel channel = FileChannel.open(normalized.resolve(PID_FILE), StandardOpenOption.READ)) {
+            FileLock probe = channel.tryLock(0, Long.MAX_VALUE, true);
+            if (probe != null) {
+                probe.release();
+                return Optional.empty();
+            }
+            return Optional.of(readHolder(channel));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of("(unknown: " + e.getMessage() + ")");
+        }
+    }
+
     /** The VM's directory. */
     public Path path() {
         return path;

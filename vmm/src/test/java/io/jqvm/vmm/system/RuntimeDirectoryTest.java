@@ -52,7 +52,9 @@ class RuntimeDirectoryTest {
             VmmException e = assertThrows(VmmException.class, () -> RuntimeDirectory.claim(root, "alpha"));
             assertEquals(ExitStatus.FATAL_BEFORE_START, e.status());
             assertTrue(e.getMessage().contains("already running"), e.getMessage());
+            assertEquals(Optional.of(Long.toString(ProcessHandle.current().pid())), RuntimeDirectory.holder(first.path()));
         }
+        assertEquals(Optional.empty(), RuntimeDirectory.holder(root.resolve("alpha")));
         RuntimeDirectory.claim(root, "alpha").close();
     }
 
@@ -85,10 +87,12 @@ class RuntimeDirectoryTest {
             assertEquals("locked", said, "the lock holder failed: " + Files.readString(holderErrors));
             VmmException e = assertThrows(VmmException.class, () -> RuntimeDirectory.claim(root, "beta"));
             assertTrue(e.getMessage().contains("process " + holder.pid()), e.getMessage());
+            assertEquals(Optional.of(Long.toString(holder.pid())), RuntimeDirectory.holder(dir), "probed without taking it");
         } finally {
             holder.destroyForcibly();
             holder.waitFor(10, TimeUnit.SECONDS);
         }
+        assertEquals(Optional.empty(), RuntimeDirectory.holder(dir), "a dead holder holds nothing");
         // The holder was killed: its directory is stale and is taken over, leftovers removed.
         Files.writeString(dir.resolve("net0.sock"), "left behind");
         try (RuntimeDirectory d = RuntimeDirectory.claim(root, "beta")) {

@@ -1,0 +1,186 @@
+package io.jqvm.vmm.pass.vfio;
+
+import io.jqvm.common.Log;
+import io.jqvm.device.MsiController;
+import io.jqvm.device.pci.MsixCapability;
+import io.jqvm.device.pci.PciConfigSpace;
+import io.jqvm.device.pci.PciFunction;
+import io.jqvm.vmm.pass.PassThroughException;
+
+/**
+ * A VFIO device as a function on jqvm's PCI bus, its configuration space virtualised: the identity and INTx pin
+ * are the device's; the BARs are declared with the device's sizes and types but hold the guest's addresses (the
+ * device keeps the host's); the command register's decode, bus-master and INTx-disable bits reach the device,
+ * nothing else of the guest's writes does; of the capabilities only MSI-X is shown (emulated, its table in the
+ * BAR the device names), the others (power management, PCIe, vendor-specific) are hidden, as their registers would
+ * let a guest put the host's device in states the host does not expect. BAR accesses other than the MSI-X table
+ * go to the device's region through the device file.
+ */
+public final class VfioPciFunction implements PciFunction {
+    /** The command bits a guest controls on the real device. */
+    static final int PASSED_COMMAND_BITS = PciConfigSpace.COMMAND_IO | PciConfigSpace.COMMAND_MEMORY
+            | PciConfigSpace.COMMAND_BUS_MASTER | PciConfigSpace.COMMAND_INTX_DISABLE;
+    /** A capability list longer than this is a loop (48 = 192 bytes of 4-byte capabilities). */
+    private static final int MAX_CAPABILITIES = 48;
+    private static final int STATUS_CAPABILITIES = 1 << 4;
+    private static final int CAP_MSIX = MsixCapability.CAPABILITY_ID;
+
+    private final VfioPciDevice device;
+    private final VfioKernel kernel;
+    private final long configBase;
+    private final PciConfigSpace config;
+    private final MsixCapability msix;
+    private final int msixTableBar;
+    private final long msixTableOffset;
+    private final int msixPbaBar;
+    private final long msixPbaOffset;
+    private final int msixControl; // offset of the emulated capability's control word, or -1
+
+    /** @param msi the board's MSI controller, or null (then MSI-X is hidden and the device uses INTx) */
+    public VfioPciFunction(VfioPciDevice device, MsiController msi) {
+        this.device = device;
+        this.kernel = device.kernel();
+        this.configBase = device.region(VfioKernel.PCI_CONFIG_REGION).offset();
+        int headerType = (int) real(PciConfigSpace.HEADER_TYPE, 1) & 0x7f;
+        if (headerType != 0) {
+            throw new PassThroughException(device.name() + " has configuration header type " + headerType
+                    + " (a bridge): only endpoints can be passed through");
+        }
+        int pin = (int) real(PciConfigSpace.INTERRUPT_PIN, 1);
+        config = new PciConfigSpace((int) real(PciConfigSpace.VENDOR_ID, 2), (int) real(PciConfigSpace.DEVICE_ID, 2),
+                (int) real(PciConfigSpace.CLASS_CODE, 3), (int) real(PciConfigSpace.REVISION_ID, 1),
+                (int) real(PciConfigSpace.SUBSYSTEM_VENDOR_ID, 2), (int) real(PciConfigSpace.SUBSYSTEM_ID, 2),
+                pin <= 4 ? pin : 0);
+        declareBars();
+        int msixAt = findCapability(CAP_MSIX);
+        MsixCapability made = null;
+        int tableBar = -1;
+        int pbaBar = -1;
+        long tableOffset = 0;
+        long pbaOffset = 0;
+        if (msixAt >= 0 && msi != null) {
+            int vectors = ((int) real(msixAt + 2, 2) & 0x7ff) + 1;
+            long table = real(msixAt + 4, 4);
+            long pba = real(msixAt + 8, 4);
+            tableBar = (int) (table & 7);
+            pbaBar = (int) (pba & 7);
+            tableOffset = table & ~7L;
+            pbaOffset = pba & ~7L;
+            if (inMemoryBar(tableBar, tableOffset, MsixCapability.tableBytes(vectors))
+                    && inMemoryBar(pbaBar, pbaOffset, MsixCapability.pbaBytes(vectors))) {
+                made = new MsixCapability(config, vectors, tableBar, (int) tableOffset, pbaBar, (int) pbaOffset, msi);
+            } else {
+                Log.warn(device.name() + ": its MSI-X table or pending bits lie outside its BARs; MSI-X hidden");
+            }
+        }
+        msix = made;
+        msixTableBar = tableBar;
+        msixTableOffset = tableOffset;
+        msixPbaBar = pbaBar;
+        msixPbaOffset = pbaOffset;
+        msixControl = made == null ? -1 : (int) config.get(PciConfigSpace.CAPABILITIES_POINTER, 1) + 2;
+    }
+
+    /** The device's own configuration bytes (the host's BAR addresses included), through the VFIO region. */
+    private long real(int offset, int size) {
+        return kernel.read(device.fd(), configBase + offset, size);
+    }
+
+    private void declareBars() {
+        for (int i = 0; i < PciConfigSpace.BARS; i++) {
+            long size = device.region(i).size();
+            if (size == 0) {
+                continue;
+            }
+            int low = (int) real(PciConfigSpace.BAR0 + 4 * i, 4);
+            PciConfigSpace.BarKind kind = (low & 1) != 0 ? PciConfigSpace.BarKind.IO
+                    : ((low >>> 1) & 3) == 2 ? PciConfigSpace.BarKind.MEMORY64 : PciConfigSpace.BarKind.MEMORY32;
+            boolean prefetchable = kind != PciConfigSpace.BarKind.IO && (low & 8) != 0;
+            try {
+                config.setBar(i, new PciConfigSpace.Bar(kind, size, prefetchable));
+            } catch (IllegalArgumentException e) {
+                throw new PassThroughException(device.name() + ": BAR " + i + " as VFIO reports it: " + e.getMessage());
+            }
+            if (kind == PciConfigSpace.BarKind.MEMORY64) {
+                i++;
+            }
+        }
+    }
+
+    /** The offset of the device's capability {@code id}, or -1; a malformed list ends the search. */
+    private int findCapability(int id) {
+        if ((real(PciConfigSpace.STATUS, 2) & STATUS_CAPABILITIES) == 0) {
+            return -1;
+        }
+        int at = (int) real(PciConfigSpace.CAPABILITIES_POINTER, 1) & 0xfc;
+        for (int hops = 0; hops < MAX_CAPABILITIES && at >= 0x40 && at <= PciConfigSpace.SIZE - 4; hops++) {
+            if (real(at, 1) == id) {
+                return at;
+            }
+            at = (int) real(at + 1, 1) & 0xfc;
+        }
+        return -1;
+    }
+
+    private boolean inMemoryBar(int bar, long offset, long length) {
+        PciConfigSpace.Bar b = bar < PciConfigSpace.BARS ? config.bar(bar) : null;
+        return b != null && b.kind() != PciConfigSpace.BarKind.IO && offset + length <= b.size();
+    }
+
+    @Override
+    public PciConfigSpace config() {
+        return config;
+    }
+
+    /** The emulated MSI-X capability, or null. */
+    public MsixCapability msix() {
+        return msix;
+    }
+
+    @Override
+    public void configWritten(int offset, int size) {
+        if (offset < PciConfigSpace.COMMAND + 2 && offset + size > PciConfigSpace.COMMAND) {
+            int command = config.command() & PASSED_COMMAND_BITS;
+            long host = real(PciConfigSpace.COMMAND, 2);
+            kernel.write(device.fd(), configBase + PciConfigSpace.COMMAND, 2, (host & ~PASSED_COMMAND_BITS) | command);
+        }
+        if (msix != null && offset < msixControl + 2 && offset + size > msixControl) {
+            msix.configWritten();
+        }
+    }
+
+    @Override
+    public long readBar(int vcpu, int bar, long offset, int size) {
+        if (msix != null && bar == msixTableBar && within(offset, size, msixTableOffset, MsixCapability.tableBytes(msix.vectorCount()))) {
+            return msix.readTable(offset - msixTableOffset, size);
+        }
+        if (msix != null && bar == msixPbaBar && within(offset, size, msixPbaOffset, MsixCapability.pbaBytes(msix.vectorCount()))) {
+            return msix.readPba(offset - msixPbaOffset, size);
+        }
+        VfioKernel.RegionInfo region = device.region(bar);
+        if (offset < 0 || offset + size > region.size() || (region.flags() & VfioKernel.REGION_READ) == 0) {
+            return size == 8 ? -1L : (1L << (8 * size)) - 1;
+        }
+        return kernel.read(device.fd(), region.offset() + offset, size);
+    }
+
+    @Override
+    public void writeBar(int vcpu, int bar, long offset, int size, long value) {
+        if (msix != null && bar == msixTableBar && within(offset, size, msixTableOffset, MsixCapability.tableBytes(msix.vectorCount()))) {
+            msix.writeTable(offset - msixTableOffset, size, value);
+            return;
+        }
+        if (msix != null && bar == msixPbaBar && within(offset, size, msixPbaOffset, MsixCapability.pbaBytes(msix.vectorCount()))) {
+            return; // the pending bits are read-only
+        }
+        VfioKernel.RegionInfo region = device.region(bar);
+        if (offset < 0 || offset + size > region.size() || (region.flags() & VfioKernel.REGION_WRITE) == 0) {
+            return;
+        }
+        kernel.write(device.fd(), region.offset() + offset, size, value);
+    }
+
+    private static boolean within(long offset, int size, long start, long length) {
+        return offset >= start && offset + size <= start + length;
+    }
+}

@@ -1,0 +1,304 @@
+package io.jqvm.vmm.pass.vfio;
+
+import io.jqvm.host.HostException;
+import io.jqvm.host.Libc;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The VFIO kernel interface faked after linux/vfio.h and the vfio-pci driver: descriptors that the calls check as
+ * the kernel does (a group must join a container before the IOMMU is set, a device comes from a viable group of a
+ * container with an IOMMU, DMA needs the IOMMU), every call recorded in order, and one simulated PCI device:
+ * {@value #NAME} in group {@value #GROUP}, with its configuration space at region 7 (offset 7 &lt;&lt; 40, as
+ * vfio-pci places regions), a 4 KiB register BAR 0, a 16 KiB 64-bit BAR 2 holding the MSI-X table (4 vectors,
+ * offset 0) and pending bits (0x800), an I/O BAR 4 of 32 ports, and capabilities power management (0x40) -&gt; MSI
+ * (0x50) -&gt; PCIe (0x70) -&gt; MSI-X (0xb0) -&gt; vendor-specific (0xc0).
+ */
+final class FakeVfioKernel implements VfioKernel {
+    static final String NAME = "0000:01:00.0";
+    static final int GROUP = 7;
+    static final int VENDOR = 0x8086;
+    static final int DEVICE = 0x10d3;
+    static final long HOST_BAR0 = 0xfeb0_0000L;
+    static final long HOST_BAR2 = 0xf_e000_0000L;
+
+    final List<String> calls = new ArrayList<>();
+    /** Configuration writes that reached the device: offset, size, value. */
+    final List<long[]> configWrites = new ArrayList<>();
+    final byte[] config = new byte[256];
+    final byte[] bar0 = new byte[4096];
+    final List<String> dma = new ArrayList<>();
+    boolean viable = true;
+    boolean iommu = true;
+    int resets;
+
+    private int nextFd = 100;
+    private final Map<Integer, String> open = new HashMap<>();
+    private final Set<Integer> groupsInContainer = new HashSet<>();
+    private boolean iommuSet;
+
+    FakeVfioKernel() {
+        put(0x00, 2, VENDOR);
+        put(0x02, 2, DEVICE);
+        put(0x04, 2, 0x0406); // memory decode, bus master... and SERR, as the host left it
+        put(0x06, 2, 0x0010); // capability list
+        put(0x08, 1, 3);
+        put(0x09, 3, 0x020000); // Ethernet controller
+        put(0x0e, 1, 0);
+        put(0x10, 4, HOST_BAR0);
+        put(0x18, 4, (HOST_BAR2 & 0xffff_fff0L) | 4 | 8); // 64-bit prefetchable
+        put(0x1c, 4, HOST_BAR2 >>> 32);
+        put(0x20, 4, 0xe000 | 1); // I/O
+        put(0x2c, 2, 0x8086);
+        put(0x2e, 2, 0xa01f);
+        put(0x34, 1, 0x40);
+        put(0x3c, 1, 11);
+        put(0x3d, 1, 1);
+        capability(0x40, 0x01, 0x50);
+        capability(0x50, 0x05, 0x70);
+        capability(0x70, 0x10, 0xb0);
+        capability(0xb0, 0x11, 0xc0);
+        put(0xb2, 2, 3); // MSI-X: 4 vectors
+        put(0xb4, 4, 2); // table in BAR 2 at 0
+        put(0xb8, 4, 0x800 | 2); // PBA in BAR 2 at 0x800
+        capability(0xc0, 0x09, 0);
+    }
+
+    private void capability(int at, int id, int next) {
+        put(at, 1, id);
+        put(at + 1, 1, next);
+    }
+
+    void put(int offset, int size, long value) {
+        for (int i = 0; i < size; i++) {
+            config[offset + i] = (byte) (value >>> (8 * i));
+        }
+    }
+
+    long get(byte[] bytes, int offset, int size) {
+        long v = 0;
+        for (int i = size - 1; i >= 0; i--) {
+            v = v << 8 | bytes[offset + i] & 0xff;
+        }
+        return v;
+    }
+
+    static long regionOffset(int index) {
+        return (long) index << 40;
+    }
+
+    private int fd(String what) {
+        int fd = nextFd++;
+        open.put(fd, what);
+        return fd;
+    }
+
+    private void expect(int fd, String what) {
+        if (!what.equals(open.get(fd))) {
+            throw new HostException("fake VFIO: descriptor " + fd + " is not a " + what, 9 /* EBADF */);
+        }
+    }
+
+    /** Descriptors still open (none after a clean close). */
+    Map<Integer, String> openDescriptors() {
+        return open;
+    }
+
+    @Override
+    public int openContainer() {
+        calls.add("open /dev/vfio/vfio");
+        return fd("container");
+    }
+
+    @Override
+    public int apiVersion(int container) {
+        expect(container, "container");
+        calls.add("VFIO_GET_API_VERSION");
+        return API_VERSION;
+    }
+
+    @Override
+    public boolean checkExtension(int container, int extension) {
+        expect(container, "container");
+        calls.add("VFIO_CHECK_EXTENSION " + extension);
+        return iommu && (extension == TYPE1_IOMMU || extension == TYPE1V2_IOMMU);
+    }
+
+    @Override
+    public int openGroup(int group) {
+        calls.add("open /dev/vfio/" + group);
+        if (group != GROUP) {
+            throw new HostException("open(/dev/vfio/" + group + ")", 2 /* ENOENT */);
+        }
+        return fd("group");
+    }
+
+    @Override
+    public int groupFlags(int group) {
+        expect(group, "group");
+        calls.add("VFIO_GROUP_GET_STATUS");
+        return viable ? GROUP_VIABLE : 0;
+    }
+
+    @Override
+    public void setContainer(int group, int container) {
+        expect(group, "group");
+        expect(container, "container");
+        calls.add("VFIO_GROUP_SET_CONTAINER");
+        if (!viable) {
+            throw new HostException("VFIO_GROUP_SET_CONTAINER", Libc.EPERM);
+        }
+        groupsInContainer.add(group);
+    }
+
+    @Override
+    public void unsetContainer(int group) {
+        expect(group, "group");
+        calls.add("VFIO_GROUP_UNSET_CONTAINER");
+        groupsInContainer.remove(group);
+    }
+
+    @Override
+    public void setIommu(int container, int type) {
+        expect(container, "container");
+        calls.add("VFIO_SET_IOMMU " + type);
+        if (groupsInContainer.isEmpty()) {
+            throw new HostException("VFIO_SET_IOMMU (no group in the container)", 22 /* EINVAL */);
+        }
+        iommuSet = true;
+    }
+
+    @Override
+    public int deviceFd(int group, String name) {
+        expect(group, "group");
+        calls.add("VFIO_GROUP_GET_DEVICE_FD " + name);
+        if (!iommuSet || !groupsInContainer.contains(group) || !name.equals(NAME)) {
+            throw new HostException("VFIO_GROUP_GET_DEVICE_FD(" + name + ")", 22);
+        }
+        return fd("device");
+    }
+
+    @Override
+    public DeviceInfo deviceInfo(int device) {
+        expect(device, "device");
+        calls.add("VFIO_DEVICE_GET_INFO");
+        return new DeviceInfo(DEVICE_PCI | DEVICE_RESET, 9, 5);
+    }
+
+    @Override
+    public RegionInfo regionInfo(int device, int index) {
+        expect(device, "device");
+        calls.add("VFIO_DEVICE_GET_REGION_INFO " + index);
+        int rw = REGION_READ | REGION_WRITE;
+        long size = switch (index) {
+            case 0 -> 4096;
+            case 2 -> 16384;
+            case 4 -> 32;
+            case 7 -> 256;
+            default -> 0;
+        };
+        int flags = size == 0 ? 0 : index == 0 || index == 2 ? rw | REGION_MMAP : rw;
+        return new RegionInfo(index, flags, size, regionOffset(index));
+    }
+
+    @Override
+    public IrqInfo irqInfo(int device, int index) {
+        expect(device, "device");
+        calls.add("VFIO_DEVICE_GET_IRQ_INFO " + index);
+        return new IrqInfo(index, 1, switch (index) {
+            case PCI_INTX_IRQ, PCI_MSI_IRQ -> 1;
+            case PCI_MSIX_IRQ -> 4;
+            default -> 0;
+        });
+    }
+
+    @Override
+    public void setIrqEventfds(int device, int index, int start, int[] fds) {
+        expect(device, "device");
+        calls.add("VFIO_DEVICE_SET_IRQS " + index + " eventfds " + fds.length);
+    }
+
+    @Override
+    public void disableIrqs(int device, int index) {
+        expect(device, "device");
+        calls.add("VFIO_DEVICE_SET_IRQS " + index + " off");
+    }
+
+    @Override
+    public void reset(int device) {
+        expect(device, "device");
+        calls.add("VFIO_DEVICE_RESET");
+        resets++;
+    }
+
+    @Override
+    public void mapDma(int container, long iova, MemorySegment host, boolean writable) {
+        expect(container, "container");
+        calls.add("VFIO_IOMMU_MAP_DMA " + Long.toHexString(iova) + "+" + Long.toHexString(host.byteSize()) + (writable ? " rw" : " r"));
+        if (!iommuSet) {
+            throw new HostException("VFIO_IOMMU_MAP_DMA", 22);
+        }
+        dma.add(Long.toHexString(iova));
+    }
+
+    @Override
+    public void unmapDma(int container, long iova, long size) {
+        expect(container, "container");
+        calls.add("VFIO_IOMMU_UNMAP_DMA " + Long.toHexString(iova) + "+" + Long.toHexString(size));
+        dma.remove(Long.toHexString(iova));
+    }
+
+    @Override
+    public long read(int device, long offset, int size) {
+        expect(device, "device");
+        int index = (int) (offset >>> 40);
+        int at = (int) (offset & 0xff_ffff_ffffL);
+        return switch (index) {
+            case PCI_CONFIG_REGION -> at + size <= 256 ? get(config, at, size) : fail(offset);
+            case 0 -> at + size <= bar0.length ? get(bar0, at, size) : fail(offset);
+            default -> fail(offset);
+        };
+    }
+
+    private long fail(long offset) {
+        throw new HostException("pread at " + Long.toHexString(offset), 22);
+    }
+
+    @Override
+    public void write(int device, long offset, int size, long value) {
+        expect(device, "device");
+        int index = (int) (offset >>> 40);
+        int at = (int) (offset & 0xff_ffff_ffffL);
+        switch (index) {
+            case PCI_CONFIG_REGION -> {
+                if (at + size > 256) {
+                    fail(offset);
+                }
+                configWrites.add(new long[] {at, size, value});
+                put(at, size, value);
+            }
+            case 0 -> {
+                if (at + size > bar0.length) {
+                    fail(offset);
+                }
+                for (int i = 0; i < size; i++) {
+                    bar0[at + i] = (byte) (value >>> (8 * i));
+                }
+            }
+            default -> fail(offset);
+        }
+    }
+
+    @Override
+    public void close(int fd) {
+        calls.add("close " + open.get(fd));
+        if (open.remove(fd) == null) {
+            throw new HostException("close(" + fd + ")", 9);
+        }
+    }
+}
