@@ -3,6 +3,7 @@ package io.jqvm.devices.chardev;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * What a {@code hostdev} of {@code -}, {@code <-} or {@code >-} means: the process's own standard input and output
@@ -13,11 +14,11 @@ public final class Stdio {
     private static final Stdio PROCESS = new Stdio(null, null);
 
     /** Null for the process's stdin. */
-    private final InputStream input;
+    private final Supplier<? extends InputStream> input;
     /** Null for the process's stdout. */
     private final OutputStream output;
 
-    private Stdio(InputStream input, OutputStream output) {
+    private Stdio(Supplier<? extends InputStream> input, OutputStream output) {
         this.input = input;
         this.output = output;
     }
@@ -28,16 +29,17 @@ public final class Stdio {
     }
 
     /**
-     * Guest input read from {@code input} (its end is the end of input; it is closed with the device, and closing
-     * it must end a read that waits) and guest output written to {@code output} (flushed after every chunk, never
+     * Guest input read from a stream {@code input} gives each time a device opens (a VM's reset opens its devices
+     * again; the end of a stream is the end of input; it is closed with the device, and closing it must end a read
+     * that waits) and guest output written to {@code output} (flushed after every chunk, never
      * closed; its writes must not block for long: they hold the device's output thread).
      */
-    public static Stdio streams(InputStream input, OutputStream output) {
+    public static Stdio streams(Supplier<? extends InputStream> input, OutputStream output) {
         return new Stdio(Objects.requireNonNull(input, "input"), Objects.requireNonNull(output, "output"));
     }
 
     Endpoint.Source input(Runnable quit) {
-        return input == null ? StdioConsole.input(quit) : ChannelEndpoint.source(input, true);
+        return input == null ? StdioConsole.input(quit) : ChannelEndpoint.source(input.get(), true);
     }
 
     Endpoint.Sink output() {
