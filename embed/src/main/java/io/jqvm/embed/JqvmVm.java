@@ -56,6 +56,8 @@ public final class JqvmVm implements AutoCloseable {
     private volatile Consumer<String> logListener;
     private volatile VmStartException startFailure;
     private Thread thread;
+    /** The VM's log; set with {@link #thread}. */
+    private Log.Scope scope;
 
     private JqvmVm(JqvmConfig config) {
         this.spec = config.spec();
@@ -100,9 +102,10 @@ public final class JqvmVm implements AutoCloseable {
             if (thread != null) {
                 throw new IllegalStateException("VM " + name + " was started already");
             }
-            Log.Scope scope = Log.newScope(name, List.of(levels()), List.of(sink()));
+            Log.Scope vmScope = Log.newScope(name, List.of(levels()), List.of(sink()));
+            scope = vmScope;
             thread = Thread.ofPlatform().daemon().name("jqvm " + name).start(() -> {
-                Log.enter(scope);
+                Log.enter(vmScope);
                 run();
             });
         }
@@ -135,7 +138,13 @@ public final class JqvmVm implements AutoCloseable {
 
     /** Cuts the power, as SIGTERM does to the command: the guest gets no warning, the exit has status 3. */
     public void stop() {
-        power.cut("power cut by the embedding program");
+        Log.Scope vmScope;
+        synchronized (this) {
+            vmScope = scope;
+        }
+        if (vmScope != null && !exit.isDone()) {
+            Log.runIn(vmScope, () -> power.cut("power cut by the embedding program"));
+        }
     }
 
     /**
