@@ -5,6 +5,7 @@ import io.jqvm.embed.JqvmConfig;
 import io.jqvm.embed.JqvmVm;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -24,9 +25,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * }
  * }</pre>
  *
- * On an instance field every test gets a VM of its own; on a static field the tests of the class share one, booted
- * before the first and closed after the last. The configuration is made when the VM boots (after the class's
- * {@code @BeforeAll} methods for a static field), so it may name images those methods build.
+ * On an instance field every test gets a VM of its own, booted after the class's {@code @BeforeAll} methods (which
+ * may build its images); on a static field the tests of the class share one, booted before the first test and its
+ * class's {@code @BeforeAll} methods (JUnit runs an extension's callbacks around the class's own), closed after the
+ * last. The configuration is made when the VM boots.
  */
 public final class JqvmGuest implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback {
     /** Makes the configuration when the guest boots. */
@@ -36,6 +38,7 @@ public final class JqvmGuest implements BeforeAllCallback, BeforeEachCallback, A
     }
 
     private final ConfigSource source;
+    private Consumer<String> logListener;
     private String readyText;
     private Duration readyTimeout;
     private JqvmVm vm;
@@ -53,6 +56,12 @@ public final class JqvmGuest implements BeforeAllCallback, BeforeEachCallback, A
     public JqvmGuest readyWhen(String text, Duration timeout) {
         this.readyText = Objects.requireNonNull(text, "text");
         this.readyTimeout = Objects.requireNonNull(timeout, "timeout");
+        return this;
+    }
+
+    /** Where the VM's log lines go ({@link JqvmVm#logTo}); stderr unless set. */
+    public JqvmGuest logTo(Consumer<String> listener) {
+        this.logListener = Objects.requireNonNull(listener, "listener");
         return this;
     }
 
@@ -95,6 +104,9 @@ public final class JqvmGuest implements BeforeAllCallback, BeforeEachCallback, A
 
     private void start() throws Exception {
         JqvmVm started = JqvmVm.create(source.get());
+        if (logListener != null) {
+            started.logTo(logListener);
+        }
         vm = started;
         started.start();
         if (readyText != null) {
