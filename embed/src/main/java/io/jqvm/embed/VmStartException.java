@@ -9,7 +9,7 @@ import io.jqvm.common.ExitStatus;
  */
 public class VmStartException extends Exception {
     private static final long serialVersionUID = 1L;
-    private final transient ExitStatus status;
+    private final ExitStatus status;
 
     VmStartException(ExitStatus status, String message) {
         super(message);
