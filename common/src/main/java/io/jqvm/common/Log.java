@@ -12,6 +12,11 @@ import java.util.function.Supplier;
  * takes a set of levels (filters combine, they are not thresholds). Until {@link #configure} is called
  * the qvm default applies: fatal, internal, error, warn and info on stderr.
  *
+ * <p>The routes and the line prefix belong to a {@link Scope}: the process's (the jqvm command's, set by
+ * {@link #configure} and {@link #prefix}), or a VM's own when a program embeds several VMs. A thread's scope is
+ * inherited by the threads it starts, so a VM's vCPU and device threads log into the scope of the thread that
+ * assembled the VM; a thread shared by VMs binds the scope of the VM it works for ({@link #runIn}).
+ *
  * <p>Thread-safe: vCPU threads and device threads log concurrently; a line is written whole.
  */
 public final class Log {
@@ -35,8 +40,24 @@ public final class Log {
     public static final Set<Level> DEFAULT_LEVELS =
             EnumSet.of(Level.FATAL, Level.INTERNAL, Level.ERROR, Level.WARN, Level.INFO);
 
-    private static volatile List<Route> routes = List.of(new Route(DEFAULT_LEVELS, stream(System.err)));
-    private static volatile String prefix = "jqvm";
+    /** Where one VM's (or the process's) lines go, and the name that starts them. */
+    public static final class Scope {
+        private volatile List<Route> routes;
+        private volatile String prefix;
+
+        private Scope(List<Route> routes, String prefix) {
+            this.routes = routes;
+            this.prefix = prefix;
+        }
+    }
+
+    private static final Scope PROCESS = new Scope(List.of(new Route(DEFAULT_LEVELS, stream(System.err))), "jqvm");
+    private static final InheritableThreadLocal<Scope> CURRENT = new InheritableThreadLocal<>() {
+        @Override
+        protected Scope initialValue() {
+            return PROCESS;
+        }
+    };
 
     private Log() {
     }
@@ -52,27 +73,60 @@ public final class Log {
         };
     }
 
-    /** Replaces the routes; an empty list silences the log. */
+    /** Replaces the process's routes; an empty list silences the log. */
     public static synchronized void configure(List<Set<Level>> levels, List<Sink> sinks) {
+        PROCESS.routes = routes(levels, sinks);
+    }
+
+    /** Restores the process's default route (used by tests). */
+    public static synchronized void reset() {
+        PROCESS.routes = List.of(new Route(DEFAULT_LEVELS, stream(System.err)));
+    }
+
+    /** A scope of its own, routed as {@code levels} and {@code sinks} say (an empty list: silent). */
+    public static Scope newScope(String prefix, List<Set<Level>> levels, List<Sink> sinks) {
+        return new Scope(routes(levels, sinks), prefix);
+    }
+
+    /** The current thread's scope. */
+    public static Scope currentScope() {
+        return CURRENT.get();
+    }
+
+    /**
+     * Makes {@code scope} the current thread's for good (a thread that exists to run one VM); the threads it
+     * starts from now on inherit it.
+     */
+    public static void enter(Scope scope) {
+        CURRENT.set(scope);
+    }
+
+    /** Runs {@code task} in {@code scope} on the current thread, then returns to the thread's own. */
+    public static void runIn(Scope scope, Runnable task) {
+        Scope before = CURRENT.get();
+        CURRENT.set(scope);
+        try {
+            task.run();
+        } finally {
+            CURRENT.set(before);
+        }
+    }
+
+    private static List<Route> routes(List<Set<Level>> levels, List<Sink> sinks) {
         List<Route> r = new ArrayList<>();
         for (int i = 0; i < levels.size(); i++) {
             r.add(new Route(EnumSet.copyOf(levels.get(i)), sinks.get(i)));
         }
-        routes = List.copyOf(r);
+        return List.copyOf(r);
     }
 
-    /** Restores the default route (used by tests and between VMs in one JVM). */
-    public static synchronized void reset() {
-        routes = List.of(new Route(DEFAULT_LEVELS, stream(System.err)));
-    }
-
-    /** The name that starts every line, the VM's {@code system} name once known. */
+    /** The name that starts every line of the current scope, the VM's {@code system} name once known. */
     public static void prefix(String name) {
-        prefix = name;
+        CURRENT.get().prefix = name;
     }
 
     public static boolean enabled(Level level) {
-        for (Route r : routes) {
+        for (Route r : CURRENT.get().routes) {
             if (r.levels.contains(level)) {
                 return true;
             }
@@ -81,12 +135,12 @@ public final class Log {
     }
 
     public static void log(Level level, String message) {
-        List<Route> current = routes;
+        Scope scope = CURRENT.get();
         String line = null;
-        for (Route r : current) {
+        for (Route r : scope.routes) {
             if (r.levels.contains(level)) {
                 if (line == null) {
-                    line = prefix + ": " + level.label() + ": " + message;
+                    line = scope.prefix + ": " + level.label() + ": " + message;
                 }
                 r.sink.write(level, line);
             }

@@ -31,4 +31,16 @@ public final class QvmConf {
         Path absolute = cwd.toAbsolutePath();
         return Parser.parse(Sources.expand(args, absolute), absolute);
     }
+
+    /**
+     * Parses a configuration given as text, as if it were a file called {@code name} (which starts every
+     * diagnostic about it).
+     *
+     * @param cwd the directory its relative {@code @file}, {@code load} and {@code dump} paths resolve against
+     * @throws ConfigException for every invalid configuration, with a {@code name:line:column: problem} message
+     */
+    public static VmSpec parse(String name, String text, Path cwd) {
+        Path absolute = cwd.toAbsolutePath();
+        return Parser.parse(Sources.expandText(Quote.escaped(name), text, absolute), absolute);
+    }
 }

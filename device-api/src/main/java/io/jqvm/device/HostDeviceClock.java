@@ -1,6 +1,6 @@
 package io.jqvm.device;
 
-import io.jqvm.device.DeviceClock;
+import io.jqvm.common.Log;
 import java.time.Instant;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -33,7 +33,10 @@ final class HostDeviceClock implements DeviceClock {
 
     @Override
     public Timer schedule(long delayNanos, Runnable task) {
-        ScheduledFuture<?> f = executor.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+        // The thread serves every VM of the process: a callback logs as the VM that scheduled it.
+        Log.Scope scope = Log.currentScope();
+        ScheduledFuture<?> f = executor.schedule(() -> Log.runIn(scope, task), Math.max(0, delayNanos),
+                TimeUnit.NANOSECONDS);
         return () -> f.cancel(false);
     }
 }

@@ -10,6 +10,7 @@ import io.jqvm.config.ConfigException;
 import io.jqvm.config.Origin;
 import io.jqvm.config.model.Unsupported;
 import io.jqvm.config.model.VmSpec;
+import io.jqvm.devices.chardev.Stdio;
 import io.jqvm.vmm.assembly.Assembly;
 import io.jqvm.vmm.assembly.RunningPlatform;
 import io.jqvm.vmm.assembly.VmBuilder;
@@ -18,6 +19,7 @@ import io.jqvm.vmm.system.RuntimeDirectory;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Runs a configuration: assembles the VM, creates it on the chosen accelerator, runs it until the guest
@@ -42,26 +44,53 @@ public final class Vmm {
         return ExitStatus.NORMAL;
     }
 
-    /** Runs the VM from its runtime directory, which it holds until the last reset cycle ends. */
-    public ExitStatus run(VmSpec spec) throws InterruptedException {
-        Log.prefix(spec.system().orElse(VmBuilder.DEFAULT_NAME));
-        GuestDumper.checkDestination(spec.dump());
-        try (PowerCutSignals signals = new PowerCutSignals();
-             RuntimeDirectory directory = RuntimeDirectory.claim(RuntimeDirectory.root(),
-                RuntimeDirectory.directoryName(spec.system()))) {
-            while (true) {
-                VmRuntime.Outcome outcome = runOnce(spec, directory, signals);
-                if (!outcome.reset()) {
-                    return outcome.status();
-                }
-                Log.info("resetting: assembling the VM again");
-            }
+    /**
+     * What a run takes of the host process.
+     *
+     * @param processSignals the process's signals: the terminating ones cut the power, SIGUSR1 and SIGUSR2 are
+     *                       qvm's status report and guest dump (the jqvm command; never a program embedding VMs)
+     * @param stdio          what {@code hostdev -} and {@code >-} read and write
+     * @param power          the switch that cuts the power from outside the guest
+     * @param onStart        told of the running VM once it is assembled, before its first instruction (again after
+     *                       every reset)
+     */
+    public record Host(boolean processSignals, Stdio stdio, PowerSwitch power, Consumer<VmRuntime> onStart) {
+        /** The jqvm command's: the process's signals, stdin and stdout. */
+        public static Host process() {
+            return new Host(true, Stdio.process(), new PowerSwitch(), runtime -> { });
         }
     }
 
-    private VmRuntime.Outcome runOnce(VmSpec spec, RuntimeDirectory directory, PowerCutSignals signals)
+    /** Runs the VM as the jqvm command does, on the process's signals, stdin and stdout. */
+    public ExitStatus run(VmSpec spec) throws InterruptedException {
+        return run(spec, Host.process()).status();
+    }
+
+    /** Runs the VM from its runtime directory, which it holds until the last reset cycle ends. */
+    public VmRuntime.Outcome run(VmSpec spec, Host host) throws InterruptedException {
+        Log.prefix(spec.system().orElse(VmBuilder.DEFAULT_NAME));
+        GuestDumper.checkDestination(spec.dump());
+        PowerCutSignals signals = host.processSignals() ? new PowerCutSignals(host.power()) : null;
+        try (RuntimeDirectory directory = RuntimeDirectory.claim(RuntimeDirectory.root(),
+                RuntimeDirectory.directoryName(spec.system()))) {
+            while (true) {
+                VmRuntime.Outcome outcome = runOnce(spec, directory, host);
+                if (!outcome.reset()) {
+                    return outcome;
+                }
+                Log.info("resetting: assembling the VM again");
+            }
+        } finally {
+            if (signals != null) {
+                signals.close();
+            }
+            host.power().finish();
+        }
+    }
+
+    private VmRuntime.Outcome runOnce(VmSpec spec, RuntimeDirectory directory, Host host)
             throws InterruptedException {
-        try (Assembly a = VmBuilder.assemble(spec, accelerators, false, Optional.of(directory))) {
+        try (Assembly a = VmBuilder.assemble(spec, accelerators, false, Optional.of(directory), host.stdio())) {
             if (a.entry() == null) {
                 // No line is wrong: the command line lacks one, so that is where the error points.
                 throw new ConfigException(Origin.commandLine(1), "nothing to run: neither the command line nor"
@@ -83,14 +112,19 @@ public final class Vmm {
                 a.start(new RunningPlatform(vm, runtime, io));
                 Log.info("VM assembled: " + a.arch().label() + " on " + a.accelerator().name() + ", "
                         + a.vcpuCount() + " vCPU(s)");
-                StatusReport status = new StatusReport(a, runtime);
-                signals.attach(runtime);
-                DiagnosticSignals.install(status::log, () -> dumper.dump("SIGUSR2", DiagnosticSignals.SIGUSR2));
+                host.power().attach(runtime);
+                if (host.processSignals()) {
+                    StatusReport status = new StatusReport(a, runtime);
+                    DiagnosticSignals.install(status::log, () -> dumper.dump("SIGUSR2", DiagnosticSignals.SIGUSR2));
+                }
+                host.onStart().accept(runtime);
                 try {
                     return runtime.run();
                 } finally {
-                    DiagnosticSignals.uninstall();
-                    signals.detach();
+                    if (host.processSignals()) {
+                        DiagnosticSignals.uninstall();
+                    }
+                    host.power().detach();
                 }
             }
         }

@@ -56,6 +56,26 @@ public final class Sources {
         return sources.out;
     }
 
+    /**
+     * The tokens of a configuration given as text (a program embedding jqvm), attributed to {@code name}; its
+     * {@code @file} words include files as a file's would.
+     */
+    public static List<Token> expandText(String name, String text, Path cwd) {
+        Sources sources = new Sources(cwd);
+        sources.addTokens(Lexer.tokens(name, text));
+        return sources.out;
+    }
+
+    private void addTokens(List<Token> tokens) {
+        for (Token token : tokens) {
+            if (!token.quoted() && token.text().startsWith("@")) {
+                include(token.text(), token.origin());
+            } else {
+                out.add(token);
+            }
+        }
+    }
+
     private void include(String word, Origin origin) {
         // The name starts every diagnostic about the file, so it must print as one line.
         String name = Quote.escaped(word.substring(1));
@@ -86,13 +106,7 @@ public final class Sources {
         }
         String text = read(path, name, origin);
         including.put(real, name);
-        for (Token token : Lexer.tokens(name, text)) {
-            if (!token.quoted() && token.text().startsWith("@")) {
-                include(token.text(), token.origin());
-            } else {
-                out.add(token);
-            }
-        }
+        addTokens(Lexer.tokens(name, text));
         including.remove(real);
     }
 

@@ -50,6 +50,11 @@ public final class HostDevs {
      * does when the input is the terminal on stdin.
      */
     public static CharBackend open(List<String> specs, Runnable quit) {
+        return open(specs, quit, Stdio.process());
+    }
+
+    /** As {@link #open(List, Runnable)}, with {@code -}, {@code <-} and {@code >-} meaning {@code stdio}. */
+    public static CharBackend open(List<String> specs, Runnable quit, Stdio stdio) {
         if (specs.isEmpty()) {
             throw new IllegalArgumentException("no hostdev given");
         }
@@ -60,7 +65,7 @@ public final class HostDevs {
         List<Runnable> undo = new ArrayList<>();
         try {
             for (String spec : specs) {
-                Opened o = openOne(spec, quit);
+                Opened o = openOne(spec, quit, stdio);
                 undo.add(o::release);
                 if (o.source != null) {
                     if (input != null) {
@@ -88,11 +93,11 @@ public final class HostDevs {
      * retried for {@code seconds} (-1: for ever; 0: one try), so that a host device that appears later, a pipe
      * or a terminal, say, does not stop the VM from starting.
      */
-    public static CharBackend openDelayed(List<String> specs, long seconds, Runnable quit) {
+    public static CharBackend openDelayed(List<String> specs, long seconds, Runnable quit, Stdio stdio) {
         if (specs.isEmpty()) {
             throw new IllegalArgumentException("no hostdev given");
         }
-        return new DelayedCharBackend(String.join(" ", specs), () -> open(specs, quit), seconds);
+        return new DelayedCharBackend(String.join(" ", specs), () -> open(specs, quit, stdio), seconds);
     }
 
     /** What one option opened: a source, a sink, or both, and a process to end on close. */
@@ -114,13 +119,13 @@ public final class HostDevs {
         }
     }
 
-    private static Opened openOne(String spec, Runnable quit) {
+    private static Opened openOne(String spec, Runnable quit, Stdio stdio) {
         try {
             if (spec.equals(">-")) {
-                return new Opened(null, StdioConsole.output(), null);
+                return new Opened(null, stdio.output(), null);
             }
             if (spec.equals("-") || spec.equals("<-")) {
-                return new Opened(StdioConsole.input(quit), null, null);
+                return new Opened(stdio.input(quit), null, null);
             }
             if (spec.equals("pty")) {
                 Pty pty = new Pty();

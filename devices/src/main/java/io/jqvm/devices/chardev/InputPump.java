@@ -9,6 +9,8 @@ import io.jqvm.common.Log;
  */
 final class InputPump {
     static final int CAPACITY = 4096;
+    /** How long {@link #close} waits for the reader thread to end. */
+    private static final long CLOSE_WAIT_MILLIS = 1000;
 
     private final String name;
     private final Endpoint.Source source;
@@ -107,6 +109,12 @@ final class InputPump {
             source.close();
         } catch (java.io.IOException e) {
             Log.warn("hostdev " + name + ": closing input: " + e.getMessage());
+        }
+        // A closed source ends a waiting read (stdin's within a poll period): the reader is gone when close returns.
+        try {
+            reader.join(CLOSE_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -29,7 +29,7 @@ class DelayedCharBackendTest {
     void aHostDeviceThatAppearsLaterIsOpenedAndThenCarriesBothWays() throws Exception {
         Path line = dir.resolve("line");
         CountDownLatch woken = new CountDownLatch(1);
-        try (CharBackend backend = HostDevs.openDelayed(List.of(line.toString()), 10, () -> { })) {
+        try (CharBackend backend = HostDevs.openDelayed(List.of(line.toString()), 10, () -> { }, Stdio.process())) {
             backend.onInput(woken::countDown);
             backend.write('x'); // nobody on the line yet: dropped
             assertEquals(-1, backend.read());
@@ -50,7 +50,7 @@ class DelayedCharBackendTest {
     @Test
     void delayedZeroTriesOnceAndGivesUp() throws Exception {
         Path line = dir.resolve("never");
-        try (CharBackend backend = HostDevs.openDelayed(List.of(line.toString()), 0, () -> { })) {
+        try (CharBackend backend = HostDevs.openDelayed(List.of(line.toString()), 0, () -> { }, Stdio.process())) {
             Thread.sleep(50);
             Files.writeString(line, "");
             Thread.sleep(DelayedCharBackend.RETRY_MILLIS + 300);
@@ -63,7 +63,7 @@ class DelayedCharBackendTest {
     @Test
     void closingBeforeTheDeviceAppearsStopsTrying() throws IOException, InterruptedException {
         Path line = dir.resolve("late");
-        CharBackend backend = HostDevs.openDelayed(List.of(line.toString()), -1, () -> { });
+        CharBackend backend = HostDevs.openDelayed(List.of(line.toString()), -1, () -> { }, Stdio.process());
         backend.close();
         Files.writeString(line, "");
         Thread.sleep(DelayedCharBackend.RETRY_MILLIS + 300);

@@ -3,21 +3,25 @@ package io.jqvm.it.linux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jqvm.common.ExitStatus;
+import io.jqvm.embed.GuestConsole;
+import io.jqvm.embed.JqvmConfig;
+import io.jqvm.embed.junit.JqvmGuest;
 import io.jqvm.testkit.Command;
-import io.jqvm.it.support.Console;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Debian's stock arm64 kernel and a busybox initramfs, fetched and built by scripts/debian-arm64-guest.sh,
  * booted by jqvm's software CPU on the arm64-virt board: to the shell on 1 and on 2 vCPUs, commands typed
- * on the console, and {@code poweroff} ending jqvm with status 0.
+ * on the console, and {@code poweroff} ending the VM with status 0. The guest runs in the test's JVM
+ * ({@link JqvmGuest}): the jqvm command around it is not what this tests.
  */
 class DebianArm64BootTest {
     private static final Duration BOOT = Duration.ofMinutes(5);
@@ -35,31 +39,54 @@ class DebianArm64BootTest {
         assertEquals(0, r.exitStatus(), r::describe);
     }
 
-    @ParameterizedTest(name = "{0} vCPU(s)")
-    @ValueSource(ints = {1, 2})
-    void bootsToAShellRunsCommandsAndPowersOff(int vcpus, @TempDir Path dir) throws Exception {
-        Path conf = dir.resolve("linux.qvmconf");
+    /** The example board with {@code vcpus} vCPUs, Debian's kernel and the initramfs. */
+    static JqvmConfig debian(int vcpus) throws Exception {
         String board = Files.readString(Command.repo().resolve("examples/arm64-virt.qvmconf"))
                 .replaceAll("(?m)^cpu[ \\t]*\\n", "");
-        Files.writeString(conf, board + "cpu\n".repeat(vcpus)
+        return JqvmConfig.parse("linux.qvmconf", board + "cpu\n".repeat(vcpus)
                 + "load build/guest-cache/Image\ninitrd load build/guest-cache/initramfs.cpio\n"
-                + "cmdline \"console=ttyAMA0 nokaslr cryptomgr.notests\"\n");
-        try (Console console = Console.start(List.of(Command.repo().resolve("jqvm").toString(), "@" + conf),
-                Command.repo())) {
-            console.waitFor("JQVM-INIT-READY", BOOT);
+                + "cmdline \"console=ttyAMA0 nokaslr cryptomgr.notests\"\n", Command.repo());
+    }
+
+    abstract static class Boot {
+        private final int vcpus;
+        @RegisterExtension
+        final JqvmGuest guest;
+
+        Boot(int vcpus) {
+            this.vcpus = vcpus;
+            this.guest = JqvmGuest.boot(() -> debian(vcpus)).readyWhen("JQVM-INIT-READY", BOOT);
+        }
+
+        @Test
+        void bootsToAShellRunsCommandsAndPowersOff() throws Exception {
+            GuestConsole console = guest.console();
             console.waitFor(PROMPT, COMMAND);
             console.type("uname -m");
-            assertTrue(console.waitFor(PROMPT, COMMAND).contains("aarch64"), console::describe);
+            assertTrue(console.waitFor(PROMPT, COMMAND).contains("aarch64"), console::text);
             console.type("nproc");
             String nproc = console.waitFor(PROMPT, COMMAND);
-            assertTrue(nproc.lines().anyMatch(l -> l.strip().equals(Integer.toString(vcpus))),
-                    () -> nproc + console.describe());
+            assertTrue(nproc.lines().anyMatch(l -> l.strip().equals(Integer.toString(vcpus))), nproc);
             console.type("cat /proc/interrupts");
             String interrupts = console.waitFor(PROMPT, COMMAND);
             assertTrue(interrupts.contains("GIC") && interrupts.contains("arch_timer") && interrupts.contains("uart-pl011"),
-                    () -> interrupts + console.describe());
+                    interrupts);
             console.type("poweroff");
-            assertEquals(0, console.waitForExit(COMMAND), console::describe);
+            assertEquals(ExitStatus.NORMAL, guest.vm().awaitExit(COMMAND).orElseThrow().status(), console::text);
+        }
+    }
+
+    @Nested
+    class OneVcpu extends Boot {
+        OneVcpu() {
+            super(1);
+        }
+    }
+
+    @Nested
+    class TwoVcpus extends Boot {
+        TwoVcpus() {
+            super(2);
         }
     }
 }

@@ -24,6 +24,7 @@ import io.jqvm.vmm.VmControlRelay;
 import io.jqvm.vmm.board.PcLayout;
 import io.jqvm.vmm.system.RuntimeDirectory;
 import io.jqvm.device.DeviceClock;
+import io.jqvm.devices.chardev.Stdio;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -63,6 +64,8 @@ public final class Assembly implements AutoCloseable {
     final String acceleratorProblem;
     /** Where named vdevs publish their endpoints; empty for a dryrun, which claims nothing. */
     final Optional<RuntimeDirectory> runtimeDirectory;
+    /** What a {@code hostdev -} or {@code >-} is: the process's stdin and stdout, or an embedding program's streams. */
+    final Stdio stdio;
     final AddressMap map = new AddressMap();
     final Bus mmio = new Bus();
     final Bus pio = new Bus();
@@ -105,9 +108,10 @@ public final class Assembly implements AutoCloseable {
     boolean peerMappedMemory;
 
     Assembly(VmSpec spec, String name, Arch arch, Accelerator accelerator, String acceleratorProblem,
-             Optional<RuntimeDirectory> runtimeDirectory) {
+             Optional<RuntimeDirectory> runtimeDirectory, Stdio stdio) {
         this.spec = spec;
         this.runtimeDirectory = runtimeDirectory;
+        this.stdio = stdio;
         this.name = name;
         this.arch = arch;
         this.accelerator = accelerator;

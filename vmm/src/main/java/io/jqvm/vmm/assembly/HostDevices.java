@@ -33,8 +33,8 @@ final class HostDevices {
         try {
             Value.Delay delay = v.value("delayed", Value.Delay.class).orElse(null);
             Runnable quit = () -> a.control().shutdown(ExitStatus.POWER_CUT, "quit with Ctrl-A x on the console");
-            CharBackend backend = delay == null ? HostDevs.open(specs, quit)
-                    : HostDevs.openDelayed(specs, delay.forever() ? -1 : delay.seconds(), quit);
+            CharBackend backend = delay == null ? HostDevs.open(specs, quit, a.stdio)
+                    : HostDevs.openDelayed(specs, delay.forever() ? -1 : delay.seconds(), quit, a.stdio);
             a.resources.add(backend);
             return backend;
         } catch (HostDevException e) {

@@ -17,6 +17,7 @@ import io.jqvm.config.model.ReserveSpec;
 import io.jqvm.config.model.Sched;
 import io.jqvm.config.model.VdevSpec;
 import io.jqvm.config.model.VmSpec;
+import io.jqvm.devices.chardev.Stdio;
 import io.jqvm.host.HostException;
 import io.jqvm.host.HostMemory;
 import io.jqvm.memory.AddressMap;
@@ -59,6 +60,15 @@ public final class VmBuilder {
      */
     public static Assembly assemble(VmSpec spec, List<Accelerator> accelerators, boolean dryrun,
                                     Optional<RuntimeDirectory> runtimeDirectory) {
+        return assemble(spec, accelerators, dryrun, runtimeDirectory, Stdio.process());
+    }
+
+    /**
+     * As {@link #assemble(VmSpec, List, boolean, Optional)}, with {@code hostdev -} and {@code >-} meaning
+     * {@code stdio} rather than the process's own (an embedding program's streams).
+     */
+    public static Assembly assemble(VmSpec spec, List<Accelerator> accelerators, boolean dryrun,
+                                    Optional<RuntimeDirectory> runtimeDirectory, Stdio stdio) {
         String name = spec.system().orElse(DEFAULT_NAME);
         Log.prefix(name);
         for (var w : spec.warnings()) {
@@ -66,12 +76,12 @@ public final class VmBuilder {
         }
         safety(spec);
         try (BootImages images = BootImages.read(spec)) {
-            return assemble(spec, name, images, accelerators, dryrun, runtimeDirectory);
+            return assemble(spec, name, images, accelerators, dryrun, runtimeDirectory, stdio);
         }
     }
 
     private static Assembly assemble(VmSpec spec, String name, BootImages images, List<Accelerator> accelerators,
-                                     boolean dryrun, Optional<RuntimeDirectory> runtimeDirectory) {
+                                     boolean dryrun, Optional<RuntimeDirectory> runtimeDirectory, Stdio stdio) {
         Arch arch = GuestArchitecture.decide(spec, images);
         spec.checkArchitecture(arch);
         Accelerator accelerator = null;
@@ -84,7 +94,7 @@ public final class VmBuilder {
             }
             problem = e.getMessage();
         }
-        Assembly a = new Assembly(spec, name, arch, accelerator, problem, runtimeDirectory);
+        Assembly a = new Assembly(spec, name, arch, accelerator, problem, runtimeDirectory, stdio);
         a.dryrun = dryrun;
         try {
             layOutMemory(a);
