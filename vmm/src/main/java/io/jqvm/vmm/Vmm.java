@@ -14,6 +14,7 @@ import io.jqvm.vmm.assembly.Assembly;
 import io.jqvm.vmm.assembly.RunningPlatform;
 import io.jqvm.vmm.assembly.VmBuilder;
 import io.jqvm.vmm.debug.GuestDumper;
+import io.jqvm.vmm.debug.gdb.GdbStub;
 import io.jqvm.vmm.system.RuntimeDirectory;
 import java.io.PrintStream;
 import java.util.List;
@@ -48,9 +49,10 @@ public final class Vmm {
         GuestDumper.checkDestination(spec.dump());
         try (PowerCutSignals signals = new PowerCutSignals();
              RuntimeDirectory directory = RuntimeDirectory.claim(RuntimeDirectory.root(),
-                RuntimeDirectory.directoryName(spec.system()))) {
+                RuntimeDirectory.directoryName(spec.system()));
+             Debugger debugger = new Debugger(spec)) {
             while (true) {
-                VmRuntime.Outcome outcome = runOnce(spec, directory, signals);
+                VmRuntime.Outcome outcome = runOnce(spec, directory, signals, debugger);
                 if (!outcome.reset()) {
                     return outcome.status();
                 }
@@ -59,8 +61,43 @@ public final class Vmm {
         }
     }
 
-    private VmRuntime.Outcome runOnce(VmSpec spec, RuntimeDirectory directory, PowerCutSignals signals)
-            throws InterruptedException {
+    /** The {@code gdb} server, opened once the first VM is assembled (it needs the guest's architecture). */
+    private static final class Debugger implements AutoCloseable {
+        private final VmSpec spec;
+        private GdbStub stub;
+
+        Debugger(VmSpec spec) {
+            this.spec = spec;
+        }
+
+        VmRuntime.Outcome run(Assembly a, VmRuntime runtime) throws InterruptedException {
+            if (spec.gdb().isEmpty()) {
+                return runtime.run();
+            }
+            if (stub == null) {
+                stub = GdbStub.open(spec.gdb().get(), a.arch());
+            }
+            stub.attach(runtime, a.memory());
+            VmRuntime.Outcome outcome = null;
+            try {
+                outcome = runtime.run();
+                return outcome;
+            } finally {
+                stub.detach(outcome != null ? outcome
+                        : new VmRuntime.Outcome(ExitStatus.FATAL_AFTER_START, "the VM failed", false));
+            }
+        }
+
+        @Override
+        public void close() {
+            if (stub != null) {
+                stub.close();
+            }
+        }
+    }
+
+    private VmRuntime.Outcome runOnce(VmSpec spec, RuntimeDirectory directory, PowerCutSignals signals,
+            Debugger debugger) throws InterruptedException {
         try (Assembly a = VmBuilder.assemble(spec, accelerators, false, Optional.of(directory))) {
             if (a.entry() == null) {
                 // No line is wrong: the command line lacks one, so that is where the error points.
@@ -87,7 +124,7 @@ public final class Vmm {
                 signals.attach(runtime);
                 DiagnosticSignals.install(status::log, () -> dumper.dump("SIGUSR2", DiagnosticSignals.SIGUSR2));
                 try {
-                    return runtime.run();
+                    return debugger.run(a, runtime);
                 } finally {
                     DiagnosticSignals.uninstall();
                     signals.detach();

@@ -4,13 +4,16 @@ import io.jqvm.accel.A64Entry;
 import io.jqvm.accel.A64Registers;
 import io.jqvm.accel.EntryState;
 import io.jqvm.accel.ExitCounters;
+import io.jqvm.accel.GuestDebug;
 import io.jqvm.accel.GuestIo;
+import io.jqvm.accel.Registers;
 import io.jqvm.accel.VcpuExit;
 import io.jqvm.accel.aarch64.A64Vcpu;
 import io.jqvm.cpu.a64.simd.FpSimdState;
 import io.jqvm.device.IrqLine;
 import io.jqvm.device.SystemRegisterDevice;
 import java.util.Arrays;
+import java.util.stream.Stream;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -32,7 +35,14 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
     private static final long MAX_PARK_NANOS = 100_000_000L;
     private static final long WFE_MAX_PARK_NANOS = 1_000_000L;
 
+    private static final long[] NO_BREAKPOINTS = {};
+
     private volatile Thread thread;
+    /** The debugger's breakpoints (software and hardware alike), sorted; see {@link #setGuestDebug}. */
+    private long[] debuggerBreakpoints = NO_BREAKPOINTS;
+    private boolean debuggerStep;
+    /** A debugger's breakpoint or step is set: the run loop checks each instruction ({@link #runUnderDebugger}). */
+    private boolean debuggerChecks;
     private final IrqLine irqPin = asserted -> {
         irqLevel = asserted;
         if (asserted) {
@@ -70,7 +80,7 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
         sctlr = SCTLR_RESET;
         debug.reset();
         debugChecks = false;
-        dataChecks = false;
+        dataChecks = debuggerWatchpoints != null; // the debugger's outlive a reset
         tcr = ttbr0 = ttbr1 = mair = vbar = esr = far = elr = spsr = par = 0;
         contextidr = tpidrEl1 = tpidrEl0 = tpidrroEl0 = cpacr = cntkctl = csselr = 0;
         Arrays.fill(fp.v, 0);
@@ -118,7 +128,14 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
                 waitForWakeUp();
                 continue;
             }
-            serviceBoundary();
+            if (debuggerChecks) {
+                VcpuExit.Debug stop = runUnderDebugger();
+                if (stop != null) {
+                    return stop;
+                }
+                continue;
+            }
+            serviceBoundary(true);
             int budget = debugChecks ? 1 : BATCH;
             batchLeft = budget;
             currentPageNumber = -1;
@@ -132,7 +149,53 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
                 // the state already reflects the exception or the wait
             }
             retired += budget - batchLeft;
+            if (debuggerStop != null) {
+                return takeDebuggerStop();
+            }
         }
+    }
+
+    /**
+     * Up to a batch of instructions one at a time, for a debugger: a breakpoint stops the vCPU before its
+     * instruction; a single step runs one instruction with interrupts held off (as QEMU's gdbstub does by
+     * default), a WFI or WFE in it completing at once. Null when the batch ended without a stop.
+     */
+    private VcpuExit.Debug runUnderDebugger() {
+        serviceBoundary(!debuggerStep);
+        for (int n = 0; n < BATCH; n++) {
+            if (!debuggerStep && Arrays.binarySearch(debuggerBreakpoints, pc) >= 0) {
+                return new VcpuExit.Debug(GuestDebug.Cause.BREAKPOINT, null, 0);
+            }
+            batchLeft = 1;
+            currentPageNumber = -1;
+            try {
+                if (debugChecks) {
+                    executeWithDebugChecks();
+                } else {
+                    executeBatch();
+                }
+            } catch (ExceptionTaken transfer) {
+                // the state already reflects the exception or the wait
+            }
+            retired += 1 - batchLeft;
+            if (debuggerStop != null) {
+                return takeDebuggerStop();
+            }
+            if (debuggerStep) {
+                waiting = Wait.NONE;
+                return new VcpuExit.Debug(GuestDebug.Cause.STEP, null, 0);
+            }
+            if (waiting != Wait.NONE || stopRequested || poweredOff) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private VcpuExit.Debug takeDebuggerStop() {
+        VcpuExit.Debug stop = debuggerStop;
+        debuggerStop = null;
+        return stop;
     }
 
     @Override
@@ -144,6 +207,40 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
     @Override
     public A64Registers registers() {
         return new A64Registers(Arrays.copyOf(x, A64Registers.GENERAL_REGISTERS), sp, pc, pstate() & 0xFFFF_FFFFL);
+    }
+
+    /** Takes x0-x30, sp and pc, and from PSTATE only NZCV: the exception level and masks stay the CPU's own. */
+    @Override
+    public void setRegisters(Registers registers) {
+        if (!(registers instanceof A64Registers r)) {
+            throw new IllegalArgumentException("an AArch64 vCPU takes A64Registers, not " + registers);
+        }
+        System.arraycopy(r.x(), 0, x, 0, A64Registers.GENERAL_REGISTERS);
+        sp = r.sp();
+        pc = r.pc();
+        nzcv = (int) (r.pstate() >>> 28) & 0xF;
+    }
+
+    @Override
+    public long translateVirtual(long va) {
+        return debuggerTranslate(va);
+    }
+
+    /**
+     * Breakpoints stop at their address before the instruction runs, without writing a BRK into guest memory:
+     * the guest's own memory, its code cache and its compiled regions stay untouched, and a debugger's read
+     * shows the guest's bytes. While any is set the vCPU runs one instruction at a time and compiles nothing.
+     */
+    @Override
+    public void setGuestDebug(GuestDebug d) {
+        long[] breakpoints = Stream.concat(d.softwareBreakpoints().stream(),
+                d.hardwareBreakpoints().stream()).mapToLong(Long::longValue).sorted().distinct().toArray();
+        debuggerBreakpoints = breakpoints.length == 0 ? NO_BREAKPOINTS : breakpoints;
+        debuggerStep = d.singleStep();
+        debuggerChecks = debuggerStep || breakpoints.length > 0;
+        debuggerWatchpoints = d.watchpoints().isEmpty() ? null : d.watchpoints().toArray(GuestDebug.Watchpoint[]::new);
+        debuggerStop = null;
+        updateDataChecks();
     }
 
     @Override
@@ -237,8 +334,8 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
         wake();
     }
 
-    /** Work between instruction batches: timers, remote TLB/code invalidations, interrupts. */
-    private void serviceBoundary() {
+    /** Work between instruction batches: timers, remote TLB/code invalidations, and interrupts when taken. */
+    private void serviceBoundary(boolean takeInterrupts) {
         if (System.nanoTime() >= timerDeadline) {
             timerDeadline = timer.update();
         }
@@ -251,6 +348,9 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
         if (codeGeneration != seenCodeGeneration) {
             seenCodeGeneration = codeGeneration;
             Arrays.fill(writeTag, -1L);
+        }
+        if (!takeInterrupts) {
+            return;
         }
         if (fiqLevel && (daif & DAIF_F) == 0) {
             enterException(0x100, pc);

@@ -3,8 +3,10 @@ package io.jqvm.cpu.a64;
 import static io.jqvm.cpu.a64.IntegerOps.mask;
 
 import io.jqvm.accel.ExitCounters;
+import io.jqvm.accel.GuestDebug;
 import io.jqvm.accel.GuestFault;
 import io.jqvm.accel.GuestIo;
+import io.jqvm.accel.VcpuExit;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -287,8 +289,13 @@ abstract sealed class SoftTlb extends Stage1Walk permits RegionContract {
         stopIfRequested();
     }
 
+    /** The debugger's watchpoints ({@link GuestDebug}), null when it has none; they keep {@link #dataChecks} on. */
+    GuestDebug.Watchpoint[] debuggerWatchpoints;
+    /** A debugger's watchpoint that stopped the current instruction, for the run loop to return. */
+    VcpuExit.Debug debuggerStop;
+
     final void updateDataChecks() {
-        boolean checks = debug.watchpointsEnabled() || (sctlr & SCTLR_A) != 0;
+        boolean checks = debug.watchpointsEnabled() || (sctlr & SCTLR_A) != 0 || debuggerWatchpoints != null;
         if (checks && !dataChecks) {
             flushTlb();
         }
@@ -304,6 +311,15 @@ abstract sealed class SoftTlb extends Stage1Walk permits RegionContract {
 
     /** A watchpoint on a data access: checked after translation (a translation fault comes first), as QEMU. */
     final void checkWatchpoints(long va, int size, boolean write, int accessEl) {
+        if (debuggerWatchpoints != null) {
+            for (GuestDebug.Watchpoint w : debuggerWatchpoints) {
+                if (w.hits(va, size, write)) {
+                    // before the access, as QEMU stops Arm guests for gdb: gdb steps over it itself
+                    debuggerStop = new VcpuExit.Debug(GuestDebug.Cause.WATCHPOINT, w, Math.max(va, w.address()));
+                    throw ExceptionTaken.INSTANCE;
+                }
+            }
+        }
         if (debug.watchpointsEnabled() && debug.enabledFrom(el, (daif & DAIF_D) != 0)) {
             long hit = debug.watchpointHit(va, size, write, accessEl, contextidr);
             if (hit >= 0) {
