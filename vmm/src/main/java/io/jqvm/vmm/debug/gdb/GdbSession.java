@@ -425,7 +425,7 @@ final class GdbSession {
         channel.write(lastStop);
     }
 
-    private void ended(Event.Ended end) throws IOException {
+    private void ended(Event.Ended end) throws IOException, InterruptedException {
         target = null;
         if (end.reset()) {
             return; // the session goes on with the next VM (attached)

@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The framing of GDB's remote serial protocol (gdb manual, "Overview" of the remote protocol): packets
@@ -22,9 +25,14 @@ final class RspChannel {
     /** What {@link #read} returns for a Ctrl-C from the debugger. */
     static final String INTERRUPT = "\u0003";
 
+    /** How long a sent packet waits for its acknowledgement before it is sent again. */
+    private static final long ACK_TIMEOUT_MILLIS = 2000;
+
     private final InputStream in;
     private final OutputStream out;
-    private boolean acks = true;
+    private volatile boolean acks = true;
+    /** Acknowledgements {@link #read} found ({@code true} for '+'), for {@link #write} to wait on. */
+    private final BlockingQueue<Boolean> received = new LinkedBlockingQueue<>();
 
     RspChannel(InputStream in, OutputStream out) {
         this.in = in;
@@ -50,21 +58,32 @@ final class RspChannel {
             if (b == 0x03) {
                 return INTERRUPT;
             }
+            if (b == '+' || b == '-') {
+                if (acks) {
+                    received.add(b == '+');
+                }
+                continue;
+            }
             if (b != '$') {
-                continue; // '+', '-' and noise between packets
+                continue; // noise between packets
             }
             String payload = readPayload();
             if (payload != null) {
                 if (acks) {
-                    out.write('+');
-                    out.flush();
+                    acknowledge('+');
                 }
                 return payload;
             }
             if (acks) {
-                out.write('-');
-                out.flush();
+                acknowledge('-');
             }
+        }
+    }
+
+    private void acknowledge(char c) throws IOException {
+        synchronized (out) {
+            out.write(c);
+            out.flush();
         }
     }
 
@@ -117,23 +136,23 @@ final class RspChannel {
         return sb.toString();
     }
 
-    /** Sends one packet, escaping what must be, and waits for its {@code +} while acknowledgements are on. */
-    void write(String payload) throws IOException {
+    /**
+     * Sends one packet, escaping what must be, and while acknowledgements are on waits for its {@code +}, which
+     * the thread calling {@link #read} receives; a {@code -} or silence sends it again, up to four times.
+     */
+    void write(String payload) throws IOException, InterruptedException {
         byte[] framed = frame(payload);
+        boolean waitForAck = acks;
         for (int attempt = 0; ; attempt++) {
-            out.write(framed);
-            out.flush();
-            if (!acks) {
+            synchronized (out) {
+                out.write(framed);
+                out.flush();
+            }
+            if (!waitForAck) {
                 return;
             }
-            int b;
-            do {
-                b = in.read();
-            } while (b >= 0 && b != '+' && b != '-');
-            if (b < 0) {
-                throw new EOFException("the debugger closed the connection");
-            }
-            if (b == '+' || attempt == 3) {
+            Boolean ack = received.poll(ACK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            if ((ack != null && ack) || attempt == 3) {
                 return; // a debugger that refuses a packet four times will not take it: go on
             }
         }
