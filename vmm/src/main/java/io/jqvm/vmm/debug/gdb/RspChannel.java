@@ -99,8 +99,13 @@ final class RspChannel {
             if (b == '#') {
                 break;
             }
-            if (b == '$' || raw.size() > 2 * MAX_PACKET) {
-                return null; // a new packet began inside this one, or it never ends
+            if (b == '$') { // a new packet began inside this one: the debugger gave it up
+                raw.reset();
+                sum = 0;
+                continue;
+            }
+            if (raw.size() > 2 * MAX_PACKET) {
+                return null; // it never ends
             }
             sum += b;
             raw.write(b);
