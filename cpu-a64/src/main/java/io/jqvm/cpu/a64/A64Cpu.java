@@ -41,8 +41,6 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
     /** The debugger's breakpoints (software and hardware alike), sorted; see {@link #setGuestDebug}. */
     private long[] debuggerBreakpoints = NO_BREAKPOINTS;
     private boolean debuggerStep;
-    /** A debugger's breakpoint or step is set: the run loop checks each instruction ({@link #runUnderDebugger}). */
-    private boolean debuggerChecks;
     private final IrqLine irqPin = asserted -> {
         irqLevel = asserted;
         if (asserted) {
@@ -156,18 +154,22 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
     }
 
     /**
-     * Up to a batch of instructions one at a time, for a debugger: a breakpoint stops the vCPU before its
-     * instruction; a single step runs one instruction with interrupts held off (as QEMU's gdbstub does by
+     * Up to a batch of instructions for a debugger: on a page with a breakpoint, or when stepping, one at a time,
+     * stopping before a breakpoint's instruction; elsewhere a batch that ends where it would enter such a page
+     * ({@link #fetchPage}). A single step runs one instruction with interrupts held off (as QEMU's gdbstub does by
      * default), a WFI or WFE in it completing at once. Null when the batch ended without a stop.
      */
     private VcpuExit.Debug runUnderDebugger() {
         serviceBoundary(!debuggerStep);
         for (int n = 0; n < BATCH; n++) {
-            if (!debuggerStep && Arrays.binarySearch(debuggerBreakpoints, pc) >= 0) {
+            boolean checked = debuggerStep || Arrays.binarySearch(debuggerBreakpointPages, pc >>> 12) >= 0;
+            if (checked && !debuggerStep && Arrays.binarySearch(debuggerBreakpoints, pc) >= 0) {
                 return new VcpuExit.Debug(GuestDebug.Cause.BREAKPOINT, null, 0);
             }
-            batchLeft = 1;
+            int budget = checked || debugChecks ? 1 : BATCH - n;
+            batchLeft = budget;
             currentPageNumber = -1;
+            debuggerBatch = !checked;
             try {
                 if (debugChecks) {
                     executeWithDebugChecks();
@@ -175,9 +177,12 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
                     executeBatch();
                 }
             } catch (ExceptionTaken transfer) {
-                // the state already reflects the exception or the wait
+                // the state already reflects the exception, the wait, or the breakpoint page ahead
+            } finally {
+                debuggerBatch = false;
             }
-            retired += 1 - batchLeft;
+            retired += budget - batchLeft;
+            n += budget - 1;
             if (debuggerStop != null) {
                 return takeDebuggerStop();
             }
@@ -228,14 +233,15 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
 
     /**
      * Breakpoints stop at their address before the instruction runs, without writing a BRK into guest memory:
-     * the guest's own memory, its code cache and its compiled regions stay untouched, and a debugger's read
-     * shows the guest's bytes. While any is set the vCPU runs one instruction at a time and compiles nothing.
+     * the guest's own memory and code cache stay untouched, and a debugger's read shows the guest's bytes. While
+     * any is set, the vCPU interprets (no compiled region runs), one instruction at a time on their pages.
      */
     @Override
     public void setGuestDebug(GuestDebug d) {
         long[] breakpoints = Stream.concat(d.softwareBreakpoints().stream(),
                 d.hardwareBreakpoints().stream()).mapToLong(Long::longValue).sorted().distinct().toArray();
         debuggerBreakpoints = breakpoints.length == 0 ? NO_BREAKPOINTS : breakpoints;
+        debuggerBreakpointPages = Arrays.stream(breakpoints).map(address -> address >>> 12).sorted().distinct().toArray();
         debuggerStep = d.singleStep();
         debuggerChecks = debuggerStep || breakpoints.length > 0;
         debuggerWatchpoints = d.watchpoints().isEmpty() ? null : d.watchpoints().toArray(GuestDebug.Watchpoint[]::new);

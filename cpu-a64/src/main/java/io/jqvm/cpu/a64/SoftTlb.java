@@ -49,6 +49,10 @@ abstract sealed class SoftTlb extends Stage1Walk permits RegionContract {
             syncException(EC_PC_ALIGN, 0, address);
         }
         long vpn = address >>> 12;
+        if (debuggerBatch && Arrays.binarySearch(debuggerBreakpointPages, vpn) >= 0) {
+            pc = address; // not fetched: the debugger's run loop takes this page one instruction at a time
+            throw ExceptionTaken.INSTANCE;
+        }
         int slot = ((int) vpn & TLB_MASK) | (el << TLB_BITS);
         CodePage page = execPage[slot];
         if (execTag[slot] != vpn || !page.valid) {
@@ -288,6 +292,13 @@ abstract sealed class SoftTlb extends Stage1Walk permits RegionContract {
         }
         stopIfRequested();
     }
+
+    /**
+     * A debugger has breakpoints and the vCPU runs a batch outside their pages: entering a page in
+     * {@link #debuggerBreakpointPages} (sorted page numbers) ends the batch before its first instruction.
+     */
+    boolean debuggerBatch;
+    long[] debuggerBreakpointPages = {};
 
     /** The debugger's watchpoints ({@link GuestDebug}), null when it has none; they keep {@link #dataChecks} on. */
     GuestDebug.Watchpoint[] debuggerWatchpoints;

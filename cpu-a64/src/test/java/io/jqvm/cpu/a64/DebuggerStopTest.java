@@ -61,6 +61,29 @@ class DebuggerStopTest {
     }
 
     @Test
+    void aBreakpointOnAnotherPageStopsALoopThatEntersIt() {
+        TestBoard board = TestBoard.withProgram("""
+                    mov x0, #0
+                1:  add x0, x0, #1
+                    cmp x0, #100
+                    b.ne 1b
+                    b far
+                    .align 13
+                far:
+                    mov x1, #7
+                    movz x0, #0x0008
+                    movk x0, #0x8400, lsl #16
+                    hvc #0
+                """);
+        A64Cpu cpu = started(board);
+        long far = TestBoard.RAM + 0x2000;
+        cpu.setGuestDebug(breakpoints(far + 4, 0xFFFF_8000_0000_0000L));
+        assertInstanceOf(VcpuExit.Debug.class, cpu.run());
+        assertEquals(far + 4, cpu.pc());
+        assertEquals(7, cpu.registers().x(1));
+    }
+
+    @Test
     void aSingleStepRunsOneInstruction() {
         A64Cpu cpu = started(TestBoard.withProgram(PROGRAM));
         cpu.setGuestDebug(new GuestDebug(true, List.of(THIRD), List.of(), List.of()));

@@ -72,6 +72,7 @@ final class GdbSession {
         if (!target.holdAll()) {
             return;
         }
+        Log.info("gdb: debugger connected; the guest is stopped");
         while (!done) {
             Event e = events.take();
             switch (e) {

@@ -137,7 +137,6 @@ public final class GdbStub implements AutoCloseable {
             s = new GdbSession(channel, target);
             session = s;
         }
-        Log.info("gdb: debugger connected");
         Thread reader = Thread.ofPlatform().daemon().name("gdb-reader").start(() -> {
             try {
                 while (true) {
