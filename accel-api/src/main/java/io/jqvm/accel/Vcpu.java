@@ -38,6 +38,11 @@ public interface Vcpu {
         throw new UnsupportedOperationException("this vCPU cannot translate guest-virtual addresses");
     }
 
+    /** Null when {@link #setGuestDebug} can do what {@code debug} asks, else why not (a debugger's error reply). */
+    default String guestDebugProblem(GuestDebug debug) {
+        return debug.isNone() ? null : "this vCPU cannot be debugged";
+    }
+
     /** What a debugger asks of the vCPU from its next {@link #run} on ({@link GuestDebug#NONE}: nothing). */
     default void setGuestDebug(GuestDebug debug) {
         if (!debug.isNone()) {

@@ -237,6 +237,11 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
      * any is set, the vCPU interprets (no compiled region runs), one instruction at a time on their pages.
      */
     @Override
+    public String guestDebugProblem(GuestDebug debug) {
+        return null; // any number of breakpoints and watchpoints, of any length
+    }
+
+    @Override
     public void setGuestDebug(GuestDebug d) {
         long[] breakpoints = Stream.concat(d.softwareBreakpoints().stream(),
                 d.hardwareBreakpoints().stream()).mapToLong(Long::longValue).sorted().distinct().toArray();
