@@ -15,6 +15,9 @@ interface DebugTarget {
     /** Stops every vCPU and waits until they are all stopped; false if they could not be (the VM ended). */
     boolean holdAll() throws InterruptedException;
 
+    /** Null when the vCPUs can do what {@code debug} asks, else why not. */
+    String debugProblem(GuestDebug debug) throws InterruptedException;
+
     /** Sets what the debugger asks of a held vCPU from its next run on. */
     void configure(int vcpu, GuestDebug debug) throws InterruptedException;
 

@@ -359,8 +359,29 @@ final class GdbSession {
         return new GuestDebug(step, List.copyOf(softwareBreakpoints), List.copyOf(hardwareBreakpoints), watchpoints);
     }
 
-    /** {@code Z}/{@code z TYPE,ADDR,KIND}: types 0 (software), 1 (hardware), 2-4 (write, read, access watchpoints). */
-    private String breakpoint(boolean insert, String args) {
+    /**
+     * {@code Z}/{@code z TYPE,ADDR,KIND}: types 0 (software), 1 (hardware), 2-4 (write, read, access watchpoints).
+     * An insertion the vCPUs cannot do (KVM on x86 has four debug registers) is undone and refused.
+     */
+    private String breakpoint(boolean insert, String args) throws InterruptedException {
+        Set<Long> software = new LinkedHashSet<>(softwareBreakpoints);
+        Set<Long> hardware = new LinkedHashSet<>(hardwareBreakpoints);
+        List<GuestDebug.Watchpoint> watched = new ArrayList<>(watchpoints);
+        String reply = changeBreakpoint(insert, args);
+        if (insert && reply.equals("OK")) {
+            String problem = target.debugProblem(debugFor(false));
+            if (problem != null) {
+                Log.warn("gdb: cannot insert Z" + args + ": " + problem);
+                softwareBreakpoints.retainAll(software);
+                hardwareBreakpoints.retainAll(hardware);
+                watchpoints.retainAll(watched);
+                return "E1c"; // ENOSPC
+            }
+        }
+        return reply;
+    }
+
+    private String changeBreakpoint(boolean insert, String args) {
         int comma = args.indexOf(',');
         long[] addressAndKind = comma < 0 ? null : numbers(args.substring(comma + 1), ',');
         if (comma != 1 || addressAndKind == null) {

@@ -46,6 +46,11 @@ final class VmDebugTarget implements DebugTarget {
     }
 
     @Override
+    public String debugProblem(GuestDebug debug) throws InterruptedException {
+        return holds.call(0, v -> v.guestDebugProblem(debug));
+    }
+
+    @Override
     public void configure(int vcpu, GuestDebug debug) throws InterruptedException {
         holds.call(vcpu, v -> {
             v.setGuestDebug(debug);

@@ -60,6 +60,11 @@ class GdbSessionTest {
         }
 
         @Override
+        public String debugProblem(GuestDebug d) {
+            return d.hardwareBreakpoints().size() > 2 ? "two hardware breakpoints at most" : null;
+        }
+
+        @Override
         public void configure(int vcpu, GuestDebug d) {
             debug[vcpu] = d;
             configured.add(d);
@@ -195,6 +200,13 @@ class GdbSessionTest {
         assertEquals(List.of(new GuestDebug(false, List.of(), List.of(0x10200L), List.of()),
                 new GuestDebug(true, List.of(), List.of(0x10200L), List.of()), GuestDebug.NONE, GuestDebug.NONE),
                 t.configured, "vCPU 0 continues, vCPU 1 steps; the detach at the end clears both");
+    }
+
+    @Test
+    void anInsertionTheVcpusCannotDoIsUndoneAndRefused() throws Exception {
+        FakeTarget t = new FakeTarget();
+        assertEquals(List.of("OK", "OK", "E1c", "OK", "OK"),
+                run(t, "Z1,10000,4", "Z1,10004,4", "Z1,10008,4", "z1,10000,4", "Z1,10008,4"));
     }
 
     @Test
