@@ -49,8 +49,9 @@ final class GdbSession {
     private TargetArch arch;
     private boolean running;
     private boolean done;
-    /** The threads {@code Hg} (registers, memory) and {@code Hc} select, as vCPU indexes. */
+    /** The threads {@code Hg} (registers, memory) and {@code Hc} (what {@code s} steps) select, as vCPU indexes. */
     private int registerVcpu;
+    private int stepVcpu;
     private String lastStop;
     private final Set<Long> softwareBreakpoints = new LinkedHashSet<>();
     private final Set<Long> hardwareBreakpoints = new LinkedHashSet<>();
@@ -70,6 +71,10 @@ final class GdbSession {
     /** Holds the VM and serves the debugger until it detaches, kills, disconnects, or the VM ends. */
     void run() throws IOException, InterruptedException {
         if (!target.holdAll()) {
+            Log.warn("gdb: the guest could not be stopped for the debugger; it runs on");
+            for (int i = 0; i < target.vcpuCount(); i++) {
+                target.release(i);
+            }
             return;
         }
         Log.info("gdb: debugger connected; the guest is stopped");
@@ -139,7 +144,7 @@ final class GdbSession {
             case 'M' -> writeMemory(args, false);
             case 'X' -> writeMemory(args, true);
             case 'c' -> resume(args.isEmpty() ? "c" : null);
-            case 's' -> resume(args.isEmpty() ? "s:" + tid(registerVcpu) + ";c" : null);
+            case 's' -> resume(args.isEmpty() ? "s:" + tid(stepVcpu) + ";c" : null);
             case 'v' -> verbose(p);
             case 'Z', 'z' -> breakpoint(c == 'Z', args);
             case 'D' -> {
@@ -217,6 +222,8 @@ final class GdbSession {
         }
         if (args.charAt(0) == 'g') {
             registerVcpu = vcpu;
+        } else if (args.charAt(0) == 'c') {
+            stepVcpu = vcpu;
         }
         return "OK";
     }
@@ -431,6 +438,7 @@ final class GdbSession {
         running = false;
         target.holdAll();
         registerVcpu = vcpu;
+        stepVcpu = vcpu;
         String detail = switch (why.cause()) {
             case STEP -> "";
             case BREAKPOINT -> {

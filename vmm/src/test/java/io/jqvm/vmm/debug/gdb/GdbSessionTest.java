@@ -196,10 +196,14 @@ class GdbSessionTest {
     @Test
     void aStepAsksOnlyTheSteppedVcpuToStep() throws Exception {
         FakeTarget t = new FakeTarget();
-        run(t, "Z1,10200,4", "Hc2", "vCont;s:2;c");
+        run(t, "Z1,10200,4", "vCont;s:2;c");
         assertEquals(List.of(new GuestDebug(false, List.of(), List.of(0x10200L), List.of()),
                 new GuestDebug(true, List.of(), List.of(0x10200L), List.of()), GuestDebug.NONE, GuestDebug.NONE),
                 t.configured, "vCPU 0 continues, vCPU 1 steps; the detach at the end clears both");
+        FakeTarget plain = new FakeTarget();
+        run(plain, "Hc2", "s");
+        assertEquals(List.of(GuestDebug.NONE, new GuestDebug(true, List.of(), List.of(), List.of()), GuestDebug.NONE,
+                GuestDebug.NONE), plain.configured, "s steps the thread Hc chose");
     }
 
     @Test
