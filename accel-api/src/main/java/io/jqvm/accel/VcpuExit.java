@@ -1,6 +1,6 @@
 package io.jqvm.accel;
 
-/** Why {@link Vcpu#run} returned: only lifecycle events; I/O never leaves the accelerator's loop. */
+/** Why {@link Vcpu#run} returned: lifecycle events and a debugger's stops; I/O never leaves the accelerator's loop. */
 public sealed interface VcpuExit {
     /** {@link Vcpu#requestStop} was called (the VM is stopping). */
     record Stopped() implements VcpuExit { }
@@ -16,6 +16,13 @@ public sealed interface VcpuExit {
 
     /** The accelerator could not continue running the guest (KVM internal error, failed entry). */
     record Failed(String reason) implements VcpuExit { }
+
+    /**
+     * A {@link GuestDebug} request stopped the vCPU: a breakpoint or watchpoint before its instruction ran (the
+     * pc is that instruction's), or a completed single step. {@code watchpoint} is the one hit, else null;
+     * {@code dataAddress} the watched address accessed.
+     */
+    record Debug(GuestDebug.Cause cause, GuestDebug.Watchpoint watchpoint, long dataAddress) implements VcpuExit { }
 
     Stopped STOPPED = new Stopped();
     Halted HALTED = new Halted();

@@ -100,9 +100,9 @@ class ExamplesTest {
 
     @Test
     void ignoredOptionsStopAtTheNextOptionOfTheOpenContext() {
-        VmSpec spec = args(cwd, "vdev", "pl011", "gdb", "1234", "loc", "0x1c090000");
+        VmSpec spec = args(cwd, "vdev", "pl011", "suppress", "1234", "loc", "0x1c090000");
         assertEquals(Optional.of(new Location.Memory(0x1c090000L)), spec.vdevs().getFirst().location());
-        assertEquals("<command line>:1:3: \"gdb\" is not supported by jqvm; ignored with its arguments \"1234\"",
+        assertEquals("<command line>:1:3: \"suppress\" is not supported by jqvm; ignored with its arguments \"1234\"",
                 spec.warnings().getFirst().toString());
     }
 }

@@ -5,6 +5,7 @@ import io.jqvm.common.Log;
 import io.jqvm.config.model.Accel;
 import io.jqvm.config.model.BlobType;
 import io.jqvm.config.model.DumpSpec;
+import io.jqvm.config.model.GdbSpec;
 import io.jqvm.config.model.LoadSpec;
 import io.jqvm.config.model.LoggerSpec;
 import io.jqvm.config.model.MemoryRegion;
@@ -220,12 +221,40 @@ class GlobalOptionsTest {
     }
 
     @Test
-    void gdbAndSuppressAreIgnoredWithAWarning() {
-        VmSpec spec = args(cwd, "gdb", "1234", "paused", "ram", "1M", "suppress");
+    void suppressIsIgnoredWithAWarning() {
+        VmSpec spec = args(cwd, "ram", "1M", "suppress");
         assertEquals(1, spec.memory().size());
-        assertEquals(List.of("<command line>:1:1: \"gdb\" is not supported by jqvm; ignored with its arguments \"1234\" \"paused\"",
-                "<command line>:1:6: \"suppress\" is not supported by jqvm; ignored"),
+        assertEquals(List.of("<command line>:1:3: \"suppress\" is not supported by jqvm; ignored"),
                 spec.warnings().stream().map(Object::toString).toList());
+    }
+
+    @Test
+    void gdbEndpoints() {
+        assertEquals(Optional.of(new GdbSpec.Tcp("127.0.0.1", 1234)), args(cwd, "gdb", "1234").gdb().map(GdbSpec::endpoint));
+        assertEquals(Optional.of(new GdbSpec.Tcp("127.0.0.1", 1234)), args(cwd, "gdb", "tcp:1234").gdb().map(GdbSpec::endpoint));
+        GdbSpec any = args(cwd, "gdb", "tcp:0.0.0.0:9000,wait").gdb().orElseThrow();
+        assertEquals(new GdbSpec.Tcp("0.0.0.0", 9000), any.endpoint());
+        assertTrue(any.waitForDebugger());
+        GdbSpec unix = args(cwd, "gdb", "unix:gdb.sock").gdb().orElseThrow();
+        assertEquals(new GdbSpec.Unix(cwd.resolve("gdb.sock")), unix.endpoint());
+        assertFalse(unix.waitForDebugger());
+        assertTrue(args(cwd, "ram", "1M").gdb().isEmpty());
+        assertTrue(args(cwd, "ram", "1M").warnings().isEmpty());
+    }
+
+    @Test
+    void badGdbEndpointsAreErrorsAtTheArgument() {
+        failsWith(cwd, "<command line>:1:2: gdb: \"70000\" is not a TCP port (1-65535)", "gdb", "tcp:70000");
+        failsWith(cwd, "<command line>:1:2: gdb: \"0\" is not a TCP port (1-65535)", "gdb", "tcp:localhost:0");
+        failsWith(cwd, "<command line>:1:4: gdb: \"paused\" is not a gdb flag (the only one is 'wait': hold the guest"
+                + " until the debugger attaches)", "ram", "1M", "gdb", "1234,paused");
+        failsWith(cwd, "<command line>:1:2: gdb: unix: needs a socket path", "gdb", "unix:,wait");
+        failsWith(cwd, "<command line>:1:2: gdb: the host before ':1234' is empty (write tcp:PORT for the loopback"
+                + " address, or tcp:HOST:PORT)", "gdb", "tcp::1234");
+        failsWith(cwd, "<command line>:1:2: gdb: \"serial\" is not an endpoint (write gdb [tcp:[HOST:]]PORT[,wait] or"
+                + " gdb unix:PATH[,wait])", "gdb", "serial");
+        failsWith(cwd, "<command line>:1:1: \"gdb\" needs an argument: gdb [tcp:[HOST:]]PORT[,wait] or"
+                + " gdb unix:PATH[,wait]", "gdb");
     }
 
     @Test

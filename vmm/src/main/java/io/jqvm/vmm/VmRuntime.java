@@ -45,6 +45,7 @@ public final class VmRuntime implements VmControl, PowerController {
     private final Object pauseLock = new Object();
     private volatile Pause pause;
     private volatile Consumer<String> dumpHandler;
+    private final VcpuHolds holds;
     /** How long {@link #whileStopped} waits for every vCPU to stop before going on with those that did. */
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
@@ -125,6 +126,12 @@ public final class VmRuntime implements VmControl, PowerController {
         for (int i = 0; i < slots.length; i++) {
             slots[i] = new VcpuSlot(vm.vcpu(i));
         }
+        this.holds = new VcpuHolds(slots.length, this::stopVcpu);
+    }
+
+    /** The debugger's hold on the vCPUs (the GDB stub). */
+    public VcpuHolds holds() {
+        return holds;
     }
 
     /** Starts every vCPU thread and waits until the VM ends. */
@@ -155,18 +162,24 @@ public final class VmRuntime implements VmControl, PowerController {
         scheduling.get(index).applyToCurrentThread(threadName);
         try {
             while (outcome.get() == null) {
+                if (slot.on) { // before a pause or hold, so that a debugger sees where the vCPU will start
+                    EntryState entry = slot.pendingEntry.getAndSet(null);
+                    if (entry != null) {
+                        slot.vcpu.setEntry(entry);
+                    }
+                }
                 Pause paused = pause;
                 if (paused != null && paused.arrive(index, slot.vcpu)) {
                     paused.awaitRelease();
                     continue;
                 }
+                if (holds.holding(index)) {
+                    holds.serve(index, slot.vcpu);
+                    continue;
+                }
                 if (!slot.on) {
                     LockSupport.park(this);
                     continue;
-                }
-                EntryState entry = slot.pendingEntry.getAndSet(null);
-                if (entry != null) {
-                    slot.vcpu.setEntry(entry);
                 }
                 if (!firstVcpuStarted.getAndSet(true)) {
                     Log.info("guest started: vCPU " + index + " running");
@@ -174,6 +187,7 @@ public final class VmRuntime implements VmControl, PowerController {
                 VcpuExit exit = slot.vcpu.run();
                 switch (exit) {
                     case VcpuExit.Stopped s -> { }
+                    case VcpuExit.Debug d -> holds.debugStop(index, d);
                     case VcpuExit.PoweredOff p -> {
                         synchronized (slot) {
                             // A CPU_ON from another vCPU may already have posted the next entry.
@@ -214,6 +228,7 @@ public final class VmRuntime implements VmControl, PowerController {
             } else {
                 Log.error("VM terminated (exit status " + o.status().code() + "): " + o.reason());
             }
+            holds.vmEnded();
             stopEveryVcpu();
             Pause p = pause;
             if (p != null) {
@@ -226,12 +241,17 @@ public final class VmRuntime implements VmControl, PowerController {
     }
 
     private void stopEveryVcpu() {
-        for (VcpuSlot slot : slots) {
-            slot.vcpu.requestStop();
-            Thread t = slot.thread;
-            if (t != null) {
-                LockSupport.unpark(t);
-            }
+        for (int i = 0; i < slots.length; i++) {
+            stopVcpu(i);
+        }
+    }
+
+    private void stopVcpu(int index) {
+        VcpuSlot slot = slots[index];
+        slot.vcpu.requestStop();
+        Thread t = slot.thread;
+        if (t != null) {
+            LockSupport.unpark(t);
         }
     }
 

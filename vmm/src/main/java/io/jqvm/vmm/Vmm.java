@@ -15,6 +15,7 @@ import io.jqvm.vmm.assembly.Assembly;
 import io.jqvm.vmm.assembly.RunningPlatform;
 import io.jqvm.vmm.assembly.VmBuilder;
 import io.jqvm.vmm.debug.GuestDumper;
+import io.jqvm.vmm.debug.gdb.GdbStub;
 import io.jqvm.vmm.system.RuntimeDirectory;
 import java.io.PrintStream;
 import java.util.List;
@@ -72,9 +73,10 @@ public final class Vmm {
         GuestDumper.checkDestination(spec.dump());
         PowerCutSignals signals = host.processSignals() ? new PowerCutSignals(host.power()) : null;
         try (RuntimeDirectory directory = RuntimeDirectory.claim(RuntimeDirectory.root(),
-                RuntimeDirectory.directoryName(spec.system()))) {
+                RuntimeDirectory.directoryName(spec.system()));
+             Debugger debugger = new Debugger(spec)) {
             while (true) {
-                VmRuntime.Outcome outcome = runOnce(spec, directory, host);
+                VmRuntime.Outcome outcome = runOnce(spec, directory, host, debugger);
                 if (!outcome.reset()) {
                     return outcome;
                 }
@@ -88,7 +90,42 @@ public final class Vmm {
         }
     }
 
-    private VmRuntime.Outcome runOnce(VmSpec spec, RuntimeDirectory directory, Host host)
+    /** The {@code gdb} server, opened once the first VM is assembled (it needs the guest's architecture). */
+    private static final class Debugger implements AutoCloseable {
+        private final VmSpec spec;
+        private GdbStub stub;
+
+        Debugger(VmSpec spec) {
+            this.spec = spec;
+        }
+
+        VmRuntime.Outcome run(Assembly a, VmRuntime runtime) throws InterruptedException {
+            if (spec.gdb().isEmpty()) {
+                return runtime.run();
+            }
+            if (stub == null) {
+                stub = GdbStub.open(spec.gdb().get(), a.arch());
+            }
+            stub.attach(runtime, a.memory());
+            VmRuntime.Outcome outcome = null;
+            try {
+                outcome = runtime.run();
+                return outcome;
+            } finally {
+                stub.detach(outcome != null ? outcome
+                        : new VmRuntime.Outcome(ExitStatus.FATAL_AFTER_START, "the VM failed", false));
+            }
+        }
+
+        @Override
+        public void close() {
+            if (stub != null) {
+                stub.close();
+            }
+        }
+    }
+
+    private VmRuntime.Outcome runOnce(VmSpec spec, RuntimeDirectory directory, Host host, Debugger debugger)
             throws InterruptedException {
         try (Assembly a = VmBuilder.assemble(spec, accelerators, false, Optional.of(directory), host.stdio())) {
             if (a.entry() == null) {
@@ -119,7 +156,7 @@ public final class Vmm {
                 }
                 host.onStart().accept(runtime);
                 try {
-                    return runtime.run();
+                    return debugger.run(a, runtime);
                 } finally {
                     if (host.processSignals()) {
                         DiagnosticSignals.uninstall();

@@ -2,8 +2,10 @@ package io.jqvm.accel.kvm;
 
 import io.jqvm.accel.EntryState;
 import io.jqvm.accel.ExitCounters;
+import io.jqvm.accel.GuestDebug;
 import io.jqvm.accel.GuestFault;
 import io.jqvm.accel.GuestIo;
+import io.jqvm.accel.Registers;
 import io.jqvm.accel.Vcpu;
 import io.jqvm.accel.VcpuExit;
 import io.jqvm.accel.X86Entry;
@@ -11,6 +13,7 @@ import io.jqvm.accel.X86Registers;
 import io.jqvm.common.Hex;
 import io.jqvm.host.Libc;
 import io.jqvm.kvm.ioctl.KvmVcpuFd;
+import io.jqvm.kvm.sys.KvmConstants;
 import io.jqvm.kvm.sys.KvmStructs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -69,6 +72,11 @@ final class KvmVcpu implements Vcpu {
     private static final long INTERNAL_DATA = KvmStructs.offset(KvmStructs.RUN, "exit", "internal", "data");
     private static final long SYSTEM_EVENT_TYPE = KvmStructs.offset(KvmStructs.RUN, "exit", "system_event", "type");
     private static final int INTERNAL_DATA_MAX = 16;
+    private static final long DEBUG_DR6 = KvmStructs.offset(KvmStructs.RUN, "exit", "debug", "dr6");
+    private static final long GUEST_DEBUG_REGS = KvmStructs.offset(KvmStructs.GUEST_DEBUG, "debugreg");
+    private static final long TRANSLATION_LINEAR = KvmStructs.offset(KvmStructs.TRANSLATION, "linear_address");
+    private static final long TRANSLATION_PHYSICAL = KvmStructs.offset(KvmStructs.TRANSLATION, "physical_address");
+    private static final long TRANSLATION_VALID = KvmStructs.offset(KvmStructs.TRANSLATION, "valid");
     private static final ValueLayout.OfShort UNALIGNED_SHORT = JAVA_SHORT.withByteAlignment(1);
     private static final ValueLayout.OfInt UNALIGNED_INT = JAVA_INT.withByteAlignment(1);
     private static final ValueLayout.OfLong INT_ALIGNED_LONG = JAVA_LONG.withByteAlignment(4);
@@ -115,7 +123,15 @@ final class KvmVcpu implements Vcpu {
      */
     private Thread preparedThread;
 
-    KvmVcpu(int index, KvmVcpuFd fd, GuestIo io, ExitCounters counters) {
+    /** The KVM_GUESTDBG_* flags this host's KVM_SET_GUEST_DEBUG accepts (KVM_CAP_SET_GUEST_DEBUG2). */
+    private final int guestDebugFlags;
+    private final MemorySegment guestDebug = arena.allocate(KvmStructs.GUEST_DEBUG);
+    private final MemorySegment translation = arena.allocate(KvmStructs.TRANSLATION);
+    /** The debugger's breakpoints and watchpoints in the debug registers; null when it set none. */
+    private X86DebugRegisters debugRegisters;
+
+    KvmVcpu(int index, KvmVcpuFd fd, GuestIo io, ExitCounters counters, int guestDebugFlags) {
+        this.guestDebugFlags = guestDebugFlags;
         this.index = index;
         this.fd = fd;
         this.run = fd.kvmRun();
@@ -195,6 +211,12 @@ final class KvmVcpu implements Vcpu {
                 counters.count(ExitCounters.Reason.MMIO);
                 mmio();
                 return null;
+            }
+            case EXIT_DEBUG -> {
+                counters.count(ExitCounters.Reason.OTHER);
+                X86DebugRegisters registers = debugRegisters;
+                long dr6 = run.get(JAVA_LONG, DEBUG_DR6);
+                return registers != null ? registers.stop(dr6) : new VcpuExit.Debug(GuestDebug.Cause.STEP, null, 0);
             }
             case EXIT_HLT -> {
                 counters.count(ExitCounters.Reason.HLT);
@@ -342,7 +364,6 @@ final class KvmVcpu implements Vcpu {
             case EXIT_UNKNOWN -> "KVM exit of unknown cause, hardware exit reason " + Hex.of(run.get(JAVA_LONG, HW_EXIT_REASON));
             case EXIT_EXCEPTION -> "KVM exit on a guest exception, which jqvm never requests";
             case EXIT_HYPERCALL -> "KVM hypercall exit, which jqvm never enables";
-            case EXIT_DEBUG -> "KVM debug exit, which jqvm never enables";
             default -> "KVM exit reason " + reason + ", which jqvm does not handle";
         };
     }
@@ -383,6 +404,64 @@ final class KvmVcpu implements Vcpu {
                 selectors, sregs.get(JAVA_LONG, FS_BASE), sregs.get(JAVA_LONG, GS_BASE),
                 sregs.get(JAVA_LONG, EntryRegisters.SREGS_CR0), sregs.get(JAVA_LONG, EntryRegisters.SREGS_CR3),
                 sregs.get(JAVA_LONG, EntryRegisters.SREGS_CR4), sregs.get(JAVA_LONG, EntryRegisters.SREGS_EFER));
+    }
+
+    /** Writes the general registers, rip and rflags; segment state stays the vCPU's own. */
+    @Override
+    public void setRegisters(Registers registers) {
+        if (!(registers instanceof X86Registers r)) {
+            throw new IllegalArgumentException("an x86 vCPU takes X86Registers, not " + registers);
+        }
+        completePendingAccess();
+        fd.getRegs(regs);
+        for (int i = 0; i < GPR_OFFSETS.length; i++) {
+            regs.set(JAVA_LONG, GPR_OFFSETS[i], r.gpr(i));
+        }
+        regs.set(JAVA_LONG, EntryRegisters.REGS_RIP, r.rip());
+        regs.set(JAVA_LONG, EntryRegisters.REGS_RFLAGS, r.rflags());
+        fd.setRegs(regs);
+    }
+
+    /** KVM_TRANSLATE: the walk of the guest's page tables from its CR3 (identity without paging). */
+    @Override
+    public long translateVirtual(long va) {
+        translation.fill((byte) 0);
+        translation.set(JAVA_LONG, TRANSLATION_LINEAR, va);
+        fd.translate(translation);
+        return translation.get(JAVA_BYTE, TRANSLATION_VALID) != 0 ? translation.get(JAVA_LONG, TRANSLATION_PHYSICAL) : -1;
+    }
+
+    @Override
+    public String guestDebugProblem(GuestDebug debug) {
+        return X86DebugRegisters.problem(debug);
+    }
+
+    /**
+     * KVM_SET_GUEST_DEBUG: breakpoints and watchpoints in the debug registers; a single step with the guest's
+     * interrupts blocked (KVM_GUESTDBG_BLOCKIRQ, where the host kernel has it), as QEMU's gdbstub steps.
+     */
+    @Override
+    public void setGuestDebug(GuestDebug debug) {
+        X86DebugRegisters registers = X86DebugRegisters.of(debug);
+        guestDebug.fill((byte) 0);
+        int control = 0;
+        if (!debug.isNone()) {
+            control = KvmConstants.GUESTDBG_ENABLE;
+            if (!registers.isEmpty()) {
+                control |= KvmConstants.GUESTDBG_USE_HW_BP;
+                long[] addresses = registers.addresses();
+                for (int i = 0; i < addresses.length; i++) {
+                    guestDebug.set(JAVA_LONG, GUEST_DEBUG_REGS + 8L * i, addresses[i]);
+                }
+                guestDebug.set(JAVA_LONG, GUEST_DEBUG_REGS + 8L * 7, registers.dr7());
+            }
+            if (debug.singleStep()) {
+                control |= KvmConstants.GUESTDBG_SINGLESTEP | (guestDebugFlags & KvmConstants.GUESTDBG_BLOCKIRQ);
+            }
+        }
+        guestDebug.set(JAVA_INT, 0, control);
+        fd.setGuestDebug(guestDebug);
+        debugRegisters = debug.isNone() ? null : registers;
     }
 
     @Override

@@ -171,12 +171,13 @@ final class KvmVirtualMachine implements VirtualMachine {
             }
             ExitCounters counters = new ExitCounters();
             int mmapSize = kvm.vcpuMmapSize();
+            int guestDebugFlags = Math.max(0, kvm.checkExtension(KvmConstants.CAP_SET_GUEST_DEBUG2));
             try (Arena scratch = Arena.ofConfined()) {
                 CpuidTable cpuid = CpuidTable.fromKvm(kvm.supportedCpuid(scratch));
                 List<KvmVcpuFd> fds = new ArrayList<>();
                 for (int i = 0; i < spec.vcpus(); i++) {
                     KvmVcpuFd fd = vm.createVcpu(i, mmapSize);
-                    vcpus.add(new KvmVcpu(i, fd, io, counters));
+                    vcpus.add(new KvmVcpu(i, fd, io, counters, guestDebugFlags));
                     fds.add(fd);
                     fd.setCpuid2(CpuidTable.toKvm(cpuid.forVcpu(i, spec.vcpus(), spec.x86IrqChip()), scratch));
                 }

@@ -41,6 +41,14 @@ public final class KvmVcpuFd implements AutoCloseable {
         Libc.ioctl(fd, KvmRequests.SET_REGS, regs, "KVM_SET_REGS");
     }
 
+    public void setGuestDebug(MemorySegment guestDebug) {
+        Libc.ioctl(fd, KvmRequests.SET_GUEST_DEBUG, guestDebug, "KVM_SET_GUEST_DEBUG");
+    }
+
+    public void translate(MemorySegment translation) {
+        Libc.ioctl(fd, KvmRequests.TRANSLATE, translation, "KVM_TRANSLATE");
+    }
+
     public void getSregs(MemorySegment sregs) {
         Libc.ioctl(fd, KvmRequests.GET_SREGS, sregs, "KVM_GET_SREGS");
     }

@@ -19,6 +19,14 @@ public final class KvmConstants {
     public static final int CAP_MAX_VCPUS = 66;
     public static final int CAP_READONLY_MEM = 81;
     public static final int CAP_IMMEDIATE_EXIT = 136;
+    /** The KVM_GUESTDBG_* flags KVM_SET_GUEST_DEBUG accepts (0 on kernels before 5.16). */
+    public static final int CAP_SET_GUEST_DEBUG2 = 195;
+
+    // KVM_SET_GUEST_DEBUG control flags (KVM_GUESTDBG_*, x86)
+    public static final int GUESTDBG_ENABLE = 0x1;
+    public static final int GUESTDBG_SINGLESTEP = 0x2;
+    public static final int GUESTDBG_USE_HW_BP = 0x20000;
+    public static final int GUESTDBG_BLOCKIRQ = 0x100000;
 
     // exit reasons (KVM_EXIT_*)
     public static final int EXIT_UNKNOWN = 0;

@@ -45,4 +45,6 @@ public final class KvmRequests {
     public static final long SET_MP_STATE = iow(KVMIO, 0x99, KvmStructs.MP_STATE.byteSize());
     public static final long GET_VCPU_EVENTS = ior(KVMIO, 0x9f, KvmStructs.VCPU_EVENTS.byteSize());
     public static final long SET_VCPU_EVENTS = iow(KVMIO, 0xa0, KvmStructs.VCPU_EVENTS.byteSize());
+    public static final long TRANSLATE = iowr(KVMIO, 0x85, KvmStructs.TRANSLATION.byteSize());
+    public static final long SET_GUEST_DEBUG = iow(KVMIO, 0x9b, KvmStructs.GUEST_DEBUG.byteSize());
 }

@@ -105,6 +105,21 @@ public final class KvmStructs {
     /** The header; {@code len} bytes of kernel sigset follow it. */
     public static final StructLayout SIGNAL_MASK = structLayout(JAVA_INT.withName("len")).withName("kvm_signal_mask");
 
+    /** KVM_SET_GUEST_DEBUG's argument: control flags, then x86's {@code debugreg[8]} (DR0-DR3, DR6 and DR7 used). */
+    public static final StructLayout GUEST_DEBUG = structLayout(
+            JAVA_INT.withName("control"), JAVA_INT.withName("pad"),
+            sequenceLayout(8, JAVA_LONG).withName("debugreg")).withName("kvm_guest_debug");
+
+    /** KVM_TRANSLATE: a guest-linear address in, the guest-physical address and whether it is mapped out. */
+    public static final StructLayout TRANSLATION = structLayout(
+            JAVA_LONG.withName("linear_address"), JAVA_LONG.withName("physical_address"),
+            JAVA_BYTE.withName("valid"), JAVA_BYTE.withName("writeable"), JAVA_BYTE.withName("usermode"),
+            paddingLayout(5)).withName("kvm_translation");
+
+    private static final GroupLayout RUN_DEBUG = structLayout(
+            JAVA_INT.withName("exception"), JAVA_INT.withName("pad"), JAVA_LONG.withName("pc"),
+            JAVA_LONG.withName("dr6"), JAVA_LONG.withName("dr7")).withName("debug");
+
     private static final GroupLayout RUN_IO = structLayout(
             JAVA_BYTE.withName("direction"), JAVA_BYTE.withName("size"), JAVA_SHORT.withName("port"),
             JAVA_INT.withName("count"), JAVA_LONG.withName("data_offset")).withName("io");
@@ -135,7 +150,7 @@ public final class KvmStructs {
             JAVA_INT.withName("exit_reason"), JAVA_BYTE.withName("ready_for_interrupt_injection"),
             JAVA_BYTE.withName("if_flag"), JAVA_SHORT.withName("flags"),
             JAVA_LONG.withName("cr8"), JAVA_LONG.withName("apic_base"),
-            unionLayout(RUN_HW, RUN_IO, RUN_MMIO, RUN_FAIL_ENTRY, RUN_INTERNAL, RUN_SYSTEM_EVENT,
+            unionLayout(RUN_HW, RUN_DEBUG, RUN_IO, RUN_MMIO, RUN_FAIL_ENTRY, RUN_INTERNAL, RUN_SYSTEM_EVENT,
                     sequenceLayout(256, JAVA_BYTE).withName("padding")).withName("exit"),
             JAVA_LONG.withName("kvm_valid_regs"), JAVA_LONG.withName("kvm_dirty_regs"),
             sequenceLayout(2048, JAVA_BYTE).withName("s")).withName("kvm_run");

@@ -47,6 +47,8 @@ class KvmRequestsTest {
         assertEquals(0x4004AE99L, KvmRequests.SET_MP_STATE);
         assertEquals(0x8040AE9FL, KvmRequests.GET_VCPU_EVENTS);
         assertEquals(0x4040AEA0L, KvmRequests.SET_VCPU_EVENTS);
+        assertEquals(0x4048AE9BL, KvmRequests.SET_GUEST_DEBUG);
+        assertEquals(0xC018AE85L, KvmRequests.TRANSLATE);
     }
 
     @Test

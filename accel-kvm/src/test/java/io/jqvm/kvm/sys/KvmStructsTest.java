@@ -26,6 +26,8 @@ class KvmStructsTest {
         assertEquals(4, KvmStructs.SIGNAL_MASK.byteSize());
         assertEquals(1024, KvmStructs.LAPIC_STATE.byteSize());
         assertEquals(2352, KvmStructs.RUN.byteSize());
+        assertEquals(72, KvmStructs.GUEST_DEBUG.byteSize());
+        assertEquals(24, KvmStructs.TRANSLATION.byteSize());
     }
 
     @Test
@@ -35,6 +37,10 @@ class KvmStructsTest {
         assertEquals(16, offset(KvmStructs.RUN, "cr8"));
         assertEquals(24, offset(KvmStructs.RUN, "apic_base"));
         assertEquals(32, offset(KvmStructs.RUN, "exit", "io", "direction"));
+        assertEquals(32, offset(KvmStructs.RUN, "exit", "debug", "exception"));
+        assertEquals(40, offset(KvmStructs.RUN, "exit", "debug", "pc"));
+        assertEquals(48, offset(KvmStructs.RUN, "exit", "debug", "dr6"));
+        assertEquals(56, offset(KvmStructs.RUN, "exit", "debug", "dr7"));
         assertEquals(33, offset(KvmStructs.RUN, "exit", "io", "size"));
         assertEquals(34, offset(KvmStructs.RUN, "exit", "io", "port"));
         assertEquals(36, offset(KvmStructs.RUN, "exit", "io", "count"));

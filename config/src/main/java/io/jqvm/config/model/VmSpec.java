@@ -24,6 +24,7 @@ import java.util.OptionalLong;
  * @param loggers     explicit {@code logger} lines; see {@link #effectiveLoggers()}
  * @param unsupported explicit {@code unsupported} choices; see {@link #unsupportedAction}
  * @param tolerance   {@code tolerance}, in microseconds
+ * @param gdb         {@code gdb}: the GDB remote-protocol server, when configured
  * @param arch        jqvm extension {@code arch}: the forced guest architecture
  * @param accel       jqvm extension {@code accel}: the forced accelerator
  * @param warnings    options accepted but ignored, with their origins, for the launcher to report
@@ -32,7 +33,7 @@ public record VmSpec(Optional<String> system, List<MemoryRegion> memory, List<Cp
                      Optional<String> cmdline, List<PassSpec> passes, List<ReserveSpec> reserves,
                      List<VdevSpec> vdevs, Map<String, Setting> settings, List<LoggerSpec> loggers,
                      Map<Unsupported.Kind, Unsupported.Action> unsupported, OptionalLong tolerance,
-                     Optional<DumpSpec> dump, Optional<Safety> safety, boolean dryrun, boolean debug,
+                     Optional<DumpSpec> dump, Optional<GdbSpec> gdb, Optional<Safety> safety, boolean dryrun, boolean debug,
                      Optional<Arch> arch, Optional<Accel> accel, List<ConfigWarning> warnings) {
     public VmSpec {
         memory = List.copyOf(memory);

@@ -12,6 +12,7 @@ import io.jqvm.config.model.BlobType;
 import io.jqvm.config.model.ConfigWarning;
 import io.jqvm.config.model.CpuSpec;
 import io.jqvm.config.model.DumpSpec;
+import io.jqvm.config.model.GdbSpec;
 import io.jqvm.config.model.Interrupt;
 import io.jqvm.config.model.LoadSpec;
 import io.jqvm.config.model.LoggerSpec;
@@ -84,6 +85,7 @@ public final class Parser {
     private final Map<Unsupported.Kind, Unsupported.Action> unsupported = new EnumMap<>(Unsupported.Kind.class);
     private OptionalLong tolerance = OptionalLong.empty();
     private Optional<DumpSpec> dump = Optional.empty();
+    private Optional<GdbSpec> gdb = Optional.empty();
     private Optional<Safety> safety = Optional.empty();
     private boolean dryrun;
     private boolean debug;
@@ -112,7 +114,7 @@ public final class Parser {
         }
         closeContext();
         VmSpec spec = new VmSpec(system, memory, cpus, loads, cmdline, passes, reserves, vdevs, settings, loggers,
-                unsupported, tolerance, dump, safety, dryrun, debug, arch, accel, warnings);
+                unsupported, tolerance, dump, gdb, safety, dryrun, debug, arch, accel, warnings);
         arch.ifPresent(spec::checkArchitecture);
         return spec;
     }
@@ -139,7 +141,8 @@ public final class Parser {
             case "safety" -> safety = Optional.of(keyword(option, "safety none|warn|required", Safety.class));
             case "dryrun" -> dryrun = true;
             case "debug" -> debug = true;
-            case "gdb", "suppress" -> ignored(option);
+            case "gdb" -> gdb(option);
+            case "suppress" -> ignored(option);
             case "arch" -> arch(option);
             case "accel" -> accel = Optional.of(keyword(option, "accel kvm|soft", Accel.class));
             case "acpi", "data", "initrd", "fdt", "guest" -> blob(option);
@@ -337,6 +340,51 @@ public final class Parser {
         } else {
             dump = Optional.of(new DumpSpec.Directory(path(text, value.origin(), "dump"), option.origin()));
         }
+    }
+
+    /** {@code gdb [tcp:[HOST:]]PORT[,wait]} or {@code gdb unix:PATH[,wait]}; an error points at the argument. */
+    private void gdb(Token option) {
+        String syntax = "gdb [tcp:[HOST:]]PORT[,wait] or gdb unix:PATH[,wait]";
+        Token value = argument(option, syntax);
+        String text = value.text();
+        boolean wait = false;
+        int comma = text.lastIndexOf(',');
+        if (comma >= 0) {
+            String flag = text.substring(comma + 1);
+            if (!flag.equals("wait")) {
+                throw new ConfigException(value.origin(), "gdb: " + Quote.of(flag)
+                        + " is not a gdb flag (the only one is 'wait': hold the guest until the debugger attaches)");
+            }
+            wait = true;
+            text = text.substring(0, comma);
+        }
+        GdbSpec.Endpoint endpoint;
+        if (text.startsWith("tcp:")) {
+            String address = text.substring(4);
+            int colon = address.lastIndexOf(':');
+            String host = colon < 0 ? "127.0.0.1" : address.substring(0, colon);
+            String port = address.substring(colon + 1);
+            if (host.isEmpty()) {
+                throw new ConfigException(value.origin(), "gdb: the host before ':" + port
+                        + "' is empty (write tcp:PORT for the loopback address, or tcp:HOST:PORT)");
+            }
+            int portColumn = 4 + colon + 1;
+            if (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+                throw new ConfigException(value.origin(), "gdb: " + Quote.of(port)
+                        + " is not a TCP port (1-65535)");
+            }
+            endpoint = new GdbSpec.Tcp(host, Integer.parseInt(port));
+        } else if (text.startsWith("unix:")) {
+            if (text.length() == 5) {
+                throw new ConfigException(value.origin(), "gdb: unix: needs a socket path");
+            }
+            endpoint = new GdbSpec.Unix(path(text.substring(5), value.origin(), "gdb"));
+        } else if (text.matches("[0-9]{1,5}") && Integer.parseInt(text) >= 1 && Integer.parseInt(text) <= 65535) {
+            endpoint = new GdbSpec.Tcp("127.0.0.1", Integer.parseInt(text)); // qvm's bare port
+        } else {
+            throw new ConfigException(value.origin(), "gdb: " + Quote.of(text) + " is not an endpoint (write " + syntax + ")");
+        }
+        gdb = Optional.of(new GdbSpec(endpoint, wait, option.origin()));
     }
 
     private void arch(Token option) {

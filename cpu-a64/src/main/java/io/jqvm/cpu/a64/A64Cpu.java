@@ -4,13 +4,16 @@ import io.jqvm.accel.A64Entry;
 import io.jqvm.accel.A64Registers;
 import io.jqvm.accel.EntryState;
 import io.jqvm.accel.ExitCounters;
+import io.jqvm.accel.GuestDebug;
 import io.jqvm.accel.GuestIo;
+import io.jqvm.accel.Registers;
 import io.jqvm.accel.VcpuExit;
 import io.jqvm.accel.aarch64.A64Vcpu;
 import io.jqvm.cpu.a64.simd.FpSimdState;
 import io.jqvm.device.IrqLine;
 import io.jqvm.device.SystemRegisterDevice;
 import java.util.Arrays;
+import java.util.stream.Stream;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -32,7 +35,12 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
     private static final long MAX_PARK_NANOS = 100_000_000L;
     private static final long WFE_MAX_PARK_NANOS = 1_000_000L;
 
+    private static final long[] NO_BREAKPOINTS = {};
+
     private volatile Thread thread;
+    /** The debugger's breakpoints (software and hardware alike), sorted; see {@link #setGuestDebug}. */
+    private long[] debuggerBreakpoints = NO_BREAKPOINTS;
+    private boolean debuggerStep;
     private final IrqLine irqPin = asserted -> {
         irqLevel = asserted;
         if (asserted) {
@@ -70,7 +78,7 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
         sctlr = SCTLR_RESET;
         debug.reset();
         debugChecks = false;
-        dataChecks = false;
+        dataChecks = debuggerWatchpoints != null; // the debugger's outlive a reset
         tcr = ttbr0 = ttbr1 = mair = vbar = esr = far = elr = spsr = par = 0;
         contextidr = tpidrEl1 = tpidrEl0 = tpidrroEl0 = cpacr = cntkctl = csselr = 0;
         Arrays.fill(fp.v, 0);
@@ -118,7 +126,14 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
                 waitForWakeUp();
                 continue;
             }
-            serviceBoundary();
+            if (debuggerChecks) {
+                VcpuExit.Debug stop = runUnderDebugger();
+                if (stop != null) {
+                    return stop;
+                }
+                continue;
+            }
+            serviceBoundary(true);
             int budget = debugChecks ? 1 : BATCH;
             batchLeft = budget;
             currentPageNumber = -1;
@@ -132,7 +147,60 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
                 // the state already reflects the exception or the wait
             }
             retired += budget - batchLeft;
+            if (debuggerStop != null) {
+                return takeDebuggerStop();
+            }
         }
+    }
+
+    /**
+     * Up to a batch of instructions for a debugger: on a page with a breakpoint, or when stepping, one at a time,
+     * stopping before a breakpoint's instruction; elsewhere a batch that ends where it would enter such a page
+     * ({@link #fetchPage}). A single step runs one instruction with interrupts held off (as QEMU's gdbstub does by
+     * default), a WFI or WFE in it completing at once. Null when the batch ended without a stop.
+     */
+    private VcpuExit.Debug runUnderDebugger() {
+        serviceBoundary(!debuggerStep);
+        for (int n = 0; n < BATCH; n++) {
+            boolean checked = debuggerStep || Arrays.binarySearch(debuggerBreakpointPages, pc >>> 12) >= 0;
+            if (checked && !debuggerStep && Arrays.binarySearch(debuggerBreakpoints, pc) >= 0) {
+                return new VcpuExit.Debug(GuestDebug.Cause.BREAKPOINT, null, 0);
+            }
+            int budget = checked || debugChecks ? 1 : BATCH - n;
+            batchLeft = budget;
+            currentPageNumber = -1;
+            debuggerBatch = !checked;
+            try {
+                if (debugChecks) {
+                    executeWithDebugChecks();
+                } else {
+                    executeBatch();
+                }
+            } catch (ExceptionTaken transfer) {
+                // the state already reflects the exception, the wait, or the breakpoint page ahead
+            } finally {
+                debuggerBatch = false;
+            }
+            retired += budget - batchLeft;
+            n += budget - 1;
+            if (debuggerStop != null) {
+                return takeDebuggerStop();
+            }
+            if (debuggerStep) {
+                waiting = Wait.NONE;
+                return new VcpuExit.Debug(GuestDebug.Cause.STEP, null, 0);
+            }
+            if (waiting != Wait.NONE || stopRequested || poweredOff) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private VcpuExit.Debug takeDebuggerStop() {
+        VcpuExit.Debug stop = debuggerStop;
+        debuggerStop = null;
+        return stop;
     }
 
     @Override
@@ -144,6 +212,46 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
     @Override
     public A64Registers registers() {
         return new A64Registers(Arrays.copyOf(x, A64Registers.GENERAL_REGISTERS), sp, pc, pstate() & 0xFFFF_FFFFL);
+    }
+
+    /** Takes x0-x30, sp and pc, and from PSTATE only NZCV: the exception level and masks stay the CPU's own. */
+    @Override
+    public void setRegisters(Registers registers) {
+        if (!(registers instanceof A64Registers r)) {
+            throw new IllegalArgumentException("an AArch64 vCPU takes A64Registers, not " + registers);
+        }
+        System.arraycopy(r.x(), 0, x, 0, A64Registers.GENERAL_REGISTERS);
+        sp = r.sp();
+        pc = r.pc();
+        nzcv = (int) (r.pstate() >>> 28) & 0xF;
+    }
+
+    @Override
+    public long translateVirtual(long va) {
+        return debuggerTranslate(va);
+    }
+
+    /**
+     * Breakpoints stop at their address before the instruction runs, without writing a BRK into guest memory:
+     * the guest's own memory and code cache stay untouched, and a debugger's read shows the guest's bytes. While
+     * any is set, the vCPU interprets (no compiled region runs), one instruction at a time on their pages.
+     */
+    @Override
+    public String guestDebugProblem(GuestDebug debug) {
+        return null; // any number of breakpoints and watchpoints, of any length
+    }
+
+    @Override
+    public void setGuestDebug(GuestDebug d) {
+        long[] breakpoints = Stream.concat(d.softwareBreakpoints().stream(),
+                d.hardwareBreakpoints().stream()).mapToLong(Long::longValue).sorted().distinct().toArray();
+        debuggerBreakpoints = breakpoints.length == 0 ? NO_BREAKPOINTS : breakpoints;
+        debuggerBreakpointPages = Arrays.stream(breakpoints).map(address -> address >>> 12).sorted().distinct().toArray();
+        debuggerStep = d.singleStep();
+        debuggerChecks = debuggerStep || breakpoints.length > 0;
+        debuggerWatchpoints = d.watchpoints().isEmpty() ? null : d.watchpoints().toArray(GuestDebug.Watchpoint[]::new);
+        debuggerStop = null;
+        updateDataChecks();
     }
 
     @Override
@@ -237,8 +345,8 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
         wake();
     }
 
-    /** Work between instruction batches: timers, remote TLB/code invalidations, interrupts. */
-    private void serviceBoundary() {
+    /** Work between instruction batches: timers, remote TLB/code invalidations, and interrupts when taken. */
+    private void serviceBoundary(boolean takeInterrupts) {
         if (System.nanoTime() >= timerDeadline) {
             timerDeadline = timer.update();
         }
@@ -251,6 +359,9 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
         if (codeGeneration != seenCodeGeneration) {
             seenCodeGeneration = codeGeneration;
             Arrays.fill(writeTag, -1L);
+        }
+        if (!takeInterrupts) {
+            return;
         }
         if (fiqLevel && (daif & DAIF_F) == 0) {
             enterException(0x100, pc);

@@ -94,6 +94,9 @@ abstract sealed class A64State implements GeneralRegisters permits Exceptions {
     /** A breakpoint or software step is enabled: instructions run one at a time through the debug checks. */
     boolean debugChecks;
 
+    /** A debugger's breakpoint or step is set (A64Cpu.setGuestDebug): no compiled region may run past one. */
+    boolean debuggerChecks;
+
     /**
      * A watchpoint is enabled or SCTLR_EL1.A is set: the read and write TLBs stay empty, so every data access
      * takes the slow path, which checks them. Nothing on the fast path (interpreted or compiled) pays for it.

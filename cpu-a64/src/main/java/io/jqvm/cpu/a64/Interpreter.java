@@ -52,7 +52,7 @@ abstract sealed class Interpreter extends SystemRegisters permits A64Cpu {
     final void executeBatch() {
         long pc = this.pc;
         boolean jumped = true; // the batch starts where a region may start
-        RegionCompiler compiler = debugChecks ? null : regionCompiler; // a region would run past breakpoints
+        RegionCompiler compiler = debugChecks || debuggerChecks ? null : regionCompiler; // a region would run past breakpoints
         while (batchLeft > 0) {
             CodePage page = currentPage;
             if (pc >>> 12 != currentPageNumber) {

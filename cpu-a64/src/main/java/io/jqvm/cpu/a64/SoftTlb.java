@@ -3,8 +3,10 @@ package io.jqvm.cpu.a64;
 import static io.jqvm.cpu.a64.IntegerOps.mask;
 
 import io.jqvm.accel.ExitCounters;
+import io.jqvm.accel.GuestDebug;
 import io.jqvm.accel.GuestFault;
 import io.jqvm.accel.GuestIo;
+import io.jqvm.accel.VcpuExit;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -47,6 +49,10 @@ abstract sealed class SoftTlb extends Stage1Walk permits RegionContract {
             syncException(EC_PC_ALIGN, 0, address);
         }
         long vpn = address >>> 12;
+        if (debuggerBatch && Arrays.binarySearch(debuggerBreakpointPages, vpn) >= 0) {
+            pc = address; // not fetched: the debugger's run loop takes this page one instruction at a time
+            throw ExceptionTaken.INSTANCE;
+        }
         int slot = ((int) vpn & TLB_MASK) | (el << TLB_BITS);
         CodePage page = execPage[slot];
         if (execTag[slot] != vpn || !page.valid) {
@@ -287,8 +293,20 @@ abstract sealed class SoftTlb extends Stage1Walk permits RegionContract {
         stopIfRequested();
     }
 
+    /**
+     * A debugger has breakpoints and the vCPU runs a batch outside their pages: entering a page in
+     * {@link #debuggerBreakpointPages} (sorted page numbers) ends the batch before its first instruction.
+     */
+    boolean debuggerBatch;
+    long[] debuggerBreakpointPages = {};
+
+    /** The debugger's watchpoints ({@link GuestDebug}), null when it has none; they keep {@link #dataChecks} on. */
+    GuestDebug.Watchpoint[] debuggerWatchpoints;
+    /** A debugger's watchpoint that stopped the current instruction, for the run loop to return. */
+    VcpuExit.Debug debuggerStop;
+
     final void updateDataChecks() {
-        boolean checks = debug.watchpointsEnabled() || (sctlr & SCTLR_A) != 0;
+        boolean checks = debug.watchpointsEnabled() || (sctlr & SCTLR_A) != 0 || debuggerWatchpoints != null;
         if (checks && !dataChecks) {
             flushTlb();
         }
@@ -304,6 +322,15 @@ abstract sealed class SoftTlb extends Stage1Walk permits RegionContract {
 
     /** A watchpoint on a data access: checked after translation (a translation fault comes first), as QEMU. */
     final void checkWatchpoints(long va, int size, boolean write, int accessEl) {
+        if (debuggerWatchpoints != null) {
+            for (GuestDebug.Watchpoint w : debuggerWatchpoints) {
+                if (w.hits(va, size, write)) {
+                    // before the access, as QEMU stops Arm guests for gdb: gdb steps over it itself
+                    debuggerStop = new VcpuExit.Debug(GuestDebug.Cause.WATCHPOINT, w, Math.max(va, w.address()));
+                    throw ExceptionTaken.INSTANCE;
+                }
+            }
+        }
         if (debug.watchpointsEnabled() && debug.enabledFrom(el, (daif & DAIF_D) != 0)) {
             long hit = debug.watchpointHit(va, size, write, accessEl, contextidr);
             if (hit >= 0) {

@@ -115,6 +115,14 @@ abstract sealed class Stage1Walk extends Exceptions permits SoftTlb {
         }
     }
 
+    /**
+     * A debugger's read-only translation: the walk as an EL1 read, with no fault raised and no TLB filled;
+     * -1 where nothing is mapped.
+     */
+    final long debuggerTranslate(long va) {
+        return walk(va, 1, READ);
+    }
+
     /** AT S1E1R/W, S1E0R/W: the walk's result in PAR_EL1, never a fault. */
     final void addressTranslate(long va, int accessEl, boolean write) {
         long pa = walk(va, accessEl, write ? WRITE : READ);

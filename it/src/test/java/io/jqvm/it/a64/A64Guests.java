@@ -51,6 +51,11 @@ final class A64Guests {
         make(List.of("make", "-C", sources().toString(), "OUT=" + outputs(), "lifecycle"));
     }
 
+    /** Builds the programs a debugger drives (guests/aarch64/debuggee), at -O0. */
+    static void buildDebuggee() throws IOException, InterruptedException {
+        make(List.of("make", "-C", sources().toString(), "OUT=" + outputs(), "debuggee"));
+    }
+
     static Path corpusElf(String name) {
         return outputs().resolve(name + ".elf");
     }

@@ -80,9 +80,9 @@ class CommandLineTest {
         Command.Result quiet = Command.jqvm(TIMEOUT, "@examples/arm64-virt.qvmconf", "logger", "fatal", "none", "dryrun");
         assertEquals(0, quiet.exitStatus(), quiet::describe);
         assertEquals("", quiet.stderr(), quiet::describe);
-        // gdb is accepted with a warning (qvm's semantics for it are not public).
+        // suppress is accepted with a warning (qvm's semantics for it are not public).
         Command.Result toStdout = Command.jqvm(TIMEOUT, "@examples/arm64-virt.qvmconf", "logger", "warn", "stdout",
-                "gdb", "dryrun");
+                "suppress", "dryrun");
         assertTrue(toStdout.stdout().contains("qvm-guest: warn: "), toStdout::describe);
         assertEquals("", toStdout.stderr(), toStdout::describe);
     }
