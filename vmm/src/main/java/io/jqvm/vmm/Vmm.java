@@ -28,9 +28,16 @@ public final class Vmm {
     /** The cause a watchdog's dump records: SIGQUIT, the signal qvm's watchdogs end a VM with. */
     private static final int WATCHDOG_SIGNAL = 3;
     private final List<Accelerator> accelerators;
+    private final VmListener listener;
 
     public Vmm(List<Accelerator> accelerators) {
+        this(accelerators, VmListener.NONE);
+    }
+
+    /** @param listener told of each run (the control API) */
+    public Vmm(List<Accelerator> accelerators, VmListener listener) {
         this.accelerators = accelerators;
+        this.listener = listener;
     }
 
     /** Dryrun: assemble, print the VM on {@code out}, release it. */
@@ -49,12 +56,17 @@ public final class Vmm {
         try (PowerCutSignals signals = new PowerCutSignals();
              RuntimeDirectory directory = RuntimeDirectory.claim(RuntimeDirectory.root(),
                 RuntimeDirectory.directoryName(spec.system()))) {
-            while (true) {
-                VmRuntime.Outcome outcome = runOnce(spec, directory, signals);
-                if (!outcome.reset()) {
-                    return outcome.status();
+            listener.claimed(directory.path());
+            try {
+                while (true) {
+                    VmRuntime.Outcome outcome = runOnce(spec, directory, signals);
+                    if (!outcome.reset()) {
+                        return outcome.status();
+                    }
+                    Log.info("resetting: assembling the VM again");
                 }
-                Log.info("resetting: assembling the VM again");
+            } finally {
+                listener.finished();
             }
         }
     }
@@ -86,9 +98,12 @@ public final class Vmm {
                 StatusReport status = new StatusReport(a, runtime);
                 signals.attach(runtime);
                 DiagnosticSignals.install(status::log, () -> dumper.dump("SIGUSR2", DiagnosticSignals.SIGUSR2));
+                VmListener.Run run = new VmListener.Run(a, runtime);
+                listener.started(run);
                 try {
                     return runtime.run();
                 } finally {
+                    listener.ended(run);
                     DiagnosticSignals.uninstall();
                     signals.detach();
                 }

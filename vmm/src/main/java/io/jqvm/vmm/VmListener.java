@@ -1,0 +1,34 @@
+package io.jqvm.vmm;
+
+import io.jqvm.vmm.assembly.Assembly;
+import java.nio.file.Path;
+
+/**
+ * Told of a VM's life by {@link Vmm#run}: the control API serves the run in progress through it. A guest reset
+ * ends one run and starts the next; the runtime directory stays the same across them. Called on the thread that
+ * runs the VM; a listener must not block it.
+ */
+public interface VmListener {
+    /** One run of the VM: what was assembled, and the runtime that runs it. */
+    record Run(Assembly assembly, VmRuntime runtime) {
+    }
+
+    /** The VM holds its runtime directory ({@code <runtime>/<system>/}); before the first run. */
+    default void claimed(Path runtimeDirectory) {
+    }
+
+    /** A run's vCPUs are about to start. */
+    default void started(Run run) {
+    }
+
+    /** A run ended (its outcome is decided; a reset starts another). */
+    default void ended(Run run) {
+    }
+
+    /** The VM is ending for good; its runtime directory is removed next. */
+    default void finished() {
+    }
+
+    VmListener NONE = new VmListener() {
+    };
+}
