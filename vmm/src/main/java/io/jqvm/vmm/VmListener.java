@@ -1,6 +1,7 @@
 package io.jqvm.vmm;
 
 import io.jqvm.vmm.assembly.Assembly;
+import io.jqvm.vmm.debug.GuestDumper;
 import java.nio.file.Path;
 
 /**
@@ -9,8 +10,8 @@ import java.nio.file.Path;
  * runs the VM; a listener must not block it.
  */
 public interface VmListener {
-    /** One run of the VM: what was assembled, and the runtime that runs it. */
-    record Run(Assembly assembly, VmRuntime runtime) {
+    /** One run of the VM: what was assembled, the runtime that runs it, and where its guest dumps go. */
+    record Run(Assembly assembly, VmRuntime runtime, GuestDumper dumper) {
     }
 
     /** The VM holds its runtime directory ({@code <runtime>/<system>/}); before the first run. */
@@ -31,4 +32,29 @@ public interface VmListener {
 
     VmListener NONE = new VmListener() {
     };
+
+    /** Tells each of {@code listeners}, in order. */
+    static VmListener all(java.util.List<VmListener> listeners) {
+        return new VmListener() {
+            @Override
+            public void claimed(Path runtimeDirectory) {
+                listeners.forEach(l -> l.claimed(runtimeDirectory));
+            }
+
+            @Override
+            public void started(Run run) {
+                listeners.forEach(l -> l.started(run));
+            }
+
+            @Override
+            public void ended(Run run) {
+                listeners.forEach(l -> l.ended(run));
+            }
+
+            @Override
+            public void finished() {
+                listeners.forEach(VmListener::finished);
+            }
+        };
+    }
 }

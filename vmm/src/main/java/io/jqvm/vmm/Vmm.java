@@ -98,7 +98,7 @@ public final class Vmm {
                 StatusReport status = new StatusReport(a, runtime);
                 signals.attach(runtime);
                 DiagnosticSignals.install(status::log, () -> dumper.dump("SIGUSR2", DiagnosticSignals.SIGUSR2));
-                VmListener.Run run = new VmListener.Run(a, runtime);
+                VmListener.Run run = new VmListener.Run(a, runtime, dumper);
                 listener.started(run);
                 try {
                     return runtime.run();

@@ -81,6 +81,8 @@ public final class Assembly implements AutoCloseable {
     /** The counters of each device that keeps them ({@link Metered}), by its owner name, for the metrics. */
     final Map<String, DeviceCounters> vdevCounters = new LinkedHashMap<>();
     final List<String> bootNotes = new ArrayList<>();
+    /** Presses the board's power button (the PC's ACPI fixed button, the arm64 board's GPIO key); null: none. */
+    Runnable powerButton;
     final List<AutoCloseable> resources = new ArrayList<>();
     /** Connections to make once the accelerator's VM exists (platform interrupts, vCPU pins). */
     final List<Consumer<RunningPlatform>> onStart = new ArrayList<>();
@@ -137,6 +139,8 @@ public final class Assembly implements AutoCloseable {
     public Map<String, Supplier<String>> vdevStatus() { return vdevStatus; }
     public List<String> bootNotes() { return bootNotes; }
     public Map<String, DeviceCounters> vdevCounters() { return vdevCounters; }
+    /** The board's power button, if it has one. */
+    public Optional<Runnable> powerButton() { return Optional.ofNullable(powerButton); }
     /** The boot vCPU's entry state; null when the configuration loads no image. */
     public EntryState entry() { return entry; }
     public boolean x86IrqChip() { return x86IrqChip; }

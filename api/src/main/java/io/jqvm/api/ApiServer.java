@@ -1,0 +1,165 @@
+package io.jqvm.api;
+
+import io.jqvm.common.ExitStatus;
+import io.jqvm.common.Log;
+import io.jqvm.common.VmmException;
+import io.jqvm.vmm.VmListener;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+
+/**
+ * The control API's HTTP/1.1 server on a Unix socket, as Firecracker's and Cloud Hypervisor's: by default
+ * {@code <runtime>/<system>/api.sock} in the VM's runtime directory, or the path {@code --api-sock} names. It
+ * starts on a thread of its own once the runtime directory is claimed, so the guest does not wait for it (see
+ * README.md for what it costs), serves whichever run of the VM is current, and removes its socket at the end.
+ * Its threads are daemons: the API never keeps a process alive.
+ */
+public final class ApiServer implements VmListener {
+    public static final String SOCKET_NAME = "api.sock";
+    /** sun_path holds 108 bytes with the terminating NUL. */
+    static final int MAX_PATH_BYTES = 107;
+
+    private final Optional<Path> explicitPath;
+    private final Routes routes;
+    private volatile ControlledVm current;
+    private Path socket;
+    private Thread starter;
+    private volatile Server server;
+
+    /** @param socketPath {@code --api-sock}: where to listen instead of the runtime directory */
+    public ApiServer(Optional<Path> socketPath) {
+        this.explicitPath = socketPath.map(Path::toAbsolutePath);
+        explicitPath.ifPresent(ApiServer::checkUsable);
+        this.routes = new Routes(() -> Optional.ofNullable(current));
+    }
+
+    /** Where the socket is (known once the runtime directory is claimed). */
+    public synchronized Optional<Path> socket() {
+        return Optional.ofNullable(socket);
+    }
+
+    @Override
+    public synchronized void claimed(Path runtimeDirectory) {
+        socket = explicitPath.orElse(runtimeDirectory.resolve(SOCKET_NAME));
+        if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+            Log.warn("control API not started: " + socket + " is longer than a Unix socket path may be ("
+                    + MAX_PATH_BYTES + " bytes); choose a shorter one with --api-sock");
+            return;
+        }
+        Path path = socket;
+        starter = Thread.ofPlatform().daemon().name("jqvm-api-start").start(() -> start(path));
+    }
+
+    private void start(Path path) {
+        QueuedThreadPool pool = new QueuedThreadPool(8, 1);
+        pool.setName("jqvm-api");
+        pool.setDaemon(true);
+        Server s = new Server(pool, new ScheduledExecutorScheduler("jqvm-api-scheduler", true), null);
+        UnixDomainServerConnector connector = new UnixDomainServerConnector(s, 1, 1, new HttpConnectionFactory());
+        connector.setUnixDomainPath(path);
+        s.addConnector(connector);
+        s.setHandler(new ApiHandler(routes));
+        try {
+            s.start();
+            server = s;
+            Log.info("control API on " + path);
+        } catch (Exception e) {
+            Log.error("control API not started on " + path + ": " + e.getMessage());
+            stopQuietly(s);
+        }
+    }
+
+    @Override
+    public void started(Run run) {
+        current = new RunControl(run);
+    }
+
+    @Override
+    public void ended(Run run) {
+        current = null;
+    }
+
+    @Override
+    public synchronized void finished() {
+        current = null;
+        if (starter != null) {
+            try {
+                starter.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Server s = server;
+        server = null;
+        if (s != null) {
+            stopQuietly(s);
+        }
+        if (socket != null) {
+            try {
+                Files.deleteIfExists(socket);
+            } catch (IOException e) {
+                Log.warn("control API socket " + socket + " not removed: " + e.getMessage());
+            }
+        }
+    }
+
+    private static void stopQuietly(Server s) {
+        try {
+            s.stop();
+        } catch (Exception e) {
+            Log.debug(() -> "control API stop: " + e);
+        }
+    }
+
+    /**
+     * An explicit path must fit a socket address and be free: nothing there, or a socket no one listens on any
+     * more (a killed VM's), which is removed. Refused before the VM starts (status 64), as Firecracker does.
+     */
+    static void checkUsable(Path path) {
+        if (path.toString().getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+            throw new VmmException(ExitStatus.FATAL_BEFORE_START, "--api-sock " + path + ": longer than a Unix socket path may be ("
+                    + MAX_PATH_BYTES + " bytes)");
+        }
+        if (path.getParent() != null && !Files.isDirectory(path.getParent())) {
+            throw new VmmException(ExitStatus.FATAL_BEFORE_START, "--api-sock " + path + ": no directory " + path.getParent());
+        }
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!isSocket(path)) {
+            throw new VmmException(ExitStatus.FATAL_BEFORE_START, "--api-sock " + path + ": exists and is not a socket");
+        }
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(path));
+            throw new VmmException(ExitStatus.FATAL_BEFORE_START, "--api-sock " + path + ": another process listens on it");
+        } catch (IOException refused) {
+            try {
+                Files.delete(path); // a socket left by a VM that was killed
+            } catch (IOException e) {
+                throw new VmmException(ExitStatus.FATAL_BEFORE_START, "--api-sock " + path + ": a stale socket that cannot be removed: "
+                        + e.getMessage());
+            }
+        }
+    }
+
+    private static boolean isSocket(Path path) {
+        try {
+            int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            return (mode & 0170000) == 0140000;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+}
