@@ -12,7 +12,7 @@ import java.util.List;
  *
  * <p>jqvm extensions to the qvm language: {@code arch x86_64|aarch64} forces the guest architecture
  * (and checks the configuration against it at once), {@code accel kvm|soft} forces the accelerator,
- * and the vdev types {@code pl031}, {@code virtio-vsock} and {@code acpi-pm}. {@code gdb} and
+ * and the vdev types {@code pl031}, {@code pl061}, {@code virtio-vsock} and {@code acpi-pm}. {@code gdb} and
  * {@code suppress} are accepted, ignored with their arguments, and reported in {@link VmSpec#warnings()}.
  * The only I/O is reading {@code @file}s; nothing is printed.
  */
