@@ -11,9 +11,10 @@ import java.time.Duration;
 import java.util.List;
 
 /** The kernel and initramfs of scripts/debian-arm64-guest.sh, built once per cache directory. */
-final class GuestImages {
+public final class GuestImages {
     /** Files only an initramfs with the modules the tests need has (older caches lack them and are rebuilt). */
-    private static final List<String> MODULES_MARKS = List.of("lib/modules/load-order", "virtio_pci.ko", "virtiofs.ko");
+    private static final List<String> MODULES_MARKS = List.of("lib/modules/load-order", "virtio_pci.ko", "virtiofs.ko",
+            "gpio_keys.ko");
 
     private GuestImages() {
     }
@@ -22,15 +23,15 @@ final class GuestImages {
         return Command.repo().resolve("build/guest-cache");
     }
 
-    static Path kernel() {
+    public static Path kernel() {
         return cache().resolve("Image");
     }
 
-    static Path initramfs() {
+    public static Path initramfs() {
         return cache().resolve("initramfs.cpio");
     }
 
-    static synchronized void ensure() throws IOException, InterruptedException {
+    public static synchronized void ensure() throws IOException, InterruptedException {
         if (Files.exists(kernel()) && Files.exists(initramfs())) {
             String contents = new String(Files.readAllBytes(initramfs()), StandardCharsets.ISO_8859_1);
             if (MODULES_MARKS.stream().allMatch(contents::contains)) {
