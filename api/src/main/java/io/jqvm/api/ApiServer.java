@@ -22,8 +22,9 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 /**
  * The control API's HTTP/1.1 server on a Unix socket, as Firecracker's and Cloud Hypervisor's: by default
  * {@code <runtime>/<system>/api.sock} in the VM's runtime directory, or the path {@code --api-sock} names. It
- * starts on a thread of its own once the runtime directory is claimed, so the guest does not wait for it (see
- * README.md for what it costs), serves whichever run of the VM is current, and removes its socket at the end.
+ * starts lazily: on a thread of its own once the guest's vCPUs start, so the guest never waits for Jetty's
+ * start-up (a few hundred ms of CPU on a cold JVM, README.md), and it serves whichever run of the VM is
+ * current (a reset starts another) and removes its socket at the end.
  * Its threads are daemons: the API never keeps a process alive.
  */
 public final class ApiServer implements VmListener {
@@ -53,9 +54,17 @@ public final class ApiServer implements VmListener {
     @Override
     public synchronized void claimed(Path runtimeDirectory) {
         socket = explicitPath.orElse(runtimeDirectory.resolve(SOCKET_NAME));
+    }
+
+    /** Starts the server once, on its own thread, the first time a run's vCPUs start. */
+    private synchronized void startOnce() {
+        if (starter != null || socket == null) {
+            return;
+        }
         if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
             Log.warn("control API not started: " + socket + " is longer than a Unix socket path may be ("
                     + MAX_PATH_BYTES + " bytes); choose a shorter one with --api-sock");
+            socket = null;
             return;
         }
         Path path = socket;
@@ -84,6 +93,7 @@ public final class ApiServer implements VmListener {
     @Override
     public void started(Run run) {
         current = new RunControl(run);
+        startOnce();
     }
 
     @Override

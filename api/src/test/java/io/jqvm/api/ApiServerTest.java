@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jqvm.common.VmmException;
+import io.jqvm.vmm.VmListener;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -53,6 +54,11 @@ class ApiServerTest {
         server.claimed(runtime);
         Path socket = runtime.resolve(ApiServer.SOCKET_NAME);
         assertEquals(Optional.of(socket), server.socket());
+        assertFalse(Files.exists(socket), "the server waits for the guest to start");
+        // A run starts the server and ends, as at a reset: between runs there is no VM to answer for.
+        VmListener.Run run = new VmListener.Run(null, null, null);
+        server.started(run);
+        server.ended(run);
         awaitSocket(socket);
         String reply = request(socket, "GET /vm HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         assertTrue(reply.startsWith("HTTP/1.1 503 "), reply);
@@ -83,6 +89,7 @@ class ApiServerTest {
         ApiServer server = new ApiServer(Optional.of(live));
         assertFalse(Files.exists(live));
         server.claimed(dir.resolve("unused-runtime-dir"));
+        server.started(new VmListener.Run(null, null, null));
         awaitSocket(live);
         server.finished();
         assertFalse(Files.exists(live));

@@ -32,10 +32,9 @@ class CtlTest {
     void readsPlainAndChunkedReplies() throws IOException {
         byte[] plain = "HTTP/1.1 409 Conflict\r\nContent-Length: 13\r\n\r\n{\"error\":\"x\"}".getBytes(StandardCharsets.UTF_8);
         assertEquals(new Ctl.Reply(409, "{\"error\":\"x\"}"), Ctl.parse(plain));
-        byte[] chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nab\u00e9\r\n2;x=y\r\n}\n\r\n0\r\n\r\n"
+        byte[] chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nab\u00e9\r\n2;x=y\r\n}\n\r\n0\r\n\r\n"
                 .getBytes(StandardCharsets.UTF_8);
-        assertEquals(new Ctl.Reply(200, "ab\u00e9}\n").body().length(), Ctl.parse(chunked).body().length());
-        assertEquals("ab\u00e9}\n", Ctl.parse(chunked).body(), "chunk sizes count bytes, not characters");
+        assertEquals("ab\u00e9}\n", Ctl.parse(chunked).body(), "chunk sizes count bytes (\u00e9 is two), not characters");
         assertThrows(IOException.class, () -> Ctl.parse("SSH-2.0-x\r\n\r\n".getBytes(StandardCharsets.UTF_8)));
         assertThrows(IOException.class, () -> Ctl.parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"
                 .getBytes(StandardCharsets.UTF_8)));
