@@ -12,7 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
@@ -22,22 +25,27 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 /**
  * The control API's HTTP/1.1 server on a Unix socket, as Firecracker's and Cloud Hypervisor's: by default
  * {@code <runtime>/<system>/api.sock} in the VM's runtime directory, or the path {@code --api-sock} names. It
- * starts lazily: on a thread of its own once the guest's vCPUs start, so the guest never waits for Jetty's
- * start-up (a few hundred ms of CPU on a cold JVM, README.md), and it serves whichever run of the VM is
- * current (a reset starts another) and removes its socket at the end.
+ * starts lazily: on a thread of its own {@link #START_DELAY} after the guest's vCPUs start, so neither the
+ * guest's start nor a VM that ends at once pays for Jetty's start-up (a few hundred ms of CPU on a cold JVM,
+ * README.md). It serves whichever run of the VM is current (a reset starts another) and removes its socket at
+ * the end.
  * Its threads are daemons: the API never keeps a process alive.
  */
 public final class ApiServer implements VmListener {
     public static final String SOCKET_NAME = "api.sock";
     /** sun_path holds 108 bytes with the terminating NUL. */
     static final int MAX_PATH_BYTES = 107;
+    /** How long the guest runs before the server starts: the guest's own start comes first. */
+    static final Duration START_DELAY = Duration.ofMillis(500);
 
     private final Optional<Path> explicitPath;
     private final Routes routes;
     private volatile ControlledVm current;
     private Path socket;
     private Thread starter;
-    private volatile Server server;
+    private Server server;
+    private boolean closed;
+    private final CountDownLatch closing = new CountDownLatch(1);
 
     /** @param socketPath {@code --api-sock}: where to listen instead of the runtime directory */
     public ApiServer(Optional<Path> socketPath) {
@@ -68,7 +76,16 @@ public final class ApiServer implements VmListener {
             return;
         }
         Path path = socket;
-        starter = Thread.ofPlatform().daemon().name("jqvm-api-start").start(() -> start(path));
+        starter = Thread.ofPlatform().daemon().name("jqvm-api-start").start(() -> {
+            try {
+                if (closing.await(START_DELAY.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return; // the VM ended first
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            start(path);
+        });
     }
 
     private void start(Path path) {
@@ -82,8 +99,15 @@ public final class ApiServer implements VmListener {
         s.setHandler(new ApiHandler(routes));
         try {
             s.start();
-            server = s;
-            Log.info("control API on " + path);
+            synchronized (this) {
+                if (!closed) {
+                    server = s;
+                    Log.info("control API on " + path);
+                    return;
+                }
+            }
+            stopQuietly(s); // the VM ended while the server started
+            Files.deleteIfExists(path);
         } catch (Exception e) {
             Log.error("control API not started on " + path + ": " + e.getMessage());
             stopQuietly(s);
@@ -104,13 +128,8 @@ public final class ApiServer implements VmListener {
     @Override
     public synchronized void finished() {
         current = null;
-        if (starter != null) {
-            try {
-                starter.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        closed = true;
+        closing.countDown(); // a server still starting stops itself: the VM's end does not wait for it
         Server s = server;
         server = null;
         if (s != null) {
