@@ -39,7 +39,6 @@ public final class ApiServer implements VmListener {
     static final Duration START_DELAY = Duration.ofMillis(500);
 
     private final Optional<Path> explicitPath;
-    private final Routes routes;
     private volatile ControlledVm current;
     private Path socket;
     private Thread starter;
@@ -51,7 +50,6 @@ public final class ApiServer implements VmListener {
     public ApiServer(Optional<Path> socketPath) {
         this.explicitPath = socketPath.map(Path::toAbsolutePath);
         explicitPath.ifPresent(ApiServer::checkUsable);
-        this.routes = new Routes(() -> Optional.ofNullable(current));
     }
 
     /** Where the socket is (known once the runtime directory is claimed). */
@@ -96,7 +94,8 @@ public final class ApiServer implements VmListener {
         UnixDomainServerConnector connector = new UnixDomainServerConnector(s, 1, 1, new HttpConnectionFactory());
         connector.setUnixDomainPath(path);
         s.addConnector(connector);
-        s.setHandler(new ApiHandler(routes));
+        // Made here, not before: Routes loads Gson, which the VM's start need not wait for.
+        s.setHandler(new ApiHandler(new Routes(() -> Optional.ofNullable(current))));
         try {
             s.start();
             synchronized (this) {
