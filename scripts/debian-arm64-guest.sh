@@ -64,7 +64,8 @@ fi
 # Modules Debian builds in (=y, listed in modules.builtin) need no loading.
 # crc32c_generic first: ext4 and jbd2 ask the crypto API for crc32c at mount time, and the guest has no modprobe.
 # gpio_keys and evdev: the board's power button (a PL061 line, built in, described as gpio-keys) as an input
-# device, which busybox acpid (/etc/inittab) turns into a clean poweroff.
+# device, which busybox acpid (/etc/inittab; started only where the board has such an input) turns into a
+# clean poweroff.
 wanted_modules=(crc32c_generic virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio-rng vmw_vsock_virtio_transport
                 ext4 virtiofs gpio_keys evdev)
 kver=$(ls unpacked/kernel/lib/modules)
@@ -135,7 +136,7 @@ exec /bin/init
 INIT
 cat > staging/etc/inittab <<'INITTAB'
 ::respawn:/bin/cttyhack /bin/sh
-::respawn:/bin/acpid -f -l /dev/null
+::once:/bin/sh -c 'for i in 1 2 3 4 5; do [ -e /dev/input/event0 ] && exec acpid -f -l /dev/null; sleep 1; done'
 ::ctrlaltdel:/bin/reboot
 INITTAB
 # busybox acpid runs /etc/acpi/PWRF/00000080 for KEY_POWER (its built-in event and action tables).
