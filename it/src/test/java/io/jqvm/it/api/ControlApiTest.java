@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * --unix-socket}), on Debian's arm64 kernel on the software CPU: the VM's description, a pause that stops the
  * guest (no console output, no exits) and whose length the guest's clock does not see, resume, the metrics in
  * JSON and Prometheus' format, errors, and the power button, which the guest's own gpio-keys driver and busybox
- * acpid turn into a clean poweroff: jqvm exits 0 and removes the socket.
+ * acpid turn into a clean poweroff: jqvm exits 0 and removes the socket. The metrics file of
+ * {@code --metrics-path} got a JSON line every second and one at the end.
  */
 class ControlApiTest {
     private static final Duration BOOT = Duration.ofMinutes(5);
@@ -37,7 +38,9 @@ class ControlApiTest {
         Files.writeString(conf, "system " + system + "\n@" + Command.repo().resolve("examples/arm64-virt.qvmconf") + "\n"
                 + "load " + GuestImages.kernel() + "\ninitrd load " + GuestImages.initramfs() + "\n"
                 + "cmdline \"console=ttyAMA0 nokaslr cryptomgr.notests\"\n");
-        try (Console console = Console.start(List.of(Command.repo().resolve("jqvm").toString(), "@" + conf), Command.repo())) {
+        Path metricsFile = dir.resolve("metrics.jsonl");
+        try (Console console = Console.start(List.of(Command.repo().resolve("jqvm").toString(), "--metrics-path",
+                metricsFile.toString(), "--metrics-interval", "1", "@" + conf), Command.repo())) {
             console.waitFor("JQVM-INIT-READY", BOOT);
             console.waitFor(PROMPT, COMMAND);
             Path socket = Path.of(System.getenv("JQVM_RUNTIME_DIR"), system, "api.sock");
@@ -96,6 +99,9 @@ class ControlApiTest {
             assertEquals(0, console.waitForExit(COMMAND), console::describe);
             assertTrue(console.log().contains("PSCI SYSTEM_OFF"), console::describe);
             assertFalse(Files.exists(socket), "the socket is removed at exit");
+            List<String> flushes = Files.readAllLines(metricsFile);
+            assertTrue(flushes.size() >= 2 && flushes.stream().allMatch(l -> l.startsWith("{\"vm\":\"" + system + "\",")),
+                    () -> "metrics file: " + flushes);
         }
     }
 
