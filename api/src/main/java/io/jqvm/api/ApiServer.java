@@ -16,11 +16,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 /**
  * The control API's HTTP/1.1 server on a Unix socket, as Firecracker's and Cloud Hypervisor's: by default
@@ -42,7 +37,7 @@ public final class ApiServer implements VmListener {
     private volatile ControlledVm current;
     private Path socket;
     private Thread starter;
-    private Server server;
+    private JettyUnixServer server;
     private boolean closed;
     private final CountDownLatch closing = new CountDownLatch(1);
 
@@ -87,29 +82,26 @@ public final class ApiServer implements VmListener {
     }
 
     private void start(Path path) {
-        QueuedThreadPool pool = new QueuedThreadPool(8, 1);
-        pool.setName("jqvm-api");
-        pool.setDaemon(true);
-        Server s = new Server(pool, new ScheduledExecutorScheduler("jqvm-api-scheduler", true), null);
-        UnixDomainServerConnector connector = new UnixDomainServerConnector(s, 1, 1, new HttpConnectionFactory());
-        connector.setUnixDomainPath(path);
-        s.addConnector(connector);
-        // Made here, not before: Routes loads Gson, which the VM's start need not wait for.
-        s.setHandler(new ApiHandler(new Routes(() -> Optional.ofNullable(current))));
+        JettyUnixServer s;
         try {
-            s.start();
-            synchronized (this) {
-                if (!closed) {
-                    server = s;
-                    Log.info("control API on " + path);
-                    return;
-                }
-            }
-            stopQuietly(s); // the VM ended while the server started
-            Files.deleteIfExists(path);
+            // Routes is made here, not before: it loads Gson, which the VM's start need not wait for.
+            s = JettyUnixServer.start(path, new Routes(() -> Optional.ofNullable(current)));
         } catch (Exception e) {
             Log.error("control API not started on " + path + ": " + e.getMessage());
-            stopQuietly(s);
+            return;
+        }
+        synchronized (this) {
+            if (!closed) {
+                server = s;
+                Log.info("control API on " + path);
+                return;
+            }
+        }
+        s.stop(); // the VM ended while the server started
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            Log.warn("control API socket " + path + " not removed: " + e.getMessage());
         }
     }
 
@@ -129,10 +121,10 @@ public final class ApiServer implements VmListener {
         current = null;
         closed = true;
         closing.countDown(); // a server still starting stops itself: the VM's end does not wait for it
-        Server s = server;
+        JettyUnixServer s = server;
         server = null;
         if (s != null) {
-            stopQuietly(s);
+            s.stop();
         }
         if (socket != null) {
             try {
@@ -140,14 +132,6 @@ public final class ApiServer implements VmListener {
             } catch (IOException e) {
                 Log.warn("control API socket " + socket + " not removed: " + e.getMessage());
             }
-        }
-    }
-
-    private static void stopQuietly(Server s) {
-        try {
-            s.stop();
-        } catch (Exception e) {
-            Log.debug(() -> "control API stop: " + e);
         }
     }
 
