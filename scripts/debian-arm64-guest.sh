@@ -64,8 +64,11 @@ fi
 # Debian's package leaves to depmod at install time: depmod generates it here for the unpacked tree.
 # Modules Debian builds in (=y, listed in modules.builtin) need no loading.
 # crc32c_generic first: ext4 and jbd2 ask the crypto API for crc32c at mount time, and the guest has no modprobe.
+# gpio_keys and evdev: the board's power button (a PL061 line, built in, described as gpio-keys) as an input
+# device, which busybox acpid (/etc/inittab; started only where the board has such an input) turns into a
+# clean poweroff.
 wanted_modules=(crc32c_generic virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio-rng vmw_vsock_virtio_transport
-                ext4 virtiofs)
+                ext4 virtiofs gpio_keys evdev)
 kver=$(ls unpacked/kernel/lib/modules)
 depmod -b unpacked/kernel "$kver"
 moddir=unpacked/kernel/lib/modules/$kver
@@ -138,10 +141,15 @@ exec /bin/init
 INIT
 cat > staging/etc/inittab <<'INITTAB'
 ::respawn:/bin/cttyhack /bin/sh
+::once:/bin/sh -c 'for i in 1 2 3 4 5; do [ -e /dev/input/event0 ] && exec acpid -f -l /dev/null; sleep 1; done'
 ::ctrlaltdel:/bin/reboot
 INITTAB
 # The referred system's guest files (its owner's file server, the client's rfile), from examples/systems/referred.
 cp -R "$repo/examples/systems/referred/guest/." staging/
+# busybox acpid runs /etc/acpi/PWRF/00000080 for KEY_POWER (its built-in event and action tables).
+mkdir -p staging/etc/acpi/PWRF
+printf '#!/bin/sh\npoweroff\n' > staging/etc/acpi/PWRF/00000080
+chmod 755 staging/etc/acpi staging/etc/acpi/PWRF staging/etc/acpi/PWRF/00000080
 chmod 755 staging/init staging/bin staging/dev staging/proc staging/sys staging/etc staging/root staging/mnt
 chmod 1777 staging/tmp
 

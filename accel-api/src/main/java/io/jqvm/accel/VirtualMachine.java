@@ -40,6 +40,21 @@ public interface VirtualMachine extends AutoCloseable {
         throw new UnsupportedOperationException("this accelerator cannot unmap memory while the guest runs");
     }
 
+    /**
+     * Counters the accelerator keeps beyond exits, by name (the software CPU: instructions retired, regions
+     * compiled), for the VM's metrics. Read while the guest runs, so approximate.
+     */
+    default java.util.Map<String, Long> counters() {
+        return java.util.Map.of();
+    }
+
+    /**
+     * The guest was paused for {@code nanos}: its clocks skip that time, so they read on from where they stopped
+     * instead of jumping. Called with every vCPU stopped. An accelerator that cannot hold its clock leaves it.
+     */
+    default void skipPausedTime(long nanos) {
+    }
+
     /** Exit counts by reason, for the log at the end of a run. */
     ExitCounters exitCounters();
 

@@ -41,12 +41,20 @@ public final class Main {
             System.out.println(version());
             return ExitStatus.NORMAL.code();
         }
+        if (!args.isEmpty() && args.getFirst().equals("ctl")) {
+            return Ctl.run(args.subList(1, args.size()), System.out, System.err);
+        }
         try {
-            List<String> tokens = args.isEmpty() ? DemoGuest.arguments() : args;
+            ControlOptions options = ControlOptions.parse(args);
+            List<String> tokens = options.tokens().isEmpty() ? DemoGuest.arguments() : options.tokens();
             VmSpec spec = QvmConf.parse(tokens, Path.of("").toAbsolutePath());
             Logging.configure(spec);
-            Vmm vmm = new Vmm(AcceleratorChoice.installed());
-            ExitStatus status = spec.dryrun() ? vmm.dryrun(spec, System.out) : vmm.run(spec);
+            ExitStatus status;
+            if (spec.dryrun()) {
+                status = new Vmm(AcceleratorChoice.installed()).dryrun(spec, System.out);
+            } else {
+                status = new Vmm(AcceleratorChoice.installed(), options.listener()).run(spec);
+            }
             if (spec.dryrun()) {
                 System.out.println("Exiting: dryrun completed");
             }

@@ -6,10 +6,17 @@ final class Usage {
     }
 
     static final String TEXT = """
-            usage: jqvm [@file.qvmconf ...] [option [argument...] ...]
+            usage: jqvm [flags] [@file.qvmconf ...] [option [argument...] ...]
                    jqvm                      boot the built-in demo guest
                    jqvm --version            print jqvm's version and the Java runtime's
                    jqvm mediator @mediator.conf   run a device mediator (disks shared by VMs; mediator/README.md)
+                   jqvm ctl [--sock PATH | SYSTEM] COMMAND    talk to a running VM (jqvm ctl --help)
+
+            Flags (before the qvmconf tokens):
+              --api-sock PATH            the control API's socket (default <runtime>/<system>/api.sock)
+              --no-api                   no control API
+              --metrics-path FILE        append the metrics as a JSON line to FILE periodically
+              --metrics-interval SECONDS how often (default 60)
 
             Every argument is one qvmconf token, exactly as in a .qvmconf file; @file reads a file.
             Examples:

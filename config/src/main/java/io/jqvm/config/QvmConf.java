@@ -12,7 +12,7 @@ import java.util.List;
  *
  * <p>jqvm extensions to the qvm language: {@code arch x86_64|aarch64} forces the guest architecture
  * (and checks the configuration against it at once), {@code accel kvm|soft} forces the accelerator,
- * and the vdev types {@code pl031}, {@code virtio-vsock} and {@code acpi-pm}. {@code gdb} takes
+ * and the vdev types {@code pl031}, {@code pl061}, {@code virtio-vsock} and {@code acpi-pm}. {@code gdb} takes
  * {@code [tcp:[HOST:]]PORT[,wait]} or {@code unix:PATH[,wait]} ({@link io.jqvm.config.model.GdbSpec}).
  * {@code suppress} is accepted, ignored with its arguments, and reported in {@link VmSpec#warnings()}.
  * The only I/O is reading {@code @file}s; nothing is printed.

@@ -1,5 +1,6 @@
 package io.jqvm.virtio;
 
+import io.jqvm.device.DeviceCounters;
 import io.jqvm.common.Log;
 import io.jqvm.memory.GuestMemory;
 
@@ -14,6 +15,8 @@ import io.jqvm.memory.GuestMemory;
 public abstract class DriverSignals {
     private final String name;
     private boolean needsReset;
+    /** The device's requests, bytes and failures (its queues count into it), for the VM's metrics. */
+    private final DeviceCounters counters = new DeviceCounters();
     private int configGeneration;
 
     protected DriverSignals(String name) {
@@ -29,6 +32,10 @@ public abstract class DriverSignals {
     /** Clears the transport's pending interrupts at reset; called with this object's lock held. */
     protected abstract void clearInterrupts();
 
+    public final DeviceCounters counters() {
+        return counters;
+    }
+
     public final synchronized boolean needsReset() {
         return needsReset;
     }
@@ -43,6 +50,7 @@ public abstract class DriverSignals {
             return;
         }
         needsReset = true;
+        counters.error();
         raiseConfig();
         Log.warn(name + ": " + why + "; the device stops until the driver resets it");
     }

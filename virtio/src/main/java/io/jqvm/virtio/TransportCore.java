@@ -208,7 +208,8 @@ public final class TransportCore {
      */
     public void enableQueue(QueueSetup q, long desc, long avail, long used) {
         try {
-            q.setQueue(new Virtqueue(memory, q.size(), desc, avail, used, (negotiated() & F_RING_EVENT_IDX) != 0));
+            q.setQueue(new Virtqueue(memory, q.size(), desc, avail, used, (negotiated() & F_RING_EVENT_IDX) != 0)
+                    .countingInto(signals.counters()));
         } catch (VirtqueueException e) {
             signals.fail("queue " + queueSel + ": " + e.getMessage());
         }

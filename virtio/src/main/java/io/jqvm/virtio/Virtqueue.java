@@ -1,5 +1,6 @@
 package io.jqvm.virtio;
 
+import io.jqvm.device.DeviceCounters;
 import io.jqvm.common.Hex;
 import io.jqvm.memory.GuestMemory;
 import io.jqvm.memory.GuestMemoryException;
@@ -54,6 +55,7 @@ public final class Virtqueue {
     private final long descGpa;
     private final long availGpa;
     private final long usedGpa;
+    private DeviceCounters counters = new DeviceCounters();
     private int nextAvail;     // free-running 16-bit index of the next chain to pop
     private int nextUsed;      // free-running 16-bit index of the next used entry
     private int signalledUsed; // nextUsed when the driver was last interrupted
@@ -226,6 +228,12 @@ public final class Virtqueue {
         }
     }
 
+    /** Counts every chain returned to the driver into {@code deviceCounters} (the device's, across its queues). */
+    public Virtqueue countingInto(DeviceCounters deviceCounters) {
+        this.counters = deviceCounters;
+        return this;
+    }
+
     /** Returns {@code chain} to the driver, telling it {@code written} bytes were written into its writable buffers. */
     public void addUsed(DescriptorChain chain, int written) {
         addUsed(List.of(chain), new int[] {written});
@@ -247,6 +255,9 @@ public final class Virtqueue {
             used.set(U32, at, chains.get(i).head());
             used.set(U32, at + 4, written[i]);
             memory.written(usedGpa + at, 8);
+        }
+        for (int i = 0; i < chains.size(); i++) {
+            counters.request(chains.get(i).readableLength() + Integer.toUnsignedLong(written[i]));
         }
         nextUsed = (nextUsed + chains.size()) & 0xffff;
         VarHandle.releaseFence(); // the entries are visible before the index that publishes them

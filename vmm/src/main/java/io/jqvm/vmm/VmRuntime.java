@@ -28,6 +28,21 @@ import java.util.function.Function;
  * can be stopped for a moment to be read ({@link #whileStopped}: guest dumps, status reports).
  */
 public final class VmRuntime implements VmControl, PowerController {
+    /** What the control API reports: the VM runs, is paused by a request, or is ending. */
+    public enum State {
+        RUNNING("running"), PAUSED("paused"), SHUTTING_DOWN("shutting down");
+
+        private final String label;
+
+        State(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
     /** How a run ended. */
     public record Outcome(ExitStatus status, String reason, boolean reset) {
     }
@@ -46,6 +61,10 @@ public final class VmRuntime implements VmControl, PowerController {
     private volatile Pause pause;
     private volatile Consumer<String> dumpHandler;
     private final VcpuHolds holds;
+    /** Paused by {@link #pause}: every vCPU thread parks (still answering {@link #whileStopped}) until {@link #resume}. */
+    private volatile boolean held;
+    private long heldSinceNanos;
+    private volatile long startedNanos;
     /** How long {@link #whileStopped} waits for every vCPU to stop before going on with those that did. */
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
@@ -105,6 +124,8 @@ public final class VmRuntime implements VmControl, PowerController {
         volatile Thread thread;
         final AtomicReference<EntryState> pendingEntry = new AtomicReference<>();
         volatile boolean on;
+        /** Host time spent in the accelerator's run (guest code and the exits it handles itself); this thread writes. */
+        volatile long runNanos;
 
         VcpuSlot(Vcpu vcpu) {
             this.vcpu = vcpu;
@@ -136,6 +157,7 @@ public final class VmRuntime implements VmControl, PowerController {
 
     /** Starts every vCPU thread and waits until the VM ends. */
     public Outcome run() throws InterruptedException {
+        startedNanos = System.nanoTime();
         for (int i = 0; i < slots.length; i++) {
             VcpuSlot slot = slots[i];
             slot.on = i == 0 || !secondariesStartOff;
@@ -177,14 +199,16 @@ public final class VmRuntime implements VmControl, PowerController {
                     holds.serve(index, slot.vcpu);
                     continue;
                 }
-                if (!slot.on) {
+                if (held || !slot.on) {
                     LockSupport.park(this);
                     continue;
                 }
                 if (!firstVcpuStarted.getAndSet(true)) {
                     Log.info("guest started: vCPU " + index + " running");
                 }
+                long enteredNanos = System.nanoTime();
                 VcpuExit exit = slot.vcpu.run();
+                slot.runNanos += System.nanoTime() - enteredNanos;
                 switch (exit) {
                     case VcpuExit.Stopped s -> { }
                     case VcpuExit.Debug d -> holds.debugStop(index, d);
@@ -294,6 +318,69 @@ public final class VmRuntime implements VmControl, PowerController {
                 p.released.countDown();
             }
         }
+    }
+
+    /**
+     * Stops every vCPU until {@link #resume}: each one's thread parks outside the guest (a dump, a status report or
+     * a debugger can still stop them as usual). The guest's clock stops with it.
+     *
+     * @return false when the VM is not running, or is paused already
+     */
+    public boolean pause() throws IOException {
+        synchronized (pauseLock) {
+            if (held) {
+                return false;
+            }
+            return whileStopped(v -> null, ignored -> {
+                held = true;
+                heldSinceNanos = System.nanoTime();
+            });
+        }
+    }
+
+    /**
+     * Lets a paused VM run on; the accelerator's clocks skip the pause ({@link VirtualMachine#skipPausedTime}), so
+     * guest time does not jump.
+     *
+     * @return false when the VM is not paused or has ended
+     */
+    public boolean resume() throws IOException {
+        synchronized (pauseLock) {
+            if (!held || outcome.get() != null) {
+                return false;
+            }
+            return whileStopped(v -> null, ignored -> {
+                vm.skipPausedTime(System.nanoTime() - heldSinceNanos);
+                held = false;
+            });
+        }
+    }
+
+    public State state() {
+        if (outcome.get() != null) {
+            return State.SHUTTING_DOWN;
+        }
+        return held ? State.PAUSED : State.RUNNING;
+    }
+
+    /** Host time since the vCPUs were started (0 before). */
+    public Duration uptime() {
+        long started = startedNanos;
+        return started == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    /** Per vCPU, the host time it spent running the guest so far. */
+    public Duration[] vcpuRunTimes() {
+        Duration[] times = new Duration[slots.length];
+        for (int i = 0; i < times.length; i++) {
+            times[i] = Duration.ofNanos(slots[i].runNanos);
+        }
+        return times;
+    }
+
+    /** The accelerator's VM, for its counters. */
+    public VirtualMachine machine() {
+        return vm;
     }
 
     /** Whether each vCPU is powered on (off: parked until PSCI CPU_ON), for status reports. */

@@ -31,9 +31,16 @@ public final class Vmm {
     /** The cause a watchdog's dump records: SIGQUIT, the signal qvm's watchdogs end a VM with. */
     private static final int WATCHDOG_SIGNAL = 3;
     private final List<Accelerator> accelerators;
+    private final VmListener listener;
 
     public Vmm(List<Accelerator> accelerators) {
+        this(accelerators, VmListener.NONE);
+    }
+
+    /** @param listener told of each run (the control API) */
+    public Vmm(List<Accelerator> accelerators, VmListener listener) {
         this.accelerators = accelerators;
+        this.listener = listener;
     }
 
     /** Dryrun: assemble, print the VM on {@code out}, release it. */
@@ -75,12 +82,17 @@ public final class Vmm {
         try (RuntimeDirectory directory = RuntimeDirectory.claim(RuntimeDirectory.root(),
                 RuntimeDirectory.directoryName(spec.system()));
              Debugger debugger = new Debugger(spec)) {
-            while (true) {
-                VmRuntime.Outcome outcome = runOnce(spec, directory, host, debugger);
-                if (!outcome.reset()) {
-                    return outcome;
+            listener.claimed(directory.path());
+            try {
+                while (true) {
+                    VmRuntime.Outcome outcome = runOnce(spec, directory, host, debugger);
+                    if (!outcome.reset()) {
+                        return outcome;
+                    }
+                    Log.info("resetting: assembling the VM again");
                 }
-                Log.info("resetting: assembling the VM again");
+            } finally {
+                listener.finished();
             }
         } finally {
             if (signals != null) {
@@ -154,10 +166,13 @@ public final class Vmm {
                     StatusReport status = new StatusReport(a, runtime);
                     DiagnosticSignals.install(status::log, () -> dumper.dump("SIGUSR2", DiagnosticSignals.SIGUSR2));
                 }
+                VmListener.Run run = new VmListener.Run(a, runtime, dumper);
+                listener.started(run);
                 host.onStart().accept(runtime);
                 try {
                     return debugger.run(a, runtime);
                 } finally {
+                    listener.ended(run);
                     if (host.processSignals()) {
                         DiagnosticSignals.uninstall();
                     }

@@ -89,6 +89,61 @@ class VmRuntimePauseTest {
         assertFalse(runtime.whileStopped(Vcpu::registers, regs -> { }), "an ended VM cannot be stopped");
     }
 
+    /** The control API's pause: every vCPU out of the guest until resume, and the clock told to skip the pause. */
+    @Test
+    void pauseHoldsEveryVcpuUntilResumeAndTheClockSkipsIt() throws Exception {
+        LoopingVcpu[] vcpus = {new LoopingVcpu(0), new LoopingVcpu(1)};
+        java.util.concurrent.atomic.AtomicLong skipped = new java.util.concurrent.atomic.AtomicLong();
+        io.jqvm.accel.VirtualMachine base = VmRuntimeTest.vm(vcpus);
+        io.jqvm.accel.VirtualMachine vm = new io.jqvm.accel.VirtualMachine() {
+            @Override public int vcpuCount() { return base.vcpuCount(); }
+            @Override public Vcpu vcpu(int index) { return base.vcpu(index); }
+            @Override public io.jqvm.device.InterruptController platformInterrupts() { return null; }
+            @Override public io.jqvm.accel.ExitCounters exitCounters() { return base.exitCounters(); }
+            @Override public void skipPausedTime(long nanos) { skipped.addAndGet(nanos); }
+            @Override public void close() { }
+        };
+        VmRuntime runtime = new VmRuntime("t", vm, Collections.nCopies(2, VcpuScheduling.DEFAULT), new A64Entry(0, 0, 0, 0, 0), false);
+        assertFalse(runtime.pause(), "nothing to pause before the vCPUs start");
+        CompletableFuture<VmRuntime.Outcome> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return runtime.run();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        for (LoopingVcpu v : vcpus) {
+            assertTrue(v.entered.tryAcquire(30, TimeUnit.SECONDS), "vCPU " + v.index + " never ran");
+        }
+        assertFalse(runtime.resume(), "a running VM is not resumed");
+        long beforePause = System.nanoTime();
+        assertTrue(runtime.pause());
+        assertEquals(VmRuntime.State.PAUSED, runtime.state());
+        assertFalse(runtime.pause(), "paused already");
+        int[] runsPaused = {vcpus[0].runs.get(), vcpus[1].runs.get()};
+        List<Registers> read = new ArrayList<>();
+        assertTrue(runtime.whileStopped(Vcpu::registers, read::addAll), "a paused VM can still be read");
+        assertEquals(2, read.size());
+        Thread.sleep(200);
+        for (LoopingVcpu v : vcpus) {
+            assertFalse(v.inside.get(), "vCPU " + v.index + " runs while paused");
+            assertEquals(runsPaused[v.index], v.runs.get(), "vCPU " + v.index + " entered the guest while paused");
+        }
+        assertTrue(runtime.resume());
+        assertEquals(VmRuntime.State.RUNNING, runtime.state());
+        long skippedNanos = skipped.get();
+        assertTrue(skippedNanos >= 200_000_000L && skippedNanos <= System.nanoTime() - beforePause,
+                "skipped " + skippedNanos + " ns: the pause's length");
+        for (LoopingVcpu v : vcpus) {
+            assertTrue(v.entered.tryAcquire(30, TimeUnit.SECONDS), "vCPU " + v.index + " did not run on after resume");
+        }
+        assertTrue(runtime.pause());
+        runtime.shutdown(ExitStatus.NORMAL, "ended while paused");
+        assertEquals(ExitStatus.NORMAL, run.get(30, TimeUnit.SECONDS).status(), "a paused VM still ends");
+        assertEquals(VmRuntime.State.SHUTTING_DOWN, runtime.state());
+        assertFalse(runtime.resume());
+    }
+
     @Test
     void aVcpuThreadCannotWaitForItself() throws Exception {
         LoopingVcpu vcpu = new LoopingVcpu(0);

@@ -18,6 +18,7 @@ import io.jqvm.kvm.ioctl.KvmVmFd;
 import io.jqvm.kvm.sys.KvmConstants;
 import io.jqvm.memory.GuestRegion;
 import io.jqvm.kvm.sys.KvmStructs;
+import io.jqvm.common.Log;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -241,6 +242,19 @@ final class KvmVirtualMachine implements VirtualMachine {
         Integer slot = runtimeSlots.remove(gpa);
         if (slot != null && !closed) {
             vm.deleteUserMemoryRegion(slot, gpa);
+        }
+    }
+
+    /**
+     * Takes a pause out of the guest's kvmclock (KVM_GET_CLOCK, then KVM_SET_CLOCK that much earlier), as QEMU
+     * holds it across a stop: a guest on kvmclock reads on from where it stopped. Its TSC still advances.
+     */
+    @Override
+    public void skipPausedTime(long nanos) {
+        try {
+            vm.setClock(vm.clock() - nanos);
+        } catch (RuntimeException e) {
+            Log.warn("the guest's clock keeps the pause: " + e.getMessage());
         }
     }
 

@@ -106,6 +106,24 @@ public final class KvmVmFd implements AutoCloseable {
         }
     }
 
+    /** KVM_GET_CLOCK: the VM's kvmclock now, in nanoseconds. */
+    public long clock() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment data = a.allocate(KvmStructs.CLOCK_DATA);
+            Libc.ioctl(fd, KvmRequests.GET_CLOCK, data, "KVM_GET_CLOCK");
+            return data.get(JAVA_LONG, 0);
+        }
+    }
+
+    /** KVM_SET_CLOCK: the VM's kvmclock reads {@code nanos} now (flags 0: relative to the host's clock now). */
+    public void setClock(long nanos) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment data = a.allocate(KvmStructs.CLOCK_DATA);
+            data.set(JAVA_LONG, 0, nanos);
+            Libc.ioctl(fd, KvmRequests.SET_CLOCK, data, "KVM_SET_CLOCK");
+        }
+    }
+
     /** Drives global system interrupt {@code gsi} of the in-kernel irqchip; callable from any thread. */
     public void irqLine(int gsi, boolean asserted) {
         MemorySegment level = IRQ_LEVEL_BUFFER.get();

@@ -30,6 +30,8 @@ public final class KvmRequests {
     public static final long SET_GSI_ROUTING = iow(KVMIO, 0x6a, KvmStructs.IRQ_ROUTING.byteSize());
     public static final long IRQFD = iow(KVMIO, 0x76, KvmStructs.IRQFD.byteSize());
     public static final long CREATE_PIT2 = iow(KVMIO, 0x77, KvmStructs.PIT_CONFIG.byteSize());
+    public static final long SET_CLOCK = iow(KVMIO, 0x7b, KvmStructs.CLOCK_DATA.byteSize());
+    public static final long GET_CLOCK = ior(KVMIO, 0x7c, KvmStructs.CLOCK_DATA.byteSize());
 
     // vCPU
     public static final long RUN = io(KVMIO, 0x80);

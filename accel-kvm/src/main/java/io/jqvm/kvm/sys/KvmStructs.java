@@ -75,6 +75,11 @@ public final class KvmStructs {
             JAVA_INT.withName("irqchip"), JAVA_INT.withName("pin"), MemoryLayout.paddingLayout(24))
             .withName("kvm_irq_routing_entry");
 
+    /** struct kvm_clock_data: the VM's kvmclock, which KVM_SET_CLOCK sets (a pause is taken out of it). */
+    public static final StructLayout CLOCK_DATA = structLayout(
+            JAVA_LONG.withName("clock"), JAVA_INT.withName("flags"), JAVA_INT.withName("pad0"), JAVA_LONG.withName("realtime"),
+            JAVA_LONG.withName("host_tsc"), sequenceLayout(4, JAVA_INT).withName("pad")).withName("kvm_clock_data");
+
     public static final StructLayout PIT_CONFIG = structLayout(
             JAVA_INT.withName("flags"), sequenceLayout(15, JAVA_INT).withName("pad")).withName("kvm_pit_config");
 

@@ -20,6 +20,7 @@ class KvmStructsTest {
         assertEquals(40, KvmStructs.CPUID_ENTRY2.byteSize());
         assertEquals(8, KvmStructs.IRQ_LEVEL.byteSize());
         assertEquals(64, KvmStructs.PIT_CONFIG.byteSize());
+        assertEquals(48, KvmStructs.CLOCK_DATA.byteSize());
         assertEquals(32, KvmStructs.IRQFD.byteSize());
         assertEquals(64, KvmStructs.VCPU_EVENTS.byteSize());
         assertEquals(4, KvmStructs.MP_STATE.byteSize());

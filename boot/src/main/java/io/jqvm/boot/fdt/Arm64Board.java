@@ -65,6 +65,11 @@ public record Arm64Board(List<Range> ram, int cpus, Gic gic, TimerPpis timer, Li
         public static final TimerPpis STANDARD = new TimerPpis(13, 14, 11, 10);
     }
 
+    /** The PL061 line QEMU virt wires its power button to. */
+    public static final int POWER_KEY_LINE = 3;
+    /** Linux's KEY_POWER (include/uapi/linux/input-event-codes.h), the power key's {@code linux,code}. */
+    public static final int KEY_POWER = 116;
+
     /**
      * A memory-mapped peripheral on an interrupt of the GIC.
      *
@@ -88,6 +93,15 @@ public record Arm64Board(List<Range> ram, int cpus, Gic gic, TimerPpis timer, Li
 
         public static Peripheral pl031(long base, int spi) {
             return new Peripheral("pl031", List.of("arm,pl031", "arm,primecell"), base, 0x1000, spi, false,
+                    List.of("apb_pclk"), 0);
+        }
+
+        /**
+         * The PL061 GPIO controller, with QEMU virt's {@code gpio-keys} power key on line {@link #POWER_KEY_LINE}:
+         * Linux's gpio-keys driver reports KEY_POWER from it, which acpid or systemd-logind turn into a poweroff.
+         */
+        public static Peripheral pl061(long base, int spi) {
+            return new Peripheral("pl061", List.of("arm,pl061", "arm,primecell"), base, 0x1000, spi, false,
                     List.of("apb_pclk"), 0);
         }
 

@@ -17,6 +17,7 @@ public final class Arm64BoardTree {
     static final int APB_CLOCK_PHANDLE = 0x8000;
     static final int GIC_PHANDLE = 0x8001;
     static final int MSI_FRAME_PHANDLE = 0x8002;
+    static final int GPIO_PHANDLE = 0x8004;
     static final long APB_CLOCK_HZ = 24_000_000;
     private static final int GIC_SPI = 0;
     private static final int GIC_PPI = 1;
@@ -251,6 +252,17 @@ public final class Arm64BoardTree {
         }
         if (p.compatible().contains("virtio,mmio")) {
             node.setEmpty("dma-coherent");
+        }
+        if (p.compatible().contains("arm,pl061")) {
+            node.setEmpty("gpio-controller")
+                    .setCells("#gpio-cells", 2)
+                    .setCells("phandle", GPIO_PHANDLE);
+            root.child("gpio-keys")
+                    .setStrings("compatible", "gpio-keys")
+                    .child("poweroff")
+                    .setStrings("label", "GPIO Key Poweroff")
+                    .setCells("linux,code", Arm64Board.KEY_POWER)
+                    .setCells("gpios", GPIO_PHANDLE, Arm64Board.POWER_KEY_LINE, 0);
         }
     }
 }

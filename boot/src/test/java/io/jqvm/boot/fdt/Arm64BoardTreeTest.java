@@ -53,6 +53,30 @@ class Arm64BoardTreeTest {
         assertTrue(dts.contains("stdout-path = \"/pl011@9000000\";"), dts);
     }
 
+    /** QEMU virt's power button, node for node as its dumped device tree has it (dumpdtb, dtc -I dtb). */
+    @Test
+    void pl061CarriesTheGpioKeysPowerButton() {
+        Arm64Board board = new Arm64Board(List.of(new Range(0x4000_0000L, 0x1000_0000L)), 1,
+                new Arm64Board.GicV2(0x0800_0000L, 0x0801_0000L), Arm64Board.TimerPpis.STANDARD,
+                List.of(Peripheral.pl011(0x0900_0000L, 1), Peripheral.pl061(0x0903_0000L, 7)), null, null, null);
+        String dts = dts(board);
+        String gpio = dts.substring(dts.indexOf("pl061@9030000 {"));
+        gpio = gpio.substring(0, gpio.indexOf("};"));
+        assertTrue(gpio.contains("compatible = \"arm,pl061\\0arm,primecell\";"), dts);
+        assertTrue(gpio.contains("reg = <0x00 0x9030000 0x00 0x1000>;"), dts);
+        assertTrue(gpio.contains("interrupts = <0x00 0x07 0x04>;"), dts);
+        assertTrue(gpio.contains("gpio-controller;"), dts);
+        assertTrue(gpio.contains("#gpio-cells = <0x02>;"), dts);
+        assertTrue(gpio.contains("phandle = <0x8004>;"), dts);
+        assertTrue(gpio.contains("clock-names = \"apb_pclk\";"), dts);
+        String keys = dts.substring(dts.indexOf("gpio-keys {"));
+        assertTrue(keys.contains("compatible = \"gpio-keys\";"), dts);
+        assertTrue(keys.contains("poweroff {"), dts);
+        assertTrue(keys.contains("gpios = <0x8004 0x03 0x00>;"), dts);
+        assertTrue(keys.contains("linux,code = <0x74>;"), dts);
+        assertTrue(keys.contains("label = \"GPIO Key Poweroff\";"), dts);
+    }
+
     @Test
     void watchdogGetsAClockOfItsOwnRate() {
         String dts = dts(virt(1, new Arm64Board.GicV2(0x0800_0000L, 0x0801_0000L)));

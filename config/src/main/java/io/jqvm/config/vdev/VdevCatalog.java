@@ -74,6 +74,7 @@ public final class VdevCatalog {
         define("pl011", "ARM PL011 UART", ARM, Location.Space.MEM, null, false,
                 BATCH, delay(), hostdev(true), SCHED);
         define("pl031", "ARM PL031 real-time clock (jqvm)", ARM, Location.Space.MEM, null, false);
+        define("pl061", "ARM PL061 GPIO with the board's power key (jqvm)", ARM, Location.Space.MEM, null, false);
         // virtio: every type takes qvm's legacy (virtio-mmio version 1) for its transport.
         define("virtio-blk", "virtio block device", BOTH, Location.Space.MEM, null, false,
                 delay(), choice("dio", "disable", "enable", "read"), hostdev(false), LEGACY,

@@ -90,6 +90,18 @@ public final class SoftAccelerator implements Accelerator {
         }
 
         @Override
+        public java.util.Map<String, Long> counters() {
+            return java.util.Map.of("instructions_retired", machine.instructionsRetired(),
+                    "compiled_regions", machine.compiledRegions(), "failed_regions", machine.failedRegions(),
+                    "undefined_instructions", machine.undefinedInstructions());
+        }
+
+        @Override
+        public void skipPausedTime(long nanos) {
+            machine.skipCounter(nanos);
+        }
+
+        @Override
         public ExitCounters exitCounters() {
             return counters;
         }

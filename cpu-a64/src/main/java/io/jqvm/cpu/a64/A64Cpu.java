@@ -296,6 +296,12 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
         timerDeadline = Long.MIN_VALUE;
     }
 
+    /** Moves the counter back by a pause's length, so it reads on from where it stopped; the vCPU is stopped. */
+    public void skipCounter(long nanos) {
+        timer.skip(nanos);
+        timerDeadline = Long.MIN_VALUE;
+    }
+
     // ---------------------------------------------------------------- state for tests and tools
 
     public long pc() {

@@ -83,6 +83,13 @@ public final class A64Machine {
         return sum;
     }
 
+    /** The VM was paused for {@code nanos}: every vCPU's counter skips it (called with every vCPU stopped). */
+    public void skipCounter(long nanos) {
+        for (A64Cpu cpu : cpus) {
+            cpu.skipCounter(nanos);
+        }
+    }
+
     /** Regions the vCPUs compiled to bytecode so far (0 when the compiler is off). */
     public long compiledRegions() {
         return regionCompiler == null ? 0 : regionCompiler.compiled();

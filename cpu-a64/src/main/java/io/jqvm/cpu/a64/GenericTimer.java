@@ -37,6 +37,11 @@ final class GenericTimer {
         this.offset = offset;
     }
 
+    /** The counter does not count the next {@code nanos} (a pause): the offset grows by as many ticks. */
+    void skip(long nanos) {
+        offset += nanos / NANOS_PER_TICK;
+    }
+
     long count() {
         return System.nanoTime() / NANOS_PER_TICK - offset;
     }

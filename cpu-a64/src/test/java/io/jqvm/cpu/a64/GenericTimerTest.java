@@ -46,6 +46,25 @@ class GenericTimerTest {
         assertEquals(List.of(true, false), virtualLine);
     }
 
+    /** A paused VM's counter reads on from where it stopped: the skip moves it back by the pause, to the tick. */
+    @Test
+    void skippingAPauseMovesTheCounterBackAndKeepsTheDeadlines() {
+        GenericTimer timer = new GenericTimer(0);
+        List<Boolean> line = new ArrayList<>();
+        timer.connect(level -> { }, line::add);
+        long second = GenericTimer.FREQUENCY;
+        long before = timer.count();
+        timer.writeCval(GenericTimer.VIRTUAL, before + 3600 * second);
+        timer.writeCtl(GenericTimer.VIRTUAL, GenericTimer.CTL_ENABLE);
+        timer.skip(1800L * 1_000_000_000L); // half an hour paused
+        long after = timer.count();
+        assertTrue(after < before, "the counter went back by the pause: " + before + " -> " + after);
+        assertTrue(before - after >= 1700 * second, () -> "moved " + (before - after) + " ticks");
+        assertEquals(before + 3600 * second, timer.readCval(GenericTimer.VIRTUAL), "CVAL is in counter ticks: unchanged");
+        assertEquals(GenericTimer.CTL_ENABLE, timer.readCtl(GenericTimer.VIRTUAL), "not met: ISTATUS clear");
+        assertEquals(List.of(), line, "the timer did not fire");
+    }
+
     @Test
     void el0CounterAccessFollowsCntkctl() {
         TestBoard board = TestBoard.withProgram(ExceptionTest.VECTORS + """

@@ -1,5 +1,7 @@
 package io.jqvm.devices.arm;
 
+import io.jqvm.device.DeviceCounters;
+import io.jqvm.device.Metered;
 import io.jqvm.device.GuestAccessLog;
 import io.jqvm.common.Hex;
 import io.jqvm.device.BusDevice;
@@ -15,7 +17,10 @@ import io.jqvm.device.IrqLine;
  * <p>The receive timeout interrupt stands for "characters sit in the FIFO and no more are arriving": it is
  * raised whenever a pull leaves the FIFO non-empty and cleared when the FIFO empties.
  */
-public final class Pl011 implements BusDevice {
+public final class Pl011 implements BusDevice, Metered {
+    /** Characters moved, one request each (transmitted to or received from the backend). */
+    private final DeviceCounters counters = new DeviceCounters();
+
     public static final long SIZE = 0x1000;
     static final PrimeCellId ID = new PrimeCellId(0x11, 0x10, 0x14, 0x00);
     private static final int FIFO_DEPTH = 32;
@@ -208,6 +213,7 @@ public final class Pl011 implements BusDevice {
             receive(b);
         } else {
             backend.write(b);
+            counters.request(1);
         }
         ris |= INT_TX;
     }
@@ -255,6 +261,7 @@ public final class Pl011 implements BusDevice {
                 break;
             }
             receive(b);
+            counters.request(1);
         }
         if (rxCount > 0) {
             ris |= INT_RT;
@@ -267,5 +274,10 @@ public final class Pl011 implements BusDevice {
             irqLevel = level;
             irq.set(level);
         }
+    }
+
+    @Override
+    public DeviceCounters counters() {
+        return counters;
     }
 }

@@ -1,5 +1,7 @@
 package io.jqvm.devices.uart;
 
+import io.jqvm.device.DeviceCounters;
+import io.jqvm.device.Metered;
 import io.jqvm.device.GuestAccessLog;
 import io.jqvm.common.Hex;
 import io.jqvm.device.BusDevice;
@@ -20,7 +22,10 @@ import java.util.ArrayDeque;
  * <p>Threat model: any register value the guest writes is defined; wide accesses act on the low byte and
  * are logged (rate-limited). Lock order: this device, then the IRQ line's controller.
  */
-public final class Uart16550 implements BusDevice {
+public final class Uart16550 implements BusDevice, Metered {
+    /** Characters moved, one request each (transmitted to or received from the backend). */
+    private final DeviceCounters counters = new DeviceCounters();
+
     public static final int WINDOW_SIZE = 8;
     static final int FIFO_SIZE = 16;
 
@@ -214,6 +219,7 @@ public final class Uart16550 implements BusDevice {
                 return;
             }
             rx.add((byte) b);
+            counters.request(1);
         }
     }
 
@@ -246,6 +252,7 @@ public final class Uart16550 implements BusDevice {
             receiveLooped(v);
         } else {
             backend.write(v);
+            counters.request(1);
         }
         thrInterruptPending = true;
     }
@@ -361,5 +368,10 @@ public final class Uart16550 implements BusDevice {
             irqAsserted = level;
             irq.set(level);
         }
+    }
+
+    @Override
+    public DeviceCounters counters() {
+        return counters;
     }
 }

@@ -66,6 +66,13 @@ public final class Console implements AutoCloseable {
         throw new AssertionError("\"" + text + "\" did not appear within " + timeout + describe());
     }
 
+    /** Everything printed since the last wait or take, consumed. */
+    public String take() {
+        String s = screen.substring(consumed);
+        consumed += s.length();
+        return s;
+    }
+
     /** Types {@code line} and Enter. */
     public void type(String line) throws IOException {
         keyboard.write((line + "\n").getBytes(StandardCharsets.ISO_8859_1));

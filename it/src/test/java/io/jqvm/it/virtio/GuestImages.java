@@ -13,7 +13,8 @@ import java.util.List;
 /** The kernel and initramfs of scripts/debian-arm64-guest.sh, built once per cache directory. */
 public final class GuestImages {
     /** Files only an initramfs with the modules and programs the tests need has (older caches lack them and are rebuilt). */
-    private static final List<String> MARKS = List.of("lib/modules/load-order", "virtio_pci.ko", "virtiofs.ko", "bin/rfile");
+    private static final List<String> MARKS = List.of("lib/modules/load-order", "virtio_pci.ko", "virtiofs.ko",
+            "gpio_keys.ko", "bin/rfile");
 
     private GuestImages() {
     }
@@ -22,11 +23,11 @@ public final class GuestImages {
         return Command.repo().resolve("build/guest-cache");
     }
 
-    static Path kernel() {
+    public static Path kernel() {
         return cache().resolve("Image");
     }
 
-    static Path initramfs() {
+    public static Path initramfs() {
         return cache().resolve("initramfs.cpio");
     }
 

@@ -2,6 +2,8 @@ package io.jqvm.virtio.mmio;
 
 import io.jqvm.common.Hex;
 import io.jqvm.device.BusDevice;
+import io.jqvm.device.DeviceCounters;
+import io.jqvm.device.Metered;
 import io.jqvm.device.GuestAccessLog;
 import io.jqvm.device.IrqLine;
 import io.jqvm.memory.GuestMemory;
@@ -21,7 +23,7 @@ import io.jqvm.virtio.VirtioDevice;
  * never the transport's: so a device may hold its own lock while it signals, and the transport may hold its
  * lock while it calls the device, without the two ever waiting on each other.
  */
-public final class VirtioMmioTransport implements BusDevice {
+public final class VirtioMmioTransport implements BusDevice, Metered {
     /** The window the transport decodes: registers, then device configuration from {@link MmioRegisters#CONFIG}. */
     public static final long WINDOW_SIZE = 0x200;
 
@@ -236,5 +238,10 @@ public final class VirtioMmioTransport implements BusDevice {
 
     /** What the transport shows of itself: device status, pending interrupts, negotiated features. */
     public record TransportState(int status, int interruptStatus, long features, boolean active, int configGeneration) {
+    }
+
+    @Override
+    public DeviceCounters counters() {
+        return signals.counters();
     }
 }

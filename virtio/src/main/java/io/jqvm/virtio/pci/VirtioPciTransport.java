@@ -1,5 +1,7 @@
 package io.jqvm.virtio.pci;
 
+import io.jqvm.device.DeviceCounters;
+import io.jqvm.device.Metered;
 import io.jqvm.common.Hex;
 import io.jqvm.device.GuestAccessLog;
 import io.jqvm.device.IrqLine;
@@ -23,7 +25,7 @@ import io.jqvm.virtio.VirtioDevice;
  * <p>Locking as in the virtio-mmio transport: vCPUs enter with this object's monitor held (the PCI bus takes
  * it), device threads only through {@link PciInterrupts}, whose lock never waits for this one.
  */
-public final class VirtioPciTransport implements PciFunction {
+public final class VirtioPciTransport implements PciFunction, Metered {
     public static final int VENDOR = 0x1af4;
     static final int DEVICE_BASE = 0x1040;
 
@@ -245,5 +247,10 @@ public final class VirtioPciTransport implements PciFunction {
     /** Whether the driver enabled MSI-X, for tests and status reports. */
     public synchronized boolean msixEnabled() {
         return msix != null && msix.enabled();
+    }
+
+    @Override
+    public DeviceCounters counters() {
+        return interrupts.counters();
     }
 }

@@ -21,6 +21,7 @@ final class AcpiPmVdev implements VdevFamily {
         long base = AcpiPmBlock.windowBaseForControlPort((int) control);
         AcpiPmBlock pm = new AcpiPmBlock(VdevRegistry.interrupts(a, v, owner, null), a.control, a.clock);
         a.mapDevice(v, owner, Space.IO, base, AcpiPmBlock.WINDOW_SIZE, pm);
+        a.powerButton = pm::pressPowerButton;
         a.acpiPm = new Assembly.AcpiPmPorts((int) base, (int) control, (int) base + 8);
     }
 }

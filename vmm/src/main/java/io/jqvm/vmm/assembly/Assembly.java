@@ -13,6 +13,8 @@ import io.jqvm.config.model.VdevSpec;
 import io.jqvm.config.model.VmSpec;
 import io.jqvm.device.Bus;
 import io.jqvm.device.BusDevice;
+import io.jqvm.device.DeviceCounters;
+import io.jqvm.device.Metered;
 import io.jqvm.device.InterruptController;
 import io.jqvm.device.IrqLine;
 import io.jqvm.memory.AddressMap;
@@ -79,7 +81,11 @@ public final class Assembly implements AutoCloseable {
     final List<String> devices = new ArrayList<>();
     /** A vdev's own status line for the SIGUSR1 report, by its {@link #devices} entry. */
     final Map<String, Supplier<String>> vdevStatus = new LinkedHashMap<>();
+    /** The counters of each device that keeps them ({@link Metered}), by its owner name, for the metrics. */
+    final Map<String, DeviceCounters> vdevCounters = new LinkedHashMap<>();
     final List<String> bootNotes = new ArrayList<>();
+    /** Presses the board's power button (the PC's ACPI fixed button, the arm64 board's GPIO key); null: none. */
+    Runnable powerButton;
     final List<AutoCloseable> resources = new ArrayList<>();
     /** Connections to make once the accelerator's VM exists (platform interrupts, vCPU pins). */
     final List<Consumer<RunningPlatform>> onStart = new ArrayList<>();
@@ -136,6 +142,9 @@ public final class Assembly implements AutoCloseable {
     public List<String> devices() { return devices; }
     public Map<String, Supplier<String>> vdevStatus() { return vdevStatus; }
     public List<String> bootNotes() { return bootNotes; }
+    public Map<String, DeviceCounters> vdevCounters() { return vdevCounters; }
+    /** The board's power button, if it has one. */
+    public Optional<Runnable> powerButton() { return Optional.ofNullable(powerButton); }
     /** The boot vCPU's entry state; null when the configuration loads no image. */
     public EntryState entry() { return entry; }
     public boolean x86IrqChip() { return x86IrqChip; }
@@ -171,7 +180,16 @@ public final class Assembly implements AutoCloseable {
         claim(new AddressMap.Claim(space, base, size, AddressMap.Kind.DEVICE, owner, spec.origin().toString()), spec.origin());
         if (device != null) {
             (space == Space.MEM ? mmio : pio).register(base, size, device, owner);
+            metered(owner, device);
         }
+    }
+
+    /** Records {@code device}'s counters under {@code owner} when it keeps them; returns the device. */
+    <T> T metered(String owner, T device) {
+        if (device instanceof Metered m) {
+            vdevCounters.put(owner, m.counters());
+        }
+        return device;
     }
 
     void claim(AddressMap.Claim claim, Origin origin) {

@@ -31,7 +31,7 @@ final class VdevRegistry {
     /** The INTID of a device whose interrupt is not connected. */
     static final int NOT_WIRED = -1;
 
-    static final List<VdevFamily> FAMILIES = List.of(new GicVdev(), new Pl011Vdev(), new Pl031Vdev(), new Sp805Vdev(),
+    static final List<VdevFamily> FAMILIES = List.of(new GicVdev(), new Pl011Vdev(), new Pl031Vdev(), new Pl061Vdev(), new Sp805Vdev(),
             new Ib700Vdev(), new PcChipsetVdevs(), new Ser8250Vdev(), new PcKeyboardVdev(), new Mc146818Vdev(),
             new HpetVdev(), new AcpiPmVdev(), new VirtioMmioVdevs(), new PciDummyVdev(), new ShmemVdev());
 

@@ -88,7 +88,7 @@ final class VirtioMmioVdevs implements VdevFamily {
                         + " legacy: jqvm's virtio-pci is modern only; give loc and intr for a legacy virtio-mmio device");
             }
             PciHost pci = PciHost.of(a, v);
-            String where = pci.add(v, owner, intx -> new VirtioPciTransport(owner, device, a.memory, intx, pci.msi()));
+            String where = pci.add(v, owner, intx -> a.metered(owner, new VirtioPciTransport(owner, device, a.memory, intx, pci.msi())));
             a.note(owner + ": virtio-pci at " + where + (pci.msi() != null ? ", MSI-X" : "") + " and INTA#");
             return;
         }

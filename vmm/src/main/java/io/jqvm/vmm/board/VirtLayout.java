@@ -18,6 +18,7 @@ package io.jqvm.vmm.board;
  *  0x0900_0000 +---------------------------------+
  *              | PL011 UART   SPI 1 (INTID 33)   |
  *  0x0901_0000 | PL031 RTC    SPI 2 (INTID 34)   |
+ *  0x0903_0000 | PL061 GPIO   SPI 7 (INTID 39)   |  the power key on line 3 (gpio-keys)
  *  0x0a00_0000 +---------------------------------+
  *              | virtio-mmio: 32 slots x 0x200,  |
  *              | slot n on SPI 16+n (INTID 48+n) |
@@ -66,6 +67,8 @@ public final class VirtLayout {
     public static final int VIRT_PL011_INTID = 33;
     public static final long VIRT_PL031 = 0x0901_0000L;
     public static final int VIRT_PL031_INTID = 34;
+    public static final long VIRT_PL061 = 0x0903_0000L;
+    public static final int VIRT_PL061_INTID = 39;
 
     /** QEMU virt's virtio-mmio window: slot n at {@code VIRTIO_MMIO_BASE + n * VIRTIO_MMIO_SLOT_SIZE}. */
     public static final long VIRTIO_MMIO_BASE = 0x0a00_0000L;

@@ -63,6 +63,11 @@ public final class GuestDumper {
         }
     }
 
+    /** Whether a {@code dump} option says where dumps go. */
+    public boolean configured() {
+        return spec.isPresent();
+    }
+
     /** Writes a dump for {@code reason} (e.g. "SIGUSR2"), recording {@code signal}; logs where it went or why not. */
     public synchronized void dump(String reason, int signal) {
         if (spec.isEmpty()) {
