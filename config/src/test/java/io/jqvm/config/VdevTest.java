@@ -45,6 +45,7 @@ class VdevTest {
             Map.entry("ser8250", "batch 100 delayed forever hostdev >- hostdev <in intr ioapic:4 loc 0x3f8 name com1 sched 10"),
             Map.entry("pl011", "batch 0 delayed 3 hostdev >\"|tee log\" sched 12 loc 0x1c090000 intr gic:37"),
             Map.entry("pl031", "loc 0x1c170000 intr gic:36"),
+            Map.entry("pl061", "loc 0x09030000 intr gic:39"),
             Map.entry("virtio-blk", "delayed 0 dio read hostdev <disk.img legacy threads 32 serial disk-0 loc 0x1c0d0000 intr gic:42"),
             Map.entry("virtio-net", "legacy mac 02:00:00:00:00:0A peer /dev/vdevpeers/vp0 peerfeats 0x7fc3 name net0"),
             Map.entry("virtio-console", "delayed 1 hostdev /dev/ser1 legacy sched 9 name con"),
@@ -173,7 +174,7 @@ class VdevTest {
 
     @Test
     void unknownTypesListTheKnownOnesAndSuggest() {
-        String known = "gic, ioapic, 8259, pckeyboard, timer8254, mc146818, hpet, ser8250, pl011, pl031, virtio-blk, "
+        String known = "gic, ioapic, 8259, pckeyboard, timer8254, mc146818, hpet, ser8250, pl011, pl031, pl061, virtio-blk, "
                 + "virtio-net, virtio-console, virtio-entropy, virtio-input, virtio-vsock, vhost-user-blk, "
                 + "vhost-user-net, vhost-user-fs, shmem, wdt-sp805, wdt-ib700, "
                 + "smmu, pci-dummy, progress, acpi-pm";

@@ -116,7 +116,10 @@ final class RegionCompiler {
             if (threshold > 1) {
                 CodePage.Regions requested = table;
                 // a full queue drops the request: the entry is asked for again at the straight-line threshold
-                BACKGROUND.execute(() -> publish(requested, index, compile(page, index, pc, evenWithoutLoop)));
+                // the shared thread logs in the scope of the VM that asked (several VMs may share a JVM)
+                Log.Scope scope = Log.currentScope();
+                BACKGROUND.execute(() -> Log.runIn(scope,
+                        () -> publish(requested, index, compile(page, index, pc, evenWithoutLoop))));
                 return null;
             }
             region = compile(page, index, pc, evenWithoutLoop);
