@@ -27,8 +27,8 @@
 #     (cpu-a64/README.md, "Measured").
 #   CompileThresholdScaling 10 for the soft CPU's compiled regions (hidden classes io.jqvm.cpu.a64.Region_*):
 #     HotSpot's C2 then compiles only the regions that stay hot, rather than each of the ~100 a Debian boot makes
-#     (compiling them was most of C2's CPU time); a Debian boot to /init on 2 vCPUs took 13.2 and 13.9 s of process
-#     CPU against 14.6 and 17.3 s without it, bench/cpu's guest is unchanged (cpu-a64/README.md, "Measured").
+#     (compiling them was most of C2's CPU time); in five alternating pairs of Debian boots to /init on 2 vCPUs it
+#     saved 0.1-7.7 s of process CPU, and bench/cpu's guest is unchanged (cpu-a64/README.md, "Measured").
 #     "quiet": the JVM would otherwise print the command on stdout, the guest console.
 jqvm_jvm_flags=(--enable-native-access=ALL-UNNAMED -Xlog:disable -Xlog:all=warning:stderr -XX:+DisplayVMOutputToStderr
     -Xms32m -XX:-UsePerfData -XX:PerMethodTrapLimit=0
