@@ -22,8 +22,10 @@ cp "$repo/examples/"*.qvmconf "$stage/examples/"
 strip --strip-debug -o "$stage/guests/x86/hello.elf" "$repo/guests/target/x86/hello.elf"
 aarch64-linux-gnu-strip --strip-debug -o "$stage/guests/aarch64/hello.elf" "$repo/guests/target/aarch64/hello.elf"
 
+# jdeps warns on stdout about packages it sees twice (a modular jar on the class path and as an argument):
+# only its last line is the module list.
 modules=$("$jdk/bin/jdeps" --multi-release 25 --ignore-missing-deps --print-module-deps \
-    --class-path "$stage/app/lib/*" "$stage/app/jqvm.jar" "$stage/app/lib/"*.jar)
+    --class-path "$stage/app/lib/*" "$stage/app/jqvm.jar" "$stage/app/lib/"*.jar | tail -n 1)
 # --generate-cds-archive: the JDK's default class-data archive for the runtime, so even a start without
 # jqvm's AOT cache maps the JDK's classes instead of parsing them (deterministic: two builds, one archive).
 if ! "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --compress=zip-6 \
