@@ -7,6 +7,7 @@ import io.jqvm.accel.VcpuExit;
 import io.jqvm.accel.VirtualMachine;
 import io.jqvm.common.ExitStatus;
 import io.jqvm.common.Log;
+import io.jqvm.device.PausableDeviceClock;
 import io.jqvm.device.VmControl;
 import io.jqvm.devices.arm.PowerController;
 import java.io.IOException;
@@ -49,6 +50,8 @@ public final class VmRuntime implements VmControl, PowerController {
 
     private final String name;
     private final VirtualMachine vm;
+    /** The devices' clock, stopped and restarted with the vCPUs by {@link #pause} and {@link #resume}. */
+    private volatile PausableDeviceClock deviceClock;
     private final List<VcpuScheduling> scheduling;
     private final EntryState bootEntry;
     private final boolean secondariesStartOff;
@@ -148,6 +151,11 @@ public final class VmRuntime implements VmControl, PowerController {
             slots[i] = new VcpuSlot(vm.vcpu(i));
         }
         this.holds = new VcpuHolds(slots.length, this::stopVcpu);
+    }
+
+    /** Has {@link #pause} stop {@code clock} too (the devices' timers: a paused guest's watchdog must not bite). */
+    public void pauseAlong(PausableDeviceClock clock) {
+        this.deviceClock = clock;
     }
 
     /** The debugger's hold on the vCPUs (the GDB stub). */
@@ -334,6 +342,10 @@ public final class VmRuntime implements VmControl, PowerController {
             return whileStopped(v -> null, ignored -> {
                 held = true;
                 heldSinceNanos = System.nanoTime();
+                PausableDeviceClock clock = deviceClock;
+                if (clock != null) {
+                    clock.pause();
+                }
             });
         }
     }
@@ -351,6 +363,10 @@ public final class VmRuntime implements VmControl, PowerController {
             }
             return whileStopped(v -> null, ignored -> {
                 vm.skipPausedTime(System.nanoTime() - heldSinceNanos);
+                PausableDeviceClock clock = deviceClock;
+                if (clock != null) {
+                    clock.resume();
+                }
                 held = false;
             });
         }

@@ -157,6 +157,7 @@ public final class Vmm {
                 GuestDumper dumper = new GuestDumper(spec.dump(), a.name(), a.arch(), a.memory().regions(),
                         writer -> runtime.whileStopped(Vcpu::registers, writer::write));
                 runtime.onDumpRequest(reason -> dumper.dump(reason, WATCHDOG_SIGNAL));
+                runtime.pauseAlong(a.clock());
                 a.control().connect(runtime);
                 a.start(new RunningPlatform(vm, runtime, io));
                 Log.info("VM assembled: " + a.arch().label() + " on " + a.accelerator().name() + ", "

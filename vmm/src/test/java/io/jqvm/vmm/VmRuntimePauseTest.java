@@ -104,6 +104,8 @@ class VmRuntimePauseTest {
             @Override public void close() { }
         };
         VmRuntime runtime = new VmRuntime("t", vm, Collections.nCopies(2, VcpuScheduling.DEFAULT), new A64Entry(0, 0, 0, 0, 0), false);
+        io.jqvm.device.PausableDeviceClock deviceClock = new io.jqvm.device.PausableDeviceClock(io.jqvm.device.DeviceClock.host());
+        runtime.pauseAlong(deviceClock);
         assertFalse(runtime.pause(), "nothing to pause before the vCPUs start");
         CompletableFuture<VmRuntime.Outcome> run = CompletableFuture.supplyAsync(() -> {
             try {
@@ -120,6 +122,7 @@ class VmRuntimePauseTest {
         assertTrue(runtime.pause());
         assertEquals(VmRuntime.State.PAUSED, runtime.state());
         assertFalse(runtime.pause(), "paused already");
+        long deviceTimeAtPause = deviceClock.nanoTime();
         int[] runsPaused = {vcpus[0].runs.get(), vcpus[1].runs.get()};
         List<Registers> read = new ArrayList<>();
         assertTrue(runtime.whileStopped(Vcpu::registers, read::addAll), "a paused VM can still be read");
@@ -129,6 +132,7 @@ class VmRuntimePauseTest {
             assertFalse(v.inside.get(), "vCPU " + v.index + " runs while paused");
             assertEquals(runsPaused[v.index], v.runs.get(), "vCPU " + v.index + " entered the guest while paused");
         }
+        assertEquals(deviceTimeAtPause, deviceClock.nanoTime(), "the devices' clock stands still while paused");
         assertTrue(runtime.resume());
         assertEquals(VmRuntime.State.RUNNING, runtime.state());
         long skippedNanos = skipped.get();

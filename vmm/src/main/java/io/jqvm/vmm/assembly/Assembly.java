@@ -26,6 +26,7 @@ import io.jqvm.vmm.VmControlRelay;
 import io.jqvm.vmm.board.PcLayout;
 import io.jqvm.vmm.system.RuntimeDirectory;
 import io.jqvm.device.DeviceClock;
+import io.jqvm.device.PausableDeviceClock;
 import io.jqvm.devices.chardev.Stdio;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -72,8 +73,8 @@ public final class Assembly implements AutoCloseable {
     final Bus mmio = new Bus();
     final Bus pio = new Bus();
     final VmControlRelay control = new VmControlRelay();
-    /** The one clock every device of this VM reads and schedules on. */
-    final DeviceClock clock;
+    /** The one clock every device of this VM reads and schedules on; it stops while the VM is paused. */
+    final PausableDeviceClock clock;
     final List<VcpuScheduling> scheduling = new ArrayList<>();
     final List<Wire> wires = new ArrayList<>();
     final Map<String, Controller> controllers = new LinkedHashMap<>();
@@ -122,7 +123,7 @@ public final class Assembly implements AutoCloseable {
         this.arch = arch;
         this.accelerator = accelerator;
         this.acceleratorProblem = acceleratorProblem;
-        this.clock = DeviceClock.host();
+        this.clock = new PausableDeviceClock(DeviceClock.host());
     }
 
     public VmSpec spec() { return spec; }
@@ -137,6 +138,7 @@ public final class Assembly implements AutoCloseable {
     public Bus mmio() { return mmio; }
     public Bus pio() { return pio; }
     public VmControlRelay control() { return control; }
+    public PausableDeviceClock clock() { return clock; }
     public List<VcpuScheduling> scheduling() { return scheduling; }
     public List<Wire> wires() { return wires; }
     public List<String> devices() { return devices; }
