@@ -4,6 +4,7 @@
    takes the interrupt; round LEVEL_ROUND leaves the device unacknowledged once, so the re-arm at the EOI raises
    it again. Runs on KVM, where the eventfds are the in-kernel IOAPIC's irqfd and resample eventfd. */
 #include "kit.h"
+#include "pass_device.h"
 
 #define PASS_REGS 0x90000000ull
 #define PASS_GSI 10
@@ -11,13 +12,6 @@
 #define ROUNDS 5
 #define LEVEL_ROUND 3
 
-#define REG_ID 0x00
-#define REG_DOORBELL 0x04
-#define REG_RESULT 0x08
-#define REG_STATUS 0x0c
-#define REG_REARMS 0x10
-#define REG_DONE 0x14
-#define DONE_MAGIC 0xd0e
 /* MADT interrupt-source-override flags: level-triggered (11b in bits 3:2), active high (01b in bits 1:0). */
 #define INTI_LEVEL_ACTIVE_HIGH 0x000D
 

@@ -7,6 +7,7 @@
    Finally a store to the read-only page must take the VM's unsupported-reference path (a data abort under
    `unsupported reference fail`) and leave the page unchanged. */
 #include "rt.h"
+#include "pass_device.h"
 
 #define PASS_REGS 0x0c000000UL
 #define PASS_ROM 0x0c001000UL
@@ -14,13 +15,6 @@
 #define ROUNDS 5
 #define LEVEL_ROUND 3
 
-#define REG_ID 0x00
-#define REG_DOORBELL 0x04
-#define REG_RESULT 0x08
-#define REG_STATUS 0x0c
-#define REG_REARMS 0x10
-#define REG_DONE 0x14
-#define DONE_MAGIC 0xd0e
 
 #define EC(esr) (((esr) >> 26) & 0x3f)
 #define EC_DATA_ABORT_SAME_EL 0x25

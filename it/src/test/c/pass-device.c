@@ -20,10 +20,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-enum { REG_ID, REG_DOORBELL, REG_RESULT, REG_STATUS, REG_REARMS, REG_DONE };
+#include "pass_device.h"
+
 #define DEVICE_ID 0x50415353u /* "PASS" */
 #define ROM_WORD 0x524f4d21u  /* "ROM!" */
-#define DONE_MAGIC 0xd0eu
 #define PAGE 4096
 
 static void die(const char *what)
@@ -70,7 +70,7 @@ int main(int argc, char **argv)
     volatile uint32_t *regs = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, shm, 0);
     if (regs == MAP_FAILED)
         die("mmap");
-    regs[REG_ID] = DEVICE_ID;
+    regs[REG_ID / 4] = DEVICE_ID;
     regs[PAGE / 4] = ROM_WORD;
 
     int trigger = eventfd(0, EFD_CLOEXEC);
@@ -92,24 +92,24 @@ int main(int argc, char **argv)
     unlink(argv[2]);
 
     uint32_t seen = 0, rounds = 0, rearms = 0, retriggers = 0;
-    while (__atomic_load_n(&regs[REG_DONE], __ATOMIC_ACQUIRE) != DONE_MAGIC) {
+    while (__atomic_load_n(&regs[REG_DONE / 4], __ATOMIC_ACQUIRE) != DONE_MAGIC) {
         struct pollfd p = { .fd = resample, .events = POLLIN };
         if (poll(&p, 1, 1) > 0) {
             uint64_t count;
             if (read(resample, &count, sizeof count) == sizeof count) {
-                __atomic_store_n(&regs[REG_REARMS], ++rearms, __ATOMIC_RELEASE);
-                if (__atomic_load_n(&regs[REG_STATUS], __ATOMIC_ACQUIRE)) {
+                __atomic_store_n(&regs[REG_REARMS / 4], ++rearms, __ATOMIC_RELEASE);
+                if (__atomic_load_n(&regs[REG_STATUS / 4], __ATOMIC_ACQUIRE)) {
                     retriggers++;
                     raise_interrupt(trigger);
                 }
             }
         }
-        uint32_t doorbell = __atomic_load_n(&regs[REG_DOORBELL], __ATOMIC_ACQUIRE);
+        uint32_t doorbell = __atomic_load_n(&regs[REG_DOORBELL / 4], __ATOMIC_ACQUIRE);
         if (doorbell != seen) {
             seen = doorbell;
             rounds++;
-            regs[REG_RESULT] = 3 * doorbell + 1;
-            __atomic_store_n(&regs[REG_STATUS], 1, __ATOMIC_RELEASE);
+            regs[REG_RESULT / 4] = 3 * doorbell + 1;
+            __atomic_store_n(&regs[REG_STATUS / 4], 1, __ATOMIC_RELEASE);
             raise_interrupt(trigger);
         }
     }

@@ -50,7 +50,8 @@ class PassThroughDeviceTest {
         assertEquals(0, x86.exitStatus(), x86.describe());
         device = Command.repo().resolve("it/target/pass-device");
         Files.createDirectories(device.getParent());
-        Command.Result cc = Command.run(List.of("cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", device.toString(),
+        Command.Result cc = Command.run(List.of("cc", "-O2", "-Wall", "-Wextra", "-Werror",
+                "-I", Command.repo().resolve("guests/shared").toString(), "-o", device.toString(),
                 Command.repo().resolve("it/src/test/c/pass-device.c").toString()), Command.repo(), TIMEOUT);
         assertEquals(0, cc.exitStatus(), cc.describe());
     }
