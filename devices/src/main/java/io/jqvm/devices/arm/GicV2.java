@@ -268,6 +268,8 @@ public final class GicV2 extends GicCore {
                 case 0x10 -> endOfInterrupt(cpu, v & 0x3FF);
                 case 0x1C -> updateCpuInterface(cpu, ci -> ci.binaryPoint1 = Math.max(3, v & 7));
                 case 0xD0 -> setActivePriorities(cpu, v);
+                // GICC_APR1-3 exist only for more than 32 priority levels: RAZ/WI here, as Linux writes all four
+                case 0xD4, 0xD8, 0xDC -> { }
                 case 0x1000 -> deactivate(cpu, v & 0x3FF);
                 default -> log.report("CPU interface: write of " + Hex.of(value) + " to read-only or reserved "
                         + Hex.of(offset) + " ignored");

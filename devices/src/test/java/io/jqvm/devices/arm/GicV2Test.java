@@ -218,6 +218,15 @@ class GicV2Test {
     }
 
     @Test
+    void theActivePriorityRegistersBeyondTheFirstReadAsZeroAndIgnoreWritesQuietly() {
+        for (long apr = 0xD4; apr <= 0xDC; apr += 4) {
+            cpuIf.write(current, apr, 4, 0xFFFF_FFFFL);
+            assertEquals(0, cpuIf.read(current, apr, 4), "GICC_APR" + (apr - 0xD0) / 4);
+        }
+        assertEquals(java.util.List.of(), log.lines(), "Linux writes them at every CPU's start: nothing to report");
+    }
+
+    @Test
     void endOfInterruptListenersRunAtDeactivationOfTheirSpiOnly() {
         enableAll();
         enable(33);
