@@ -4,8 +4,8 @@ import io.jqvm.common.Log;
 
 /**
  * The VM's power switch, for whoever cuts the power from outside the guest (a signal, an embedding program's
- * {@code stop()}): a cut while the VM is still being assembled, or between two reset cycles, is held and cuts the
- * power as soon as the next VM exists; once the run is over, a cut does nothing.
+ * {@code stop()}): a cut while the VM is still being assembled, between two reset cycles or as a reset ends a cycle,
+ * is held and cuts the power of every later cycle as soon as it exists; once the run is over, a cut does nothing.
  */
 public final class PowerSwitch {
     private VmRuntime runtime;
@@ -16,16 +16,21 @@ public final class PowerSwitch {
     public void cut(String reason) {
         VmRuntime target;
         synchronized (this) {
-            target = runtime;
-            if (target == null) {
-                if (!finished && pending == null) {
-                    pending = reason;
-                    Log.info(reason + " while the VM is being assembled; it ends once assembled");
-                }
+            if (finished) {
                 return;
             }
+            target = runtime;
+            if (pending == null) {
+                // kept even when a VM is attached: that VM may be ending in a reset, which the cut must not survive
+                pending = reason;
+                if (target == null) {
+                    Log.info(reason + " while the VM is being assembled; it ends once assembled");
+                }
+            }
         }
-        target.powerCut(reason);
+        if (target != null) {
+            target.powerCut(reason);
+        }
     }
 
     /** From now on a cut stops {@code target}; a cut already made stops it now. */

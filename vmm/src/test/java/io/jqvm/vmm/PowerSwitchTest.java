@@ -47,4 +47,20 @@ class PowerSwitchTest {
         assertEquals(ExitStatus.NORMAL, runtime.run().status());
         ender.join();
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aCutThatMeetsAResetEndsTheNextCycle() throws Exception {
+        PowerSwitch power = new PowerSwitch();
+        VmRuntime resetting = spinning();
+        power.attach(resetting);
+        Thread guest = Thread.ofPlatform().start(() -> resetting.reset("guest requested PSCI SYSTEM_RESET"));
+        assertEquals(true, resetting.run().reset(), "the reset came first");
+        guest.join();
+        power.cut("cut as the reset ends the cycle"); // reaches the ending VM, which no longer takes it
+        power.detach();
+        VmRuntime next = spinning();
+        power.attach(next);
+        assertEquals(new VmRuntime.Outcome(ExitStatus.POWER_CUT, "cut as the reset ends the cycle", false), next.run());
+    }
 }
