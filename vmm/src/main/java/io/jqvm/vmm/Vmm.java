@@ -45,7 +45,7 @@ public final class Vmm {
 
     /** Dryrun: assemble, print the VM on {@code out}, release it. */
     public ExitStatus dryrun(VmSpec spec, PrintStream out) {
-        try (Assembly a = VmBuilder.assemble(spec, accelerators, true)) {
+        try (Assembly a = VmBuilder.dryrun(spec, accelerators)) {
             out.print(DryrunReport.render(a));
             out.flush();
         }

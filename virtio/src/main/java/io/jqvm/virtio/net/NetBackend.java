@@ -53,4 +53,30 @@ public interface NetBackend extends AutoCloseable {
     /** Stops the backend's threads and releases its host resources. */
     @Override
     void close();
+
+    /**
+     * The backend of a device a dry run shows: it opens nothing on the host (a dry run must not take a TAP device,
+     * start or use up a passt, or bind a peer socket), its link is down and it drops every frame.
+     */
+    static NetBackend unopened() {
+        return new NetBackend() {
+            @Override
+            public void start(Sink sink) {
+            }
+
+            @Override
+            public boolean linkUp() {
+                return false;
+            }
+
+            @Override
+            public boolean send(ByteBuffer frame) {
+                return false;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
 }

@@ -107,6 +107,8 @@ public final class Assembly implements AutoCloseable {
     GuestMemory memory;
     /** Assembled only to be shown: devices contact no outside process (a vhost-user back end, say). */
     boolean dryrun;
+    /** The command's dryrun: vdevs open no host-facing back end (a TAP, passt, a peer socket, a pty, an output file). */
+    boolean showOnly;
     EntryState entry;
     boolean x86IrqChip;
     boolean x86Pit;

@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * Opens a character vdev's {@code hostdev}s (in qvm's spelling) as one backend, closed with the VM; with
- * {@code delayed}, in the background.
+ * {@code delayed}, in the background. A dry run opens none.
  */
 final class HostDevices {
     private HostDevices() {
@@ -28,6 +28,10 @@ final class HostDevices {
             });
         }
         if (specs.isEmpty()) {
+            return CharBackend.NULL;
+        }
+        if (a.showOnly) { // a dry run must not truncate an output file, take a pty or bind a socket
+            a.note(v.name().orElse(v.type()) + ": hostdev " + String.join(" ", specs) + " not opened by a dry run");
             return CharBackend.NULL;
         }
         try {

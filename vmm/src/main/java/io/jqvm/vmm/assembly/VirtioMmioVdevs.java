@@ -165,13 +165,19 @@ final class VirtioMmioVdevs implements VdevFamily {
     private static VirtioDevice net(Assembly a, VdevSpec v, String owner) {
         MacAddress mac = macAddress(a, v, owner);
         String backendOption = v.has("tapdev") ? "tapdev" : v.has("peer") ? "peer" : "passt";
+        if (backendOption.equals("peer") && v.name().isEmpty()) {
+            throw new ConfigException(v.option("peer").orElseThrow().origin(), "vdev virtio-net peer: jqvm links two VMs over "
+                    + "Unix sockets; give this end's socket too (name PATH)");
+        }
+        if (a.showOnly) {
+            a.note(owner + ": " + backendOption + " back end not opened by a dry run");
+            return new VirtioNet(owner, mac, NetBackend.unopened());
+        }
         NetBackend backend;
         try {
             backend = switch (backendOption) {
                 case "tapdev" -> TapBackend.open(v.value("tapdev", Value.Text.class).orElseThrow().value());
-                case "peer" -> PeerBackend.open(Path.of(v.name().orElseThrow(() -> new ConfigException(
-                                v.option("peer").orElseThrow().origin(), "vdev virtio-net peer: jqvm links two VMs over Unix "
-                                + "sockets; give this end's socket too (name PATH)"))),
+                case "peer" -> PeerBackend.open(Path.of(v.name().orElseThrow()),
                         Path.of(v.value("peer", Value.Text.class).orElseThrow().value()));
                 default -> v.value("passt", Value.class).orElseThrow() instanceof Value.Text socket
                         ? PasstBackend.connect(Path.of(socket.value())) : PasstBackend.launch();

@@ -69,6 +69,19 @@ public final class VmBuilder {
      */
     public static Assembly assemble(VmSpec spec, List<Accelerator> accelerators, boolean dryrun,
                                     Optional<RuntimeDirectory> runtimeDirectory, Stdio stdio) {
+        return assemble(spec, accelerators, dryrun, false, runtimeDirectory, stdio);
+    }
+
+    /**
+     * The command's {@code dryrun}: as {@link #assemble(VmSpec, List, boolean)}, but its vdevs open no host-facing
+     * back end either (no TAP device, passt, peer socket, pty or output file is taken, started or truncated).
+     */
+    public static Assembly dryrun(VmSpec spec, List<Accelerator> accelerators) {
+        return assemble(spec, accelerators, true, true, Optional.empty(), Stdio.process());
+    }
+
+    private static Assembly assemble(VmSpec spec, List<Accelerator> accelerators, boolean dryrun, boolean showOnly,
+                                     Optional<RuntimeDirectory> runtimeDirectory, Stdio stdio) {
         String name = spec.system().orElse(DEFAULT_NAME);
         Log.prefix(name);
         for (var w : spec.warnings()) {
@@ -76,12 +89,13 @@ public final class VmBuilder {
         }
         safety(spec);
         try (BootImages images = BootImages.read(spec)) {
-            return assemble(spec, name, images, accelerators, dryrun, runtimeDirectory, stdio);
+            return assemble(spec, name, images, accelerators, dryrun, showOnly, runtimeDirectory, stdio);
         }
     }
 
     private static Assembly assemble(VmSpec spec, String name, BootImages images, List<Accelerator> accelerators,
-                                     boolean dryrun, Optional<RuntimeDirectory> runtimeDirectory, Stdio stdio) {
+                                     boolean dryrun, boolean showOnly, Optional<RuntimeDirectory> runtimeDirectory,
+                                     Stdio stdio) {
         Arch arch = GuestArchitecture.decide(spec, images);
         spec.checkArchitecture(arch);
         Accelerator accelerator = null;
@@ -96,6 +110,7 @@ public final class VmBuilder {
         }
         Assembly a = new Assembly(spec, name, arch, accelerator, problem, runtimeDirectory, stdio);
         a.dryrun = dryrun;
+        a.showOnly = showOnly;
         try {
             layOutMemory(a);
             reserve(a);

@@ -2,6 +2,7 @@ package io.jqvm.vmm.assembly;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -118,5 +119,26 @@ class VmBuilderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> assemble("arch", "aarch64",
                 "ram", "0x40000000,16M", "load", image.toString(), "data", "load", "0x40fff000," + blob));
         assertTrue(e.getMessage().contains("does not fit in guest memory"), e.getMessage());
+    }
+
+    @Test
+    void theCommandsDryrunOpensNoHostBackEnd(@TempDir Path dir) {
+        Path self = dir.resolve("self.sock");
+        Path log = dir.resolve("hvc0.log");
+        String tap = "jqvmdry" + ProcessHandle.current().pid() % 100000;
+        var spec = QvmConf.parse(List.of("arch", "aarch64", "ram", "0x40000000,16M",
+                "vdev", "virtio-net", "loc", "0x0a000000", "intr", "gic:48", "peer", dir.resolve("other.sock").toString(),
+                "name", self.toString(),
+                "vdev", "virtio-net", "loc", "0x0a000200", "intr", "gic:49", "tapdev", tap,
+                "vdev", "virtio-net", "loc", "0x0a000400", "intr", "gic:50", "passt",
+                "vdev", "virtio-console", "loc", "0x0a000600", "intr", "gic:51", "hostdev", ">" + log), Path.of("."));
+        try (Assembly a = VmBuilder.dryrun(spec, List.of())) {
+            assertEquals(1, a.mmio().find(0x0a000200L, 4).device().read(0, 0x008, 4), "the card is still shown");
+            assertTrue(a.bootNotes().stream().anyMatch(n -> n.contains("tapdev back end not opened by a dry run")),
+                    a.bootNotes().toString());
+        }
+        assertFalse(Files.exists(self), "no peer socket was bound");
+        assertFalse(Files.exists(log), "no output file was created");
+        assertFalse(Files.exists(Path.of("/sys/class/net", tap)), "no TAP device was made");
     }
 }
