@@ -24,6 +24,8 @@ final class VfioInterrupts implements AutoCloseable {
     private final VfioKernel kernel;
     private final String threadName;
     private final HostInterrupt intx;
+    /** vfio-pci's interrupt type is INTx (it takes one type at a time). */
+    private boolean intxArmed;
     private int[] vectorFds;
     private int stopFd = -1;
     private Thread relay;
@@ -50,6 +52,7 @@ final class VfioInterrupts implements AutoCloseable {
     private void armIntx() {
         kernel.setIrqEventfds(device.fd(), VfioKernel.PCI_INTX_IRQ, 0, new int[] {intx.triggerFd()});
         kernel.setIrqUnmaskEventfd(device.fd(), VfioKernel.PCI_INTX_IRQ, intx.resampleFd());
+        intxArmed = true;
     }
 
     /** The INTx source to deliver to the guest's line (trigger, and resample = unmask), or null without INTx. */
@@ -78,8 +81,9 @@ final class VfioInterrupts implements AutoCloseable {
     }
 
     private void startMsix(MsixCapability msix) {
-        if (intx != null) {
+        if (intxArmed) {
             kernel.disableIrqs(device.fd(), VfioKernel.PCI_INTX_IRQ);
+            intxArmed = false;
         }
         int count = Math.min(msix.vectorCount(), device.irq(VfioKernel.PCI_MSIX_IRQ).count());
         int[] fds = new int[count];
@@ -139,15 +143,18 @@ final class VfioInterrupts implements AutoCloseable {
         }
     }
 
-    /** Stops the relay and closes the eventfds; the device's interrupts go off when {@link VfioPciDevice} closes. */
+    /** Turns the device's interrupts off, stops the relay and closes the eventfds. */
     @Override
     public void close() {
-        if (relay != null) {
-            try {
+        try {
+            if (relay != null) {
                 stopMsix();
-            } catch (HostException e) {
-                Log.warn(device.name() + ": MSI-X off: " + e.getMessage());
+            } else if (intxArmed) {
+                intxArmed = false;
+                kernel.disableIrqs(device.fd(), VfioKernel.PCI_INTX_IRQ);
             }
+        } catch (HostException e) {
+            Log.warn(device.name() + ": interrupts off: " + e.getMessage());
         }
         if (intx != null) {
             intx.close();

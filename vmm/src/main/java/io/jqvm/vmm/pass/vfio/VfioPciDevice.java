@@ -139,12 +139,7 @@ public final class VfioPciDevice implements AutoCloseable {
             kernel.unmapDma(container, r.base(), r.size());
         }
         dmaMapped.clear();
-        for (VfioKernel.IrqInfo irq : irqs) {
-            if (irq.count() > 0) {
-                kernel.disableIrqs(device, irq.index());
-            }
-        }
-        kernel.close(device);
+        kernel.close(device); // vfio-pci turns the device's interrupts off as it releases it
         kernel.unsetContainer(group);
         kernel.close(group);
         kernel.close(container);

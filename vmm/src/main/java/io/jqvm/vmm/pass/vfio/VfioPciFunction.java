@@ -47,6 +47,7 @@ public final class VfioPciFunction implements PciFunction, AutoCloseable {
     private final VfioInterrupts interrupts;
     /** The host refusing a forwarded access (a device gone, say): the guest reads all ones, the log says why. */
     private final GuestAccessLog hostErrors;
+    private boolean closed;
 
     /**
      * @param msi        the board's MSI controller, or null (then MSI-X is hidden and the device uses INTx)
@@ -74,7 +75,8 @@ public final class VfioPciFunction implements PciFunction, AutoCloseable {
         int pbaBar = -1;
         long tableOffset = 0;
         long pbaOffset = 0;
-        if (msixAt >= 0 && msi != null) {
+        VfioKernel.IrqInfo msixIrq = device.irq(VfioKernel.PCI_MSIX_IRQ);
+        if (msixAt >= 0 && msi != null && msixIrq != null && msixIrq.count() > 0) {
             int vectors = ((int) real(msixAt + 2, 2) & 0x7ff) + 1;
             long table = real(msixAt + 4, 4);
             long pba = real(msixAt + 8, 4);
@@ -250,8 +252,13 @@ public final class VfioPciFunction implements PciFunction, AutoCloseable {
         return offset >= start && offset + size <= start + length;
     }
 
+    /** Turns the device's interrupts off and undoes the BAR mappings (once: closing again does nothing). */
     @Override
     public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         interrupts.close();
         bars.close();
     }

@@ -46,7 +46,6 @@ class VfioPciDeviceTest {
         assertEquals(List.of(
                 "VFIO_IOMMU_UNMAP_DMA 0+1000",
                 "VFIO_IOMMU_UNMAP_DMA 40000000+200000",
-                "VFIO_DEVICE_SET_IRQS 0 off", "VFIO_DEVICE_SET_IRQS 1 off", "VFIO_DEVICE_SET_IRQS 2 off",
                 "close device",
                 "VFIO_GROUP_UNSET_CONTAINER",
                 "close group",
