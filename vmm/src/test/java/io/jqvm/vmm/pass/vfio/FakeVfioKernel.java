@@ -29,30 +29,30 @@ import java.util.TreeMap;
  * raises INTx as vfio-pci does (signal the trigger eventfd, then masked until the unmask eventfd is signalled) and
  * MSI-X vectors by signalling their eventfds.
  */
-final class FakeVfioKernel implements VfioKernel {
-    static final String NAME = "0000:01:00.0";
-    static final int GROUP = 7;
-    static final int VENDOR = 0x8086;
-    static final int DEVICE = 0x10d3;
+public final class FakeVfioKernel implements VfioKernel {
+    public static final String NAME = "0000:01:00.0";
+    public static final int GROUP = 7;
+    public static final int VENDOR = 0x8086;
+    public static final int DEVICE = 0x10d3;
     static final long HOST_BAR0 = 0xfeb0_0000L;
     static final long HOST_BAR2 = 0xf_e000_0000L;
-    static final int MSIX_VECTORS = 4;
+    public static final int MSIX_VECTORS = 4;
     private static final int EINVAL = 22;
     private static final int EEXIST = 17;
     private static final int NO_IRQ = -1;
 
-    final List<String> calls = new ArrayList<>();
+    public final List<String> calls = new ArrayList<>();
     /** Configuration writes that reached the device: offset, size, value. */
     final List<long[]> configWrites = new ArrayList<>();
     final byte[] config = new byte[256];
-    final MemorySegment bar0 = Arena.ofAuto().allocate(4096, 4096);
-    final MemorySegment bar2 = Arena.ofAuto().allocate(16384, 4096);
+    public final MemorySegment bar0 = Arena.ofAuto().allocate(4096, 4096);
+    public final MemorySegment bar2 = Arena.ofAuto().allocate(16384, 4096);
     final byte[] ports = new byte[32];
     /** DMA mappings: IOVA to size. */
-    final TreeMap<Long, Long> dma = new TreeMap<>();
-    boolean viable = true;
+    public final TreeMap<Long, Long> dma = new TreeMap<>();
+    public boolean viable = true;
     boolean iommu = true;
-    int resets;
+    public int resets;
 
     private int nextFd = 100;
     private final Map<Integer, String> open = new HashMap<>();
@@ -65,7 +65,7 @@ final class FakeVfioKernel implements VfioKernel {
     private int[] msixFds = new int[0];
     private final List<MemorySegment> mapped = new ArrayList<>();
 
-    FakeVfioKernel() {
+    public FakeVfioKernel() {
         put(0x00, 2, VENDOR);
         put(0x02, 2, DEVICE);
         put(0x04, 2, 0x0406); // memory decode, bus master... and SERR, as the host left it
@@ -128,12 +128,12 @@ final class FakeVfioKernel implements VfioKernel {
     }
 
     /** Descriptors still open (none after a clean close). */
-    Map<Integer, String> openDescriptors() {
+    public Map<Integer, String> openDescriptors() {
         return open;
     }
 
     /** Mappings of the device file not yet unmapped. */
-    List<MemorySegment> mappings() {
+    public List<MemorySegment> mappings() {
         return mapped;
     }
 
@@ -144,7 +144,7 @@ final class FakeVfioKernel implements VfioKernel {
      *
      * @return whether the interrupt was signalled (INTx on and not masked)
      */
-    boolean raiseIntx() {
+    public boolean raiseIntx() {
         if (irqType != PCI_INTX_IRQ || intxMasked) {
             return false;
         }
@@ -154,7 +154,7 @@ final class FakeVfioKernel implements VfioKernel {
     }
 
     /** What vfio-pci's unmask virqfd does: a signal on the unmask eventfd unmasks INTx. */
-    boolean serviceUnmask() {
+    public boolean serviceUnmask() {
         if (irqType != PCI_INTX_IRQ || intxUnmask < 0 || read(intxUnmask) == 0) {
             return false;
         }
@@ -163,7 +163,7 @@ final class FakeVfioKernel implements VfioKernel {
     }
 
     /** The device signals MSI-X vector {@code vector}; false when MSI-X is off or the vector has no eventfd. */
-    boolean raiseMsix(int vector) {
+    public boolean raiseMsix(int vector) {
         if (irqType != PCI_MSIX_IRQ || vector >= msixFds.length || msixFds[vector] < 0) {
             return false;
         }
@@ -171,7 +171,7 @@ final class FakeVfioKernel implements VfioKernel {
         return true;
     }
 
-    int irqType() {
+    public int irqType() {
         return irqType;
     }
 
