@@ -58,12 +58,14 @@ public final class FakeVfioKernel implements VfioKernel {
     private final Map<Integer, String> open = new HashMap<>();
     private final Set<Integer> groupsInContainer = new HashSet<>();
     private boolean iommuSet;
-    private int irqType = NO_IRQ;
-    private int intxTrigger = -1;
-    private int intxUnmask = -1;
-    private boolean intxMasked;
-    private int[] msixFds = new int[0];
+    // Set by the VMM's calls, read by the thread that plays the device.
+    private volatile int irqType = NO_IRQ;
+    private volatile int intxTrigger = -1;
+    private volatile int intxUnmask = -1;
+    private volatile boolean intxMasked;
+    private volatile int[] msixFds = new int[0];
     private final List<MemorySegment> mapped = new ArrayList<>();
+    private final int[] forwarded = new int[PCI_CONFIG_REGION + 1];
 
     public FakeVfioKernel() {
         put(0x00, 2, VENDOR);
@@ -399,10 +401,16 @@ public final class FakeVfioKernel implements VfioKernel {
         }
     }
 
+    /** How many pread/pwrite calls reached region {@code index} (a mapped BAR's accesses never do). */
+    public int forwarded(int index) {
+        return forwarded[index];
+    }
+
     @Override
     public long read(int device, long offset, int size) {
         expect(device, "device");
         int index = (int) (offset >>> 40);
+        count(index);
         int at = (int) (offset & 0xff_ffff_ffffL);
         return switch (index) {
             case PCI_CONFIG_REGION -> at + size <= config.length ? get(config, at, size) : fail(offset);
@@ -426,10 +434,17 @@ public final class FakeVfioKernel implements VfioKernel {
         throw new HostException("pread/pwrite at " + Long.toHexString(offset), EINVAL);
     }
 
+    private void count(int index) {
+        if (index >= 0 && index < forwarded.length) {
+            forwarded[index]++;
+        }
+    }
+
     @Override
     public void write(int device, long offset, int size, long value) {
         expect(device, "device");
         int index = (int) (offset >>> 40);
+        count(index);
         int at = (int) (offset & 0xff_ffff_ffffL);
         switch (index) {
             case PCI_CONFIG_REGION -> {
