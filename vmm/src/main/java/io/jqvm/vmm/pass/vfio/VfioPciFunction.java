@@ -104,6 +104,9 @@ public final class VfioPciFunction implements PciFunction, AutoCloseable {
             bars.close();
             throw e;
         }
+        if (interrupts.intx() == null) {
+            config.set(PciConfigSpace.INTERRUPT_PIN, 1, 0); // VFIO offers no INTx: the guest must not wait for one
+        }
     }
 
     /** Per BAR, the ranges jqvm emulates and so must trap: the MSI-X table and pending bits. */

@@ -51,6 +51,8 @@ public final class FakeVfioKernel implements VfioKernel {
     /** DMA mappings: IOVA to size. */
     public final TreeMap<Long, Long> dma = new TreeMap<>();
     public boolean viable = true;
+    /** Whether VFIO offers the device's INTx (it does not when the host cannot mask the line, say). */
+    boolean intx = true;
     boolean iommu = true;
     public int resets;
 
@@ -298,9 +300,10 @@ public final class FakeVfioKernel implements VfioKernel {
         return new IrqInfo(index, 1, irqCount(index));
     }
 
-    private static int irqCount(int index) {
+    private int irqCount(int index) {
         return switch (index) {
-            case PCI_INTX_IRQ, PCI_MSI_IRQ -> 1;
+            case PCI_INTX_IRQ -> intx ? 1 : 0;
+            case PCI_MSI_IRQ -> 1;
             case PCI_MSIX_IRQ -> MSIX_VECTORS;
             default -> 0;
         };

@@ -246,6 +246,20 @@ class VfioPciFunctionTest {
     }
 
     @Test
+    void withoutIntxFromVfioTheGuestSeesNoPin() {
+        FakeVfioKernel noIntx = new FakeVfioKernel();
+        noIntx.intx = false;
+        VfioPciDevice d = VfioPciDevice.open(noIntx, FakeVfioKernel.NAME, FakeVfioKernel.GROUP, List.of());
+        try (VfioPciFunction f = new VfioPciFunction(d, (address, data) -> { }, "test-no-intx")) {
+            assertEquals(0, f.config().read(PciConfigSpace.INTERRUPT_PIN, 1));
+            assertEquals(null, f.intx());
+            assertTrue(noIntx.calls.stream().noneMatch(c -> c.startsWith("VFIO_DEVICE_SET_IRQS")), noIntx.calls.toString());
+        } finally {
+            d.close();
+        }
+    }
+
+    @Test
     void closingTurnsTheActiveInterruptTypeOff() {
         kernel.calls.clear();
         function.close();
