@@ -88,6 +88,7 @@ public final class VfioPciDevice implements AutoCloseable {
                     made.dmaMapped.add(r);
                 }
             } catch (RuntimeException e) {
+                opened.clear(); // closing the device closes them
                 made.close();
                 throw e;
             }

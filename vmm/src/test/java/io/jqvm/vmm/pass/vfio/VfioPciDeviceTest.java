@@ -75,6 +75,19 @@ class VfioPciDeviceTest {
     }
 
     @Test
+    void aRefusedDmaMappingUndoesTheOthersAndClosesEverythingOnce() {
+        FakeVfioKernel kernel = new FakeVfioKernel();
+        List<GuestRegion> overlapping = List.of(ram.getFirst(),
+                new GuestRegion(0x4010_0000L, 0x1000, false, arena.allocate(0x1000, 4096), "overlap"));
+        PassThroughException e = assertThrows(PassThroughException.class,
+                () -> VfioPciDevice.open(kernel, FakeVfioKernel.NAME, FakeVfioKernel.GROUP, overlapping));
+        assertTrue(e.getMessage().startsWith("0000:01:00.0: VFIO_IOMMU_MAP_DMA"), e.getMessage());
+        assertTrue(kernel.dma.isEmpty(), "the first mapping undone: " + kernel.dma);
+        assertTrue(kernel.openDescriptors().isEmpty(), kernel.openDescriptors().toString());
+        assertEquals(1, kernel.calls.stream().filter(c -> c.equals("close container")).count(), "closed once");
+    }
+
+    @Test
     void aKernelRefusalNamesTheDeviceAndTheCall() {
         FakeVfioKernel kernel = new FakeVfioKernel();
         PassThroughException e = assertThrows(PassThroughException.class,
