@@ -60,10 +60,14 @@ class VfioPassThroughTest {
     }
 
     private Assembly live(String system, FakeSysfs sysfs, String... tokens) throws Exception {
+        return liveOn(ARM, system, sysfs, tokens);
+    }
+
+    private Assembly liveOn(String[] board, String system, FakeSysfs sysfs, String... tokens) throws Exception {
         RuntimeDirectory runtime = RuntimeDirectory.claim(dir.resolve("runtime"), system);
         open.add(runtime);
         List<String> all = new ArrayList<>(List.of("system", system));
-        all.addAll(List.of(ARM));
+        all.addAll(List.of(board));
         all.addAll(List.of(tokens));
         Assembly a = ScopedValue.where(VfioHost.BOUND, new VfioHost(kernel, sysfs.root())).call(() ->
                 VmBuilder.assemble(QvmConf.parse(all, dir), List.of(PassThroughTest.ANY), false, Optional.of(runtime)));
@@ -91,7 +95,7 @@ class VfioPassThroughTest {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        for (int i = 0; i < 2_000 && !condition.getAsBoolean(); i++) {
+        for (int i = 0; i < 6_000 && !condition.getAsBoolean(); i++) { // up to 30 s: a loaded host is slow, never wrong
             Thread.sleep(5);
         }
         assertTrue(condition.getAsBoolean(), what);
@@ -168,6 +172,22 @@ class VfioPassThroughTest {
         assertTrue(kernel.openDescriptors().isEmpty(), "released: " + kernel.openDescriptors());
         assertTrue(kernel.dma.isEmpty(), "no DMA mapping of guest memory outlives the VM");
         assertTrue(kernel.mappings().isEmpty(), "no BAR mmap outlives the VM");
+    }
+
+    @Test
+    void onThePcBoardTheFirmwareStepPlacesTheBarsAndIntxGoesToTheIoapic() throws Exception {
+        Assembly a = liveOn(new String[] {"arch", "x86_64", "ram", "0,16M", "vdev", "ioapic", "loc", "0xfec00000"}, "pc",
+                sysfs().device("0000:01:00.0", 0x8086, 0x10d3, 7, "vfio-pci"), "pass", "loc", "pci:0:3.0=pci:1:0.0");
+        List<String> wires = a.wires().stream().map(w -> w.source() + " -> " + w.interrupt()).toList();
+        assertTrue(wires.stream().anyMatch(w -> w.startsWith("pass loc pci:0:3.0=pci:1:0.0 INTA# -> ioapic:")), wires.toString());
+        long devfn = 3 * 8;
+        Bus.Window configPorts = a.pio().find(0xcf8, 4);
+        configPorts.device().write(0, 0, 4, 0x8000_0000L | devfn << 8 | 0x10);
+        long bar0 = configPorts.device().read(0, 4, 4);
+        assertTrue(bar0 != 0, "the firmware step gave BAR 0 an address");
+        configPorts.device().write(0, 0, 4, 0x8000_0000L | devfn << 8 | 0x34);
+        assertEquals(0, configPorts.device().read(0, 4, 4) & 0xff, "no MSI on this board: MSI-X hidden, INTx only");
+        assertTrue(kernel.calls.stream().anyMatch(c -> c.equals("VFIO_DEVICE_SET_IRQS 0 unmask")));
     }
 
     @Test

@@ -86,7 +86,7 @@ class VfioPciFunctionTest {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        for (int i = 0; i < 2_000 && !condition.getAsBoolean(); i++) {
+        for (int i = 0; i < 6_000 && !condition.getAsBoolean(); i++) { // up to 30 s: a loaded host is slow, never wrong
             Thread.sleep(5);
         }
         assertTrue(condition.getAsBoolean(), what);
