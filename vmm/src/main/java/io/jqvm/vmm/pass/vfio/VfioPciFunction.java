@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * A VFIO device as a function on jqvm's PCI bus, its configuration space virtualised: the identity and INTx pin
- * are the device's; the BARs are declared with the device's sizes and types but hold the guest's addresses (the
+ * are the device's (no pin when VFIO offers no INTx); the BARs are declared with the device's sizes and types but hold the guest's addresses (the
  * device keeps the host's); the command register's decode, bus-master and INTx-disable bits reach the device,
  * nothing else of the guest's writes does; of the capabilities only MSI-X is shown (emulated, its table in the
  * BAR the device names), the others (power management, PCIe, vendor-specific) are hidden, as their registers would
