@@ -51,6 +51,8 @@ public final class FakeVfioKernel implements VfioKernel {
     /** DMA mappings: IOVA to size. */
     public final TreeMap<Long, Long> dma = new TreeMap<>();
     public boolean viable = true;
+    /** The locked-memory limit VFIO_IOMMU_MAP_DMA pins guest memory against (RLIMIT_MEMLOCK). */
+    long memlock = Long.MAX_VALUE;
     /** Whether VFIO offers the device's INTx (it does not when the host cannot mask the line, say). */
     boolean intx = true;
     boolean iommu = true;
@@ -362,6 +364,9 @@ public final class FakeVfioKernel implements VfioKernel {
         calls.add("VFIO_IOMMU_MAP_DMA " + Long.toHexString(iova) + "+" + Long.toHexString(host.byteSize()) + (writable ? " rw" : " r"));
         if (!iommuSet) {
             throw new HostException("VFIO_IOMMU_MAP_DMA", EINVAL);
+        }
+        if (dma.values().stream().mapToLong(Long::longValue).sum() + host.byteSize() > memlock) {
+            throw new HostException("VFIO_IOMMU_MAP_DMA", 12 /* ENOMEM: past RLIMIT_MEMLOCK */);
         }
         var below = dma.floorEntry(iova + host.byteSize() - 1);
         if (below != null && below.getKey() + below.getValue() > iova) {

@@ -88,6 +88,16 @@ class VfioPciDeviceTest {
     }
 
     @Test
+    void aLockedMemoryLimitBelowTheGuestsRamSaysHowToRaiseIt() {
+        FakeVfioKernel kernel = new FakeVfioKernel();
+        kernel.memlock = 0x10_0000;
+        PassThroughException e = assertThrows(PassThroughException.class,
+                () -> VfioPciDevice.open(kernel, FakeVfioKernel.NAME, FakeVfioKernel.GROUP, ram));
+        assertTrue(e.getMessage().contains("raise the locked-memory limit (ulimit -l"), e.getMessage());
+        assertTrue(kernel.openDescriptors().isEmpty());
+    }
+
+    @Test
     void aKernelRefusalNamesTheDeviceAndTheCall() {
         FakeVfioKernel kernel = new FakeVfioKernel();
         PassThroughException e = assertThrows(PassThroughException.class,
