@@ -181,7 +181,12 @@ public final class Assembly implements AutoCloseable {
 
     /** Claims a window for a device (or an accelerator-emulated one when {@code device} is null) and maps it. */
     void mapDevice(VdevSpec spec, String owner, Space space, long base, long size, BusDevice device) {
-        claim(new AddressMap.Claim(space, base, size, AddressMap.Kind.DEVICE, owner, spec.origin().toString()), spec.origin());
+        mapDevice(spec.origin(), owner, space, base, size, device);
+    }
+
+    /** As {@link #mapDevice(VdevSpec, String, Space, long, long, BusDevice)} for a device configured at {@code origin}. */
+    void mapDevice(Origin origin, String owner, Space space, long base, long size, BusDevice device) {
+        claim(new AddressMap.Claim(space, base, size, AddressMap.Kind.DEVICE, owner, origin.toString()), origin);
         if (device != null) {
             (space == Space.MEM ? mmio : pio).register(base, size, device, owner);
             metered(owner, device);

@@ -6,6 +6,7 @@ import io.jqvm.common.Hex;
 import io.jqvm.common.VmmException;
 import io.jqvm.config.ConfigException;
 import io.jqvm.config.Origin;
+import io.jqvm.config.model.Interrupt;
 import io.jqvm.config.model.Location;
 import io.jqvm.config.model.PassAttribute;
 import io.jqvm.config.model.PassHost;
@@ -15,8 +16,11 @@ import io.jqvm.config.model.PassLocation;
 import io.jqvm.config.model.PassSpec;
 import io.jqvm.device.EndOfInterruptNotifier;
 import io.jqvm.device.EventfdInterrupts;
+import io.jqvm.device.GuestMappings;
 import io.jqvm.device.InterruptController;
 import io.jqvm.device.IrqLine;
+import io.jqvm.host.HostException;
+import io.jqvm.host.Libc;
 import io.jqvm.memory.AddressMap;
 import io.jqvm.memory.Space;
 import io.jqvm.vmm.pass.DevPortHostPorts;
@@ -26,6 +30,11 @@ import io.jqvm.vmm.pass.HostRegion;
 import io.jqvm.vmm.pass.PassClaims;
 import io.jqvm.vmm.pass.PassThroughException;
 import io.jqvm.vmm.pass.PortForwarder;
+import io.jqvm.vmm.pass.vfio.HostPciDevices;
+import io.jqvm.vmm.pass.vfio.VfioHost;
+import io.jqvm.vmm.pass.vfio.VfioPciDevice;
+import io.jqvm.vmm.pass.vfio.VfioPciFunction;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Set;
@@ -57,8 +66,8 @@ final class PassThrough {
                 switch (loc.guest()) {
                     case Location.Memory m -> pass.memory(p, loc, m.address());
                     case Location.Io io -> pass.ports(loc, (int) io.port());
-                    default -> throw new VmmException(ExitStatus.FATAL_BEFORE_START, loc.origin() + ": pass loc "
-                            + loc.guest() + ": passing a host PCI device through (VFIO) is not implemented by jqvm yet");
+                    case Location.PciSlot s -> pass.pciDevice(loc, s);
+                    case Location.PciId id -> pass.pciDevice(loc, null);
                 }
             }
             for (PassInterrupt intr : p.interrupts()) {
@@ -146,9 +155,7 @@ final class PassThrough {
         String owner = "pass intr " + intr.guest();
         IrqLine line = a.interrupt(owner, intr.guest(), intr.origin());
         InterruptController controller = a.controllers.get(intr.guest().controller().orElseThrow()).controller();
-        int lineNumber = (int) intr.guest().line();
-        boolean kernelRouted = controller instanceof EventfdInterrupts;
-        if (!kernelRouted && !(controller instanceof EndOfInterruptNotifier)) {
+        if (!(controller instanceof EventfdInterrupts) && !(controller instanceof EndOfInterruptNotifier)) {
             throw new ConfigException(intr.origin(), "pass intr " + intr.guest() + ": controller "
                     + intr.guest().controller().get() + " cannot take a host interrupt");
         }
@@ -178,14 +185,72 @@ final class PassThrough {
             case PassInterruptSource.Vector v -> throw new IllegalStateException("refused above");
         });
         a.resources.add(host);
+        deliverAtStart(host, intr.guest(), line, owner);
+    }
+
+    /**
+     * Once the VM runs, {@code host}'s signals reach guest line {@code guest}: through the accelerator's irqfd when
+     * the controller takes one, else by a thread, the guest's end of interrupt signalling the resample eventfd.
+     */
+    private void deliverAtStart(HostInterrupt host, Interrupt guest, IrqLine line, String owner) {
+        InterruptController controller = a.controllers.get(guest.controller().orElseThrow()).controller();
+        int lineNumber = (int) guest.line();
         a.onStart.add(platform -> {
-            if (kernelRouted) {
-                a.resources.add(((EventfdInterrupts) controller).connect(lineNumber, host.triggerFd(), host.resampleFd()));
+            if (controller instanceof EventfdInterrupts kernel) {
+                a.resources.add(kernel.connect(lineNumber, host.triggerFd(), host.resampleFd()));
             } else {
                 a.resources.add(new EmulatedLineDelivery(host, line, (EndOfInterruptNotifier) controller, lineNumber,
                         a.name + "-" + owner.replace(' ', '-')));
             }
         });
+    }
+
+    /**
+     * {@code pass loc pci:...}: a host PCI device through VFIO. The host device is {@code =pci:b:d.f} or
+     * {@code =pci:vid/did}, else the guest location's own (a slot, or the IDs of {@code pass loc pci:vid/did},
+     * which then goes to the lowest free slot). Found in sysfs, claimed host-wide, opened (container, group,
+     * device, reset, guest RAM mapped for its DMA: the IOMMU confines it, so no {@code unsafe} is needed) and put
+     * on bus 0 with its configuration space virtualised; its BARs map into guest memory once the VM runs.
+     */
+    private void pciDevice(PassLocation loc, Location.PciSlot guestSlot) {
+        Location host = loc.host().map(h -> ((PassHost.Address) h).location()).orElse(loc.guest());
+        String owner = "pass loc " + loc.guest() + (loc.host().isPresent() ? "=" + host : "");
+        if (guestSlot != null && guestSlot.bus() != 0) {
+            throw new ConfigException(loc.origin(), owner + ": PCI devices sit on bus 0 in the guest (qvm's rule)");
+        }
+        if (!live()) {
+            a.note("pass: PCI " + host + " -> guest " + (guestSlot == null ? "first free slot" : guestSlot)
+                    + " (found, opened and placed when the VM runs)");
+            return;
+        }
+        VfioHost vfio = VfioHost.current();
+        VfioPciDevice device = hostFailure(loc.origin(), () -> {
+            HostPciDevices.Device found = HostPciDevices.find(vfio.sysfs(), host);
+            claims().claim("pci:" + found.name(), 0, 1, owner + " (host " + found.name() + ")");
+            return VfioPciDevice.open(vfio.kernel(), found.name(), found.iommuGroup(), a.memory.regions());
+        });
+        a.resources.add(device);
+        PciHost pci = PciHost.of(a, loc.origin());
+        VfioPciFunction function = hostFailure(loc.origin(), () -> new VfioPciFunction(device, pci.msi(),
+                a.name + "-vfio-" + device.name()));
+        a.resources.add(function);
+        PciHost.Placed placed = pci.addPassThrough(loc.origin(), guestSlot, owner, function.intx() != null, line -> function);
+        if (placed.intx() != null) {
+            deliverAtStart(function.intx(), placed.intx(), placed.line(), owner + " INTx");
+        }
+        a.onStart.add(platform -> function.attach(new GuestMappings() {
+            @Override
+            public void map(long gpa, MemorySegment hostMemory, String what) {
+                platform.vm().mapMemory(gpa, hostMemory);
+            }
+
+            @Override
+            public void unmap(long gpa) {
+                platform.vm().unmapMemory(gpa);
+            }
+        }));
+        a.peerMappedMemory = true; // the device writes guest RAM (DMA) and its mapped BARs behind the vCPUs
+        a.note("pass: " + placed.where() + " <- host " + device.name() + " (VFIO)");
     }
 
     private interface HostStep<T> {
@@ -198,6 +263,8 @@ final class PassThrough {
             return step.run();
         } catch (PassThroughException e) {
             throw new VmmException(ExitStatus.FATAL_BEFORE_START, origin + ": " + e.getMessage());
+        } catch (HostException e) {
+            throw new VmmException(ExitStatus.FATAL_BEFORE_START, origin + ": " + e.getMessage() + " (" + Libc.strerror(e.errno()) + ")");
         }
     }
 }

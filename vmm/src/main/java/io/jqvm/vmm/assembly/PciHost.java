@@ -61,18 +61,19 @@ final class PciHost {
     private final List<Arm64Board.Intx> intx = new ArrayList<>();
     private final List<AcpiPlatform.IntxRoute> pcRoutes = new ArrayList<>();
     private final String controllerName;
-    private final VdevSpec first;
+    /** The configuration line of the first PCI device, which made the host bridge. */
+    private final Origin first;
     /** The memory window BARs go in, chosen by {@link #finish} once every other device is placed. */
     private Arm64Board.Range mmio;
 
-    private PciHost(Assembly a, VdevSpec first) {
+    private PciHost(Assembly a, Origin first) {
         this.a = a;
         this.first = first;
         collectHeld(a.spec.vdevs(), a.spec.passes(), a.spec.reserves());
         PciConfigSpace bridge = new PciConfigSpace(HOST_BRIDGE_VENDOR, HOST_BRIDGE_DEVICE, CLASS_HOST_BRIDGE, 0,
                 HOST_BRIDGE_VENDOR, 0x1100, 0);
         bus.add(0, 0, new ConfigOnly(bridge));
-        devicesUsed.put(0, first.origin());
+        devicesUsed.put(0, first);
         String owner = "PCI host bridge";
         if (a.arch == Arch.AARCH64) {
             a.mapDevice(first, owner + " ECAM", Space.MEM, VirtLayout.PCIE_ECAM, VirtLayout.PCIE_ECAM_SIZE, bus.ecam());
@@ -103,8 +104,13 @@ final class PciHost {
 
     /** The VM's host bridge, made for {@code v} when it is the first PCI device. */
     static PciHost of(Assembly a, VdevSpec v) {
+        return of(a, v.origin());
+    }
+
+    /** The VM's host bridge, made for the device configured at {@code origin} when it is the first PCI device. */
+    static PciHost of(Assembly a, Origin origin) {
         if (a.pci == null) {
-            a.pci = new PciHost(a, v);
+            a.pci = new PciHost(a, origin);
         }
         return a.pci;
     }
@@ -165,6 +171,27 @@ final class PciHost {
         return put(slot(v), function);
     }
 
+    /** A function that is no vdev, placed: where it went (for the report) and its INTA# line, if it has one. */
+    record Placed(String where, Interrupt intx, IrqLine line) {
+    }
+
+    /**
+     * Puts a host device passed through ({@code pass loc pci:}) on the bus: at {@code slot} (bus 0), or function 0 of
+     * the lowest free device when null; its INTA#, when {@code pin}, on the line the board's swizzle picks.
+     */
+    Placed addPassThrough(Origin origin, Location.PciSlot slot, String owner, boolean pin, Function<IrqLine, PciFunction> make) {
+        int device = slot == null ? freeDevice(origin, owner) : slot.device();
+        int function = slot == null ? 0 : slot.function().orElse(0);
+        if (slot != null && (slot.bus() != 0 || device == 0 || bus.occupied(device, function))) {
+            throw new ConfigException(origin, owner + ": " + Quote.of(slot.toString()) + (slot.bus() != 0
+                    ? ": PCI devices sit on bus 0 (qvm's rule)" : device == 0 ? ": device 0 is the host bridge" : " is taken"));
+        }
+        devicesUsed.putIfAbsent(device, origin);
+        Interrupt intr = pin ? new Interrupt(Optional.of(controllerName), autoLine(origin, owner, device)) : null;
+        IrqLine line = pin ? wireIntx(owner, intr, origin, device) : null;
+        return new Placed(put(new int[] {device, function}, make.apply(line)), intr, line);
+    }
+
     private String put(int[] slot, PciFunction f) {
         bus.add(slot[0], slot[1], f);
         PciConfigSpace c = f.config();
@@ -176,7 +203,7 @@ final class PciHost {
     private int[] slot(VdevSpec v) {
         Origin locOrigin = v.option("loc").map(o -> o.origin()).orElse(v.origin());
         if (v.location().isEmpty()) {
-            int device = freeDevice(v);
+            int device = freeDevice(v.origin(), "vdev " + v.type());
             devicesUsed.put(device, v.origin());
             return new int[] {device, 0};
         }
@@ -200,13 +227,13 @@ final class PciHost {
         return new int[] {device, function};
     }
 
-    private int freeDevice(VdevSpec v) {
+    private int freeDevice(Origin origin, String what) {
         for (int d = 1; d < PciBus.DEVICES; d++) {
             if (!bus.occupied(d, 0) && !heldSlots.contains(d) && !devicesUsed.containsKey(d)) {
                 return d;
             }
         }
-        throw new ConfigException(v.origin(), "vdev " + v.type() + ": no free PCI device number on bus 0 (1-31 are used or reserved)");
+        throw new ConfigException(origin, what + ": no free PCI device number on bus 0 (1-31 are used or reserved)");
     }
 
     /** INTA# of {@code device}: the vdev's intr, else the board's swizzle, avoiding lines held elsewhere. */
@@ -216,8 +243,13 @@ final class PciHost {
         if (!v.interrupts().isEmpty()) {
             intr = v.interrupts().getFirst();
         } else {
-            intr = new Interrupt(Optional.of(controllerName), autoLine(v, device));
+            intr = new Interrupt(Optional.of(controllerName), autoLine(v.origin(), "vdev " + v.type(), device));
         }
+        return wireIntx(owner, intr, at, device);
+    }
+
+    /** Connects INTA# of {@code device} to {@code intr} and records the route for the device tree or ACPI. */
+    private IrqLine wireIntx(String owner, Interrupt intr, Origin at, int device) {
         IrqLine line = a.interrupt(owner + " INTA#", intr, at);
         if (a.arch == Arch.AARCH64) {
             intx.add(new Arm64Board.Intx(device, INTA, (int) intr.line() - VirtLayout.FIRST_SPI_INTID));
@@ -227,7 +259,7 @@ final class PciHost {
         return line;
     }
 
-    private long autoLine(VdevSpec v, int device) {
+    private long autoLine(Origin origin, String what, int device) {
         int first = a.arch == Arch.AARCH64 ? VirtLayout.PCIE_FIRST_INTX_INTID : PcLayout.PCI_FIRST_INTX_PIN;
         int count = a.arch == Arch.AARCH64 ? VirtLayout.PCIE_INTX_LINES : PcLayout.PCI_INTX_PINS;
         for (int i = 0; i < count; i++) {
@@ -236,7 +268,7 @@ final class PciHost {
                 return line;
             }
         }
-        throw new ConfigException(v.origin(), "vdev " + v.type() + ": every PCI INTx line (" + controllerName + ":" + first
+        throw new ConfigException(origin, what + ": every PCI INTx line (" + controllerName + ":" + first
                 + "-" + (first + count - 1) + ") is reserved or used; give intr");
     }
 
@@ -250,7 +282,7 @@ final class PciHost {
         long windowSize = a.arch == Arch.AARCH64 ? VirtLayout.PCIE_MMIO_SIZE : PcLayout.PCI_MMIO_SIZE;
         mmio = largestFreePart(windowBase, windowSize);
         if (mmio == null) {
-            throw new ConfigException(first.origin(), "no room for PCI BARs: devices fill the PCI memory window "
+            throw new ConfigException(first, "no room for PCI BARs: devices fill the PCI memory window "
                     + Assembly.describeWindow(windowBase, windowSize));
         }
         a.mapDevice(first, "PCI host bridge MMIO window", Space.MEM, mmio.base(), mmio.size(), bus.memoryWindow(mmio.base()));
@@ -306,7 +338,7 @@ final class PciHost {
      * in the memory or I/O window, decoding enabled, and the interrupt line register set to the INTx GSI, as
      * SeaBIOS leaves them for the guest.
      */
-    private void assignBars(VdevSpec at) {
+    private void assignBars(Origin at) {
         long memory = mmio.base();
         long io = PcLayout.PCI_IO;
         for (int d = 1; d < PciBus.DEVICES; d++) {
@@ -326,7 +358,7 @@ final class PciHost {
                     long place = ((isIo ? io : memory) + bar.size() - 1) & -bar.size();
                     long limit = isIo ? PcLayout.PCI_IO + PcLayout.PCI_IO_SIZE : mmio.base() + mmio.size();
                     if (place + bar.size() > limit) {
-                        throw new ConfigException(at.origin(), "the PCI " + (isIo ? "I/O" : "memory") + " window is too small "
+                        throw new ConfigException(at, "the PCI " + (isIo ? "I/O" : "memory") + " window is too small "
                                 + "for the BARs of the configured devices");
                     }
                     bus.writeConfig(0, devfn, PciConfigSpace.BAR0 + 4 * b, 4, place);

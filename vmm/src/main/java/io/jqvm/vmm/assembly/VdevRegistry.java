@@ -89,9 +89,6 @@ final class VdevRegistry {
                 create(a, v);
             }
         }
-        if (a.pci != null) {
-            a.pci.finish();
-        }
     }
 
     private static void create(Assembly a, VdevSpec v) {

@@ -118,6 +118,9 @@ public final class VmBuilder {
             allocateMemory(a);
             VdevRegistry.createAll(a);
             PassThrough.build(a);
+            if (a.pci != null) {
+                a.pci.finish(); // once every PCI function, vdev or passed through, is on the bus
+            }
             Boot.load(a, images);
             return a;
         } catch (RuntimeException e) {

@@ -40,7 +40,7 @@ class PassThroughTest {
     Path dir;
 
     /** Available for every guest; assembly never asks it for a VM (start is played by the test). */
-    private static final Accelerator ANY = new Accelerator() {
+    static final Accelerator ANY = new Accelerator() {
         @Override
         public String name() {
             return "test";
@@ -57,11 +57,11 @@ class PassThroughTest {
         }
     };
 
-    /** What the accelerator was asked to map while the VM runs. */
-    private record Mapping(long gpa, MemorySegment host, boolean readOnly) {
+    /** What the accelerator was asked to map while the VM runs (and has not been asked to unmap). */
+    record Mapping(long gpa, MemorySegment host, boolean readOnly) {
     }
 
-    private static final class RecordingVm implements VirtualMachine {
+    static class RecordingVm implements VirtualMachine {
         final List<Mapping> mappings = new ArrayList<>();
 
         @Override
@@ -82,6 +82,11 @@ class PassThroughTest {
         @Override
         public void mapMemory(long gpa, MemorySegment host, boolean readOnly) {
             mappings.add(new Mapping(gpa, host, readOnly));
+        }
+
+        @Override
+        public void unmapMemory(long gpa) {
+            assertTrue(mappings.removeIf(m -> m.gpa() == gpa), "unmap of " + Long.toHexString(gpa) + ", which is not mapped");
         }
 
         @Override

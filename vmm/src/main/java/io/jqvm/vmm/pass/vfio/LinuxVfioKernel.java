@@ -29,6 +29,7 @@ public final class LinuxVfioKernel implements VfioKernel {
 
     private static final int IRQ_SET_DATA_NONE = 1;
     private static final int IRQ_SET_DATA_EVENTFD = 1 << 2;
+    private static final int IRQ_SET_ACTION_UNMASK = 1 << 4;
     private static final int IRQ_SET_ACTION_TRIGGER = 1 << 5;
     private static final int DMA_MAP_READ = 1;
     private static final int DMA_MAP_WRITE = 1 << 1;
@@ -96,9 +97,7 @@ public final class LinuxVfioKernel implements VfioKernel {
     @Override
     public DeviceInfo deviceInfo(int device) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment info = a.allocate(24, 4);
-            info.set(ValueLayout.JAVA_INT, 0, 24);
-            Libc.ioctl(device, DEVICE_GET_INFO, info, "VFIO_DEVICE_GET_INFO");
+            MemorySegment info = query(a, device, DEVICE_GET_INFO, 24, -1, "VFIO_DEVICE_GET_INFO");
             return new DeviceInfo(info.get(ValueLayout.JAVA_INT, 4), info.get(ValueLayout.JAVA_INT, 8),
                     info.get(ValueLayout.JAVA_INT, 12));
         }
@@ -107,10 +106,7 @@ public final class LinuxVfioKernel implements VfioKernel {
     @Override
     public RegionInfo regionInfo(int device, int index) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment info = a.allocate(32, 8);
-            info.set(ValueLayout.JAVA_INT, 0, 32);
-            info.set(ValueLayout.JAVA_INT, 8, index);
-            Libc.ioctl(device, DEVICE_GET_REGION_INFO, info, "VFIO_DEVICE_GET_REGION_INFO(" + index + ")");
+            MemorySegment info = query(a, device, DEVICE_GET_REGION_INFO, 32, index, "VFIO_DEVICE_GET_REGION_INFO(" + index + ")");
             return new RegionInfo(index, info.get(ValueLayout.JAVA_INT, 4), info.get(ValueLayout.JAVA_LONG, 16),
                     info.get(ValueLayout.JAVA_LONG, 24));
         }
@@ -119,12 +115,25 @@ public final class LinuxVfioKernel implements VfioKernel {
     @Override
     public IrqInfo irqInfo(int device, int index) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment info = a.allocate(16, 4);
-            info.set(ValueLayout.JAVA_INT, 0, 16);
-            info.set(ValueLayout.JAVA_INT, 8, index);
-            Libc.ioctl(device, DEVICE_GET_IRQ_INFO, info, "VFIO_DEVICE_GET_IRQ_INFO(" + index + ")");
+            MemorySegment info = query(a, device, DEVICE_GET_IRQ_INFO, 16, index, "VFIO_DEVICE_GET_IRQ_INFO(" + index + ")");
             return new IrqInfo(index, info.get(ValueLayout.JAVA_INT, 4), info.get(ValueLayout.JAVA_INT, 12));
         }
+    }
+
+    /**
+     * The shape the three GET_*_INFO ioctls share: a struct of {@code argsz} bytes that starts with its size, then
+     * the flags the kernel fills in, then (regions and interrupts) the index asked about at offset 8.
+     *
+     * @param index -1 for a struct without one (the device's)
+     */
+    private static MemorySegment query(Arena a, int fd, long request, int argsz, int index, String what) {
+        MemorySegment info = a.allocate(argsz, 8);
+        info.set(ValueLayout.JAVA_INT, 0, argsz);
+        if (index >= 0) {
+            info.set(ValueLayout.JAVA_INT, 8, index);
+        }
+        Libc.ioctl(fd, request, info, what);
+        return info;
     }
 
     @Override
@@ -141,6 +150,20 @@ public final class LinuxVfioKernel implements VfioKernel {
                 set.set(ValueLayout.JAVA_INT, 20 + 4L * i, fds[i]);
             }
             Libc.ioctl(device, DEVICE_SET_IRQS, set, "VFIO_DEVICE_SET_IRQS(" + index + ")");
+        }
+    }
+
+    @Override
+    public void setIrqUnmaskEventfd(int device, int index, int fd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment set = a.allocate(24, 4);
+            set.set(ValueLayout.JAVA_INT, 0, 24);
+            set.set(ValueLayout.JAVA_INT, 4, IRQ_SET_DATA_EVENTFD | IRQ_SET_ACTION_UNMASK);
+            set.set(ValueLayout.JAVA_INT, 8, index);
+            set.set(ValueLayout.JAVA_INT, 12, 0);
+            set.set(ValueLayout.JAVA_INT, 16, 1);
+            set.set(ValueLayout.JAVA_INT, 20, fd);
+            Libc.ioctl(device, DEVICE_SET_IRQS, set, "VFIO_DEVICE_SET_IRQS(" + index + ", unmask)");
         }
     }
 
@@ -213,6 +236,16 @@ public final class LinuxVfioKernel implements VfioKernel {
                 throw new HostException("pwrite of " + size + " bytes at " + Long.toHexString(offset) + " (wrote " + n + ")", Libc.EPERM);
             }
         }
+    }
+
+    @Override
+    public MemorySegment mmap(int device, long offset, long size, boolean writable) {
+        return Libc.mmap(size, Libc.PROT_READ | (writable ? Libc.PROT_WRITE : 0), Libc.MAP_SHARED, device, offset);
+    }
+
+    @Override
+    public void munmap(MemorySegment mapping) {
+        Libc.munmap(mapping);
     }
 
     @Override

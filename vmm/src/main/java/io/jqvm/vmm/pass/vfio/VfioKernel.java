@@ -13,7 +13,7 @@ public interface VfioKernel {
     /** VFIO_TYPE1_IOMMU and VFIO_TYPE1v2_IOMMU: the IOMMU model jqvm asks for (v2 preferred). */
     int TYPE1_IOMMU = 1;
     int TYPE1V2_IOMMU = 3;
-    /** vfio_group_status.flags: every device of the group is bound to a VFIO driver. */
+    /** vfio_group_status.flags: every device of the group is bound to a VFIO driver (or to none). */
     int GROUP_VIABLE = 1;
     /** vfio_device_info.flags. */
     int DEVICE_RESET = 1;
@@ -85,6 +85,12 @@ public interface VfioKernel {
     /** VFIO_DEVICE_SET_IRQS with DATA_NONE | ACTION_TRIGGER and count 0: the index's interrupts off. */
     void disableIrqs(int device, int index);
 
+    /**
+     * VFIO_DEVICE_SET_IRQS with DATA_EVENTFD | ACTION_UNMASK for vector 0 of {@code index}: a signal of {@code fd}
+     * unmasks it (INTx, which vfio-pci masks at every interrupt until the guest has handled it).
+     */
+    void setIrqUnmaskEventfd(int device, int index, int fd);
+
     /** VFIO_DEVICE_RESET. */
     void reset(int device);
 
@@ -99,6 +105,15 @@ public interface VfioKernel {
 
     /** pwrite of {@code size} bytes at {@code offset} of the device file. */
     void write(int device, long offset, int size, long value);
+
+    /**
+     * mmap of {@code size} bytes at {@code offset} of the device file, shared, readable and (with {@code writable})
+     * writable: a region whose flags say {@link #REGION_MMAP}.
+     */
+    MemorySegment mmap(int device, long offset, long size, boolean writable);
+
+    /** munmap of a {@link #mmap} mapping. */
+    void munmap(MemorySegment mapping);
 
     void close(int fd);
 }

@@ -15,6 +15,10 @@ import java.util.List;
  * all in reverse, so the device goes back to the host with no mapping of this VM's memory.
  */
 public final class VfioPciDevice implements AutoCloseable {
+    private static final int ENOMEM = 12;
+    private static final int EACCES = 13;
+    private static final int EBUSY = 16;
+
     private final VfioKernel kernel;
     private final String name;
     private final int container;
@@ -88,6 +92,7 @@ public final class VfioPciDevice implements AutoCloseable {
                     made.dmaMapped.add(r);
                 }
             } catch (RuntimeException e) {
+                opened.clear(); // closing the device closes them
                 made.close();
                 throw e;
             }
@@ -96,13 +101,24 @@ public final class VfioPciDevice implements AutoCloseable {
             for (int i = opened.size() - 1; i >= 0; i--) {
                 kernel.close(opened.get(i));
             }
-            throw new PassThroughException(name + ": " + e.getMessage() + " (" + Libc.strerror(e.errno()) + ")");
+            throw new PassThroughException(name + ": " + e.getMessage() + " (" + Libc.strerror(e.errno()) + ")" + hint(e.errno()));
         } catch (PassThroughException e) {
             for (int i = opened.size() - 1; i >= 0; i--) {
                 kernel.close(opened.get(i));
             }
             throw e;
         }
+    }
+
+    /** What to do about the errors a host's set-up (rather than a bug) causes. */
+    private static String hint(int errno) {
+        return switch (errno) {
+            case ENOMEM -> "; VFIO pins the guest's RAM for DMA: raise the locked-memory limit (ulimit -l, systemd's"
+                    + " LimitMEMLOCK=) to at least the guest's RAM";
+            case EBUSY -> "; another process (a VM) has the IOMMU group open: a group serves one process at a time";
+            case EACCES, Libc.EPERM -> "; give this user read-write access to /dev/vfio/vfio and the group's /dev/vfio/N";
+            default -> "";
+        };
     }
 
     public VfioKernel kernel() {
@@ -139,12 +155,7 @@ public final class VfioPciDevice implements AutoCloseable {
             kernel.unmapDma(container, r.base(), r.size());
         }
         dmaMapped.clear();
-        for (VfioKernel.IrqInfo irq : irqs) {
-            if (irq.count() > 0) {
-                kernel.disableIrqs(device, irq.index());
-            }
-        }
-        kernel.close(device);
+        kernel.close(device); // vfio-pci turns the device's interrupts off as it releases it
         kernel.unsetContainer(group);
         kernel.close(group);
         kernel.close(container);

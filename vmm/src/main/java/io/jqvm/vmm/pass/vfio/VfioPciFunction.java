@@ -1,22 +1,30 @@
 package io.jqvm.vmm.pass.vfio;
 
 import io.jqvm.common.Log;
+import io.jqvm.device.GuestAccessLog;
+import io.jqvm.device.GuestMappings;
 import io.jqvm.device.MsiController;
 import io.jqvm.device.pci.MsixCapability;
 import io.jqvm.device.pci.PciConfigSpace;
 import io.jqvm.device.pci.PciFunction;
+import io.jqvm.host.HostException;
+import io.jqvm.vmm.pass.HostInterrupt;
 import io.jqvm.vmm.pass.PassThroughException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A VFIO device as a function on jqvm's PCI bus, its configuration space virtualised: the identity and INTx pin
- * are the device's; the BARs are declared with the device's sizes and types but hold the guest's addresses (the
+ * are the device's (no pin when VFIO offers no INTx); the BARs are declared with the device's sizes and types but hold the guest's addresses (the
  * device keeps the host's); the command register's decode, bus-master and INTx-disable bits reach the device,
  * nothing else of the guest's writes does; of the capabilities only MSI-X is shown (emulated, its table in the
  * BAR the device names), the others (power management, PCIe, vendor-specific) are hidden, as their registers would
- * let a guest put the host's device in states the host does not expect. BAR accesses other than the MSI-X table
- * go to the device's region through the device file.
+ * let a guest put the host's device in states the host does not expect. BARs the kernel lets a process mmap are
+ * mapped into guest-physical space where the guest places them ({@link VfioBarMaps}); other BAR accesses, but for
+ * the emulated MSI-X table and pending bits, go to the device's region through the device file. The device's
+ * interrupts reach the guest through eventfds ({@link VfioInterrupts}).
  */
-public final class VfioPciFunction implements PciFunction {
+public final class VfioPciFunction implements PciFunction, AutoCloseable {
     /** The command bits a guest controls on the real device. */
     static final int PASSED_COMMAND_BITS = PciConfigSpace.COMMAND_IO | PciConfigSpace.COMMAND_MEMORY
             | PciConfigSpace.COMMAND_BUS_MASTER | PciConfigSpace.COMMAND_INTX_DISABLE;
@@ -35,12 +43,21 @@ public final class VfioPciFunction implements PciFunction {
     private final int msixPbaBar;
     private final long msixPbaOffset;
     private final int msixControl; // offset of the emulated capability's control word, or -1
+    private final VfioBarMaps bars;
+    private final VfioInterrupts interrupts;
+    /** The host refusing a forwarded access (a device gone, say): the guest reads all ones, the log says why. */
+    private final GuestAccessLog hostErrors;
+    private boolean closed;
 
-    /** @param msi the board's MSI controller, or null (then MSI-X is hidden and the device uses INTx) */
-    public VfioPciFunction(VfioPciDevice device, MsiController msi) {
+    /**
+     * @param msi        the board's MSI controller, or null (then MSI-X is hidden and the device uses INTx)
+     * @param threadName the name of the thread that relays MSI-X vectors
+     */
+    public VfioPciFunction(VfioPciDevice device, MsiController msi, String threadName) {
         this.device = device;
         this.kernel = device.kernel();
         this.configBase = device.region(VfioKernel.PCI_CONFIG_REGION).offset();
+        this.hostErrors = new GuestAccessLog(device.name());
         int headerType = (int) real(PciConfigSpace.HEADER_TYPE, 1) & 0x7f;
         if (headerType != 0) {
             throw new PassThroughException(device.name() + " has configuration header type " + headerType
@@ -58,7 +75,8 @@ public final class VfioPciFunction implements PciFunction {
         int pbaBar = -1;
         long tableOffset = 0;
         long pbaOffset = 0;
-        if (msixAt >= 0 && msi != null) {
+        VfioKernel.IrqInfo msixIrq = device.irq(VfioKernel.PCI_MSIX_IRQ);
+        if (msixAt >= 0 && msi != null && msixIrq != null && msixIrq.count() > 0) {
             int vectors = ((int) real(msixAt + 2, 2) & 0x7ff) + 1;
             long table = real(msixAt + 4, 4);
             long pba = real(msixAt + 8, 4);
@@ -79,6 +97,29 @@ public final class VfioPciFunction implements PciFunction {
         msixPbaBar = pbaBar;
         msixPbaOffset = pbaOffset;
         msixControl = made == null ? -1 : (int) config.get(PciConfigSpace.CAPABILITIES_POINTER, 1) + 2;
+        bars = new VfioBarMaps(device, config, trappedRanges());
+        try {
+            interrupts = new VfioInterrupts(device, pin != 0 && pin <= 4, threadName);
+        } catch (RuntimeException e) {
+            bars.close();
+            throw e;
+        }
+        if (interrupts.intx() == null) {
+            config.set(PciConfigSpace.INTERRUPT_PIN, 1, 0); // VFIO offers no INTx: the guest must not wait for one
+        }
+    }
+
+    /** Per BAR, the ranges jqvm emulates and so must trap: the MSI-X table and pending bits. */
+    private List<List<long[]>> trappedRanges() {
+        List<List<long[]>> trapped = new ArrayList<>();
+        for (int i = 0; i < PciConfigSpace.BARS; i++) {
+            trapped.add(new ArrayList<>());
+        }
+        if (msix != null) {
+            trapped.get(msixTableBar).add(new long[] {msixTableOffset, MsixCapability.tableBytes(msix.vectorCount())});
+            trapped.get(msixPbaBar).add(new long[] {msixPbaOffset, MsixCapability.pbaBytes(msix.vectorCount())});
+        }
+        return trapped;
     }
 
     /** The device's own configuration bytes (the host's BAR addresses included), through the VFIO region. */
@@ -137,16 +178,37 @@ public final class VfioPciFunction implements PciFunction {
         return msix;
     }
 
+    /** The device's INTx as a host interrupt source for the guest's INTA# line, or null when it has none. */
+    public HostInterrupt intx() {
+        return interrupts.intx();
+    }
+
+    /** Once the VM runs: the mmap-able BARs go where the guest placed them, and follow it. */
+    public synchronized void attach(GuestMappings mappings) {
+        bars.attach(mappings, config);
+    }
+
+    /** Where BAR {@code bar} is mapped into guest-physical space, or -1 (unmapped, or trapped). */
+    public synchronized long barMappedAt(int bar) {
+        return bars.mappedAt(bar);
+    }
+
     @Override
     public void configWritten(int offset, int size) {
         if (offset < PciConfigSpace.COMMAND + 2 && offset + size > PciConfigSpace.COMMAND) {
             int command = config.command() & PASSED_COMMAND_BITS;
-            long host = real(PciConfigSpace.COMMAND, 2);
-            kernel.write(device.fd(), configBase + PciConfigSpace.COMMAND, 2, (host & ~PASSED_COMMAND_BITS) | command);
+            try {
+                long host = real(PciConfigSpace.COMMAND, 2);
+                kernel.write(device.fd(), configBase + PciConfigSpace.COMMAND, 2, (host & ~PASSED_COMMAND_BITS) | command);
+            } catch (HostException e) {
+                hostErrors.report("command register: " + e.getMessage());
+            }
         }
         if (msix != null && offset < msixControl + 2 && offset + size > msixControl) {
             msix.configWritten();
+            interrupts.msixEnabled(msix, msix.enabled());
         }
+        bars.sync(config);
     }
 
     @Override
@@ -161,7 +223,12 @@ public final class VfioPciFunction implements PciFunction {
         if (offset < 0 || offset + size > region.size() || (region.flags() & VfioKernel.REGION_READ) == 0) {
             return size == 8 ? -1L : (1L << (8 * size)) - 1;
         }
-        return kernel.read(device.fd(), region.offset() + offset, size);
+        try {
+            return kernel.read(device.fd(), region.offset() + offset, size);
+        } catch (HostException e) {
+            hostErrors.report("BAR " + bar + " read: " + e.getMessage());
+            return size == 8 ? -1L : (1L << (8 * size)) - 1;
+        }
     }
 
     @Override
@@ -177,10 +244,25 @@ public final class VfioPciFunction implements PciFunction {
         if (offset < 0 || offset + size > region.size() || (region.flags() & VfioKernel.REGION_WRITE) == 0) {
             return;
         }
-        kernel.write(device.fd(), region.offset() + offset, size, value);
+        try {
+            kernel.write(device.fd(), region.offset() + offset, size, value);
+        } catch (HostException e) {
+            hostErrors.report("BAR " + bar + " write: " + e.getMessage());
+        }
     }
 
     private static boolean within(long offset, int size, long start, long length) {
         return offset >= start && offset + size <= start + length;
+    }
+
+    /** Turns the device's interrupts off and undoes the BAR mappings (once: closing again does nothing). */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        interrupts.close();
+        bars.close();
     }
 }

@@ -46,7 +46,6 @@ class VfioPciDeviceTest {
         assertEquals(List.of(
                 "VFIO_IOMMU_UNMAP_DMA 0+1000",
                 "VFIO_IOMMU_UNMAP_DMA 40000000+200000",
-                "VFIO_DEVICE_SET_IRQS 0 off", "VFIO_DEVICE_SET_IRQS 1 off", "VFIO_DEVICE_SET_IRQS 2 off",
                 "close device",
                 "VFIO_GROUP_UNSET_CONTAINER",
                 "close group",
@@ -72,6 +71,29 @@ class VfioPciDeviceTest {
         PassThroughException e = assertThrows(PassThroughException.class,
                 () -> VfioPciDevice.open(kernel, FakeVfioKernel.NAME, FakeVfioKernel.GROUP, ram));
         assertTrue(e.getMessage().contains("no type-1 IOMMU"), e.getMessage());
+        assertTrue(kernel.openDescriptors().isEmpty());
+    }
+
+    @Test
+    void aRefusedDmaMappingUndoesTheOthersAndClosesEverythingOnce() {
+        FakeVfioKernel kernel = new FakeVfioKernel();
+        List<GuestRegion> overlapping = List.of(ram.getFirst(),
+                new GuestRegion(0x4010_0000L, 0x1000, false, arena.allocate(0x1000, 4096), "overlap"));
+        PassThroughException e = assertThrows(PassThroughException.class,
+                () -> VfioPciDevice.open(kernel, FakeVfioKernel.NAME, FakeVfioKernel.GROUP, overlapping));
+        assertTrue(e.getMessage().startsWith("0000:01:00.0: VFIO_IOMMU_MAP_DMA"), e.getMessage());
+        assertTrue(kernel.dma.isEmpty(), "the first mapping undone: " + kernel.dma);
+        assertTrue(kernel.openDescriptors().isEmpty(), kernel.openDescriptors().toString());
+        assertEquals(1, kernel.calls.stream().filter(c -> c.equals("close container")).count(), "closed once");
+    }
+
+    @Test
+    void aLockedMemoryLimitBelowTheGuestsRamSaysHowToRaiseIt() {
+        FakeVfioKernel kernel = new FakeVfioKernel();
+        kernel.memlock = 0x10_0000;
+        PassThroughException e = assertThrows(PassThroughException.class,
+                () -> VfioPciDevice.open(kernel, FakeVfioKernel.NAME, FakeVfioKernel.GROUP, ram));
+        assertTrue(e.getMessage().contains("raise the locked-memory limit (ulimit -l"), e.getMessage());
         assertTrue(kernel.openDescriptors().isEmpty());
     }
 
