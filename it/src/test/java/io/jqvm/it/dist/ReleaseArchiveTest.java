@@ -1,6 +1,7 @@
 package io.jqvm.it.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -92,6 +93,7 @@ class ReleaseArchiveTest {
                 "@" + root.resolve("examples/arm64-virt.qvmconf"), "load", root.resolve("guests/aarch64/hello.elf").toString());
         assertEquals(0, r.exitStatus(), r.describe());
         assertTrue(r.stdout().contains("Hello from AArch64"), r.describe());
+        assertFalse(r.stderr().contains("restricted method"), "native access is granted where it is used: " + r.describe());
     }
 
     @Test
@@ -106,7 +108,8 @@ class ReleaseArchiveTest {
      * The runtime holds only the JDK modules build-archive.sh chose (not the libraries' optional ones): the paths
      * that load Jetty, Gson and the gdb stub run on it. A VM held before its first instruction by the gdb stub serves
      * {@code jqvm ctl get} and the Prometheus metrics; a debugger's continue lets it run to its end, which writes the
-     * metrics file.
+     * metrics file. The JVM runs with {@code --illegal-native-access=deny} (and so without the start-up cache, which
+     * that flag would not match): a restricted call from a module the launcher does not grant native access fails.
      */
     @Test
     void theControlApiMetricsFileAndGdbStubRunOnTheArchiveRuntime() throws Exception {
@@ -114,7 +117,8 @@ class ReleaseArchiveTest {
         Path api = dir.resolve("api.sock");
         Path gdb = dir.resolve("gdb.sock");
         Path metrics = dir.resolve("metrics.json");
-        Started vm = start(root.resolve("bin"), Map.of("JQVM_RUNTIME_DIR", dir.resolve("run").toString()),
+        Started vm = start(root.resolve("bin"), Map.of("JQVM_RUNTIME_DIR", dir.resolve("run").toString(),
+                        "JQVM_AOT", "off", "JQVM_JAVA_OPTS", "--illegal-native-access=deny"),
                 "--api-sock", api.toString(), "--metrics-path", metrics.toString(),
                 "@" + root.resolve("examples/arm64-virt.qvmconf"), "load", root.resolve("guests/aarch64/hello.elf").toString(),
                 "gdb", "unix:" + gdb + ",wait");
