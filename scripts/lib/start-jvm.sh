@@ -34,7 +34,7 @@
 #     Automatic-Module-Name (jqvm.jar is io.jqvm.cli, ALL-DEFAULT the JDK modules a class path would see), so
 #     native access (JEP 472) goes only to the modules that make restricted calls; scripts/check-native-access.sh
 #     checks this list against jnativescan. A restricted call from any other module warns, not fails: with JDK 25's
-#     --illegal-native-access=deny the AOT cache no longer holds the named modules' lambdas (+0.3 s of CPU per
+#     --illegal-native-access=deny the AOT cache no longer holds the named modules' lambdas (+0.2-0.3 s of CPU per
 #     start); that check and ReleaseArchiveTest, which runs a VM under deny, keep the list right instead.
 jqvm_native_access_modules=io.jqvm.host
 jqvm_jvm_flags=(--enable-native-access=$jqvm_native_access_modules --add-modules=ALL-DEFAULT,ALL-MODULE-PATH -Xlog:disable -Xlog:all=warning:stderr -XX:+DisplayVMOutputToStderr
