@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Checks that only the modules meant to reach native code make restricted FFM calls: host (libc) and
-# accel-kvm (KVM). jnativescan lists every jar on jqvm's run-time class path that does.
+# Checks that jqvm's launcher grants native access (JEP 472) to exactly the modules that make restricted FFM
+# calls: jnativescan lists those on jqvm's run-time module path (cli/target/jqvm.jar and its lib/, the release
+# archive's app/ alike), and scripts/lib/start-jvm.sh's jqvm_native_access_modules must be that list.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$repo/scripts/lib/java.sh"
 jqvm_find_java
-jars=$(ls "$repo"/cli/target/lib/*.jar "$repo"/cli/target/jqvm.jar | tr '\n' ':')
-native=$("$JAVA_HOME/bin/jnativescan" --class-path "$jars" | sed -n 's|^.*/\(jqvm-[a-z0-9-]*\)-[0-9][^/]*\.jar .*|\1|p' | sort -u)
-allowed="jqvm-accel-kvm jqvm-host"
-for module in $native; do
-  if [[ " $allowed " != *" $module "* ]]; then
-    echo "check-native-access: $module makes restricted (native) calls; only $allowed may" >&2
-    exit 1
-  fi
-done
-echo "check-native-access: restricted calls only in: ${native:-none}"
+source "$repo/scripts/lib/start-jvm.sh"
+found=$("$JAVA_HOME/bin/jnativescan" --module-path "$repo/cli/target/jqvm.jar:$repo/cli/target/lib" \
+    --add-modules ALL-MODULE-PATH --print-native-access | tr ',' '\n' | sort | paste -sd,)
+granted=$(tr ',' '\n' <<<"$jqvm_native_access_modules" | sort | paste -sd,)
+if [ "$found" != "$granted" ]; then
+  echo "check-native-access: jnativescan finds restricted calls in '${found}', but scripts/lib/start-jvm.sh grants" \
+      "native access to '${granted}' (jqvm_native_access_modules): make them equal" >&2
+  exit 1
+fi
+echo "check-native-access: restricted calls only in $found, which the launcher grants native access"

@@ -11,12 +11,15 @@ cpus=${2:-2}
 cache=${3:-$repo/build/guest-cache}
 [ -f "$cache/Image" ] && [ -f "$cache/initramfs.cpio" ] || "$repo/scripts/debian-arm64-guest.sh" "$cache"
 
-(cd "$repo" && mvn -q -B -o -Dstyle.color=never -pl boot -am test-compile)
-cp=$repo/boot/target/classes:$repo/boot/target/test-classes
-for m in common memory host accel-api device-api; do cp=$cp:$repo/$m/target/classes; done
+(cd "$repo" && mvn -q -B -o -Dstyle.color=never -pl boot -am -DskipTests package)
+# The modules' jars on the module path, as jqvm runs them, so native access goes only where the launcher grants it.
+modules=$(for m in common memory host accel-api device-api boot; do ls "$repo/$m/target/jqvm-$m-"*.jar; done | paste -sd:)
+# shellcheck source=lib/start-jvm.sh
+source "$repo/scripts/lib/start-jvm.sh"
 work=$cache/board-check
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
-loader_args=$("$java" --enable-native-access=ALL-UNNAMED -cp "$cp" io.jqvm.boot.arm64.QemuBoardCheck \
+loader_args=$("$java" -p "$modules" --add-modules ALL-MODULE-PATH --enable-native-access="$jqvm_native_access_modules" \
+    --patch-module io.jqvm.boot="$repo/boot/target/test-classes" -m io.jqvm.boot/io.jqvm.boot.arm64.QemuBoardCheck \
     "$cache/Image" "$cache/initramfs.cpio" "$work" "$gic" "$cpus")
 
 log=$work/console.log

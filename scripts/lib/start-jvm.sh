@@ -30,7 +30,14 @@
 #     (compiling them was most of C2's CPU time); in five alternating pairs of Debian boots to /init on 2 vCPUs it
 #     saved 0.1-7.7 s of process CPU, and bench/cpu's guest is unchanged (cpu-a64/README.md, "Measured").
 #     "quiet": the JVM would otherwise print the command on stdout, the guest console.
-jqvm_jvm_flags=(--enable-native-access=ALL-UNNAMED -Xlog:disable -Xlog:all=warning:stderr -XX:+DisplayVMOutputToStderr
+#   --enable-native-access: the jars run on the module path, each an automatic module named by its manifest's
+#     Automatic-Module-Name (jqvm.jar is io.jqvm.cli, ALL-DEFAULT the JDK modules a class path would see), so
+#     native access (JEP 472) goes only to the modules that make restricted calls; scripts/check-native-access.sh
+#     checks this list against jnativescan. A restricted call from any other module warns, not fails: with JDK 25's
+#     --illegal-native-access=deny the AOT cache no longer holds the named modules' lambdas (+0.2-0.3 s of CPU per
+#     start); that check and ReleaseArchiveTest, which runs a VM under deny, keep the list right instead.
+jqvm_native_access_modules=io.jqvm.host
+jqvm_jvm_flags=(--enable-native-access=$jqvm_native_access_modules --add-modules=ALL-DEFAULT,ALL-MODULE-PATH -Xlog:disable -Xlog:all=warning:stderr -XX:+DisplayVMOutputToStderr
     -Xms32m -XX:-UsePerfData -XX:PerMethodTrapLimit=0
     -XX:CompileCommand=quiet '-XX:CompileCommand=CompileThresholdScaling,io.jqvm.cpu.a64.Region_*::run,10.0')
 case " ${JQVM_JAVA_OPTS:-} " in
@@ -62,7 +69,7 @@ jqvm_start_jvm() {
     *) echo "jqvm: JQVM_AOT must be auto, sync or off, not '$JQVM_AOT'" >&2; exit 64 ;;
   esac
   # shellcheck disable=SC2086 # JQVM_JAVA_OPTS is a list of JVM options, split on blanks
-  exec "$java" "${jqvm_jvm_flags[@]}" "${aot[@]}" ${JQVM_JAVA_OPTS:-} -jar "$jar" "$@"
+  exec "$java" "${jqvm_jvm_flags[@]}" "${aot[@]}" ${JQVM_JAVA_OPTS:-} -p "$jar:$(dirname "$jar")/lib" -m io.jqvm.cli "$@"
 }
 
 # jqvm_train_aot_cache wait|nonblock JAVA JAR CACHE: trains CACHE, after the process training it now
@@ -76,7 +83,7 @@ jqvm_train_aot_cache() {
     [ -f "$cache" ] && exit 0
     rm -f "$cache".*.tmp "$cache".*.tmp.config   # left by a training that was killed
     tmp="$cache.$$.tmp"
-    if nice -n 10 "$java" "$@" -XX:AOTCacheOutput="$tmp" -cp "$jar" io.jqvm.cli.AotTraining >"$cache.log" 2>&1 &&
+    if nice -n 10 "$java" "$@" -XX:AOTCacheOutput="$tmp" -p "$jar:$(dirname "$jar")/lib" -m io.jqvm.cli/io.jqvm.cli.AotTraining >"$cache.log" 2>&1 &&
         [ -f "$tmp" ]; then
       mv -f "$tmp" "$cache"
       # caches of older jars or JVMs in this directory

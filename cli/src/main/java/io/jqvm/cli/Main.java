@@ -15,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.Manifest;
 
 /**
  * {@code jqvm [@file.qvmconf] [options...]}: every argument is one qvmconf token, as qvm takes them.
@@ -74,8 +76,18 @@ public final class Main {
 
     /** {@code jqvm <version> (Java <runtime version>)}; the version is the jar manifest's. */
     static String version() {
-        String version = Main.class.getPackage().getImplementationVersion();
+        String version = Main.class.getModule().isNamed() ? moduleManifestVersion()
+                : Main.class.getPackage().getImplementationVersion();
         return "jqvm " + (version != null ? version : "(not from a jqvm jar)") + " (Java " + Runtime.version() + ")";
+    }
+
+    /** A package of a named module carries no manifest attributes: on the module path, read the jar's manifest. */
+    private static String moduleManifestVersion() {
+        try (InputStream in = Main.class.getModule().getResourceAsStream("META-INF/MANIFEST.MF")) {
+            return in == null ? null : new Manifest(in).getMainAttributes().getValue(Attributes.Name.IMPLEMENTATION_VERSION);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** The demo guest bundled in the jar: the PC board example and the guest kit's hello guest. */

@@ -211,10 +211,14 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
 
     @Override
     public A64Registers registers() {
-        return new A64Registers(Arrays.copyOf(x, A64Registers.GENERAL_REGISTERS), sp, pc, pstate() & 0xFFFF_FFFFL);
+        return new A64Registers(Arrays.copyOf(x, A64Registers.GENERAL_REGISTERS), sp, pc, pstate() & 0xFFFF_FFFFL,
+                fp.v, fp.fpsr, fp.fpcr);
     }
 
-    /** Takes x0-x30, sp and pc, and from PSTATE only NZCV: the exception level and masks stay the CPU's own. */
+    /**
+     * Takes x0-x30, sp, pc, V0-V31, FPSR and FPCR, and from PSTATE only NZCV: the exception level and masks stay
+     * the CPU's own.
+     */
     @Override
     public void setRegisters(Registers registers) {
         if (!(registers instanceof A64Registers r)) {
@@ -224,6 +228,9 @@ public final class A64Cpu extends Interpreter implements A64Vcpu {
         sp = r.sp();
         pc = r.pc();
         nzcv = (int) (r.pstate() >>> 28) & 0xF;
+        System.arraycopy(r.v(), 0, fp.v, 0, fp.v.length);
+        fp.fpsr = r.fpsr();
+        fp.fpcr = r.fpcr();
     }
 
     @Override

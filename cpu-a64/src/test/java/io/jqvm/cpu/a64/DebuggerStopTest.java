@@ -135,6 +135,23 @@ class DebuggerStopTest {
     }
 
     @Test
+    void theFpSimdRegistersAreReportedAndWrittenWithTheGeneralOnes() {
+        A64Cpu cpu = started(TestBoard.withProgram(PROGRAM));
+        cpu.fpState().v[2] = 0x3FF8_0000_0000_0000L; // d1 = 1.5
+        cpu.fpState().fpsr = 0x10;
+        A64Registers r = cpu.registers();
+        assertEquals(0x3FF8_0000_0000_0000L, r.vLow(1));
+        assertEquals(0x10, r.fpsr());
+        long[] v = r.v();
+        v[63] = -1;
+        cpu.setRegisters(new A64Registers(r.x(), r.sp(), r.pc(), r.pstate(), v, 0, 0x0100_0000));
+        assertEquals(-1, cpu.fpState().v[63], "the high half of v31");
+        assertEquals(0x3FF8_0000_0000_0000L, cpu.fpState().v[2]);
+        assertEquals(0, cpu.fpState().fpsr);
+        assertEquals(0x0100_0000, cpu.fpState().fpcr);
+    }
+
+    @Test
     void withTheMmuOffAVirtualAddressIsItsPhysicalAddress() {
         A64Cpu cpu = started(TestBoard.withProgram(PROGRAM));
         assertEquals(DATA, cpu.translateVirtual(DATA));

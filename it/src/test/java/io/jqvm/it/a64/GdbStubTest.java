@@ -124,6 +124,56 @@ class GdbStubTest {
         }
     }
 
+    /**
+     * fp-target.elf sets v0-v7, FPSR (an inexact division) and FPCR (flush-to-zero) and calls checkpoint(): gdb's
+     * views of them there (its d, s, q pseudo registers and the fpu feature's lanes) are what QEMU's gdbstub shows,
+     * and a V register and FPCR written by gdb are what the guest then reads and prints.
+     */
+    @Test
+    void fpSimdRegistersAtABreakpointAreQemusAndWritesReachTheGuest(@TempDir Path dir) throws Exception {
+        String program = "fp-target.elf";
+        String[] inspect = {"break checkpoint", "continue", "p $d0", "p $s1", "p/x $v2.b.u", "p/x $v3.d.u", "p/x $q3",
+            "p $d6", "p/x $fpsr", "p/x $fpcr", "info registers d7", "set $d8 = 2.5", "set $fpcr = 0x2000000", "p $d8"};
+        Path jqvmSocket = dir.resolve("jqvm.sock");
+        Process vm = startJqvm(dir, "unix:" + jqvmSocket + ",wait", program);
+        String jqvm;
+        try {
+            List<String> commands = new ArrayList<>(List.of(inspect));
+            commands.add("continue");
+            Command.Result gdb = gdbOn(program, dir, jqvmSocket.toString(), commands.toArray(String[]::new));
+            jqvm = gdb.stdout();
+            assertTrue(jqvm.contains("$1 = {f = 1.5,") && jqvm.contains("$7 = 0x10") && jqvm.contains("$8 = 0x1000000"),
+                    gdb::describe);
+            assertTrue(vm.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS), "jqvm did not end");
+            assertEquals(0, vm.exitValue(), Files.readString(dir.resolve("vm.log")));
+            assertTrue(Files.readString(dir.resolve("vm.console")).contains("v8 4004000000000000 fpcr 2000000"),
+                    "the guest reads what gdb wrote:\n" + Files.readString(dir.resolve("vm.console")));
+        } finally {
+            vm.destroyForcibly();
+        }
+        Path qemuSocket = dir.resolve("qemu.sock");
+        List<String> qemuCommand = new ArrayList<>(QemuAarch64.command(A64Guests.outputs().resolve(program)));
+        qemuCommand.addAll(List.of("-S", "-gdb", "unix:" + qemuSocket + ",server=on,wait=off"));
+        Process qemu = new ProcessBuilder(qemuCommand).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("qemu.out").toFile()).start();
+        try {
+            awaitSocket(qemuSocket, qemu);
+            List<String> commands = new ArrayList<>(List.of(inspect));
+            commands.add("kill");
+            Command.Result gdb = gdbOn(program, dir, qemuSocket.toString(), commands.toArray(String[]::new));
+            assertEquals(valueLines(gdb.stdout()), valueLines(jqvm), "QEMU:\n" + gdb.stdout() + "\njqvm:\n" + jqvm);
+        } finally {
+            qemu.destroyForcibly();
+        }
+    }
+
+    /** gdb's {@code $N = ...} and {@code info registers} lines. */
+    private static List<String> valueLines(String gdbOutput) {
+        List<String> lines = gdbOutput.lines().filter(l -> l.matches("^(\\$\\d+ = |d7 ).*")).toList();
+        assertEquals(10, lines.size(), gdbOutput);
+        return lines;
+    }
+
     private static List<String> registerLines(String gdbOutput) {
         List<String> lines = new ArrayList<>();
         Pattern register = Pattern.compile("^(x\\d+|sp|pc|cpsr)\\s+(0x[0-9a-f]+)");
@@ -138,8 +188,12 @@ class GdbStubTest {
     }
 
     private static Process startJqvm(Path dir, String endpoint) throws Exception {
+        return startJqvm(dir, endpoint, PROGRAM);
+    }
+
+    private static Process startJqvm(Path dir, String endpoint, String program) throws Exception {
         List<String> command = List.of(Command.repo().resolve("jqvm").toString(), "@examples/arm64-virt.qvmconf",
-                "gdb", endpoint, "load", A64Guests.outputs().resolve(PROGRAM).toString());
+                "gdb", endpoint, "load", A64Guests.outputs().resolve(program).toString());
         Process vm = new ProcessBuilder(command).directory(Command.repo().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectError(dir.resolve("vm.log").toFile())
@@ -166,12 +220,17 @@ class GdbStubTest {
     }
 
     private static Command.Result gdb(Path dir, String target, String... commands) throws IOException, InterruptedException {
+        return gdbOn(PROGRAM, dir, target, commands);
+    }
+
+    private static Command.Result gdbOn(String program, Path dir, String target, String... commands)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(GDB, "-nx", "-batch", "-ex", "set pagination off",
                 "-ex", "target remote " + target));
         for (String c : commands) {
             command.addAll(List.of("-ex", c));
         }
-        command.add(A64Guests.outputs().resolve(PROGRAM).toString());
+        command.add(A64Guests.outputs().resolve(program).toString());
         Command.Result r = Command.run(command, dir, TIMEOUT);
         assertEquals(0, r.exitStatus(), r::describe);
         return r;

@@ -168,10 +168,14 @@ abstract sealed class TargetArch permits A64Target, X86Target {
 
     /** The vector types a feature's registers use, as gdb's own feature files define them. */
     private static String featureTypes(String feature) {
-        if (!feature.equals("org.gnu.gdb.i386.sse")) {
-            return "";
-        }
-        return """
+        return switch (feature) {
+            case "org.gnu.gdb.i386.sse" -> SSE_TYPES;
+            case A64Target.FPU -> A64_FPU_TYPES;
+            default -> "";
+        };
+    }
+
+    private static final String SSE_TYPES = """
                     <vector id="v4f" type="ieee_single" count="4"/>
                     <vector id="v2d" type="ieee_double" count="2"/>
                     <vector id="v16i8" type="int8" count="16"/>
@@ -188,5 +192,33 @@ abstract sealed class TargetArch permits A64Target, X86Target {
                       <field name="uint128" type="uint128"/>
                     </union>
                 """;
-    }
+
+    /** A V register seen as gdb's aarch64 fpu feature names its lanes: {@code $v0.d.f}, {@code $v0.s.u}, ... */
+    private static final String A64_FPU_TYPES = """
+                <vector id="v2d" type="ieee_double" count="2"/>
+                <vector id="v2u" type="uint64" count="2"/>
+                <vector id="v2i" type="int64" count="2"/>
+                <vector id="v4f" type="ieee_single" count="4"/>
+                <vector id="v4u" type="uint32" count="4"/>
+                <vector id="v4i" type="int32" count="4"/>
+                <vector id="v8f" type="ieee_half" count="8"/>
+                <vector id="v8u" type="uint16" count="8"/>
+                <vector id="v8i" type="int16" count="8"/>
+                <vector id="v16u" type="uint8" count="16"/>
+                <vector id="v16i" type="int8" count="16"/>
+                <vector id="v1u" type="uint128" count="1"/>
+                <vector id="v1i" type="int128" count="1"/>
+                <union id="vnd"><field name="f" type="v2d"/><field name="u" type="v2u"/><field name="s" type="v2i"/></union>
+                <union id="vns"><field name="f" type="v4f"/><field name="u" type="v4u"/><field name="s" type="v4i"/></union>
+                <union id="vnh"><field name="f" type="v8f"/><field name="u" type="v8u"/><field name="s" type="v8i"/></union>
+                <union id="vnb"><field name="u" type="v16u"/><field name="s" type="v16i"/></union>
+                <union id="vnq"><field name="u" type="v1u"/><field name="s" type="v1i"/></union>
+                <union id="aarch64v">
+                  <field name="d" type="vnd"/>
+                  <field name="s" type="vns"/>
+                  <field name="h" type="vnh"/>
+                  <field name="b" type="vnb"/>
+                  <field name="q" type="vnq"/>
+                </union>
+            """;
 }

@@ -153,13 +153,19 @@ class GdbSessionTest {
     @Test
     void registersReadAndWriteInGdbsOrderAndLittleEndian() throws Exception {
         FakeTarget t = new FakeTarget();
-        List<String> r = run(t, "g", "p20", "Hg2", "p0", "P1f=0080000000000000", "p1f", "p21", "p22", "Hg3", "T2", "T3");
-        assertEquals(31 * 16 + 16 + 16 + 8, r.get(0).length());
+        List<String> r = run(t, "g", "p20", "Hg2", "p0", "P1f=0080000000000000", "p1f", "p21", "p44", "Hg3", "T2", "T3",
+                "Hg2", "P23=0000000000000f40ffeeddccbbaa9988", "p23", "P43=00000001", "p43");
+        assertEquals(31 * 16 + 16 + 16 + 8 + 32 * 32 + 8 + 8, r.get(0).length(), "core, then v0-v31, fpsr, fpcr");
         assertTrue(r.get(0).startsWith("0000000000000000" + "0100000000000000"), r.get(0));
         assertEquals("0000010000000000", r.get(1), "pc of vCPU 0 (register 32)");
         assertEquals(List.of("OK", "6400000000000000", "OK", "0080000000000000", "c5030000", "E01", "E01", "OK", "E01"),
                 r.subList(2, 11));
         assertEquals(0x8000, ((A64Registers) t.registers[1]).sp(), "P wrote vCPU 1's sp");
+        assertEquals(List.of("OK", "OK", "0000000000000f40ffeeddccbbaa9988", "OK", "00000001"), r.subList(11, 16));
+        A64Registers written = (A64Registers) t.registers[1];
+        assertEquals(0x400F_0000_0000_0000L, written.vLow(1), "d1 = 3.875");
+        assertEquals(0x8899_AABB_CCDD_EEFFL, written.vHigh(1));
+        assertEquals(0x0100_0000, written.fpcr(), "fpcr.FZ");
     }
 
     @Test
