@@ -155,9 +155,21 @@ final class PciHost {
      * @return where it went, for the report
      */
     String add(VdevSpec v, String owner, Function<IrqLine, PciFunction> make) {
+        return addNumbered(v, owner, (line, number) -> make.apply(line));
+    }
+
+    /** What makes a function that also tells its guest the number of its INTx line (shmem's {@code vector}). */
+    @FunctionalInterface
+    interface NumberedIntx {
+        PciFunction make(IrqLine line, int number);
+    }
+
+    /** Like {@link #add}, for a function that reports its INTA# line's number (the controller's, as {@code intr} names it). */
+    String addNumbered(VdevSpec v, String owner, NumberedIntx make) {
         int[] slot = slot(v);
-        IrqLine line = intx(v, owner, slot[0]);
-        return put(slot, make.apply(line));
+        Interrupt intr = intxLine(v, slot[0]);
+        IrqLine line = intx(v, owner, slot[0], intr);
+        return put(slot, make.make(line, (int) intr.line()));
     }
 
     /** Puts a function without an interrupt (INTx pin 0) on the bus for vdev {@code v}. */
@@ -209,15 +221,9 @@ final class PciHost {
         throw new ConfigException(v.origin(), "vdev " + v.type() + ": no free PCI device number on bus 0 (1-31 are used or reserved)");
     }
 
-    /** INTA# of {@code device}: the vdev's intr, else the board's swizzle, avoiding lines held elsewhere. */
-    private IrqLine intx(VdevSpec v, String owner, int device) {
+    /** Wires INTA# of {@code device} to {@code intr} and records the route for the device tree or the _PRT. */
+    private IrqLine intx(VdevSpec v, String owner, int device, Interrupt intr) {
         Origin at = v.option("intr").map(o -> o.origin()).orElse(v.origin());
-        Interrupt intr;
-        if (!v.interrupts().isEmpty()) {
-            intr = v.interrupts().getFirst();
-        } else {
-            intr = new Interrupt(Optional.of(controllerName), autoLine(v, device));
-        }
         IrqLine line = a.interrupt(owner + " INTA#", intr, at);
         if (a.arch == Arch.AARCH64) {
             intx.add(new Arm64Board.Intx(device, INTA, (int) intr.line() - VirtLayout.FIRST_SPI_INTID));
@@ -225,6 +231,12 @@ final class PciHost {
             pcRoutes.add(new AcpiPlatform.IntxRoute(device, INTA, (int) intr.line()));
         }
         return line;
+    }
+
+    /** The line INTA# of {@code device} goes to: the vdev's {@code intr}, else the board's swizzle's choice. */
+    private Interrupt intxLine(VdevSpec v, int device) {
+        return v.interrupts().isEmpty() ? new Interrupt(Optional.of(controllerName), autoLine(v, device))
+                : v.interrupts().getFirst();
     }
 
     private long autoLine(VdevSpec v, int device) {
