@@ -19,6 +19,7 @@ import io.jqvm.device.pci.PciBus;
 import io.jqvm.device.pci.PciConfigSpace;
 import io.jqvm.device.pci.PciFunction;
 import io.jqvm.devices.arm.GicV2m;
+import io.jqvm.devices.x86.LocalApicMsi;
 import io.jqvm.memory.AddressMap;
 import io.jqvm.memory.Space;
 import io.jqvm.vmm.board.PcLayout;
@@ -42,8 +43,8 @@ import java.util.function.Function;
  * <p>arm64: QEMU virt's generic ECAM host ({@link VirtLayout}) described in the device tree, INTx on SPIs 3-6,
  * and MSI (MSI-X for virtio-pci) through a GICv2m frame when the GIC is a GICv2. PC ({@link PcLayout}):
  * configuration mechanism #1 and the same ECAM announced in the MCFG table, INTx on IOAPIC pins announced in
- * the DSDT's {@code _PRT}; no MSI yet, so PCI devices interrupt through INTx; the firmware's BAR assignment is
- * done here, as SeaBIOS would, because the guest starts without one.
+ * the DSDT's {@code _PRT}, and MSI (MSI-X for virtio-pci) to the local APICs ({@link LocalApicMsi}); the
+ * firmware's BAR assignment is done here, as SeaBIOS would, because the guest starts without one.
  */
 final class PciHost {
     /** Red Hat's "QEMU PCIe host bridge" ID, which QEMU virt's host bridge at 00.0 shows. */
@@ -96,9 +97,16 @@ final class PciHost {
             a.mapDevice(first, owner + " I/O window", Space.IO, PcLayout.PCI_IO, PcLayout.PCI_IO_SIZE,
                     bus.ioWindow(PcLayout.PCI_IO));
             controllerName = "ioapic";
-            msi = null;
-            a.note("PCI: no MSI on the PC board yet, PCI devices interrupt through INTx on the IOAPIC");
+            msi = a.x86IrqChip ? pcMsi(a) : null; // without vdev ioapic or 8259 the accelerator emulates no APICs
         }
+    }
+
+    /**
+     * MSI on the PC: messages to the local APICs, which the accelerator emulates (KVM's in-kernel irqchip) and
+     * reaches once the VM runs; INTx on the IOAPIC stays every function's fallback.
+     */
+    private static MsiController pcMsi(Assembly a) {
+        return new LocalApicMsi(() -> a.running.vm().platformInterrupts() instanceof MsiController apics ? apics : null);
     }
 
     /** The VM's host bridge, made for {@code v} when it is the first PCI device. */
