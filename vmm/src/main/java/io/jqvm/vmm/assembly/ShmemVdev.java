@@ -59,7 +59,7 @@ final class ShmemVdev implements VdevFamily {
                 return made[0].factory();
             }));
             shm = made[0];
-            a.note(owner + ": shmem PCI function at " + where + ", factory page in BAR 0, INTA#");
+            a.note(owner + ": PCI function at " + where + ", factory page in BAR 0, INTA#");
         } else {
             long factory = VdevRegistry.memoryLocation(v).orElseThrow();
             int vector = (int) v.interrupts().getFirst().line();
