@@ -124,6 +124,21 @@ class ShmemExchangeTest {
         assertTrue(console("echo").contains("PASS shm-echo"), describe("echo"));
     }
 
+    /** The PC board's PCI form: the x86 echo finds the factory in BAR 0 where jqvm placed it as firmware. */
+    @Test
+    void anX86GuestOnThePciFormOnKvmAndAnAarch64GuestExchangeMessages() throws Exception {
+        KvmRequirement.assumeDevice();
+        String region = regionName("mixed-pci");
+        Process echo = start("echo", List.of("@examples/x86-pc.qvmconf", "vdev", "shmem", "subst", "," + region + ".",
+                "load", "guests/target/x86/shm-echo-pci.elf"));
+        Process ping = arm("ping", "shm-ping", region);
+        awaitExit(ping, "ping", 0);
+        awaitExit(echo, "echo", 0);
+        assertTrue(console("echo").contains("shmem: PCI 00:01.0, factory page in BAR 0 at "), describe("echo"));
+        assertTrue(console("ping").contains("ping: all rounds echoed 2000\nPASS shm-ping"), describe("ping"));
+        assertTrue(console("echo").contains("PASS shm-echo-pci"), describe("echo"));
+    }
+
     @Test
     void aKilledVmIsDetachedAndItsPeerKeepsTheRegion() throws Exception {
         String region = regionName("kill");
