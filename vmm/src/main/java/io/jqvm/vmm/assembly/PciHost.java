@@ -97,7 +97,10 @@ final class PciHost {
             a.mapDevice(first, owner + " I/O window", Space.IO, PcLayout.PCI_IO, PcLayout.PCI_IO_SIZE,
                     bus.ioWindow(PcLayout.PCI_IO));
             controllerName = "ioapic";
-            msi = a.x86IrqChip ? pcMsi(a) : null; // without vdev ioapic or 8259 the accelerator emulates no APICs
+            msi = a.x86IrqChip ? pcMsi(a) : null;
+            if (msi == null) {
+                a.note("PCI: no MSI (without vdev ioapic or 8259 the accelerator emulates no local APICs)");
+            }
         }
     }
 
