@@ -1,7 +1,6 @@
 package io.jqvm.it.virtio;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jqvm.it.support.Console;
 import io.jqvm.it.virtio.LinuxVm.Vmm;
