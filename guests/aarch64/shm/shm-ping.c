@@ -1,9 +1,8 @@
 /* The ping side of the shared-memory ping-pong (guests/shared/shm_pingpong.h) on the virt board with a
-   shmem factory page at SHM_FACTORY. ROUNDS == 0 pings until the VM is killed. */
+   shmem factory page where factory.h finds it (loc, or PCI with -DSHM_PCI). ROUNDS == 0 pings until the VM is killed. */
 #include "rt.h"
 #include "shm_pingpong.h"
-
-#define SHM_FACTORY 0x0b000000UL
+#include "factory.h"
 
 static void report(const char *what, uint32_t n)
 {
@@ -19,7 +18,8 @@ void main(u64 x0_at_entry)
 {
     (void)x0_at_entry;
     printf("ping: counter frequency %u\n", READ_SYSREG(cntfrq_el0));
-    const char *failure = pingpong_ping(SHM_FACTORY, ROUNDS, report, ticks);
+    u64 factory = shm_factory();
+    const char *failure = !factory ? "no shmem function on PCI bus 0" : pingpong_ping(factory, ROUNDS, report, ticks);
     if (failure)
         printf("FAIL shm-ping: %s\n", failure);
     else

@@ -3,6 +3,7 @@ package io.jqvm.accel.kvm;
 import io.jqvm.device.EventfdInterrupts;
 import io.jqvm.device.InterruptController;
 import io.jqvm.device.IrqLine;
+import io.jqvm.device.MsiController;
 import io.jqvm.kvm.ioctl.KvmVmFd;
 import io.jqvm.kvm.sys.KvmConstants;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -10,9 +11,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /**
  * The global system interrupt lines of KVM's in-kernel irqchip: GSI 0-15 reach both the 8259 pair and the
  * IOAPIC, 16-23 the IOAPIC only (KVM's default routing). Each line is a KVM_IRQ_LINE call, or an eventfd
- * routed with KVM_IRQFD (pass-through interrupts).
+ * routed with KVM_IRQFD (pass-through interrupts). Message-signalled interrupts go to the in-kernel local APICs
+ * with KVM_SIGNAL_MSI (KVM_CAP_SIGNAL_MSI, in every kernel since 3.5), which decodes address and data itself.
  */
-final class KvmGsiLines implements InterruptController, EventfdInterrupts {
+final class KvmGsiLines implements InterruptController, EventfdInterrupts, MsiController {
     private final KvmVmFd vm;
     private final IrqLine[] lines = new IrqLine[KvmConstants.IOAPIC_PINS];
     /** Device threads drive lines concurrently; closing waits for them so no call reaches a closed fd number. */
@@ -55,6 +57,18 @@ final class KvmGsiLines implements InterruptController, EventfdInterrupts {
                 closing.readLock().unlock();
             }
         };
+    }
+
+    @Override
+    public void signal(long address, int data) {
+        closing.readLock().lock();
+        try {
+            if (!closed) { // as for lines: a message after the VM is gone reaches no guest
+                vm.signalMsi(address, data);
+            }
+        } finally {
+            closing.readLock().unlock();
+        }
     }
 
     private void set(int gsi, boolean asserted) {

@@ -22,6 +22,13 @@ public final class KvmVmFd implements AutoCloseable {
     private static final ThreadLocal<MemorySegment> IRQ_LEVEL_BUFFER =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(KvmStructs.IRQ_LEVEL));
 
+    /** KVM_SIGNAL_MSI runs per interrupt too, from any device thread. */
+    private static final ThreadLocal<MemorySegment> MSI_BUFFER =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(KvmStructs.MSI));
+    private static final long MSI_ADDRESS_HI = KvmStructs.offset(KvmStructs.MSI, "address_hi");
+    private static final long MSI_DATA = KvmStructs.offset(KvmStructs.MSI, "data");
+    private static final long MSI_FLAGS = KvmStructs.offset(KvmStructs.MSI, "flags");
+
     /** KVM_IRQ_LINE runs per interrupt: no varargs array per call. */
     private static final int[] NOTHING_TOLERATED = {};
 
@@ -130,6 +137,19 @@ public final class KvmVmFd implements AutoCloseable {
         level.set(JAVA_INT, 0, gsi);
         level.set(JAVA_INT, IRQ_LEVEL, asserted ? 1 : 0);
         Libc.ioctl(fd, KvmRequests.IRQ_LINE, level, "KVM_IRQ_LINE", NOTHING_TOLERATED);
+    }
+
+    /**
+     * KVM_SIGNAL_MSI: the in-kernel irqchip delivers the message {@code data} written to {@code address} (on x86
+     * the local APICs' window at 0xFEE0_0000). Returns whether it was delivered: 0 when the guest blocked it.
+     */
+    public boolean signalMsi(long address, int data) {
+        MemorySegment msi = MSI_BUFFER.get();
+        msi.set(JAVA_INT, 0, (int) address);
+        msi.set(JAVA_INT, MSI_ADDRESS_HI, (int) (address >>> 32));
+        msi.set(JAVA_INT, MSI_DATA, data);
+        msi.set(JAVA_INT, MSI_FLAGS, 0);
+        return Libc.ioctl(fd, KvmRequests.SIGNAL_MSI, msi, "KVM_SIGNAL_MSI", NOTHING_TOLERATED) > 0;
     }
 
     /** kvm_irqfd.flags: remove the routing instead of adding it. */

@@ -15,6 +15,7 @@ public final class KvmConstants {
     public static final int CAP_NR_VCPUS = 9;
     public static final int CAP_PIT2 = 33;
     public static final int CAP_SET_IDENTITY_MAP_ADDR = 37;
+    public static final int CAP_SIGNAL_MSI = 77;
     public static final int CAP_VCPU_EVENTS = 41;
     public static final int CAP_MAX_VCPUS = 66;
     public static final int CAP_READONLY_MEM = 81;

@@ -29,6 +29,7 @@ public final class KvmRequests {
     public static final long IRQ_LINE = iow(KVMIO, 0x61, KvmStructs.IRQ_LEVEL.byteSize());
     public static final long SET_GSI_ROUTING = iow(KVMIO, 0x6a, KvmStructs.IRQ_ROUTING.byteSize());
     public static final long IRQFD = iow(KVMIO, 0x76, KvmStructs.IRQFD.byteSize());
+    public static final long SIGNAL_MSI = iow(KVMIO, 0xa5, KvmStructs.MSI.byteSize());
     public static final long CREATE_PIT2 = iow(KVMIO, 0x77, KvmStructs.PIT_CONFIG.byteSize());
     public static final long SET_CLOCK = iow(KVMIO, 0x7b, KvmStructs.CLOCK_DATA.byteSize());
     public static final long GET_CLOCK = ior(KVMIO, 0x7c, KvmStructs.CLOCK_DATA.byteSize());

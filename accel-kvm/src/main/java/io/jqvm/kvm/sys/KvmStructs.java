@@ -87,6 +87,12 @@ public final class KvmStructs {
             JAVA_INT.withName("fd"), JAVA_INT.withName("gsi"), JAVA_INT.withName("flags"),
             JAVA_INT.withName("resamplefd"), sequenceLayout(16, JAVA_BYTE).withName("pad")).withName("kvm_irqfd");
 
+    /** struct kvm_msi: one message-signalled interrupt for KVM_SIGNAL_MSI (devid only with KVM_MSI_VALID_DEVID). */
+    public static final StructLayout MSI = structLayout(
+            JAVA_INT.withName("address_lo"), JAVA_INT.withName("address_hi"), JAVA_INT.withName("data"),
+            JAVA_INT.withName("flags"), JAVA_INT.withName("devid"), sequenceLayout(12, JAVA_BYTE).withName("pad"))
+            .withName("kvm_msi");
+
     public static final StructLayout VCPU_EVENTS = structLayout(
             structLayout(JAVA_BYTE.withName("injected"), JAVA_BYTE.withName("nr"), JAVA_BYTE.withName("has_error_code"),
                     JAVA_BYTE.withName("pending"), JAVA_INT.withName("error_code")).withName("exception"),

@@ -4,6 +4,7 @@ import io.jqvm.accel.VcpuExit;
 import io.jqvm.accel.X86Entry;
 import io.jqvm.accel.kvm.RecordingGuestIo.Access;
 import io.jqvm.device.InterruptController;
+import io.jqvm.device.MsiController;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -71,6 +72,33 @@ class KvmIrqChipTest {
 
             m.vm.platformInterrupts().line(1).pulse();
             awaitTrue(() -> m.io.accesses().contains(Access.pioWrite(0x93, 1, 0x21)), "IRQ1 handler ran");
+            running.vcpu().requestStop();
+            assertEquals(VcpuExit.STOPPED, running.awaitExit());
+        }
+    }
+
+    /** A message to the local APICs' window (KVM_SIGNAL_MSI) runs the guest's handler for its vector. */
+    @Test
+    void msiReachesALongModeGuestThroughItsLocalApic() throws InterruptedException {
+        try (TestMachine m = TestMachine.create(new RecordingGuestIo(), List.of(), 1, true, true)) {
+            long cr3 = LongModeTables.write(m.memory);
+            KvmGuestTest.writeIdtGate(m.memory, 0x41, 0x2000);
+            m.memory.load(0x2000, code(0xB0, 0x41, 0xE6, 0x93, 0xF4)); // mov al, 0x41; out 0x93, al; hlt
+            m.memory.load(CODE, code(
+                    0x0F, 0x01, 0x1C, 0x25, 0x00, 0x06, 0x00, 0x00, // lidt [0x600]
+                    0xB8, 0xF0, 0x00, 0xE0, 0xFE,                   // mov eax, 0xfee000f0 (spurious vector register)
+                    0xC7, 0x00, 0xFF, 0x01, 0x00, 0x00,             // mov dword [rax], 0x1ff: APIC software-enabled
+                    0xE6, 0x94,                                     // out 0x94, al: tell the test
+                    0xFB,                                           // sti
+                    0xF4,                                           // hlt (in the kernel: irqchip)
+                    0xEB, 0xFD));                                   // jmp back to hlt
+            X86Entry entry = new X86Entry(X86Entry.Mode.LONG64, CODE, 0x8000, 0, 0, 0, cr3,
+                    LongModeTables.GDT, LongModeTables.GDT_LIMIT);
+            TestMachine.Running running = m.start(0, entry);
+            awaitTrue(() -> m.io.accesses().contains(Access.pioWrite(0x94, 1, 0xf0)), "guest enabled its local APIC");
+            MsiController apics = (MsiController) m.vm.platformInterrupts();
+            apics.signal(0xfee0_0000L, 0x41); // APIC 0, physical, fixed, edge
+            awaitTrue(() -> m.io.accesses().contains(Access.pioWrite(0x93, 1, 0x41)), "vector 0x41 handler ran");
             running.vcpu().requestStop();
             assertEquals(VcpuExit.STOPPED, running.awaitExit());
         }

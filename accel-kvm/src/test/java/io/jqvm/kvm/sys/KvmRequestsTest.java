@@ -29,6 +29,7 @@ class KvmRequestsTest {
         assertEquals(0x4008AE61L, KvmRequests.IRQ_LINE);
         assertEquals(0x4008AE6AL, KvmRequests.SET_GSI_ROUTING);
         assertEquals(0x4020AE76L, KvmRequests.IRQFD);
+        assertEquals(0x4020AEA5L, KvmRequests.SIGNAL_MSI);
         assertEquals(0x4040AE77L, KvmRequests.CREATE_PIT2);
         assertEquals(0x4030AE7BL, KvmRequests.SET_CLOCK);
         assertEquals(0x8030AE7CL, KvmRequests.GET_CLOCK);

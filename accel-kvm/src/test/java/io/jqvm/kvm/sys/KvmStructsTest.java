@@ -22,6 +22,7 @@ class KvmStructsTest {
         assertEquals(64, KvmStructs.PIT_CONFIG.byteSize());
         assertEquals(48, KvmStructs.CLOCK_DATA.byteSize());
         assertEquals(32, KvmStructs.IRQFD.byteSize());
+        assertEquals(32, KvmStructs.MSI.byteSize());
         assertEquals(64, KvmStructs.VCPU_EVENTS.byteSize());
         assertEquals(4, KvmStructs.MP_STATE.byteSize());
         assertEquals(4, KvmStructs.SIGNAL_MASK.byteSize());
@@ -91,6 +92,8 @@ class KvmStructsTest {
         assertEquals(4, offset(KvmStructs.IRQ_LEVEL, "level"));
         assertEquals(4, offset(KvmStructs.IRQFD, "gsi"));
         assertEquals(12, offset(KvmStructs.IRQFD, "resamplefd"));
+        assertEquals(8, offset(KvmStructs.MSI, "data"));
+        assertEquals(16, offset(KvmStructs.MSI, "devid"));
         assertEquals(4, offset(KvmStructs.VCPU_EVENTS, "exception", "error_code"));
         assertEquals(8, offset(KvmStructs.VCPU_EVENTS, "interrupt"));
         assertEquals(12, offset(KvmStructs.VCPU_EVENTS, "nmi"));

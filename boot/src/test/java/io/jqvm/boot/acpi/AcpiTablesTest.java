@@ -110,6 +110,9 @@ class AcpiTablesTest {
         assertEquals(4, memory.read8(fadt + 88));
         assertEquals(2, memory.read8(fadt + 89));
         assertEquals(4, memory.read8(fadt + 91));
+        // IAPC_BOOT_ARCH: legacy devices and an 8042; bit 3 "MSI not supported" clear, or Linux's pci_acpi_init
+        // turns MSI off for every device (pci_no_msi) and virtio-pci falls back to INTx.
+        assertEquals(0x3, memory.read16(fadt + 109), "IAPC_BOOT_ARCH");
         int flags = memory.read32(fadt + 112);
         assertEquals(0, flags & (1 << 20), "HW_REDUCED_ACPI off");
         assertEquals(0, flags & (1 << 4), "fixed-feature power button");

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * qvm's shmem device between jqvm processes: the guest kit's ping-pong (guests/shared/shm_pingpong.h) over one
- * host region, on the software CPU, across accelerators (x86-64 on KVM with AArch64 on the software CPU), and
- * with one VM killed with SIGKILL while its peer is attached. Each test gives its region a name of its own
+ * host region, on the software CPU, across the loc and PCI forms, across accelerators (x86-64 on KVM with AArch64
+ * on the software CPU), and with one VM killed with SIGKILL while its peer is attached. Each test gives its region a name of its own
  * ({@code subst}), so parallel runs never meet.
  */
 class ShmemExchangeTest {
@@ -96,6 +96,20 @@ class ShmemExchangeTest {
         assertTrue(Files.notExists(Path.of("/dev/shm/jqvm-shmem-" + region + ".pingpong")), "the region outlived its clients");
     }
 
+    /** qvm's PCI form (no loc: the guest finds the factory in BAR 0 of 1c05:0001) meets the loc form in one region. */
+    @Test
+    void aGuestOnThePciFormAndOneOnTheLocFormExchangeMessages() throws Exception {
+        String region = regionName("pci");
+        Process echo = arm("echo", "shm-echo", region);
+        Process ping = start("ping", List.of("@examples/arm64-virt.qvmconf", "vdev", "shmem", "subst", "," + region + ".",
+                "load", "guests/target/aarch64/shm-ping-pci.elf"));
+        awaitExit(ping, "ping", 0);
+        awaitExit(echo, "echo", 0);
+        assertTrue(console("ping").contains("shmem: PCI 00:1.0, factory page in BAR 0 at 10000000\n"), describe("ping"));
+        assertTrue(console("ping").contains("ping: all rounds echoed 2000\nPASS shm-ping"), describe("ping"));
+        assertTrue(console("echo").contains("echo: done after rounds 2000\nPASS shm-echo"), describe("echo"));
+    }
+
     @Test
     void anX86GuestOnKvmAndAnAarch64GuestOnTheSoftCpuExchangeMessages() throws Exception {
         KvmRequirement.assumeDevice();
@@ -108,6 +122,21 @@ class ShmemExchangeTest {
         assertTrue(console("ping").contains("ping: all rounds echoed 2000\nPASS shm-ping"), describe("ping"));
         assertTrue(console("echo").contains("echo: done after rounds 2000"), describe("echo"));
         assertTrue(console("echo").contains("PASS shm-echo"), describe("echo"));
+    }
+
+    /** The PC board's PCI form: the x86 echo finds the factory in BAR 0 where jqvm placed it as firmware. */
+    @Test
+    void anX86GuestOnThePciFormOnKvmAndAnAarch64GuestExchangeMessages() throws Exception {
+        KvmRequirement.assumeDevice();
+        String region = regionName("mixed-pci");
+        Process echo = start("echo", List.of("@examples/x86-pc.qvmconf", "vdev", "shmem", "subst", "," + region + ".",
+                "load", "guests/target/x86/shm-echo-pci.elf"));
+        Process ping = arm("ping", "shm-ping", region);
+        awaitExit(ping, "ping", 0);
+        awaitExit(echo, "echo", 0);
+        assertTrue(console("echo").contains("shmem: PCI 00:01.0, factory page in BAR 0 at "), describe("echo"));
+        assertTrue(console("ping").contains("ping: all rounds echoed 2000\nPASS shm-ping"), describe("ping"));
+        assertTrue(console("echo").contains("PASS shm-echo-pci"), describe("echo"));
     }
 
     @Test

@@ -138,4 +138,18 @@ sealed interface GuestDevice {
             return "vhost-user-blk " + placement + " socket " + socket;
         }
     }
+
+    /**
+     * qvm's shmem vdev (jqvm only: QEMU has no QNX guest_shm device), its host regions named with {@code prefix}
+     * ({@code subst}) so that parallel runs never meet.
+     */
+    record Shmem(String prefix) implements GuestDevice {
+        public List<String> qemu(String bus, String id) {
+            throw new UnsupportedOperationException("QEMU has no QNX guest_shm device (PCI 1c05:0001)");
+        }
+
+        public String jqvm(String placement) {
+            return "shmem " + placement + " subst ," + prefix;
+        }
+    }
 }

@@ -110,7 +110,8 @@ class KvmVirtioGuestTest {
     /**
      * The virtio-pci guest on the PC board: a virtio-entropy without {@code loc} is a PCI function at 00:01.0 behind
      * the host bridge at 00.0, found through configuration mechanism #1 with its BARs placed by jqvm as firmware
-     * would; the same guest passes on QEMU's pc with SeaBIOS (guests module, {@code QemuGuestTest}).
+     * would, its queue interrupting through MSI-X to the local APIC; the same guest passes on QEMU's pc with
+     * SeaBIOS (guests module, {@code QemuGuestTest}).
      */
     @Test
     void virtioPciGuestDrivesEntropyOverPci() throws Exception {
@@ -119,6 +120,7 @@ class KvmVirtioGuestTest {
         assertTrue(r.stdout().contains("pci 00:00.0 1b36:0008 class 060000\n"), r::describe);
         assertTrue(r.stdout().contains("pci 00:01.0 1af4:1044 class 00ff00\n"), r::describe);
         assertTrue(r.stdout().contains("capabilities: common, notify (multiplier 4), isr, device\n"), r::describe);
+        assertTrue(r.stdout().contains("msi-x: queue 0 signalled through vector 41\n"), r::describe); // KVM_SIGNAL_MSI
         assertTrue(r.stdout().contains("entropy: 64 bytes\n"), r::describe);
         assertTrue(r.stdout().contains("PASS virtio-pci\n"), r::describe);
         assertEquals(0, r.exitStatus(), r::describe);

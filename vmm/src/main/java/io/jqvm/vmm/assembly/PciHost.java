@@ -19,6 +19,7 @@ import io.jqvm.device.pci.PciBus;
 import io.jqvm.device.pci.PciConfigSpace;
 import io.jqvm.device.pci.PciFunction;
 import io.jqvm.devices.arm.GicV2m;
+import io.jqvm.devices.x86.LocalApicMsi;
 import io.jqvm.memory.AddressMap;
 import io.jqvm.memory.Space;
 import io.jqvm.vmm.board.PcLayout;
@@ -42,8 +43,8 @@ import java.util.function.Function;
  * <p>arm64: QEMU virt's generic ECAM host ({@link VirtLayout}) described in the device tree, INTx on SPIs 3-6,
  * and MSI (MSI-X for virtio-pci) through a GICv2m frame when the GIC is a GICv2. PC ({@link PcLayout}):
  * configuration mechanism #1 and the same ECAM announced in the MCFG table, INTx on IOAPIC pins announced in
- * the DSDT's {@code _PRT}; no MSI yet, so PCI devices interrupt through INTx; the firmware's BAR assignment is
- * done here, as SeaBIOS would, because the guest starts without one.
+ * the DSDT's {@code _PRT}, and MSI (MSI-X for virtio-pci) to the local APICs ({@link LocalApicMsi}); the
+ * firmware's BAR assignment is done here, as SeaBIOS would, because the guest starts without one.
  */
 final class PciHost {
     /** Red Hat's "QEMU PCIe host bridge" ID, which QEMU virt's host bridge at 00.0 shows. */
@@ -97,9 +98,19 @@ final class PciHost {
             a.mapDevice(first, owner + " I/O window", Space.IO, PcLayout.PCI_IO, PcLayout.PCI_IO_SIZE,
                     bus.ioWindow(PcLayout.PCI_IO));
             controllerName = "ioapic";
-            msi = null;
-            a.note("PCI: no MSI on the PC board yet, PCI devices interrupt through INTx on the IOAPIC");
+            msi = a.x86IrqChip ? pcMsi(a) : null;
+            if (msi == null) {
+                a.note("PCI: no MSI (without vdev ioapic or 8259 the accelerator emulates no local APICs)");
+            }
         }
+    }
+
+    /**
+     * MSI on the PC: messages to the local APICs, which the accelerator emulates (KVM's in-kernel irqchip) and
+     * reaches once the VM runs; INTx on the IOAPIC stays every function's fallback.
+     */
+    private static MsiController pcMsi(Assembly a) {
+        return new LocalApicMsi(() -> a.running.vm().platformInterrupts() instanceof MsiController apics ? apics : null);
     }
 
     /** The VM's host bridge, made for {@code v} when it is the first PCI device. */
@@ -161,9 +172,21 @@ final class PciHost {
      * @return where it went, for the report
      */
     String add(VdevSpec v, String owner, Function<IrqLine, PciFunction> make) {
+        return addNumbered(v, owner, (line, number) -> make.apply(line));
+    }
+
+    /** What makes a function that also tells its guest the number of its INTx line (shmem's {@code vector}). */
+    @FunctionalInterface
+    interface NumberedIntx {
+        PciFunction make(IrqLine line, int number);
+    }
+
+    /** Like {@link #add}, for a function that reports its INTA# line's number (the controller's, as {@code intr} names it). */
+    String addNumbered(VdevSpec v, String owner, NumberedIntx make) {
         int[] slot = slot(v);
-        IrqLine line = intx(v, owner, slot[0]);
-        return put(slot, make.apply(line));
+        Interrupt intr = intxLine(v, slot[0]);
+        IrqLine line = intx(v, owner, slot[0], intr);
+        return put(slot, make.make(line, (int) intr.line()));
     }
 
     /** Puts a function without an interrupt (INTx pin 0) on the bus for vdev {@code v}. */
@@ -236,15 +259,9 @@ final class PciHost {
         throw new ConfigException(origin, what + ": no free PCI device number on bus 0 (1-31 are used or reserved)");
     }
 
-    /** INTA# of {@code device}: the vdev's intr, else the board's swizzle, avoiding lines held elsewhere. */
-    private IrqLine intx(VdevSpec v, String owner, int device) {
+    /** Wires INTA# of {@code device} to {@code intr} and records the route for the device tree or the _PRT. */
+    private IrqLine intx(VdevSpec v, String owner, int device, Interrupt intr) {
         Origin at = v.option("intr").map(o -> o.origin()).orElse(v.origin());
-        Interrupt intr;
-        if (!v.interrupts().isEmpty()) {
-            intr = v.interrupts().getFirst();
-        } else {
-            intr = new Interrupt(Optional.of(controllerName), autoLine(v.origin(), "vdev " + v.type(), device));
-        }
         return wireIntx(owner, intr, at, device);
     }
 
@@ -257,6 +274,13 @@ final class PciHost {
             pcRoutes.add(new AcpiPlatform.IntxRoute(device, INTA, (int) intr.line()));
         }
         return line;
+    }
+
+    /** The line INTA# of {@code device} goes to: the vdev's {@code intr}, else the board's swizzle's choice. */
+    private Interrupt intxLine(VdevSpec v, int device) {
+        return v.interrupts().isEmpty()
+                ? new Interrupt(Optional.of(controllerName), autoLine(v.origin(), "vdev " + v.type(), device))
+                : v.interrupts().getFirst();
     }
 
     private long autoLine(Origin origin, String what, int device) {

@@ -11,7 +11,9 @@ import io.jqvm.config.model.VdevSpec;
 import io.jqvm.config.value.Values;
 import io.jqvm.config.vdev.OptionSpec;
 import io.jqvm.device.GuestMappings;
+import io.jqvm.device.IrqLine;
 import io.jqvm.devices.shmem.GuestShm;
+import io.jqvm.devices.shmem.ShmemPciFunction;
 import io.jqvm.devices.shmem.ShmemPolicy;
 import io.jqvm.memory.Space;
 import io.jqvm.vmm.board.PcLayout;
@@ -26,7 +28,9 @@ import java.util.Optional;
  * qvm's shared memory between VMs ({@code vdev shmem loc A intr C:N}): the factory page at {@code loc}, the
  * connections in the board's shmem window ({@link VirtLayout#SHMEM_WINDOWS}, {@link PcLayout#SHMEM_WINDOWS}),
  * regions as named objects in {@value #HOST_DIRECTORY} that every jqvm process of the host finds by name.
- * A device-tree {@code qvm,guest_shm} node on AArch64. The PCI form (no {@code loc}) waits for the PCI bus.
+ * With {@code loc} an address, a device-tree {@code qvm,guest_shm} node on AArch64. Without {@code loc} (or with
+ * {@code loc pci:0:d[.f]}) qvm's PCI form, {@link ShmemPciFunction}: the same model, its factory page in BAR 0,
+ * found by the guest's enumeration, so the device tree has no node for it.
  */
 final class ShmemVdev implements VdevFamily {
     /** The host's POSIX shared-memory directory: a tmpfs every process of the host sees. */
@@ -39,16 +43,40 @@ final class ShmemVdev implements VdevFamily {
 
     @Override
     public void create(Assembly a, VdevSpec v, String owner) {
-        long factory = VdevRegistry.memoryLocation(v).orElseThrow(() -> new ConfigException(v.origin(),
-                "vdev shmem without loc is qvm's PCI form, which jqvm does not build yet: give the factory page a loc"));
         int index = windowIndex(a, v);
         boolean arm = a.arch == Arch.AARCH64;
         long windowSize = arm ? VirtLayout.SHMEM_WINDOW_SIZE : PcLayout.SHMEM_WINDOW_SIZE;
         long window = (arm ? VirtLayout.SHMEM_WINDOWS : PcLayout.SHMEM_WINDOWS) + index * windowSize;
-        int vector = (int) v.interrupts().getFirst().line();
         v.option("sched").ifPresent(o -> io.jqvm.common.Log.warn(o.origin()
                 + ": sched: the shmem notification threads keep the host's normal scheduling"));
         a.peerMappedMemory = true; // peers write the regions this vdev maps: no CPU store shows it
+        GuestShm shm;
+        if (PciHost.wants(v)) {
+            // qvm's PCI form: BAR 0 is the factory page, INTA# the interrupt; the guest finds it by enumeration.
+            GuestShm[] made = new GuestShm[1];
+            String where = PciHost.of(a, v).addNumbered(v, owner, (intx, vector) -> new ShmemPciFunction(intx, irq -> {
+                made[0] = model(a, v, owner, irq, vector, window, windowSize);
+                return made[0].factory();
+            }));
+            shm = made[0];
+            a.note(owner + ": PCI function at " + where + ", factory page in BAR 0, INTA#");
+        } else {
+            long factory = VdevRegistry.memoryLocation(v).orElseThrow();
+            int vector = (int) v.interrupts().getFirst().line();
+            shm = model(a, v, owner, VdevRegistry.interrupts(a, v, owner, null), vector, window, windowSize);
+            a.mapDevice(v, owner, Space.MEM, factory, GuestShm.FACTORY_SIZE, shm.factory());
+            VdevRegistry.describe(a, owner, factory, vector, spi -> Arm64Board.Peripheral.guestShm(factory, spi));
+        }
+        a.mapDevice(v, owner + " connections", Space.MEM, window, windowSize, shm.window());
+        if (a.runtimeDirectory.isPresent()) { // a VM that will run: dryrun creates nothing on the host
+            for (VdevOption o : options(v, "create")) {
+                create(shm, o);
+            }
+        }
+    }
+
+    /** The device model both forms share, which maps regions into the guest as they are attached. */
+    private static GuestShm model(Assembly a, VdevSpec v, String owner, IrqLine irq, int vector, long window, long windowSize) {
         GuestMappings mappings = new GuestMappings() {
             @Override
             public void map(long gpa, MemorySegment host, String what) {
@@ -60,17 +88,9 @@ final class ShmemVdev implements VdevFamily {
                 a.running.vm().unmapMemory(gpa);
             }
         };
-        GuestShm shm = new GuestShm(Path.of(HOST_DIRECTORY), policy(v), VdevRegistry.interrupts(a, v, owner, null),
-                vector, window, windowSize, mappings, owner);
+        GuestShm shm = new GuestShm(Path.of(HOST_DIRECTORY), policy(v), irq, vector, window, windowSize, mappings, owner);
         a.resources.add(shm);
-        a.mapDevice(v, owner, Space.MEM, factory, GuestShm.FACTORY_SIZE, shm.factory());
-        a.mapDevice(v, owner + " connections", Space.MEM, window, windowSize, shm.window());
-        if (a.runtimeDirectory.isPresent()) { // a VM that will run: dryrun creates nothing on the host
-            for (VdevOption o : options(v, "create")) {
-                create(shm, o);
-            }
-        }
-        VdevRegistry.describe(a, owner, factory, vector, spi -> Arm64Board.Peripheral.guestShm(factory, spi));
+        return shm;
     }
 
     /** The n-th shmem vdev of the configuration gets the board's n-th window. */

@@ -163,8 +163,10 @@ class PciHostTest {
         try (Assembly a = assemble(new String[] {"arch", "x86_64", "ram", "0,640k", "rom", "0xe0000,0x20000", "ram", "1m,15m", "vdev", "ioapic",
                 "loc", "0xfec00000"}, "vdev", "virtio-entropy")) {
             BusDevice ports = a.pio().find(PcLayout.PCI_CONFIG_PORT, 4).device();
+            ports.write(0, 0, 4, 0x8000_0814L); // device 1, BAR 1: the MSI-X table, first in slot order
+            assertEquals(PcLayout.PCI_MMIO, ports.read(0, 4, 4), "32-bit BAR at the window's start");
             ports.write(0, 0, 4, 0x8000_0820L); // device 1, BAR 4
-            assertEquals(PcLayout.PCI_MMIO | 0xc, ports.read(0, 4, 4), "64-bit prefetchable BAR at the window's start");
+            assertEquals(PcLayout.PCI_MMIO + 0x4000 | 0xc, ports.read(0, 4, 4), "64-bit prefetchable BAR, naturally aligned after it");
             ports.write(0, 0, 4, 0x8000_0824L);
             assertEquals(0, ports.read(0, 4, 4), "below 4 GiB");
             ports.write(0, 0, 4, 0x8000_0804L);
@@ -172,7 +174,7 @@ class PciHostTest {
             ports.write(0, 0, 4, 0x8000_083cL);
             assertEquals(21, ports.read(0, 4, 1), "the interrupt line register holds the GSI");
             assertEquals(0x1044_1af4L, a.mmio().find(PcLayout.PCI_ECAM, 4).device().read(0, 1L << 15, 4), "ECAM too");
-            assertEquals(0, a.mmio().find(PcLayout.PCI_MMIO + 0x1000, 1).device().read(0, 0x1000, 1), "the ISR, in BAR 4");
+            assertEquals(0, a.mmio().find(PcLayout.PCI_MMIO + 0x5000, 1).device().read(0, 0x5000, 1), "the ISR, in BAR 4");
             byte[] bios = a.memory().read(0xe0000, 0x20000);
             String text = new String(bios, java.nio.charset.StandardCharsets.ISO_8859_1);
             assertTrue(text.contains("MCFG"), "an MCFG table");
@@ -180,6 +182,29 @@ class PciHostTest {
         }
     }
 
+    /** The capability IDs of 0:1.0 in list order, through mechanism #1. */
+    private static List<Integer> capabilities(BusDevice ports) {
+        List<Integer> ids = new java.util.ArrayList<>();
+        ports.write(0, 0, 4, 0x8000_0834L);
+        int at = (int) ports.read(0, 4, 1);
+        while (at != 0 && ids.size() < 48) {
+            ports.write(0, 0, 4, 0x8000_0800L | at);
+            long header = ports.read(0, 4, 2);
+            ids.add((int) header & 0xff);
+            at = (int) (header >>> 8) & 0xfc;
+        }
+        return ids;
+    }
+
+    @Test
+    void pcVirtioFunctionsOfferMsixToTheLocalApicsWhenTheAcceleratorEmulatesThem() {
+        try (Assembly a = assemble(new String[] {"arch", "x86_64", "ram", "0,16M", "vdev", "ioapic", "loc", "0xfec00000"},
+                "vdev", "virtio-entropy")) {
+            List<Integer> caps = capabilities(a.pio().find(PcLayout.PCI_CONFIG_PORT, 4).device());
+            assertTrue(caps.contains(0x11), "an MSI-X capability, INTx still the fallback: " + caps);
+            assertTrue(a.wires().stream().anyMatch(w -> w.source().equals("virtio-entropy INTA#")));
+        }
+    }
 
     private static byte[] cells(int... values) {
         ByteBuffer b = ByteBuffer.allocate(4 * values.length);
