@@ -31,7 +31,7 @@ final class ScriptedFrontEnd implements AutoCloseable {
     static final long BUFFERS = RAM + 0x10000;
 
     final GuestMemory memory = GuestMemory.allocate(List.of(new GuestMemory.RegionSpec(RAM, RAM_SIZE, false, "test")), true);
-    final UnixSocket socket;
+    UnixSocket socket;
     final int kick = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
     final int call = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
     private final Arena arena = Arena.ofShared();
@@ -42,30 +42,71 @@ final class ScriptedFrontEnd implements AutoCloseable {
         socket = UnixSocket.connect(socketPath);
     }
 
+    /** Connects again (the back end restarted), keeping the memory, the ring and the eventfds. */
+    ScriptedFrontEnd reconnect(Path socketPath) {
+        socket.close();
+        socket = UnixSocket.connect(socketPath);
+        return this;
+    }
+
     /** What a front end does before the guest's driver starts the ring: features, protocol features, owner. */
     ScriptedFrontEnd negotiate() {
+        return negotiate(0);
+    }
+
+    /** As {@link #negotiate()}, asking for {@code extraProtocol} (INFLIGHT_SHMFD) too. */
+    ScriptedFrontEnd negotiate(long extraProtocol) {
         long features = getU64(VhostUserProtocol.GET_FEATURES);
         set(VhostUserProtocol.SET_FEATURES, VhostUserProtocol.u64(features & ~(1L << 29))); // no EVENT_IDX: simpler
         getU64(VhostUserProtocol.GET_PROTOCOL_FEATURES);
         set(VhostUserProtocol.SET_PROTOCOL_FEATURES, VhostUserProtocol.u64(VhostUserProtocol.PROTOCOL_F_REPLY_ACK
-                | VhostUserProtocol.PROTOCOL_F_CONFIG));
+                | VhostUserProtocol.PROTOCOL_F_CONFIG | extraProtocol));
         set(VhostUserProtocol.SET_OWNER, new byte[0]);
         return this;
     }
 
     /** The memory table, the ring and its eventfds, then enable: the ring runs. */
     ScriptedFrontEnd start() {
+        return start(0, null);
+    }
+
+    /**
+     * As {@link #start()}, the ring resuming at {@code base}, with the inflight region {@code inflight}
+     * (GET_INFLIGHT_FD's reply: payload and descriptor) handed over first when not null.
+     */
+    ScriptedFrontEnd start(int base, Inflight inflight) {
         GuestMemory.SharedRegion r = memory.sharedRegions().getFirst();
         set(VhostUserProtocol.SET_MEM_TABLE, VhostUserProtocol.le(40).putInt(1).putInt(0).putLong(RAM).putLong(RAM_SIZE)
                 .putLong(hostAddress(RAM)).putLong(0).array(), r.fd());
+        if (inflight != null) {
+            set(VhostUserProtocol.SET_INFLIGHT_FD, inflight.shape(), inflight.fd());
+        }
         set(VhostUserProtocol.SET_VRING_NUM, VhostUserProtocol.vringState(0, RING));
-        set(VhostUserProtocol.SET_VRING_BASE, VhostUserProtocol.vringState(0, 0));
+        set(VhostUserProtocol.SET_VRING_BASE, VhostUserProtocol.vringState(0, base));
         set(VhostUserProtocol.SET_VRING_ADDR, VhostUserProtocol.le(40).putInt(0).putInt(0).putLong(hostAddress(DESC))
                 .putLong(hostAddress(USED)).putLong(hostAddress(AVAIL)).putLong(0).array());
         set(VhostUserProtocol.SET_VRING_KICK, VhostUserProtocol.u64(0), kick);
         set(VhostUserProtocol.SET_VRING_CALL, VhostUserProtocol.u64(0), call);
         set(VhostUserProtocol.SET_VRING_ENABLE, VhostUserProtocol.vringState(0, 1));
         return this;
+    }
+
+    /** An inflight region as GET_INFLIGHT_FD gave it: its VhostUserInflight and its descriptor (the test's to close). */
+    record Inflight(byte[] shape, int fd) {
+    }
+
+    /** GET_INFLIGHT_FD for the one ring. */
+    Inflight getInflight() {
+        send(VhostUserProtocol.GET_INFLIGHT_FD, 0, VhostUserProtocol.le(VhostUserProtocol.INFLIGHT_SIZE).putLong(0).putLong(0)
+                .putShort((short) 1).putShort((short) RING).array());
+        List<Integer> fds = new ArrayList<>();
+        byte[] head = receive(HEADER_SIZE, fds);
+        byte[] body = receive(ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt(8), fds);
+        if (fds.size() != 1) {
+            fds.forEach(Libc::close);
+            throw new AssertionError("GET_INFLIGHT_FD answered with " + fds.size() + " descriptors");
+        }
+        return new Inflight(body, fds.getFirst());
     }
 
     long hostAddress(long gpa) {
@@ -98,12 +139,20 @@ final class ScriptedFrontEnd implements AutoCloseable {
     }
 
     private byte[] receive(int n) {
+        List<Integer> fds = new ArrayList<>();
+        try {
+            return receive(n, fds);
+        } finally {
+            fds.forEach(Libc::close);
+        }
+    }
+
+    /** {@code n} bytes; descriptors that come along go to {@code fds}. */
+    private byte[] receive(int n, List<Integer> fds) {
         byte[] b = new byte[n];
         int have = 0;
         while (have < n) {
-            List<Integer> fds = new ArrayList<>();
             int got = socket.receive(b, have, n - have, fds, 10_000);
-            fds.forEach(Libc::close);
             if (got <= 0) {
                 throw new AssertionError("the back end closed the connection or said nothing for 10 s");
             }
