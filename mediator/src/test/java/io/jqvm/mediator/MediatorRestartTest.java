@@ -30,7 +30,7 @@ class MediatorRestartTest {
 
     private Mediator mediator(Path image, String limit) {
         Mediator m = new Mediator(MediatorConfig.parse(List.of(("disk shared file " + image
-                + " client slow on shared socket " + dir.resolve("slow.sock") + limit).split(" ")), dir));
+                + " client slow on shared socket " + dir.resolve("slow.sock") + limit).split(" ")), dir), dir.resolve("run"));
         m.start();
         return m;
     }
