@@ -611,6 +611,11 @@ final class ClientConnection {
         socket.shutdown();
     }
 
+    /** An I/O thread met a fault in this front end's memory outside {@link #serve}: drops the connection. */
+    void fault(InternalError e) {
+        fail(faulted(e));
+    }
+
     /** Ends the connection from outside (the mediator stops): its thread wakes to the shut-down socket. */
     void end() {
         socket.shutdown();

@@ -97,6 +97,10 @@ public final class Mediator implements AutoCloseable {
                     t.request().connection().serve(t.request());
                 } catch (RuntimeException e) {
                     Log.internal("mediator: serving a request failed: " + e); // a bug of ours; the thread serves on
+                } catch (InternalError e) {
+                    // A fault in a front end's shrunken memory that the JDK raised after serve() returned (in
+                    // compiled code it is delivered at the thread's next safepoint check): that client goes.
+                    t.request().connection().fault(e);
                 }
             }
         } catch (InterruptedException e) {
