@@ -17,28 +17,39 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A vhost-user front end driven by a test, message by message, over the real socket: it owns 1 MiB of
- * "guest RAM" in a memfd, lays out one 16-entry split ring in it and submits virtio-blk requests by hand, so a
- * test can also send what no honest front end would (bad tables, bad descriptors, a disconnect mid-request).
+ * A vhost-user front end driven by a test, message by message, over the real socket: it owns "guest RAM" in a
+ * memfd (1 MiB by default), lays out one split ring in it (16 entries by default) and submits virtio-blk requests
+ * by hand, so a test can also send what no honest front end would (bad tables, bad descriptors, a disconnect
+ * mid-request). Public for bench/system's MediatorLatency, which drives the mediator with it.
  */
-final class ScriptedFrontEnd implements AutoCloseable {
-    static final long RAM = 0x40000000L;
+public final class ScriptedFrontEnd implements AutoCloseable {
+    public static final long RAM = 0x40000000L;
     static final int RAM_SIZE = 1 << 20;
     static final int RING = 16;
-    static final long DESC = RAM;
-    static final long AVAIL = RAM + 0x1000;
-    static final long USED = RAM + 0x2000;
-    static final long BUFFERS = RAM + 0x10000;
+    public static final long DESC = RAM;
+    public static final long AVAIL = RAM + 0x1000;
+    public static final long USED = RAM + 0x2000;
+    public static final long BUFFERS = RAM + 0x10000;
 
-    final GuestMemory memory = GuestMemory.allocate(List.of(new GuestMemory.RegionSpec(RAM, RAM_SIZE, false, "test")), true);
+    public final GuestMemory memory;
     UnixSocket socket;
     final int kick = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
-    final int call = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+    public final int call = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+    private final int ramSize;
+    private final int ring;
     private final Arena arena = Arena.ofShared();
     private int availIdx;
     private int nextDesc;
 
     ScriptedFrontEnd(Path socketPath) {
+        this(socketPath, RAM_SIZE, RING);
+    }
+
+    /** A front end with {@code ramSize} bytes of RAM and a ring of {@code ring} entries. */
+    public ScriptedFrontEnd(Path socketPath, int ramSize, int ring) {
+        this.ramSize = ramSize;
+        this.ring = ring;
+        memory = GuestMemory.allocate(List.of(new GuestMemory.RegionSpec(RAM, ramSize, false, "test")), true);
         socket = UnixSocket.connect(socketPath);
     }
 
@@ -50,7 +61,7 @@ final class ScriptedFrontEnd implements AutoCloseable {
     }
 
     /** What a front end does before the guest's driver starts the ring: features, protocol features, owner. */
-    ScriptedFrontEnd negotiate() {
+    public ScriptedFrontEnd negotiate() {
         return negotiate(0);
     }
 
@@ -66,7 +77,7 @@ final class ScriptedFrontEnd implements AutoCloseable {
     }
 
     /** The memory table, the ring and its eventfds, then enable: the ring runs. */
-    ScriptedFrontEnd start() {
+    public ScriptedFrontEnd start() {
         return start(0, null);
     }
 
@@ -76,12 +87,12 @@ final class ScriptedFrontEnd implements AutoCloseable {
      */
     ScriptedFrontEnd start(int base, Inflight inflight) {
         GuestMemory.SharedRegion r = memory.sharedRegions().getFirst();
-        set(VhostUserProtocol.SET_MEM_TABLE, VhostUserProtocol.le(40).putInt(1).putInt(0).putLong(RAM).putLong(RAM_SIZE)
+        set(VhostUserProtocol.SET_MEM_TABLE, VhostUserProtocol.le(40).putInt(1).putInt(0).putLong(RAM).putLong(ramSize)
                 .putLong(hostAddress(RAM)).putLong(0).array(), r.fd());
         if (inflight != null) {
             set(VhostUserProtocol.SET_INFLIGHT_FD, inflight.shape(), inflight.fd());
         }
-        set(VhostUserProtocol.SET_VRING_NUM, VhostUserProtocol.vringState(0, RING));
+        set(VhostUserProtocol.SET_VRING_NUM, VhostUserProtocol.vringState(0, ring));
         set(VhostUserProtocol.SET_VRING_BASE, VhostUserProtocol.vringState(0, base));
         set(VhostUserProtocol.SET_VRING_ADDR, VhostUserProtocol.le(40).putInt(0).putInt(0).putLong(hostAddress(DESC))
                 .putLong(hostAddress(USED)).putLong(hostAddress(AVAIL)).putLong(0).array());
@@ -98,7 +109,7 @@ final class ScriptedFrontEnd implements AutoCloseable {
     /** GET_INFLIGHT_FD for the one ring. */
     Inflight getInflight() {
         send(VhostUserProtocol.GET_INFLIGHT_FD, 0, VhostUserProtocol.le(VhostUserProtocol.INFLIGHT_SIZE).putLong(0).putLong(0)
-                .putShort((short) 1).putShort((short) RING).array());
+                .putShort((short) 1).putShort((short) ring).array());
         List<Integer> fds = new ArrayList<>();
         byte[] head = receive(HEADER_SIZE, fds);
         byte[] body = receive(ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt(8), fds);
@@ -171,13 +182,18 @@ final class ScriptedFrontEnd implements AutoCloseable {
 
     /** Puts a descriptor in the table; returns its index. */
     int descriptor(long gpa, int length, boolean deviceWrites, int next) {
-        int i = nextDesc++ % RING;
+        int i = nextDesc++ % ring;
+        descriptorAt(i, gpa, length, deviceWrites, next);
+        return i;
+    }
+
+    /** Writes descriptor {@code i} of the table (next: the descriptor it chains to, or -1). */
+    public void descriptorAt(int i, long gpa, int length, boolean deviceWrites, int next) {
         long at = DESC + 16L * i;
         memory.write64(at, gpa);
         memory.write32(at + 8, length);
         memory.write16(at + 12, (deviceWrites ? 2 : 0) | (next >= 0 ? 1 : 0));
         memory.write16(at + 14, Math.max(next, 0));
-        return i;
     }
 
     /**
@@ -205,19 +221,19 @@ final class ScriptedFrontEnd implements AutoCloseable {
         return memory.read8(BUFFERS + slot * 0x2000L + 16 + 512L * sectors);
     }
 
-    void makeAvailable(int head) {
-        memory.write16(AVAIL + 4 + 2L * (availIdx % RING), head);
+    public void makeAvailable(int head) {
+        memory.write16(AVAIL + 4 + 2L * (availIdx % ring), head);
         availIdx++;
         memory.write16(AVAIL + 2, availIdx);
     }
 
-    void kick() {
+    public void kick() {
         MemorySegment one = arena.allocate(8);
         one.set(ValueLayout.JAVA_LONG, 0, 1);
         Libc.write(kick, one, 8);
     }
 
-    int usedIndex() {
+    public int usedIndex() {
         return memory.read16(USED + 2);
     }
 
