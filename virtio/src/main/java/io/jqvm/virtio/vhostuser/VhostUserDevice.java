@@ -338,9 +338,8 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
             }
             synchronized (this) {
                 DeviceQueues q = active;
-                if (closed || q == null) {
-                    reconnector = null;
-                    return; // reset while disconnected: the next activation connects
+                if (closed || q == null || reconnector != Thread.currentThread()) {
+                    return; // reset while disconnected (the next activation connects) or closing
                 }
                 try {
                     dropSession();
@@ -384,6 +383,10 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
     public synchronized void reset() {
         DeviceQueues q = active;
         active = null;
+        if (reconnector != null) {
+            reconnector.interrupt(); // it stops at its next look; the next activation connects by itself
+            reconnector = null;
+        }
         dropInflight(); // a reset device has nothing in flight (QEMU frees the region at reset too)
         Session s = session;
         if (s != null && s.lost().get()) {
