@@ -33,6 +33,10 @@ import static io.jqvm.virtio.vhostuser.VhostUserProtocol.SET_VRING_CALL;
 import static io.jqvm.virtio.vhostuser.VhostUserProtocol.SET_VRING_ERR;
 import static io.jqvm.virtio.vhostuser.VhostUserProtocol.SET_VRING_ENABLE;
 import static io.jqvm.virtio.vhostuser.VhostUserProtocol.GET_CONFIG;
+import static io.jqvm.virtio.vhostuser.VhostUserProtocol.GET_INFLIGHT_FD;
+import static io.jqvm.virtio.vhostuser.VhostUserProtocol.INFLIGHT_SIZE;
+import static io.jqvm.virtio.vhostuser.VhostUserProtocol.PROTOCOL_F_INFLIGHT_SHMFD;
+import static io.jqvm.virtio.vhostuser.VhostUserProtocol.SET_INFLIGHT_FD;
 
 import io.jqvm.common.Log;
 import io.jqvm.host.HostException;
@@ -73,7 +77,7 @@ final class ClientConnection {
 
     /** What the mediator offers every front end: virtio 1, indirect descriptors, event index, protocol features. */
     static final long TRANSPORT_FEATURES = (1L << 32) | (1L << 28) | (1L << 29) | F_PROTOCOL_FEATURES;
-    static final long PROTOCOL_FEATURES = PROTOCOL_F_REPLY_ACK | PROTOCOL_F_CONFIG;
+    static final long PROTOCOL_FEATURES = PROTOCOL_F_REPLY_ACK | PROTOCOL_F_CONFIG | PROTOCOL_F_INFLIGHT_SHMFD;
     /** No message the protocol defines for a block device carries more (a full memory table is 8 + 8 × 32). */
     static final int MAX_PAYLOAD = 4096;
     /** Once a message has begun, the rest must follow within this time. */
@@ -101,6 +105,8 @@ final class ClientConnection {
 
     private final Object lock = new Object(); // guards everything below, and the queue itself
     private FrontEndMemory memory;
+    private InflightRegion inflight; // null unless the front end asked for inflight tracking
+    private List<Integer> resubmit = List.of(); // heads an earlier back end took and never returned
     private Virtqueue queue;   // null while the ring is stopped
     private boolean enabled;
     private boolean draining;  // no more pops: a stop waits for what was popped
@@ -145,6 +151,8 @@ final class ClientConnection {
             fail(e.getMessage());
         } catch (HostException e) {
             fail(e.getMessage());
+        } catch (InternalError e) {
+            fail(faulted(e));
         } finally {
             teardown();
         }
@@ -298,6 +306,11 @@ final class ClientConnection {
                 }
                 pump();
             }
+            case GET_INFLIGHT_FD -> {
+                getInflight(p);
+                return true;
+            }
+            case SET_INFLIGHT_FD -> setInflight(p, fds);
             case GET_CONFIG -> {
                 if (p.capacity() < CONFIG_HEADER_SIZE) {
                     throw new ProtocolException("GET_CONFIG with a " + p.capacity() + "-byte payload");
@@ -356,6 +369,63 @@ final class ClientConnection {
         }
     }
 
+    /** GET_INFLIGHT_FD: a fresh region for the front end to keep (and hand to the next back end). */
+    private void getInflight(ByteBuffer p) {
+        need(p, INFLIGHT_SIZE, GET_INFLIGHT_FD);
+        int queues = Short.toUnsignedInt(p.getShort(16));
+        int size = Short.toUnsignedInt(p.getShort(18));
+        if (queues != 1 || size < 1 || Integer.bitCount(size) != 1) {
+            throw new ProtocolException("GET_INFLIGHT_FD for " + queues + " queues of " + size
+                    + " (one queue of a power of two expected)");
+        }
+        InflightRegion.Created made = InflightRegion.create(size);
+        try {
+            replaceInflight(made.region());
+            socket.send(message(GET_INFLIGHT_FD, FLAG_REPLY, le(INFLIGHT_SIZE).putLong(made.region().size()).putLong(0)
+                    .putShort((short) queues).putShort((short) size).array()), made.fd());
+        } catch (HostException e) {
+            throw new ProtocolException("cannot answer GET_INFLIGHT_FD: " + e.getMessage());
+        } finally {
+            Libc.close(made.fd());
+        }
+    }
+
+    /** SET_INFLIGHT_FD: the region an earlier back end (or GET_INFLIGHT_FD) made; checked before it is mapped. */
+    private void setInflight(ByteBuffer p, List<Integer> fds) {
+        need(p, INFLIGHT_SIZE, SET_INFLIGHT_FD);
+        if (fds.size() != 1) {
+            throw new ProtocolException("SET_INFLIGHT_FD came with " + fds.size() + " descriptors");
+        }
+        long size = p.getLong(0);
+        long offset = p.getLong(8);
+        int queues = Short.toUnsignedInt(p.getShort(16));
+        int queueSize = Short.toUnsignedInt(p.getShort(18));
+        synchronized (lock) {
+            if (queue != null) {
+                throw new ProtocolException("SET_INFLIGHT_FD while the ring runs");
+            }
+        }
+        if (queues != 1 || queueSize < 1 || queueSize > Virtqueue.MAX_SIZE) {
+            throw new ProtocolException("SET_INFLIGHT_FD for " + queues + " queues of " + queueSize);
+        }
+        try {
+            replaceInflight(InflightRegion.map(fds.getFirst(), size, offset, queueSize));
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException("SET_INFLIGHT_FD: " + e.getMessage());
+        }
+    }
+
+    private void replaceInflight(InflightRegion region) {
+        InflightRegion old;
+        synchronized (lock) {
+            old = inflight;
+            inflight = region;
+        }
+        if (old != null) {
+            old.close();
+        }
+    }
+
     /** Builds the ring once its size, addresses, memory and kick descriptor are all known. */
     private void startRing() {
         synchronized (lock) {
@@ -368,6 +438,12 @@ final class ClientConnection {
                 long used = memory.guestAddress(usedUser, 6L + 8L * ringSize, "used ring");
                 Virtqueue q = new Virtqueue(memory.memory(), ringSize, desc, avail, used, (features & EVENT_IDX) != 0);
                 q.resumeAt(base);
+                resubmit = inflight == null ? List.of() : inflight.recover(ringSize, q.usedIndex());
+                if (!resubmit.isEmpty()) {
+                    // What the old back end took and never returned comes first; popping resumes after it.
+                    q.resumeAt(q.usedIndex() + resubmit.size());
+                    Log.info(name + ": resubmitting " + resubmit.size() + " request(s) the previous back end left in flight");
+                }
                 queue = q;
                 draining = false;
                 if ((features & F_PROTOCOL_FEATURES) == 0) {
@@ -418,25 +494,59 @@ final class ClientConnection {
                 return;
             }
             try {
+                for (int head : resubmit) {
+                    offer(queue.chainAt(head));
+                }
+                resubmit = List.of();
                 while (config.overflow() == MediatorConfig.Overflow.REFUSE || scheduler.hasRoom(slot)) {
                     DescriptorChain chain = queue.pop();
                     if (chain == null) {
                         break;
                     }
-                    if (scheduler.offer(slot, new Pending(this, chain, memory.memory(), features, generation))) {
-                        inFlight++;
-                    } else {
-                        queue.addUsed(chain, BlockDisk.refuse(chain)); // over its backlog: refused at once
+                    if (inflight != null) {
+                        inflight.taken(chain.head());
                     }
+                    offer(chain);
                 }
                 signalIfWanted();
             } catch (VirtqueueException e) {
                 bad = e.getMessage();
+            } catch (InternalError e) {
+                bad = faulted(e);
             }
         }
         if (bad != null) {
             fail(bad);
         }
+    }
+
+    /** Under the lock: hands a taken chain to the scheduler, or refuses it at once when over the backlog. */
+    private void offer(DescriptorChain chain) throws VirtqueueException {
+        if (scheduler.offer(slot, new Pending(this, chain, memory.memory(), features, generation))) {
+            inFlight++;
+        } else {
+            returnUsed(chain, BlockDisk.refuse(chain));
+        }
+    }
+
+    /** Under the lock: puts {@code chain} in the used ring, keeping the inflight record in step. */
+    private void returnUsed(DescriptorChain chain, int written) {
+        if (inflight != null) {
+            inflight.returning(chain.head());
+        }
+        queue.addUsed(chain, written);
+        if (inflight != null) {
+            inflight.returned(chain.head(), queue.usedIndex());
+        }
+    }
+
+    /**
+     * What a fault in the front end's memory means. The JDK turns the SIGBUS of an access through a mapping whose
+     * file shrank into an {@link InternalError} ("a fault occurred in an unsafe memory access operation") in the
+     * accessing thread, for MemorySegment accesses in interpreted and compiled code alike.
+     */
+    private static String faulted(InternalError e) {
+        return "its memory faulted (" + e.getMessage() + "): did the front end shrink its memory file?";
     }
 
     /** On an I/O thread: serves {@code p} (one of this connection's), then returns it to the driver. */
@@ -450,6 +560,8 @@ final class ClientConnection {
         } catch (RuntimeException e) {
             Log.internal(name + ": request " + p.chain().head() + " failed: " + e);
             bad = "internal error: " + e;
+        } catch (InternalError e) {
+            bad = faulted(e);
         }
         complete(p, written, bad);
     }
@@ -462,8 +574,12 @@ final class ClientConnection {
                 return; // the connection ended: the ring is no longer ours to write
             }
             if (bad == null) {
-                queue.addUsed(p.chain(), written);
-                signalIfWanted();
+                try {
+                    returnUsed(p.chain(), written);
+                    signalIfWanted();
+                } catch (InternalError e) {
+                    bad = faulted(e);
+                }
             }
         }
         if (bad != null) {
@@ -495,6 +611,11 @@ final class ClientConnection {
         socket.shutdown();
     }
 
+    /** An I/O thread met a fault in this front end's memory outside {@link #serve}: drops the connection. */
+    void fault(InternalError e) {
+        fail(faulted(e));
+    }
+
     /** Ends the connection from outside (the mediator stops): its thread wakes to the shut-down socket. */
     void end() {
         socket.shutdown();
@@ -521,6 +642,10 @@ final class ClientConnection {
             if (memory != null) {
                 memory.close();
                 memory = null;
+            }
+            if (inflight != null) {
+                inflight.close(); // the front end keeps its descriptor for the next back end
+                inflight = null;
             }
             if (callFd >= 0) {
                 Libc.close(callFd);

@@ -21,6 +21,7 @@ final class ClientPort implements AutoCloseable {
     private static final int ACCEPT_POLL_MS = 200;
 
     private final MediatorConfig.Client config;
+    private final Path socket;
     private final BlockDisk disk;
     private final PriorityScheduler<ClientConnection.Pending> scheduler;
     private final PriorityScheduler.Client<ClientConnection.Pending> slot;
@@ -29,12 +30,13 @@ final class ClientPort implements AutoCloseable {
     private volatile boolean closing;
     private volatile ClientConnection current;
 
-    ClientPort(MediatorConfig.Client config, BlockDisk disk, PriorityScheduler<ClientConnection.Pending> scheduler) {
+    ClientPort(MediatorConfig.Client config, Path socket, BlockDisk disk, PriorityScheduler<ClientConnection.Pending> scheduler) {
         this.config = config;
+        this.socket = socket;
         this.disk = disk;
         this.scheduler = scheduler;
         this.slot = scheduler.register(config.name(), config.policy(), System.nanoTime());
-        this.listener = listen(config.socket());
+        this.listener = listen(socket);
         this.thread = Thread.ofPlatform().daemon().name("mediator-" + config.name()).unstarted(this::acceptLoop);
     }
 
@@ -70,7 +72,7 @@ final class ClientPort implements AutoCloseable {
     }
 
     private void acceptLoop() {
-        Log.info("mediator: client " + config.name() + " listens on " + config.socket() + " (priority "
+        Log.info("mediator: client " + config.name() + " listens on " + socket + " (priority "
                 + config.policy().priority() + (config.policy().sharePerSecond() > 0
                 ? ", share " + config.policy().sharePerSecond() + "/s" : "") + ")");
         while (!closing) {
@@ -126,9 +128,9 @@ final class ClientPort implements AutoCloseable {
             Log.warn("mediator: client " + config.name() + "'s connection did not end within 5 s; its socket stays open");
         }
         try {
-            Files.deleteIfExists(config.socket());
+            Files.deleteIfExists(socket);
         } catch (IOException e) {
-            Log.warn("mediator: cannot remove " + config.socket() + ": " + e.getMessage());
+            Log.warn("mediator: cannot remove " + socket + ": " + e.getMessage());
         }
     }
 }

@@ -21,8 +21,9 @@ import java.util.List;
  * front end's own virtual addresses and are translated through the table.
  *
  * <p>Before mapping, each file is checked to be as long as the region claims: touching a mapping past the end
- * of its file would raise SIGBUS in this process. (A front end that shrinks its file later can still do that;
- * vhost-user gives a back end no way to pin a memfd's size, and QEMU's own back ends share that exposure.)
+ * of its file raises SIGBUS. A front end that shrinks its file later (vhost-user gives a back end no way to pin a
+ * memfd's size) makes such accesses fault; the JDK turns that fault into an {@link InternalError} in the accessing
+ * thread, which {@link ClientConnection} catches and answers by dropping that client.
  */
 final class FrontEndMemory implements AutoCloseable {
     /** Regions one table may hold: vhost-user's limit without CONFIGURE_MEM_SLOTS is 8; QEMU never sends more. */
@@ -84,12 +85,7 @@ final class FrontEndMemory implements AutoCloseable {
                 || user + size - 1 < user || offset % HostMemory.PAGE_SIZE != 0) {
             throw new IllegalArgumentException(what + " is not a valid range");
         }
-        long fileSize;
-        try {
-            fileSize = Files.size(Path.of("/proc/self/fd/" + fd));
-        } catch (IOException e) {
-            throw new IllegalArgumentException(what + ": its descriptor is not a file: " + e.getMessage());
-        }
+        long fileSize = fileSize(fd, what);
         if (fileSize < offset + size) {
             throw new IllegalArgumentException(what + " runs past the end of its " + fileSize + "-byte file");
         }
@@ -100,6 +96,15 @@ final class FrontEndMemory implements AutoCloseable {
             throw new IllegalArgumentException(what + " cannot be mapped: " + e.getMessage());
         }
         return new Mapping(gpa, size, user, whole, whole.asSlice(offset, size));
+    }
+
+    /** The size of the file behind {@code fd} (fstat through /proc), or an exception naming {@code what}. */
+    static long fileSize(int fd, String what) {
+        try {
+            return Files.size(Path.of("/proc/self/fd/" + fd));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(what + ": its descriptor is not a file: " + e.getMessage());
+        }
     }
 
     GuestMemory memory() {

@@ -6,17 +6,23 @@ import io.jqvm.common.VmmException;
 import io.jqvm.config.ConfigException;
 import io.jqvm.virtio.blk.BlockDisk;
 import io.jqvm.virtio.blk.BlockImageException;
+import io.jqvm.vmm.system.RuntimeDirectory;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A running mediator: the disks it owns, one {@link ClientPort} per client, and the I/O threads that take requests
- * from the {@link PriorityScheduler} in its order and serve them.
+ * A running mediator: its runtime directory ({@code <runtime>/<system>/}, claimed as a VM claims its own, so a
+ * second mediator of the same system refuses to start), the disks it owns, one {@link ClientPort} per client
+ * with its socket published in that directory, and the I/O threads that take requests from the
+ * {@link PriorityScheduler} in its order and serve them.
  */
 public final class Mediator implements AutoCloseable {
+    private final RuntimeDirectory directory;
     private final Map<String, BlockDisk> disks = new HashMap<>();
     private final List<ClientPort> ports = new ArrayList<>();
     private final PriorityScheduler<ClientConnection.Pending> scheduler = new PriorityScheduler<>();
@@ -24,10 +30,13 @@ public final class Mediator implements AutoCloseable {
     private volatile boolean stopping;
 
     /**
-     * Opens the disks and listens on every client's socket. A disk image that cannot be used is a configuration
-     * error at its line (65); a socket that cannot be listened on is fatal before start (64).
+     * Claims {@code <runtimeRoot>/<system>/}, opens the disks and listens on every client's socket: in that directory
+     * as {@code <client>.sock}, or at its explicit path with a symbolic link of that name in the directory. A disk
+     * image that cannot be used is a configuration error at its line (65); a system another live process runs, or a
+     * socket that cannot be listened on, is fatal before start (64).
      */
-    public Mediator(MediatorConfig config) {
+    public Mediator(MediatorConfig config, Path runtimeRoot) {
+        directory = RuntimeDirectory.claim(runtimeRoot, config.system());
         try {
             for (MediatorConfig.Disk d : config.disks()) {
                 try {
@@ -38,7 +47,7 @@ public final class Mediator implements AutoCloseable {
             }
             for (MediatorConfig.Client c : config.clients()) {
                 try {
-                    ports.add(new ClientPort(c, disks.get(c.disk()), scheduler));
+                    ports.add(new ClientPort(c, publish(c), disks.get(c.disk()), scheduler));
                 } catch (IllegalStateException e) {
                     throw new VmmException(ExitStatus.FATAL_BEFORE_START, "client " + c.name() + ": " + e.getMessage());
                 }
@@ -50,6 +59,25 @@ public final class Mediator implements AutoCloseable {
         for (int i = 0; i < config.threads(); i++) {
             workers.add(Thread.ofPlatform().daemon().name("mediator-io" + (i + 1)).unstarted(this::work));
         }
+    }
+
+    /** The socket {@code c} listens on, published in the runtime directory (the socket, or a link to it). */
+    private Path publish(MediatorConfig.Client c) {
+        Path published = directory.endpoint(c.name() + ".sock");
+        if (c.socket().isEmpty()) {
+            return published;
+        }
+        try {
+            Files.createSymbolicLink(published, c.socket().get());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot publish " + published + ": " + e.getMessage());
+        }
+        return c.socket().get();
+    }
+
+    /** The runtime directory this mediator holds. */
+    public Path directory() {
+        return directory.path();
     }
 
     /** Starts accepting clients and serving their requests. */
@@ -69,6 +97,10 @@ public final class Mediator implements AutoCloseable {
                     t.request().connection().serve(t.request());
                 } catch (RuntimeException e) {
                     Log.internal("mediator: serving a request failed: " + e); // a bug of ours; the thread serves on
+                } catch (InternalError e) {
+                    // A fault in a front end's shrunken memory that the JDK raised after serve() returned (in
+                    // compiled code it is delivered at the thread's next safepoint check): that client goes.
+                    t.request().connection().fault(e);
                 }
             }
         } catch (InterruptedException e) {
@@ -107,5 +139,6 @@ public final class Mediator implements AutoCloseable {
                 Log.warn("mediator: closing " + d.path() + ": " + e.getMessage());
             }
         }
+        directory.close();
     }
 }

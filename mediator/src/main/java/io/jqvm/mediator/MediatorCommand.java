@@ -4,6 +4,7 @@ import io.jqvm.common.ExitStatus;
 import io.jqvm.common.Log;
 import io.jqvm.common.VmmException;
 import io.jqvm.config.ConfigException;
+import io.jqvm.vmm.system.RuntimeDirectory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -19,7 +20,8 @@ public final class MediatorCommand {
     }
 
     public static int run(List<String> args) {
-        try (Mediator mediator = new Mediator(MediatorConfig.parse(args, Path.of("").toAbsolutePath()))) {
+        try (Mediator mediator = new Mediator(MediatorConfig.parse(args, Path.of("").toAbsolutePath()),
+                RuntimeDirectory.root())) {
             CountDownLatch stop = new CountDownLatch(1);
             String[] signal = new String[1];
             for (String name : new String[] {"TERM", "INT", "HUP"}) {

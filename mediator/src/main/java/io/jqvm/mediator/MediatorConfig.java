@@ -13,20 +13,25 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * A mediator's configuration, in qvmconf's token syntax (words, {@code #} comments, quotes, {@code @file}
  * includes; see the mediator README):
  * <pre>
+ * system disks                 (its runtime directory, {@code <runtime>/disks/}; default {@value #DEFAULT_SYSTEM})
  * threads 2
  * disk shared file /srv/shared.img [readonly] [serial ID]
  * client safety on shared socket /run/jqvm/mediator/safety.sock priority 10
- * client media  on shared socket /run/jqvm/mediator/media.sock priority 1 share 200 [burst 8] [backlog 32] [overflow refuse]
+ * client media  on shared [socket /srv/media.sock] priority 1 share 200 [burst 8] [backlog 32] [overflow refuse]
  * </pre>
+ * A client's socket is {@code <runtime>/<system>/<client>.sock} unless {@code socket PATH} places it elsewhere.
  * Every mistake is a {@link ConfigException} at the word it was found at ({@code file:line:col}, exit 65).
  */
-public record MediatorConfig(int threads, List<Disk> disks, List<Client> clients) {
+public record MediatorConfig(String system, int threads, List<Disk> disks, List<Client> clients) {
+    /** The runtime directory's name when the configuration names no system. */
+    public static final String DEFAULT_SYSTEM = "mediator";
     public static final int DEFAULT_THREADS = 2;
     public static final int MAX_THREADS = 32;
     /** Requests a client may have queued by default: half of a virtio-blk queue. */
@@ -47,12 +52,12 @@ public record MediatorConfig(int threads, List<Disk> disks, List<Client> clients
         REFUSE
     }
 
-    /** One VM's connection point: its own socket, the disk behind it and how it is served. */
-    public record Client(String name, String disk, Path socket, PriorityScheduler.Policy policy, Overflow overflow,
+    /** One VM's connection point: its own socket (explicit, or empty for the runtime directory's), the disk behind it and how it is served. */
+    public record Client(String name, String disk, Optional<Path> socket, PriorityScheduler.Policy policy, Overflow overflow,
             Origin origin) {
     }
 
-    private static final Set<String> SECTIONS = Set.of("threads", "disk", "client");
+    private static final Set<String> SECTIONS = Set.of("system", "threads", "disk", "client");
     private static final Set<String> DISK_OPTIONS = Set.of("file", "readonly", "serial");
     private static final Set<String> CLIENT_OPTIONS = Set.of("on", "socket", "priority", "share", "burst", "backlog", "overflow");
 
@@ -73,12 +78,19 @@ public record MediatorConfig(int threads, List<Disk> disks, List<Client> clients
 
         MediatorConfig parse() {
             Integer threads = null;
+            String system = null;
             Map<String, Disk> disks = new LinkedHashMap<>();
             List<Client> clients = new ArrayList<>();
             List<Token> clientDisks = new ArrayList<>();
             while (at < tokens.size()) {
                 Token t = tokens.get(at++);
                 switch (t.text()) {
+                    case "system" -> {
+                        if (system != null) {
+                            throw new ConfigException(t.origin(), "system is given twice");
+                        }
+                        system = name(next(t, "a system name"));
+                    }
                     case "threads" -> {
                         if (threads != null) {
                             throw new ConfigException(t.origin(), "threads is given twice");
@@ -97,12 +109,12 @@ public record MediatorConfig(int threads, List<Disk> disks, List<Client> clients
                         clientDisks.add(on[0]);
                     }
                     default -> throw new ConfigException(t.origin(), "unknown keyword " + Quote.of(t.text())
-                            + " (a mediator configuration has threads, disk and client)" + Suggest.hint(t.text(), SECTIONS));
+                            + " (a mediator configuration has system, threads, disk and client)" + Suggest.hint(t.text(), SECTIONS));
                 }
             }
             if (clients.isEmpty()) {
                 Origin end = tokens.isEmpty() ? Origin.commandLine(1) : tokens.getLast().origin();
-                throw new ConfigException(end, "no client: a mediator serves at least one client (client NAME on DISK socket PATH)");
+                throw new ConfigException(end, "no client: a mediator serves at least one client (client NAME on DISK)");
             }
             Set<String> names = new HashSet<>();
             Map<Path, String> sockets = new HashMap<>();
@@ -116,13 +128,14 @@ public record MediatorConfig(int threads, List<Disk> disks, List<Client> clients
                             + " is on disk " + Quote.of(c.disk()) + ", which no disk line defines"
                             + Suggest.hint(c.disk(), disks.keySet()));
                 }
-                String other = sockets.putIfAbsent(c.socket(), c.name());
+                String other = c.socket().map(path -> sockets.putIfAbsent(path, c.name())).orElse(null);
                 if (other != null) {
                     throw new ConfigException(c.origin(), "client " + Quote.of(c.name()) + " has the socket of client "
-                            + Quote.of(other) + " (" + c.socket() + "): each client needs its own");
+                            + Quote.of(other) + " (" + c.socket().orElseThrow() + "): each client needs its own");
                 }
             }
-            return new MediatorConfig(threads == null ? DEFAULT_THREADS : threads, List.copyOf(disks.values()), List.copyOf(clients));
+            return new MediatorConfig(system == null ? DEFAULT_SYSTEM : system, threads == null ? DEFAULT_THREADS : threads,
+                    List.copyOf(disks.values()), List.copyOf(clients));
         }
 
         private Disk disk(Token keyword) {
@@ -181,14 +194,11 @@ public record MediatorConfig(int threads, List<Disk> disks, List<Client> clients
             if (disk == null) {
                 throw new ConfigException(keyword.origin(), "client " + Quote.of(name) + " has no disk (on DISK)");
             }
-            if (socket == null) {
-                throw new ConfigException(keyword.origin(), "client " + Quote.of(name) + " has no socket (socket PATH)");
-            }
             if (burst != null && share == 0) {
                 throw new ConfigException(keyword.origin(), "client " + Quote.of(name) + " has a burst but no share to refill it");
             }
             int b = burst != null ? burst : (int) Math.max(1, Math.min(MAX_BACKLOG, share / 10)); // a tenth of a second's worth
-            return new Client(name, disk, socket, new PriorityScheduler.Policy(priority, share, b, backlog), overflow,
+            return new Client(name, disk, Optional.ofNullable(socket), new PriorityScheduler.Policy(priority, share, b, backlog), overflow,
                     keyword.origin());
         }
 

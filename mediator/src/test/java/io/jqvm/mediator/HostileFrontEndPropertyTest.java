@@ -38,7 +38,7 @@ class HostileFrontEndPropertyTest {
         Files.write(image, new byte[32 * 512]);
         try (Mediator mediator = new Mediator(MediatorConfig.parse(List.of("disk", "d", "file", image.toString(),
                 "client", "hostile", "on", "d", "socket", dir.resolve("h.sock").toString(),
-                "client", "honest", "on", "d", "socket", dir.resolve("o.sock").toString()), dir))) {
+                "client", "honest", "on", "d", "socket", dir.resolve("o.sock").toString()), dir), dir.resolve("run"))) {
             mediator.start();
             try (ScriptedFrontEnd hostile = new ScriptedFrontEnd(dir.resolve("h.sock"))) {
                 if (honestStart) {

@@ -68,7 +68,7 @@ class MediatorCommandTest {
         assertTrue(Files.exists(socket));
         MediatorConfig c = MediatorConfig.parse(List.of("disk", "d", "file", dir.resolve("d.img").toString(), "client",
                 "a", "on", "d", "socket", socket.toString()), dir);
-        try (Mediator m = new Mediator(c)) {
+        try (Mediator m = new Mediator(c, dir.resolve("run"))) {
             m.start();
             try (UnixSocket s = UnixSocket.connect(socket)) {
                 assertTrue(s.fd() >= 0);

@@ -7,6 +7,7 @@ import io.jqvm.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,7 +43,8 @@ class MediatorConfigTest {
         MediatorConfig.Client safety = c.clients().get(0);
         assertEquals(new PriorityScheduler.Policy(10, 0, 1, MediatorConfig.DEFAULT_BACKLOG), safety.policy());
         assertEquals(MediatorConfig.Overflow.WAIT, safety.overflow());
-        assertEquals(dir.resolve("s.sock"), safety.socket());
+        assertEquals(Optional.of(dir.resolve("s.sock")), safety.socket());
+        assertEquals(MediatorConfig.DEFAULT_SYSTEM, c.system());
     }
 
     @Test
@@ -65,7 +67,8 @@ class MediatorConfigTest {
         "disk d file x.img\\nclient a on e socket a.sock\\n|2:13: client \"a\" is on disk \"e\", which no disk line defines",
         "disk d file x.img\\nclient a on d socket a.sock priority 256\\n|2:38: priority 256 is outside 0..255",
         "disk d file x.img\\nclient a on d socket a.sock share x\\n|2:35: share \"x\" is not a number",
-        "disk d file x.img\\nclient a on d\\n|2:1: client \"a\" has no socket (socket PATH)",
+        "system a\\nsystem b\\n|2:1: system is given twice",
+        "system /x\\n|1:8: name \"/x\" must be",
         "disk d file x.img\\nclient a on d socket s\\nclient b on d socket s\\n|3:1: client \"b\" has the socket of client \"a\"",
         "disk d\\nclient a on d socket s\\n|1:1: disk \"d\" has no file (disk NAME file PATH)",
         "disk d file x\\ndisk d file y\\nclient a on d socket s\\n|2:1: disk \"d\" is defined twice",

@@ -44,7 +44,7 @@ class MediatorTest {
                 "client", "media", "on", "shared", "socket", socket("media").toString(), "priority", "1", "share", "1000",
                 "client", "bulk", "on", "shared", "socket", socket("bulk").toString(), "share", "1", "backlog", "1",
                 "overflow", "refuse"),
-                dir));
+                dir), dir.resolve("run"));
         mediator.start();
     }
 

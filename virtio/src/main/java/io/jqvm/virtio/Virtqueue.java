@@ -123,6 +123,19 @@ public final class Virtqueue {
         signalledUsed = nextUsed;
     }
 
+    /** The free-running used index: how many chains this device (and those before it) returned. */
+    public int usedIndex() {
+        return nextUsed;
+    }
+
+    /**
+     * The chain at {@code head} again, without touching the available ring: a request an earlier back end took and
+     * never returned (vhost-user's inflight tracking resubmits it).
+     */
+    public DescriptorChain chainAt(int head) throws VirtqueueException {
+        return walk(head);
+    }
+
     /** True when the driver has made a chain available that is not popped yet. */
     public boolean hasAvailable() throws VirtqueueException {
         return pending() != 0;

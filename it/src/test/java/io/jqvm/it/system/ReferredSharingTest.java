@@ -11,7 +11,9 @@ import io.jqvm.testkit.Command;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,9 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
  * The referred system of examples/systems/referred, run from its own configuration files: two Debian guests on
  * the software CPU, the owner with a disk it serves over a {@code peer} link, the client reaching the files
  * only through the owner ({@code rfile}, busybox wget). The client writes and reads files whose checksums both
- * guests compare; the owner then goes away twice, killed with SIGKILL and powered off from its shell, and each
- * time the client's link goes down and its accesses fail with a message instead of hanging; a new owner on the
- * same disk serves the files written before, and the client, never restarted, reaches them again.
+ * guests compare; the owner then goes away twice, killed with SIGKILL in the middle of a transfer and powered off
+ * from its shell, and each time the client's link goes down and its accesses fail with a message instead of
+ * hanging (the interrupted transfer at rfile's limit, leaving no partial file); a new owner on the same disk
+ * serves the files written before, and the client, never restarted, reaches them again, the interrupted
+ * transfer too.
  */
 class ReferredSharingTest {
     private static final Duration BOOT = Duration.ofMinutes(6);
@@ -72,7 +76,21 @@ class ReferredSharingTest {
                 assertNotEquals(0, silent.status(), silent.output());
                 assertTrue(silent.output().contains("rfile: no answer from 10.0.9.1:8080 within 5 s"), silent.output());
 
-                owner.close(); // SIGKILL: the owner's jqvm ends without a word to its peer
+                // A transfer large enough to be under way when the owner is killed (SIGKILL: its jqvm ends
+                // without a word to its peer).
+                GuestShell.Result made = ownerShell.run("dd if=/dev/zero of=/srv/www/files/big.bin bs=1M count=16 2>/dev/null"
+                        + " && sync", Duration.ofMinutes(5));
+                assertEquals(0, made.status(), made.output());
+                String big = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(new byte[16 << 20]));
+                client.ok("(RFILE_TIMEOUT=20 rfile get big.bin /tmp/big > /tmp/big.out 2>&1; echo $? > /tmp/big.status) & true");
+                client.ok("for i in $(seq 600); do [ -s /tmp/big.part ] && break; sleep 0.1; done; ls -l /tmp/big.part");
+                owner.close();
+                GuestShell.Result cut = client.run("wait; cat /tmp/big.status /tmp/big.out; ls /tmp/big* 2>/dev/null; true",
+                        Duration.ofSeconds(120));
+                assertTrue(cut.output().startsWith("1\n") && cut.output().contains("rfile: cannot read big.bin"),
+                        "the transfer the owner's death cut: " + cut.output());
+                assertTrue(cut.output().lines().noneMatch(l -> l.equals("/tmp/big") || l.equals("/tmp/big.part")),
+                        "a partial file was left: " + cut.output());
                 accessFailsCleanly(client, "killed with SIGKILL");
 
                 owner = start("owner");
@@ -80,6 +98,10 @@ class ReferredSharingTest {
                 assertEquals("1", carrierOnceItIs(client, "1"), "the client's link once a new owner is up");
                 assertEquals(written, sha256(client.ok("rfile get from-client.bin /tmp/again && sha256sum /tmp/again")),
                         "a file written before the owner was killed, read from the new owner");
+                GuestShell.Result again = client.run("RFILE_TIMEOUT=240 rfile get big.bin /tmp/big && sha256sum /tmp/big"
+                        + " && rm /tmp/big", Duration.ofMinutes(5));
+                assertEquals(0, again.status(), again.output());
+                assertEquals(big, sha256(again.output()), "the transfer the owner's death cut, tried again");
                 client.ok("echo after the restart > /tmp/note && rfile put /tmp/note note.txt");
 
                 owner.type("poweroff"); // typed, not run: the shell is killed on the way down, before it could answer

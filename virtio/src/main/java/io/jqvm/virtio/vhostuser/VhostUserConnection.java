@@ -69,6 +69,23 @@ final class VhostUserConnection implements AutoCloseable {
         return reply(request, min, max);
     }
 
+    /** A request whose reply carries exactly one descriptor (GET_INFLIGHT_FD); the descriptor is the caller's. */
+    Reply callForDescriptor(int request, byte[] payload, int size) throws VhostUserException {
+        send(request, 0, payload);
+        List<Integer> kept = new ArrayList<>();
+        byte[] body = reply(request, size, size, kept);
+        if (kept.size() != 1) {
+            kept.forEach(Libc::close);
+            throw new VhostUserException(peer + ": reply to " + name(request) + " came with " + kept.size()
+                    + " descriptors (one expected)");
+        }
+        return new Reply(body, kept.getFirst());
+    }
+
+    /** A reply's payload and the descriptor that came with it. */
+    record Reply(byte[] payload, int fd) {
+    }
+
     private void send(int request, int flags, byte[] payload, int... fds) throws VhostUserException {
         try {
             socket.send(VhostUserProtocol.message(request, flags, payload), fds);
@@ -78,8 +95,25 @@ final class VhostUserConnection implements AutoCloseable {
     }
 
     private byte[] reply(int request, int min, int max) throws VhostUserException {
+        return reply(request, min, max, null);
+    }
+
+    /** A checked reply; descriptors that come with it go to {@code keep} (closed when null or on failure). */
+    private byte[] reply(int request, int min, int max, List<Integer> keep) throws VhostUserException {
+        try {
+            return checkedReply(request, min, max, keep);
+        } catch (VhostUserException e) {
+            if (keep != null) {
+                keep.forEach(Libc::close);
+                keep.clear();
+            }
+            throw e;
+        }
+    }
+
+    private byte[] checkedReply(int request, int min, int max, List<Integer> keep) throws VhostUserException {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-        ByteBuffer header = ByteBuffer.wrap(receive(request, HEADER_SIZE, deadline)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer header = ByteBuffer.wrap(receive(request, HEADER_SIZE, deadline, keep)).order(ByteOrder.LITTLE_ENDIAN);
         int answered = header.getInt();
         int flags = header.getInt();
         int size = header.getInt();
@@ -94,11 +128,11 @@ final class VhostUserConnection implements AutoCloseable {
             throw new VhostUserException(peer + ": reply to " + name(request) + " of " + Integer.toUnsignedString(size)
                     + " bytes (expected " + (min == max ? min : min + " to " + max) + ")");
         }
-        return receive(request, size, deadline);
+        return receive(request, size, deadline, keep);
     }
 
-    /** Exactly {@code length} bytes before the deadline; descriptors that come along are closed. */
-    private byte[] receive(int request, int length, long deadline) throws VhostUserException {
+    /** Exactly {@code length} bytes before the deadline; descriptors that come along go to {@code keep}, or are closed. */
+    private byte[] receive(int request, int length, long deadline, List<Integer> keep) throws VhostUserException {
         byte[] into = new byte[length];
         int have = 0;
         while (have < length) {
@@ -110,7 +144,11 @@ final class VhostUserConnection implements AutoCloseable {
             } catch (HostException e) {
                 throw new VhostUserException(peer + ": reply to " + name(request) + ": " + e.getMessage());
             } finally {
-                fds.forEach(Libc::close);
+                if (keep != null) {
+                    keep.addAll(fds);
+                } else {
+                    fds.forEach(Libc::close);
+                }
             }
             if (n == 0) {
                 throw new VhostUserException(peer + " closed the connection instead of answering " + name(request));

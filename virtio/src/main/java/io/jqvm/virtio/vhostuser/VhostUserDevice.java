@@ -2,12 +2,14 @@ package io.jqvm.virtio.vhostuser;
 
 import io.jqvm.common.Log;
 import io.jqvm.host.HostException;
+import io.jqvm.host.Libc;
 import io.jqvm.host.UnixSocket;
 import io.jqvm.memory.GuestMemory;
 import io.jqvm.virtio.DeviceQueues;
 import io.jqvm.virtio.VirtioDevice;
 import io.jqvm.virtio.Virtqueue;
 import java.nio.ByteBuffer;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,17 +23,29 @@ import java.util.function.Supplier;
  * per queue: the guest's notify becomes a write to the kick eventfd, and {@link CallPoller} turns the back
  * end's writes to the call eventfd into the queue's interrupt.
  *
- * <p>Whatever the back end does, the guest sees a device that fails, never a host that hangs or crashes: every
- * reply is checked and awaited at most a timeout; a back end that closes the connection, lies or stops answering
- * makes the device set DEVICE_NEEDS_RESET (with one log line). When the driver then resets the device and sets
- * it up again (or the guest reboots), the device connects to the socket anew.
+ * <p>A back end that goes away (crashed, killed, restarted) is reconnected, as QEMU's vhost-user-blk
+ * {@code reconnect}: the guest's device keeps running and its requests wait (no timeout of ours; the guest's own
+ * block-layer timeouts apply) while a thread retries the socket with back-off (0.1 s doubling to 2 s). On the new
+ * connection the negotiated state is replayed: features, the memory table, the inflight region (when the back end
+ * offers INFLIGHT_SHMFD, so the requests the old back end had taken are resubmitted by the new one), and per ring
+ * its size, addresses, kick and call eventfds and base: the ring's used index, where an in-order back end stopped.
+ * Then each ring is kicked (requests made while disconnected) and interrupted (completions the old back end made
+ * but never signalled).
+ *
+ * <p>Whatever the back end does, the host never hangs or crashes: every reply is checked and awaited at most a
+ * timeout; a back end that lies, refuses or stops answering while the device starts makes the device set
+ * DEVICE_NEEDS_RESET (with one log line); after the driver resets the device (or the guest reboots), the device
+ * connects to the socket anew.
  */
 public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
     /** The transport's bits a back end must support, because jqvm's transports always offer them. */
     static final long REQUIRED = (1L << 28) | (1L << 29) | (1L << 32); // INDIRECT_DESC, EVENT_IDX, VERSION_1
     private static final long PROTOCOL_FEATURES_WANTED = VhostUserProtocol.PROTOCOL_F_REPLY_ACK
-            | VhostUserProtocol.PROTOCOL_F_CONFIG;
+            | VhostUserProtocol.PROTOCOL_F_CONFIG | VhostUserProtocol.PROTOCOL_F_INFLIGHT_SHMFD;
     private static final int REPLY_TIMEOUT_MS = 5000;
+    private static final ValueLayout.OfShort LE_U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final long FIRST_RETRY_MS = 100;
+    private static final long LAST_RETRY_MS = 2000;
 
     private final String name;
     private final VhostUserProfile profile;
@@ -42,6 +56,11 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
     private final CallPoller poller;
     private volatile Session session; // null while disconnected
     private volatile DeviceQueues active; // the activation the back end serves, or null (read by the poller)
+    // Guarded by this device's monitor, as is every use of a session's connection:
+    private int inflightFd = -1;   // the inflight region the back end made; kept across its restarts, dropped at reset
+    private byte[] inflightShape;  // its VhostUserInflight (size, offset, queues, queue size) as the back end gave it
+    private Thread reconnector;    // retrying the socket after a hang-up, or null
+    private boolean closed;
 
     /** One connection and what was negotiated on it; {@code lost} once the back end closed its end. */
     private record Session(VhostUserConnection connection, long backendFeatures, long protocolFeatures, AtomicBoolean lost) {
@@ -177,7 +196,7 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
     }
 
     @Override
-    public void activate(DeviceQueues queues) {
+    public synchronized void activate(DeviceQueues queues) {
         try {
             Session s = session;
             if (s != null && s.lost().get()) {
@@ -190,7 +209,7 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
                 poller.watch(s.connection().socket());
                 Log.info(name + ": reconnected to its vhost-user back end");
             }
-            start(s, queues);
+            start(s, queues, false);
             active = queues;
         } catch (VhostUserException e) {
             dropSession();
@@ -198,8 +217,11 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
         }
     }
 
-    /** Tells the back end the guest's memory, the negotiated features and each enabled queue; then starts them. */
-    private void start(Session s, DeviceQueues queues) throws VhostUserException {
+    /**
+     * Tells the back end the guest's memory, the negotiated features and each enabled queue; then starts them.
+     * {@code resume}: the rings ran under an earlier back end and continue at their used index.
+     */
+    private void start(Session s, DeviceQueues queues, boolean resume) throws VhostUserException {
         VhostUserConnection c = s.connection();
         c.set(VhostUserProtocol.SET_FEATURES, u64((queues.features() & s.backendFeatures())
                 | (s.backendFeatures() & VhostUserProtocol.F_PROTOCOL_FEATURES)));
@@ -216,13 +238,16 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
             fds[i] = r.fd();
         }
         c.set(VhostUserProtocol.SET_MEM_TABLE, table.array(), fds);
+        if ((s.protocolFeatures() & VhostUserProtocol.PROTOCOL_F_INFLIGHT_SHMFD) != 0) {
+            shareInflight(c);
+        }
         for (int i = 0; i < profile.queues(); i++) {
             Virtqueue q = queues.queue(i);
             if (q == null) {
                 continue;
             }
             c.set(VhostUserProtocol.SET_VRING_NUM, vringState(i, q.size()));
-            c.set(VhostUserProtocol.SET_VRING_BASE, vringState(i, 0));
+            c.set(VhostUserProtocol.SET_VRING_BASE, vringState(i, resume ? usedIndex(memory, q) : 0));
             c.set(VhostUserProtocol.SET_VRING_ADDR, le(40).putInt(i).putInt(0)
                     .putLong(hostAddress(memory, q.descriptorTableAddress()))
                     .putLong(hostAddress(memory, q.usedRingAddress()))
@@ -234,6 +259,34 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
                 c.set(VhostUserProtocol.SET_VRING_ENABLE, vringState(i, 1));
             }
         }
+    }
+
+    /**
+     * The inflight region (QEMU's design): made by the back end at the first start after a reset, kept here, and
+     * handed to every back end after it (SET_INFLIGHT_FD), which resubmits what its predecessor left in flight.
+     */
+    private void shareInflight(VhostUserConnection c) throws VhostUserException {
+        if (inflightFd < 0) {
+            byte[] ask = le(VhostUserProtocol.INFLIGHT_SIZE).putLong(0).putLong(0).putShort((short) profile.queues())
+                    .putShort((short) profile.queueMaxSize()).array();
+            VhostUserConnection.Reply r = c.callForDescriptor(VhostUserProtocol.GET_INFLIGHT_FD, ask,
+                    VhostUserProtocol.INFLIGHT_SIZE);
+            inflightFd = r.fd();
+            inflightShape = r.payload();
+        }
+        c.set(VhostUserProtocol.SET_INFLIGHT_FD, inflightShape, inflightFd);
+    }
+
+    private void dropInflight() {
+        if (inflightFd >= 0) {
+            Libc.close(inflightFd);
+            inflightFd = -1;
+        }
+    }
+
+    /** The used index queue {@code q}'s ring holds in guest memory (little-endian u16 after the flags). */
+    private static int usedIndex(GuestMemory memory, Virtqueue q) {
+        return Short.toUnsignedInt(memory.sliceForRead(q.usedRingAddress() + 2, 2).get(LE_U16, 0));
     }
 
     /** The address the back end's memory table maps for {@code gpa}: this process's mapping of it. */
@@ -256,21 +309,85 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
 
     /** The poller saw the back end's end of the socket close. */
     private void disconnected() {
-        Log.warn(name + ": the vhost-user back end closed the connection");
-        DeviceQueues q = active;
         Session s = session;
         if (s != null) {
-            s.lost().set(true); // the next activation connects anew; the vCPU thread closes the old socket then
+            s.lost().set(true); // the socket is closed by whoever connects anew
         }
-        if (q != null) {
-            q.fail("vhost-user back end disconnected");
+        synchronized (this) {
+            if (active == null || closed) {
+                Log.warn(name + ": the vhost-user back end closed the connection; the next activation reconnects");
+                return;
+            }
+            Log.warn(name + ": the vhost-user back end closed the connection; requests wait while it is reconnected");
+            if (reconnector == null) {
+                reconnector = Thread.ofPlatform().daemon().name(name + "-vhost-user-reconnect").start(this::reconnect);
+            }
+        }
+    }
+
+    /** Retries the socket with back-off until a back end takes the running rings over, or the device is reset. */
+    private void reconnect() {
+        long delay = FIRST_RETRY_MS;
+        String lastFailure = null;
+        while (true) {
+            DeviceQueues resumed = null;
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                return; // closing
+            }
+            synchronized (this) {
+                DeviceQueues q = active;
+                if (closed || q == null || reconnector != Thread.currentThread()) {
+                    return; // reset while disconnected (the next activation connects) or closing
+                }
+                try {
+                    dropSession();
+                    Session s = connect(name, connector, timeoutMs);
+                    session = s;
+                    poller.watch(s.connection().socket());
+                    long needed = q.features() & profile.passedFeatures();
+                    if ((s.backendFeatures() & needed) != needed) {
+                        throw new VhostUserException("the new back end lacks features 0x"
+                                + Long.toHexString(needed & ~s.backendFeatures()) + " the driver uses");
+                    }
+                    start(s, q, true);
+                    if (!s.lost().get()) {
+                        reconnector = null;
+                        resumed = q;
+                    }
+                } catch (VhostUserException e) {
+                    dropSession();
+                    if (!e.getMessage().equals(lastFailure)) {
+                        Log.warn(name + ": not reconnected yet (" + e.getMessage() + "); retrying");
+                        lastFailure = e.getMessage();
+                    }
+                }
+            }
+            if (resumed != null) {
+                // Outside the monitor: the transport takes its own lock to interrupt, and holds it to call us.
+                Log.info(name + ": reconnected to its vhost-user back end; the rings resume where they stood");
+                for (int i = 0; i < profile.queues(); i++) {
+                    if (resumed.queue(i) != null) {
+                        poller.kick(i);
+                        resumed.interruptUsed(i);
+                    }
+                }
+                return;
+            }
+            delay = Math.min(delay * 2, LAST_RETRY_MS);
         }
     }
 
     @Override
-    public void reset() {
+    public synchronized void reset() {
         DeviceQueues q = active;
         active = null;
+        if (reconnector != null) {
+            reconnector.interrupt(); // it stops at its next look; the next activation connects by itself
+            reconnector = null;
+        }
+        dropInflight(); // a reset device has nothing in flight (QEMU frees the region at reset too)
         Session s = session;
         if (s != null && s.lost().get()) {
             dropSession();
@@ -307,11 +424,27 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
 
     @Override
     public void close() {
+        Thread retrying;
+        synchronized (this) {
+            closed = true;
+            retrying = reconnector;
+        }
+        if (retrying != null) {
+            retrying.interrupt();
+            try {
+                retrying.join(2 * timeoutMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         poller.close();
-        Session s = session;
-        session = null;
-        if (s != null) {
-            s.connection().close();
+        synchronized (this) {
+            Session s = session;
+            session = null;
+            if (s != null) {
+                s.connection().close();
+            }
+            dropInflight();
         }
     }
 

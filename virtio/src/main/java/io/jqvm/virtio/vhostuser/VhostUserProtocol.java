@@ -27,6 +27,8 @@ public final class VhostUserProtocol {
     public static final int SET_VRING_ENABLE = 18;
     public static final int GET_CONFIG = 24;
     public static final int SET_CONFIG = 25;
+    public static final int GET_INFLIGHT_FD = 31;
+    public static final int SET_INFLIGHT_FD = 32;
 
     public static final int HEADER_SIZE = 12;
     public static final int FLAG_VERSION = 0x1;
@@ -38,6 +40,8 @@ public final class VhostUserProtocol {
     public static final long PROTOCOL_F_MQ = 1L;
     public static final long PROTOCOL_F_REPLY_ACK = 1L << 3;
     public static final long PROTOCOL_F_CONFIG = 1L << 9;
+    /** The back end records the requests it took in a memfd the front end keeps, so a new back end resubmits them. */
+    public static final long PROTOCOL_F_INFLIGHT_SHMFD = 1L << 12;
 
     /** In SET_VRING_KICK/CALL/ERR's u64: no descriptor came with the message (the ring is polled, or unsignalled). */
     public static final long VRING_NOFD_MASK = 1L << 8;
@@ -49,6 +53,8 @@ public final class VhostUserProtocol {
     public static final int MEMORY_REGION_SIZE = 32;
     /** The configuration-space message's own header: offset, size, flags. */
     public static final int CONFIG_HEADER_SIZE = 12;
+    /** {@code VhostUserInflight}: mmap size, mmap offset (u64 each), queue count and size (u16 each), padded to 24. */
+    public static final int INFLIGHT_SIZE = 24;
     /** The largest configuration space a message may carry (QEMU's VHOST_USER_MAX_CONFIG_SIZE). */
     public static final int MAX_CONFIG_SIZE = 256;
 
@@ -96,6 +102,8 @@ public final class VhostUserProtocol {
             case SET_VRING_ENABLE -> "SET_VRING_ENABLE";
             case GET_CONFIG -> "GET_CONFIG";
             case SET_CONFIG -> "SET_CONFIG";
+            case GET_INFLIGHT_FD -> "GET_INFLIGHT_FD";
+            case SET_INFLIGHT_FD -> "SET_INFLIGHT_FD";
             default -> "request " + Integer.toUnsignedString(request);
         };
     }
