@@ -25,18 +25,26 @@ static uint32_t await_peer(struct gshm_conn *c)
     return 0;
 }
 
-const char *copy_send(uint64_t factory, uint32_t rounds, void (*print)(const char *what, uint32_t n),
-                      uint64_t (*now)(void))
+/* Attaches to the benchmark's region and waits for the other side; null, or why not. */
+static const char *join(struct gshm_conn *c, uint64_t factory, uint32_t *peer, void (*print)(const char *what, uint32_t n))
 {
-    struct gshm_conn c;
-    uint32_t status = gshm_attach(&c, factory, COPY_NAME, COPY_PAGES);
+    uint32_t status = gshm_attach(c, factory, COPY_NAME, COPY_PAGES);
     if (status != GSHM_OK) {
         print("attach failed, status", status);
         return "cannot attach to the region";
     }
-    uint32_t peer = await_peer(&c);
-    if (!peer)
-        return "no peer attached";
+    *peer = await_peer(c);
+    return *peer ? 0 : "no peer attached";
+}
+
+const char *copy_send(uint64_t factory, uint32_t rounds, void (*print)(const char *what, uint32_t n),
+                      uint64_t (*now)(void))
+{
+    struct gshm_conn c;
+    uint32_t peer;
+    const char *failed = join(&c, factory, &peer, print);
+    if (failed)
+        return failed;
     uint64_t start = now();
     for (uint32_t n = 1; n <= rounds; n++) {
         local[0] = n;
@@ -61,14 +69,10 @@ const char *copy_send(uint64_t factory, uint32_t rounds, void (*print)(const cha
 const char *copy_receive(uint64_t factory, void (*print)(const char *what, uint32_t n))
 {
     struct gshm_conn c;
-    uint32_t status = gshm_attach(&c, factory, COPY_NAME, COPY_PAGES);
-    if (status != GSHM_OK) {
-        print("attach failed, status", status);
-        return "cannot attach to the region";
-    }
-    uint32_t peer = await_peer(&c);
-    if (!peer)
-        return "no peer attached";
+    uint32_t peer;
+    const char *failed = join(&c, factory, &peer, print);
+    if (failed)
+        return failed;
     uint32_t received = 0;
     for (;;) {
         if (!gshm_wait(&c, peer, COPY_SPINS))
