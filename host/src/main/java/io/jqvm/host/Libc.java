@@ -635,27 +635,51 @@ public final class Libc {
     private static final int F_GETFL = 3;
     private static final int F_SETFL = 4;
 
-    private static final MethodHandle MEMFD_CREATE = errnoCall("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle FTRUNCATE = errnoCall("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle SOCKET = errnoCall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SOCKETPAIR = errnoCall("socketpair",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle CONNECT = errnoCall("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle FCNTL = errnoCall("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle BIND = errnoCall("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle LISTEN = errnoCall("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle ACCEPT4 = errnoCall("accept4",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    private static final MethodHandle SHUTDOWN = errnoCall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SENDMSG = errnoCall("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle RECVMSG = errnoCall("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final class MemfdCreate {
+        static final MethodHandle HANDLE = errnoCall("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Ftruncate {
+        static final MethodHandle HANDLE = errnoCall("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    }
+    private static final class Socket {
+        static final MethodHandle HANDLE = errnoCall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class Socketpair {
+        static final MethodHandle HANDLE = errnoCall("socketpair",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+    private static final class Connect {
+        static final MethodHandle HANDLE = errnoCall("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Fcntl {
+        static final MethodHandle HANDLE = errnoCall("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+                Linker.Option.firstVariadicArg(2));
+    }
+    private static final class Bind {
+        static final MethodHandle HANDLE = errnoCall("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Listen {
+        static final MethodHandle HANDLE = errnoCall("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class Accept4 {
+        static final MethodHandle HANDLE = errnoCall("accept4",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    }
+    private static final class Shutdown {
+        static final MethodHandle HANDLE = errnoCall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class Sendmsg {
+        static final MethodHandle HANDLE = errnoCall("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Recvmsg {
+        static final MethodHandle HANDLE = errnoCall("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    }
 
     /** memfd_create(2) with MFD_CLOEXEC: an anonymous file whose descriptor can be passed to another process. */
     public static int memfdCreate(String name) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try (Arena a = Arena.ofConfined()) {
-            int fd = (int) MEMFD_CREATE.invokeExact(st, a.allocateFrom(name), MFD_CLOEXEC);
+            int fd = (int) MemfdCreate.HANDLE.invokeExact(st, a.allocateFrom(name), MFD_CLOEXEC);
             if (fd < 0) {
                 throw fail("memfd_create(" + name + ")", st);
             }
@@ -668,7 +692,7 @@ public final class Libc {
     public static void ftruncate(int fd, long length) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            if ((int) FTRUNCATE.invokeExact(st, fd, length) != 0) {
+            if ((int) Ftruncate.HANDLE.invokeExact(st, fd, length) != 0) {
                 throw fail("ftruncate(" + length + ")", st);
             }
         } catch (Throwable t) {
@@ -680,7 +704,7 @@ public final class Libc {
     public static int unixStreamSocket() {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int fd = (int) SOCKET.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            int fd = (int) Socket.HANDLE.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
             if (fd < 0) {
                 throw fail("socket(AF_UNIX)", st);
             }
@@ -695,7 +719,7 @@ public final class Libc {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocate(JAVA_INT, 2);
-            if ((int) SOCKETPAIR.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+            if ((int) Socketpair.HANDLE.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
                 throw fail("socketpair(AF_UNIX)", st);
             }
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
@@ -708,7 +732,7 @@ public final class Libc {
     public static void connect(int fd, MemorySegment address, String what) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            if ((int) CONNECT.invokeExact(st, fd, address, (int) address.byteSize()) != 0) {
+            if ((int) Connect.HANDLE.invokeExact(st, fd, address, (int) address.byteSize()) != 0) {
                 throw fail("connect(" + what + ")", st);
             }
         } catch (Throwable t) {
@@ -723,8 +747,8 @@ public final class Libc {
     public static void setNonBlocking(int fd) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int flags = (int) FCNTL.invokeExact(st, fd, F_GETFL, 0);
-            if (flags < 0 || (int) FCNTL.invokeExact(st, fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+            int flags = (int) Fcntl.HANDLE.invokeExact(st, fd, F_GETFL, 0);
+            if (flags < 0 || (int) Fcntl.HANDLE.invokeExact(st, fd, F_SETFL, flags | O_NONBLOCK) < 0) {
                 throw fail("fcntl(O_NONBLOCK)", st);
             }
         } catch (Throwable t) {
@@ -736,10 +760,10 @@ public final class Libc {
     public static void bindAndListen(int fd, MemorySegment address, String what, int backlog) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            if ((int) BIND.invokeExact(st, fd, address, (int) address.byteSize()) != 0) {
+            if ((int) Bind.HANDLE.invokeExact(st, fd, address, (int) address.byteSize()) != 0) {
                 throw fail("bind(" + what + ")", st);
             }
-            if ((int) LISTEN.invokeExact(st, fd, backlog) != 0) {
+            if ((int) Listen.HANDLE.invokeExact(st, fd, backlog) != 0) {
                 throw fail("listen(" + what + ")", st);
             }
         } catch (Throwable t) {
@@ -751,7 +775,7 @@ public final class Libc {
     public static int accept(int fd) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int c = (int) ACCEPT4.invokeExact(st, fd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
+            int c = (int) Accept4.HANDLE.invokeExact(st, fd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
             if (c < 0) {
                 int e = errno(st);
                 if (e == EINTR || e == EAGAIN || e == ECONNABORTED) {
@@ -768,7 +792,7 @@ public final class Libc {
     /** shutdown(2); wakes a thread polling the socket. Errors (not connected any more) are of no interest. */
     public static void shutdown(int fd) {
         try {
-            int ignored = (int) SHUTDOWN.invokeExact(CALL_STATE_BUFFER.get(), fd, SHUT_RDWR);
+            int ignored = (int) Shutdown.HANDLE.invokeExact(CALL_STATE_BUFFER.get(), fd, SHUT_RDWR);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -776,12 +800,12 @@ public final class Libc {
 
     /** sendmsg(2) of a {@code struct msghdr}; returns the byte count, or -EAGAIN/-EINTR. */
     public static long sendmsg(int fd, MemorySegment msghdr, int flags) {
-        return messageCall(SENDMSG, "sendmsg", fd, msghdr, flags);
+        return messageCall(Sendmsg.HANDLE, "sendmsg", fd, msghdr, flags);
     }
 
     /** recvmsg(2) into a {@code struct msghdr}; returns the byte count (0 at end of stream), or -EAGAIN/-EINTR. */
     public static long recvmsg(int fd, MemorySegment msghdr, int flags) {
-        return messageCall(RECVMSG, "recvmsg", fd, msghdr, flags);
+        return messageCall(Recvmsg.HANDLE, "recvmsg", fd, msghdr, flags);
     }
 
     private static long messageCall(MethodHandle call, String name, int fd, MemorySegment msghdr, int flags) {
