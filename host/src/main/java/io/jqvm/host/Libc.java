@@ -9,7 +9,6 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -26,8 +25,8 @@ public final class Libc {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    /** Where the captured errno sits (an offset read with a plain access: a layout VarHandle spins lambda forms). */
+    private static final long ERRNO_OFFSET = CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
     /** Per-thread buffer for the captured errno, so concurrent vCPU threads never share one. */
@@ -57,6 +56,12 @@ public final class Libc {
     public static final int SCHED_FIFO = 1;
     public static final int SCHED_RR = 2;
     public static final int SCHED_DEADLINE = 6;
+    // x86-64 system call numbers.
+    private static final long SYS_READ = 0;
+    private static final long SYS_POLL = 7;
+    private static final long SYS_MMAP = 9;
+    private static final long SYS_MUNMAP = 11;
+    private static final long SYS_IOCTL = 16;
     private static final long SYS_GETTID = 186;
     private static final long SYS_TGKILL = 234;
     private static final long SYS_SCHED_SETATTR = 314;
@@ -67,14 +72,19 @@ public final class Libc {
     public static final int ETIMEDOUT = 110;
 
     // One holder class per call, so a call is linked on its first use: linking a downcall spins a stub class
-    // and a few dozen lambda forms (~20 ms each at start-up), and most runs need few of these calls (the soft
-    // accelerator only mmap). A static final field in a holder stays a constant that C2 inlines.
-    private static final class Mmap {
-        static final MethodHandle HANDLE = errnoCall("mmap",
-                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    }
-    private static final class Munmap {
-        static final MethodHandle HANDLE = errnoCall("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    // and a few dozen lambda forms (10-30 ms each at start-up), and most runs need few of these calls. A static
+    // final field in a holder stays a constant that C2 inlines.
+    /**
+     * The C library's syscall() with six arguments, the one handle behind the calls every VM's start makes (mmap of
+     * guest RAM, the console's terminal check and input, KVM's ioctls, munmap at the end): linking each call's own
+     * shape cost the start 10-30 ms apiece, one shared shape costs it once. Every argument is an address, so that a
+     * buffer's segment is kept alive through the call (and a heap segment refused) as by a typed downcall; a number
+     * travels as {@link #word}.
+     */
+    private static final class Syscall6 {
+        static final MethodHandle HANDLE = errnoCall("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS),
+                Linker.Option.firstVariadicArg(1));
     }
     private static final class Mprotect {
         static final MethodHandle HANDLE = errnoCall("mprotect",
@@ -87,10 +97,6 @@ public final class Libc {
     private static final class Close {
         static final MethodHandle HANDLE = errnoCall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     }
-    private static final class Read {
-        static final MethodHandle HANDLE = errnoCall("read",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    }
     private static final class Write {
         static final MethodHandle HANDLE = errnoCall("write",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
@@ -102,18 +108,6 @@ public final class Libc {
     private static final class Pwrite {
         static final MethodHandle HANDLE = errnoCall("pwrite",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-    }
-    private static final class IoctlPtr {
-        static final MethodHandle HANDLE = errnoCall("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
-    }
-    private static final class IoctlLong {
-        static final MethodHandle HANDLE = errnoCall("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
-    }
-    private static final class Poll {
-        static final MethodHandle HANDLE = errnoCall("poll",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     }
     private static final class Eventfd {
         static final MethodHandle HANDLE = errnoCall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
@@ -151,8 +145,19 @@ public final class Libc {
         return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), fd, options);
     }
 
+    /** A number as a {@link Syscall6} argument. */
+    private static MemorySegment word(long value) {
+        return MemorySegment.ofAddress(value);
+    }
+
+    private static long syscall(MemorySegment state, long number, MemorySegment a, MemorySegment b, MemorySegment c)
+            throws Throwable {
+        return (long) Syscall6.HANDLE.invokeExact(state, number, a, b, c, MemorySegment.NULL, MemorySegment.NULL,
+                MemorySegment.NULL);
+    }
+
     private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
+        return state.get(JAVA_INT, ERRNO_OFFSET);
     }
 
     /** The C library's text for an errno value. */
@@ -183,12 +188,12 @@ public final class Libc {
     public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            MemorySegment p = (MemorySegment) Mmap.HANDLE.invokeExact(st, MemorySegment.NULL, length, prot, flags, fd,
-                    offset);
-            if (p.address() == MAP_FAILED) {
+            long p = (long) Syscall6.HANDLE.invokeExact(st, SYS_MMAP, MemorySegment.NULL, word(length), word(prot),
+                    word(flags), word(fd), word(offset));
+            if (p == MAP_FAILED) {
                 throw fail("mmap(" + length + " bytes)", st);
             }
-            return p.reinterpret(length);
+            return MemorySegment.ofAddress(p).reinterpret(length);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -197,7 +202,7 @@ public final class Libc {
     public static void munmap(MemorySegment mapping) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            if ((int) Munmap.HANDLE.invokeExact(st, mapping, mapping.byteSize()) != 0) {
+            if (syscall(st, SYS_MUNMAP, mapping, word(mapping.byteSize()), MemorySegment.NULL) != 0) {
                 throw fail("munmap", st);
             }
         } catch (Throwable t) {
@@ -244,7 +249,7 @@ public final class Libc {
     public static long read(int fd, MemorySegment buf, long count) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            long n = (long) Read.HANDLE.invokeExact(st, fd, buf, count);
+            long n = syscall(st, SYS_READ, word(fd), buf, word(count));
             if (n < 0) {
                 int e = errno(st);
                 if (e == EINTR || e == EAGAIN) {
@@ -319,7 +324,7 @@ public final class Libc {
     public static int ioctl(int fd, long request, MemorySegment arg, String what, int... tolerated) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int r = (int) IoctlPtr.HANDLE.invokeExact(st, fd, request, arg);
+            int r = (int) syscall(st, SYS_IOCTL, word(fd), word(request), arg);
             return r >= 0 ? r : ioctlFailure(st, what, tolerated);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -330,7 +335,7 @@ public final class Libc {
     public static int ioctl(int fd, long request, long arg, String what, int... tolerated) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int r = (int) IoctlLong.HANDLE.invokeExact(st, fd, request, arg);
+            int r = (int) syscall(st, SYS_IOCTL, word(fd), word(request), word(arg));
             return r >= 0 ? r : ioctlFailure(st, what, tolerated);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -354,7 +359,7 @@ public final class Libc {
     public static int poll(MemorySegment fds, int count, int timeoutMs) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int n = (int) Poll.HANDLE.invokeExact(st, fds, (long) count, timeoutMs);
+            int n = (int) syscall(st, SYS_POLL, fds, word(count), word(timeoutMs));
             if (n < 0) {
                 int e = errno(st);
                 if (e == EINTR) {

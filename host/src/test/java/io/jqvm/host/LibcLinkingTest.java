@@ -1,6 +1,7 @@
 package io.jqvm.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
@@ -44,6 +45,38 @@ class LibcLinkingTest {
             assertTrue(memfd >= 0);
             Libc.ftruncate(memfd, 4096);
             Libc.close(memfd);
+        } finally {
+            Libc.close(pair[0]);
+            Libc.close(pair[1]);
+        }
+    }
+
+    @Test
+    void theCallsSharingTheSyscallHandleBehaveAsTheLibraryFunctions() {
+        MemorySegment ram = Libc.mmap(1 << 20, Libc.PROT_READ | Libc.PROT_WRITE,
+                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, 0);
+        assertEquals(1 << 20, ram.byteSize());
+        ram.set(ValueLayout.JAVA_LONG, (1 << 20) - 8, 0x1234_5678_9abc_def0L);
+        assertEquals(0x1234_5678_9abc_def0L, ram.get(ValueLayout.JAVA_LONG, (1 << 20) - 8));
+        Libc.munmap(ram);
+        HostException badMapping = assertThrows(HostException.class, () -> Libc.mmap(4096, Libc.PROT_READ,
+                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 1)); // an offset that is not page-aligned
+        assertTrue(badMapping.getMessage().contains("mmap"), badMapping.getMessage());
+
+        int[] pair = Libc.unixStreamSocketPair();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment termios = a.allocate(64);
+            assertEquals(-25, Libc.ioctl(pair[0], 0x5401, termios, "ioctl(TCGETS)", 25)); // ENOTTY, tolerated
+            assertThrows(HostException.class, () -> Libc.ioctl(pair[0], 0x5401, 0L, "ioctl(TCGETS)"));
+            MemorySegment pollFd = a.allocate(8);
+            pollFd.set(ValueLayout.JAVA_INT, 0, pair[0]);
+            pollFd.set(ValueLayout.JAVA_SHORT, 4, Libc.POLLIN);
+            assertEquals(0, Libc.poll(pollFd, 1, 0), "nothing to read yet");
+            MemorySegment one = a.allocate(1);
+            assertEquals(1, Libc.write(pair[1], one, 1));
+            assertEquals(1, Libc.poll(pollFd, 1, -1));
+            assertThrows(IllegalArgumentException.class, () -> Libc.read(pair[0], MemorySegment.ofArray(new byte[1]), 1),
+                    "a heap segment has no address a system call could use");
         } finally {
             Libc.close(pair[0]);
             Libc.close(pair[1]);
