@@ -25,8 +25,7 @@ public final class Libc {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    /** Where the captured errno sits (an offset read with a plain access: a layout VarHandle spins lambda forms). */
-    private static final long ERRNO_OFFSET = CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
+    private static final long ERRNO_OFFSET = errnoOffset();
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
     /** Per-thread buffer for the captured errno, so concurrent vCPU threads never share one. */
@@ -154,6 +153,21 @@ public final class Libc {
             throws Throwable {
         return (long) Syscall6.HANDLE.invokeExact(state, number, a, b, c, MemorySegment.NULL, MemorySegment.NULL,
                 MemorySegment.NULL);
+    }
+
+    /**
+     * Where the captured errno sits, summed over the members before it: a layout path (byteOffset, or a VarHandle)
+     * would initialise the JDK's LayoutPath, whose method handles cost every start ~10 ms.
+     */
+    private static long errnoOffset() {
+        long offset = 0;
+        for (MemoryLayout member : CALL_STATE.memberLayouts()) {
+            if (member.name().orElse("").equals("errno")) {
+                return offset;
+            }
+            offset += member.byteSize();
+        }
+        throw new IllegalStateException("the linker's call state has no errno: " + CALL_STATE);
     }
 
     private static int errno(MemorySegment state) {
