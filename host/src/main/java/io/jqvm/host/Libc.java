@@ -9,6 +9,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -147,6 +148,19 @@ public final class Libc {
     /** A number as a {@link Syscall6} argument. */
     private static MemorySegment word(long value) {
         return MemorySegment.ofAddress(value);
+    }
+
+    /**
+     * Links the handle that a VM's system calls share, now rather than at the first call: the jqvm command does it
+     * on a thread of its own while its main thread reads the configuration, so that the link's ~35 ms of class
+     * spinning overlaps that work instead of following it.
+     */
+    public static void linkSystemCalls() {
+        try {
+            MethodHandles.lookup().ensureInitialized(Syscall6.class);
+        } catch (IllegalAccessException e) {
+            throw new AssertionError("Libc reaches its own nested class", e);
+        }
     }
 
     private static long syscall(MemorySegment state, long number, MemorySegment a, MemorySegment b, MemorySegment c)
