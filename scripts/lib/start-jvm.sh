@@ -14,8 +14,8 @@
 # is newer than both (a rebuilt jar or an updated JDK trains a new one); it is written under a temporary name and
 # renamed into place, and trained by one process at a time (flock).
 #
-# Every start runs this, so it forks nothing: each process start costs ~10 ms on a busy or virtualised host, and
-# the stat/cksum pipeline it replaced took ~60 ms of a start that should take 250 (bench/startup).
+# Every start runs this, so it starts no process: each costs ~10 ms on a busy or virtualised host, and ./jqvm
+# with the stat/cksum/cut pipeline this replaced took 170 ms before the JVM started, 58 ms after (bench/README.md).
 
 # Flags of every run, the training run included (the cache only serves a JVM started like the one that made it).
 #   -Xlog, -XX:+DisplayVMOutputToStderr: the JVM's warnings and errors (a bad JQVM_JAVA_OPTS, say) go to
