@@ -3,12 +3,22 @@
 # Sets JAVA_HOME to a JDK >= 25: $JAVA_HOME if it is one, else Temurin 25's Debian location, else any
 # JDK >= 25 under /usr/lib/jvm.
 jqvm_find_java() {
-  local candidate version
+  local candidate version line
   for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
     [ -n "$candidate" ] && [ -x "$candidate/bin/javac" ] || continue
-    # The JDK's release file names its version: reading it is free, asking java costs 0.2 s of every start.
-    version=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$candidate/release" 2>/dev/null)
-    if [ -n "$version" ] && [ "${version%%.*}" -ge 25 ] 2>/dev/null; then
+    # The JDK's release file names its version: reading it with bash alone is free, asking java costs 0.2 s of
+    # every start (and sed ~10 ms).
+    version=
+    if [ -r "$candidate/release" ]; then
+      while IFS= read -r line; do
+        if [[ $line == JAVA_VERSION=\"* ]]; then
+          version=${line#JAVA_VERSION=\"}
+          version=${version%%[!0-9]*}
+          break
+        fi
+      done <"$candidate/release"
+    fi
+    if [ -n "$version" ] && [ "$version" -ge 25 ]; then
       export JAVA_HOME="$candidate"
       return 0
     fi

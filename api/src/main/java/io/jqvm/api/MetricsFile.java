@@ -24,7 +24,11 @@ import java.util.concurrent.TimeUnit;
 public final class MetricsFile implements VmListener {
     /** Firecracker's flush period. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(60);
-    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
+
+    /** Made at the first flush: ControlOptions reads {@link #DEFAULT_INTERVAL} at every start, metrics or not. */
+    private static final class Json {
+        static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
+    }
 
     private final Path path;
     private final Duration interval;
@@ -71,7 +75,7 @@ public final class MetricsFile implements VmListener {
         if (run == null) {
             return;
         }
-        String line = GSON.toJson(run.metrics().toJsonTree()) + "\n";
+        String line = Json.GSON.toJson(run.metrics().toJsonTree()) + "\n";
         try {
             Files.writeString(path, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {

@@ -6,6 +6,7 @@ import io.jqvm.common.VmmException;
 import io.jqvm.config.ConfigException;
 import io.jqvm.config.QvmConf;
 import io.jqvm.config.model.VmSpec;
+import io.jqvm.host.Libc;
 import io.jqvm.mediator.MediatorCommand;
 import io.jqvm.vmm.Vmm;
 import io.jqvm.vmm.assembly.AcceleratorChoice;
@@ -46,6 +47,9 @@ public final class Main {
         if (!args.isEmpty() && args.getFirst().equals("ctl")) {
             return Ctl.run(args.subList(1, args.size()), System.out, System.err);
         }
+        // Every VM links Libc's system-call handle before it maps guest RAM: linked on a second thread from here,
+        // its ~35 ms of class spinning overlaps the parsing and the runtime directory's claim (on an idle core).
+        Thread.ofPlatform().daemon().name("jqvm-link").start(Libc::linkSystemCalls);
         try {
             ControlOptions options = ControlOptions.parse(args);
             List<String> tokens = options.tokens().isEmpty() ? DemoGuest.arguments() : options.tokens();

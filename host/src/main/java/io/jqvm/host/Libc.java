@@ -9,7 +9,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
+import java.lang.invoke.MethodHandles;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -26,8 +26,7 @@ public final class Libc {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final long ERRNO_OFFSET = errnoOffset();
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
     /** Per-thread buffer for the captured errno, so concurrent vCPU threads never share one. */
@@ -57,6 +56,12 @@ public final class Libc {
     public static final int SCHED_FIFO = 1;
     public static final int SCHED_RR = 2;
     public static final int SCHED_DEADLINE = 6;
+    // x86-64 system call numbers.
+    private static final long SYS_READ = 0;
+    private static final long SYS_POLL = 7;
+    private static final long SYS_MMAP = 9;
+    private static final long SYS_MUNMAP = 11;
+    private static final long SYS_IOCTL = 16;
     private static final long SYS_GETTID = 186;
     private static final long SYS_TGKILL = 234;
     private static final long SYS_SCHED_SETATTR = 314;
@@ -67,14 +72,19 @@ public final class Libc {
     public static final int ETIMEDOUT = 110;
 
     // One holder class per call, so a call is linked on its first use: linking a downcall spins a stub class
-    // and a few dozen lambda forms (~20 ms each at start-up), and most runs need few of these calls (the soft
-    // accelerator only mmap). A static final field in a holder stays a constant that C2 inlines.
-    private static final class Mmap {
-        static final MethodHandle HANDLE = errnoCall("mmap",
-                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    }
-    private static final class Munmap {
-        static final MethodHandle HANDLE = errnoCall("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    // and a few dozen lambda forms (10-30 ms each at start-up), and most runs need few of these calls. A static
+    // final field in a holder stays a constant that C2 inlines.
+    /**
+     * The C library's syscall() with six arguments, the one handle behind the calls every VM's start makes (mmap of
+     * guest RAM, the console's terminal check and input, KVM's ioctls, munmap at the end): linking each call's own
+     * shape cost the start 10-30 ms apiece, one shared shape costs it once. Every argument is an address, so that a
+     * buffer's segment is kept alive through the call (and a heap segment refused) as by a typed downcall; a number
+     * travels as {@link #word}.
+     */
+    private static final class Syscall6 {
+        static final MethodHandle HANDLE = errnoCall("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS),
+                Linker.Option.firstVariadicArg(1));
     }
     private static final class Mprotect {
         static final MethodHandle HANDLE = errnoCall("mprotect",
@@ -87,10 +97,6 @@ public final class Libc {
     private static final class Close {
         static final MethodHandle HANDLE = errnoCall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     }
-    private static final class Read {
-        static final MethodHandle HANDLE = errnoCall("read",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    }
     private static final class Write {
         static final MethodHandle HANDLE = errnoCall("write",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
@@ -102,18 +108,6 @@ public final class Libc {
     private static final class Pwrite {
         static final MethodHandle HANDLE = errnoCall("pwrite",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-    }
-    private static final class IoctlPtr {
-        static final MethodHandle HANDLE = errnoCall("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
-    }
-    private static final class IoctlLong {
-        static final MethodHandle HANDLE = errnoCall("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
-    }
-    private static final class Poll {
-        static final MethodHandle HANDLE = errnoCall("poll",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     }
     private static final class Eventfd {
         static final MethodHandle HANDLE = errnoCall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
@@ -151,8 +145,47 @@ public final class Libc {
         return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), fd, options);
     }
 
+    /** A number as a {@link Syscall6} argument. */
+    private static MemorySegment word(long value) {
+        return MemorySegment.ofAddress(value);
+    }
+
+    /**
+     * Links the handle that a VM's system calls share, now rather than at the first call: the jqvm command does it
+     * on a thread of its own while its main thread reads the configuration, so that the link's ~35 ms of class
+     * spinning overlaps that work instead of following it.
+     */
+    public static void linkSystemCalls() {
+        try {
+            MethodHandles.lookup().ensureInitialized(Syscall6.class);
+        } catch (IllegalAccessException e) {
+            throw new AssertionError("Libc reaches its own nested class", e);
+        }
+    }
+
+    private static long syscall(MemorySegment state, long number, MemorySegment a, MemorySegment b, MemorySegment c)
+            throws Throwable {
+        return (long) Syscall6.HANDLE.invokeExact(state, number, a, b, c, MemorySegment.NULL, MemorySegment.NULL,
+                MemorySegment.NULL);
+    }
+
+    /**
+     * Where the captured errno sits, summed over the members before it: a layout path (byteOffset, or a VarHandle)
+     * would initialise the JDK's LayoutPath, whose method handles cost every start ~10 ms.
+     */
+    private static long errnoOffset() {
+        long offset = 0;
+        for (MemoryLayout member : CALL_STATE.memberLayouts()) {
+            if (member.name().orElse("").equals("errno")) {
+                return offset;
+            }
+            offset += member.byteSize();
+        }
+        throw new IllegalStateException("the linker's call state has no errno: " + CALL_STATE);
+    }
+
     private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
+        return state.get(JAVA_INT, ERRNO_OFFSET);
     }
 
     /** The C library's text for an errno value. */
@@ -183,12 +216,12 @@ public final class Libc {
     public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            MemorySegment p = (MemorySegment) Mmap.HANDLE.invokeExact(st, MemorySegment.NULL, length, prot, flags, fd,
-                    offset);
-            if (p.address() == MAP_FAILED) {
+            long p = (long) Syscall6.HANDLE.invokeExact(st, SYS_MMAP, MemorySegment.NULL, word(length), word(prot),
+                    word(flags), word(fd), word(offset));
+            if (p == MAP_FAILED) {
                 throw fail("mmap(" + length + " bytes)", st);
             }
-            return p.reinterpret(length);
+            return MemorySegment.ofAddress(p).reinterpret(length);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -197,7 +230,7 @@ public final class Libc {
     public static void munmap(MemorySegment mapping) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            if ((int) Munmap.HANDLE.invokeExact(st, mapping, mapping.byteSize()) != 0) {
+            if (syscall(st, SYS_MUNMAP, mapping, word(mapping.byteSize()), MemorySegment.NULL) != 0) {
                 throw fail("munmap", st);
             }
         } catch (Throwable t) {
@@ -244,7 +277,7 @@ public final class Libc {
     public static long read(int fd, MemorySegment buf, long count) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            long n = (long) Read.HANDLE.invokeExact(st, fd, buf, count);
+            long n = syscall(st, SYS_READ, word(fd), buf, word(count));
             if (n < 0) {
                 int e = errno(st);
                 if (e == EINTR || e == EAGAIN) {
@@ -319,7 +352,7 @@ public final class Libc {
     public static int ioctl(int fd, long request, MemorySegment arg, String what, int... tolerated) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int r = (int) IoctlPtr.HANDLE.invokeExact(st, fd, request, arg);
+            int r = (int) syscall(st, SYS_IOCTL, word(fd), word(request), arg);
             return r >= 0 ? r : ioctlFailure(st, what, tolerated);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -330,7 +363,7 @@ public final class Libc {
     public static int ioctl(int fd, long request, long arg, String what, int... tolerated) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int r = (int) IoctlLong.HANDLE.invokeExact(st, fd, request, arg);
+            int r = (int) syscall(st, SYS_IOCTL, word(fd), word(request), word(arg));
             return r >= 0 ? r : ioctlFailure(st, what, tolerated);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -354,7 +387,7 @@ public final class Libc {
     public static int poll(MemorySegment fds, int count, int timeoutMs) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int n = (int) Poll.HANDLE.invokeExact(st, fds, (long) count, timeoutMs);
+            int n = (int) syscall(st, SYS_POLL, fds, word(count), word(timeoutMs));
             if (n < 0) {
                 int e = errno(st);
                 if (e == EINTR) {
@@ -635,27 +668,51 @@ public final class Libc {
     private static final int F_GETFL = 3;
     private static final int F_SETFL = 4;
 
-    private static final MethodHandle MEMFD_CREATE = errnoCall("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle FTRUNCATE = errnoCall("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle SOCKET = errnoCall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SOCKETPAIR = errnoCall("socketpair",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle CONNECT = errnoCall("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle FCNTL = errnoCall("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle BIND = errnoCall("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle LISTEN = errnoCall("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle ACCEPT4 = errnoCall("accept4",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    private static final MethodHandle SHUTDOWN = errnoCall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SENDMSG = errnoCall("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle RECVMSG = errnoCall("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final class MemfdCreate {
+        static final MethodHandle HANDLE = errnoCall("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Ftruncate {
+        static final MethodHandle HANDLE = errnoCall("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    }
+    private static final class Socket {
+        static final MethodHandle HANDLE = errnoCall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class Socketpair {
+        static final MethodHandle HANDLE = errnoCall("socketpair",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+    private static final class Connect {
+        static final MethodHandle HANDLE = errnoCall("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Fcntl {
+        static final MethodHandle HANDLE = errnoCall("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+                Linker.Option.firstVariadicArg(2));
+    }
+    private static final class Bind {
+        static final MethodHandle HANDLE = errnoCall("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Listen {
+        static final MethodHandle HANDLE = errnoCall("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class Accept4 {
+        static final MethodHandle HANDLE = errnoCall("accept4",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    }
+    private static final class Shutdown {
+        static final MethodHandle HANDLE = errnoCall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class Sendmsg {
+        static final MethodHandle HANDLE = errnoCall("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Recvmsg {
+        static final MethodHandle HANDLE = errnoCall("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    }
 
     /** memfd_create(2) with MFD_CLOEXEC: an anonymous file whose descriptor can be passed to another process. */
     public static int memfdCreate(String name) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try (Arena a = Arena.ofConfined()) {
-            int fd = (int) MEMFD_CREATE.invokeExact(st, a.allocateFrom(name), MFD_CLOEXEC);
+            int fd = (int) MemfdCreate.HANDLE.invokeExact(st, a.allocateFrom(name), MFD_CLOEXEC);
             if (fd < 0) {
                 throw fail("memfd_create(" + name + ")", st);
             }
@@ -668,7 +725,7 @@ public final class Libc {
     public static void ftruncate(int fd, long length) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            if ((int) FTRUNCATE.invokeExact(st, fd, length) != 0) {
+            if ((int) Ftruncate.HANDLE.invokeExact(st, fd, length) != 0) {
                 throw fail("ftruncate(" + length + ")", st);
             }
         } catch (Throwable t) {
@@ -680,7 +737,7 @@ public final class Libc {
     public static int unixStreamSocket() {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int fd = (int) SOCKET.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            int fd = (int) Socket.HANDLE.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
             if (fd < 0) {
                 throw fail("socket(AF_UNIX)", st);
             }
@@ -695,7 +752,7 @@ public final class Libc {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocate(JAVA_INT, 2);
-            if ((int) SOCKETPAIR.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+            if ((int) Socketpair.HANDLE.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
                 throw fail("socketpair(AF_UNIX)", st);
             }
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
@@ -708,7 +765,7 @@ public final class Libc {
     public static void connect(int fd, MemorySegment address, String what) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            if ((int) CONNECT.invokeExact(st, fd, address, (int) address.byteSize()) != 0) {
+            if ((int) Connect.HANDLE.invokeExact(st, fd, address, (int) address.byteSize()) != 0) {
                 throw fail("connect(" + what + ")", st);
             }
         } catch (Throwable t) {
@@ -723,8 +780,8 @@ public final class Libc {
     public static void setNonBlocking(int fd) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int flags = (int) FCNTL.invokeExact(st, fd, F_GETFL, 0);
-            if (flags < 0 || (int) FCNTL.invokeExact(st, fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+            int flags = (int) Fcntl.HANDLE.invokeExact(st, fd, F_GETFL, 0);
+            if (flags < 0 || (int) Fcntl.HANDLE.invokeExact(st, fd, F_SETFL, flags | O_NONBLOCK) < 0) {
                 throw fail("fcntl(O_NONBLOCK)", st);
             }
         } catch (Throwable t) {
@@ -736,10 +793,10 @@ public final class Libc {
     public static void bindAndListen(int fd, MemorySegment address, String what, int backlog) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            if ((int) BIND.invokeExact(st, fd, address, (int) address.byteSize()) != 0) {
+            if ((int) Bind.HANDLE.invokeExact(st, fd, address, (int) address.byteSize()) != 0) {
                 throw fail("bind(" + what + ")", st);
             }
-            if ((int) LISTEN.invokeExact(st, fd, backlog) != 0) {
+            if ((int) Listen.HANDLE.invokeExact(st, fd, backlog) != 0) {
                 throw fail("listen(" + what + ")", st);
             }
         } catch (Throwable t) {
@@ -751,7 +808,7 @@ public final class Libc {
     public static int accept(int fd) {
         MemorySegment st = CALL_STATE_BUFFER.get();
         try {
-            int c = (int) ACCEPT4.invokeExact(st, fd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
+            int c = (int) Accept4.HANDLE.invokeExact(st, fd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
             if (c < 0) {
                 int e = errno(st);
                 if (e == EINTR || e == EAGAIN || e == ECONNABORTED) {
@@ -768,7 +825,7 @@ public final class Libc {
     /** shutdown(2); wakes a thread polling the socket. Errors (not connected any more) are of no interest. */
     public static void shutdown(int fd) {
         try {
-            int ignored = (int) SHUTDOWN.invokeExact(CALL_STATE_BUFFER.get(), fd, SHUT_RDWR);
+            int ignored = (int) Shutdown.HANDLE.invokeExact(CALL_STATE_BUFFER.get(), fd, SHUT_RDWR);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -776,12 +833,12 @@ public final class Libc {
 
     /** sendmsg(2) of a {@code struct msghdr}; returns the byte count, or -EAGAIN/-EINTR. */
     public static long sendmsg(int fd, MemorySegment msghdr, int flags) {
-        return messageCall(SENDMSG, "sendmsg", fd, msghdr, flags);
+        return messageCall(Sendmsg.HANDLE, "sendmsg", fd, msghdr, flags);
     }
 
     /** recvmsg(2) into a {@code struct msghdr}; returns the byte count (0 at end of stream), or -EAGAIN/-EINTR. */
     public static long recvmsg(int fd, MemorySegment msghdr, int flags) {
-        return messageCall(RECVMSG, "recvmsg", fd, msghdr, flags);
+        return messageCall(Recvmsg.HANDLE, "recvmsg", fd, msghdr, flags);
     }
 
     private static long messageCall(MethodHandle call, String name, int fd, MemorySegment msghdr, int flags) {

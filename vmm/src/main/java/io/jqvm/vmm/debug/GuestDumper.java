@@ -25,7 +25,6 @@ import java.util.Optional;
  * stops the VM.
  */
 public final class GuestDumper {
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
     private static final int UNIQUIFIERS = 9;
 
     /** Stops every vCPU, hands their registers (null for one that did not stop) to the writer, resumes them. */
@@ -88,7 +87,9 @@ public final class GuestDumper {
     }
 
     private void toFile(Path directory, String reason, int signal) throws IOException {
-        String stem = system + "-" + LocalDateTime.now().format(STAMP);
+        // made here rather than held in a constant: every VM's start initialises this class, and a constant formatter
+        // would initialise ~35 classes of java.time's formatting there
+        String stem = system + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         for (int n = 0; n <= UNIQUIFIERS; n++) {
             Path file = directory.resolve(stem + (n == 0 ? "" : "-" + n) + ".gcore");
             OutputStream out;
