@@ -141,4 +141,16 @@ class VmBuilderTest {
         assertFalse(Files.exists(log), "no output file was created");
         assertFalse(Files.exists(Path.of("/sys/class/net", tap)), "no TAP device was made");
     }
+
+    @Test
+    void anAcpiPmBlockMustFitInTheIoSpace() {
+        for (String loc : new String[] {"0", "io:0xfffc"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> assemble("arch", "x86_64", "ram", "0,1m",
+                    "vdev", "acpi-pm", "loc", loc));
+            assertTrue(e.getMessage().contains("must lie within the I/O space"), e.getMessage());
+        }
+        try (Assembly a = assemble("arch", "x86_64", "ram", "0,1m", "vdev", "acpi-pm", "loc", "io:0xfff4")) {
+            assertTrue(a.pio().find(0xfff0, 12) != null, "the highest block that fits");
+        }
+    }
 }
