@@ -24,6 +24,8 @@ import java.nio.file.Files;
  * with QEMU's gdbstub; with {@code wait} the guest is held before its first instruction until one does.
  */
 public final class GdbStub implements AutoCloseable {
+    /** How long closing waits for a connected debugger to be told the VM ended ("W" packet) before cutting it off. */
+    private static final long SESSION_END_MILLIS = 2000;
     private final GdbSpec spec;
     private final TargetArch arch;
     private final ServerSocketChannel server;
@@ -164,6 +166,11 @@ public final class GdbStub implements AutoCloseable {
             server.close();
         } catch (IOException e) {
             Log.warn("gdb: closing the server: " + e.getMessage());
+        }
+        try { // a connected debugger's session first sends it the VM's end (posted by detach), then ends
+            acceptor.join(SESSION_END_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         acceptor.interrupt();
         if (spec.endpoint() instanceof GdbSpec.Unix unix) {
