@@ -8,6 +8,7 @@ import io.jqvm.device.MsiController;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -49,23 +50,12 @@ class KvmIrqChipTest {
     @Test
     void pulsedGsiReachesALongModeGuestThroughThe8259() throws InterruptedException {
         try (TestMachine m = TestMachine.create(new RecordingGuestIo(), List.of(), 1, true, true)) {
-            long cr3 = LongModeTables.write(m.memory);
-            KvmGuestTest.writeIdtGate(m.memory, 0x21, 0x2000);
-            m.memory.load(0x2000, code(0xB0, 0x21, 0xE6, 0x93, 0xF4)); // mov al, 0x21; out 0x93, al; hlt
-            m.memory.load(CODE, code(
-                    0x0F, 0x01, 0x1C, 0x25, 0x00, 0x06, 0x00, 0x00, // lidt [0x600]
+            TestMachine.Running running = startWaitingForInterrupt(m, 0x21,
                     0xB0, 0x11, 0xE6, 0x20,                         // ICW1: edge, cascade, ICW4 follows
                     0xB0, 0x20, 0xE6, 0x21,                         // ICW2: IRQ0 is vector 0x20
                     0xB0, 0x04, 0xE6, 0x21,                         // ICW3: slave on IRQ2
                     0xB0, 0x01, 0xE6, 0x21,                         // ICW4: 8086 mode
-                    0xB0, 0xFD, 0xE6, 0x21,                         // mask all but IRQ1
-                    0xE6, 0x94,                                     // out 0x94, al: tell the test
-                    0xFB,                                           // sti
-                    0xF4,                                           // hlt (in the kernel: irqchip)
-                    0xEB, 0xFD));                                   // jmp back to hlt
-            X86Entry entry = new X86Entry(X86Entry.Mode.LONG64, CODE, 0x8000, 0, 0, 0, cr3,
-                    LongModeTables.GDT, LongModeTables.GDT_LIMIT);
-            TestMachine.Running running = m.start(0, entry);
+                    0xB0, 0xFD, 0xE6, 0x21);                        // mask all but IRQ1
             awaitTrue(() -> m.io.accesses().contains(Access.pioWrite(0x94, 1, 0xfd)), "guest programmed the PIC");
             Thread.sleep(50);
             assertFalse(running.exit().isDone(), "halted in the kernel, not returned");
@@ -81,20 +71,9 @@ class KvmIrqChipTest {
     @Test
     void msiReachesALongModeGuestThroughItsLocalApic() throws InterruptedException {
         try (TestMachine m = TestMachine.create(new RecordingGuestIo(), List.of(), 1, true, true)) {
-            long cr3 = LongModeTables.write(m.memory);
-            KvmGuestTest.writeIdtGate(m.memory, 0x41, 0x2000);
-            m.memory.load(0x2000, code(0xB0, 0x41, 0xE6, 0x93, 0xF4)); // mov al, 0x41; out 0x93, al; hlt
-            m.memory.load(CODE, code(
-                    0x0F, 0x01, 0x1C, 0x25, 0x00, 0x06, 0x00, 0x00, // lidt [0x600]
+            TestMachine.Running running = startWaitingForInterrupt(m, 0x41,
                     0xB8, 0xF0, 0x00, 0xE0, 0xFE,                   // mov eax, 0xfee000f0 (spurious vector register)
-                    0xC7, 0x00, 0xFF, 0x01, 0x00, 0x00,             // mov dword [rax], 0x1ff: APIC software-enabled
-                    0xE6, 0x94,                                     // out 0x94, al: tell the test
-                    0xFB,                                           // sti
-                    0xF4,                                           // hlt (in the kernel: irqchip)
-                    0xEB, 0xFD));                                   // jmp back to hlt
-            X86Entry entry = new X86Entry(X86Entry.Mode.LONG64, CODE, 0x8000, 0, 0, 0, cr3,
-                    LongModeTables.GDT, LongModeTables.GDT_LIMIT);
-            TestMachine.Running running = m.start(0, entry);
+                    0xC7, 0x00, 0xFF, 0x01, 0x00, 0x00);            // mov dword [rax], 0x1ff: APIC software-enabled
             awaitTrue(() -> m.io.accesses().contains(Access.pioWrite(0x94, 1, 0xf0)), "guest enabled its local APIC");
             MsiController apics = (MsiController) m.vm.platformInterrupts();
             apics.signal(0xfee0_0000L, 0x41); // APIC 0, physical, fixed, edge
@@ -156,5 +135,27 @@ class KvmIrqChipTest {
                 throw new AssertionError("interrupted waiting: " + what, e);
             }
         }
+    }
+
+    /**
+     * Starts vCPU 0 of {@code m} in long mode: it loads an IDT whose {@code vector} handler writes the vector to port
+     * 0x93, runs {@code setup} (code that leaves a byte in al), writes al to port 0x94 to tell the test it is ready,
+     * enables interrupts and halts in the kernel's irqchip.
+     */
+    private static TestMachine.Running startWaitingForInterrupt(TestMachine m, int vector, int... setup) {
+        long cr3 = LongModeTables.write(m.memory);
+        KvmGuestTest.writeIdtGate(m.memory, vector, 0x2000);
+        m.memory.load(0x2000, code(0xB0, vector, 0xE6, 0x93, 0xF4)); // mov al, vector; out 0x93, al; hlt
+        int[] lidt = {0x0F, 0x01, 0x1C, 0x25, 0x00, 0x06, 0x00, 0x00}; // lidt [0x600]
+        int[] waitForInterrupt = {
+                0xE6, 0x94,                                         // out 0x94, al: tell the test
+                0xFB,                                               // sti
+                0xF4,                                               // hlt (in the kernel: irqchip)
+                0xEB, 0xFD};                                        // jmp back to hlt
+        m.memory.load(CODE, code(IntStream.concat(IntStream.concat(IntStream.of(lidt), IntStream.of(setup)),
+                IntStream.of(waitForInterrupt)).toArray()));
+        X86Entry entry = new X86Entry(X86Entry.Mode.LONG64, CODE, 0x8000, 0, 0, 0, cr3,
+                LongModeTables.GDT, LongModeTables.GDT_LIMIT);
+        return m.start(0, entry);
     }
 }
