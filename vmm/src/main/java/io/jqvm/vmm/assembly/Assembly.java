@@ -105,9 +105,12 @@ public final class Assembly implements AutoCloseable {
     /** x86: the HPET the ACPI tables announce, if configured. */
     io.jqvm.boot.acpi.AcpiPlatform.Hpet hpet;
     GuestMemory memory;
-    /** Assembled only to be shown: devices contact no outside process (a vhost-user back end, say). */
+    /** No accelerator is needed: a missing one is reported in the assembly (the dryrun command; tests without one). */
     boolean dryrun;
-    /** The command's dryrun: vdevs open no host-facing back end (a TAP, passt, a peer socket, a pty, an output file). */
+    /**
+     * The dryrun command's: assembled only to be shown, so vdevs open no host-facing back end and contact no outside
+     * process (a TAP, passt, a peer socket, a pty, an output file, a vhost-user back end).
+     */
     boolean showOnly;
     EntryState entry;
     boolean x86IrqChip;

@@ -37,7 +37,7 @@ final class VhostUserDevices {
 
     private static VirtioDevice open(Assembly a, VdevSpec v, String owner, VhostUserProfile profile) {
         var socket = v.option("socket").orElseThrow();
-        if (a.dryrun) {
+        if (a.showOnly) {
             a.note(owner + ": vhost-user back end at " + v.value("socket", Value.Text.class).orElseThrow().value()
                     + " (not contacted by a dry run)");
             return VhostUserDevice.unconnected(owner, profile);

@@ -96,7 +96,7 @@ class VirtioMmioVdevsTest {
         List<String> tokens = new ArrayList<>(List.of("arch", "aarch64", "ram", "0x40000000,16M", "vdev", type,
                 "socket", "/nonexistent/" + type + ".sock"));
         tokens.addAll(extra.isEmpty() ? List.of() : List.of(extra.split(" ")));
-        try (Assembly a = assemble(tokens.toArray(String[]::new))) {
+        try (Assembly a = VmBuilder.dryrun(QvmConf.parse(tokens, Path.of(".")), List.of())) {
             long ecam = VirtLayout.PCIE_ECAM + (1L << 15); // bus 0, device 1, function 0
             long id = Long.parseLong(deviceId, 16) << 16 | 0x1af4;
             assertEquals(id, a.mmio().find(ecam, 4).device().read(0, ecam - VirtLayout.PCIE_ECAM, 4));
